@@ -1,0 +1,279 @@
+#include "control/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "control/config.h"
+#include "control/osc.h"
+#include "engine/bench.h"
+#include "engine/jack_host.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+static const char usage[] =
+	"usage: dubstage run CONFIG [--name NAME] [--server NAME] [--osc-port PORT] [--osc-bind ADDR]\n"
+	"       dubstage check CONFIG\n"
+	"       dubstage bench CONFIG [--period FRAMES] [--rate HZ] [--seconds S]\n"
+	"       dubstage --help | --version\n"
+	"\n"
+	"run     start the console as a JACK client (the server must be running; the\n"
+	"        JACK server is $JACK_DEFAULT_SERVER or --server). OSC on UDP, default\n"
+	"        127.0.0.1:9000. SIGINT/SIGTERM stop, SIGHUP reloads CONFIG.\n"
+	"check   validate CONFIG and print what it describes\n"
+	"bench   run the real process function offline on generated input and print\n"
+	"        the time per period (defaults: 64 frames, 48000 Hz, 10 s)\n";
+
+struct run_options {
+	const char *config;
+	const char *name;
+	const char *server;
+	const char *osc_bind;
+	unsigned osc_port;
+};
+
+static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v < lo || v > hi || s[0] == '-')
+		return false;
+	*out = v;
+	return true;
+}
+
+static struct console *load_or_report(const char *path)
+{
+	char err[1024];
+	struct console *c = config_load_file(path, err, sizeof err);
+	if (!c)
+		fprintf(stderr, "dubstage: %s\n", err);
+	return c;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	if (argc != 1) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	struct console *c = load_or_report(argv[0]);
+	if (!c)
+		return EXIT_USAGE;
+	printf("%s: ok: \"%s\", %u strips, %u buses, %u JACK ports (%u in, %u out)\n", argv[0],
+	       c->name, c->n_strips, c->n_buses,
+	       console_input_port_count(c) + console_output_port_count(c),
+	       console_input_port_count(c), console_output_port_count(c));
+	console_free(c);
+	return 0;
+}
+
+static int cmd_bench(int argc, char **argv)
+{
+	struct bench_options o = {64, 48000, 10.0};
+	const char *config = NULL;
+	for (int i = 0; i < argc; i++) {
+		unsigned long v;
+		if (strcmp(argv[i], "--period") == 0 && i + 1 < argc && parse_uint(argv[i + 1], 16, 8192, &v)) {
+			o.period = (uint32_t)v;
+			i++;
+		} else if (strcmp(argv[i], "--rate") == 0 && i + 1 < argc &&
+		           parse_uint(argv[i + 1], 8000, 384000, &v)) {
+			o.rate = (uint32_t)v;
+			i++;
+		} else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc &&
+		           parse_uint(argv[i + 1], 1, 3600, &v)) {
+			o.seconds = (double)v;
+			i++;
+		} else if (!config && argv[i][0] != '-') {
+			config = argv[i];
+		} else {
+			fprintf(stderr, "dubstage bench: bad argument \"%s\"\n%s", argv[i], usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!config) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	struct console *c = load_or_report(config);
+	if (!c)
+		return EXIT_USAGE;
+	struct bench_result r;
+	char err[512];
+	int rc = bench_run(c, &o, &r, err, sizeof err);
+	if (rc == 0)
+		bench_print(&r, &o, stdout);
+	else
+		fprintf(stderr, "dubstage bench: %s\n", err);
+	console_free(c);
+	return rc == 0 ? 0 : EXIT_RUNTIME;
+}
+
+static struct console *host_console(void *ctx) { return jack_host_console(ctx); }
+static struct engine *host_engine(void *ctx) { return jack_host_engine(ctx); }
+static uint32_t host_period(void *ctx) { return jack_host_period(ctx); }
+
+static void reload(struct jack_host *h, const char *path)
+{
+	char err[1024];
+	struct console *c = config_load_file(path, err, sizeof err);
+	if (!c) {
+		fprintf(stderr, "dubstage: reload refused, the running console is unchanged: %s\n", err);
+		return;
+	}
+	console_carry_params(c, jack_host_console(h));
+	if (jack_host_load(h, c, err, sizeof err) < 0) {
+		fprintf(stderr, "dubstage: reload refused, the running console is unchanged: %s\n", err);
+		console_free(c);
+		return;
+	}
+	fprintf(stderr, "dubstage: reloaded %s: %u strips, %u buses\n", path, c->n_strips, c->n_buses);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_options o = {NULL, "dubstage", NULL, "127.0.0.1", 9000};
+	for (int i = 0; i < argc; i++) {
+		unsigned long v;
+		const bool has_value = i + 1 < argc;
+		if (strcmp(argv[i], "--name") == 0 && has_value) {
+			o.name = argv[++i];
+		} else if (strcmp(argv[i], "--server") == 0 && has_value) {
+			o.server = argv[++i];
+		} else if (strcmp(argv[i], "--osc-bind") == 0 && has_value) {
+			o.osc_bind = argv[++i];
+		} else if (strcmp(argv[i], "--osc-port") == 0 && has_value) {
+			if (!parse_uint(argv[i + 1], 0, 65535, &v)) {
+				fprintf(stderr, "dubstage: --osc-port: \"%s\" is not a port number (0 ... 65535)\n",
+				        argv[i + 1]);
+				return EXIT_USAGE;
+			}
+			o.osc_port = (unsigned)v;
+			i++;
+		} else if (!o.config && argv[i][0] != '-') {
+			o.config = argv[i];
+		} else {
+			fprintf(stderr, "dubstage run: bad argument \"%s\"\n%s", argv[i], usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!o.config) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	struct console *c = load_or_report(o.config);
+	if (!c)
+		return EXIT_USAGE;
+
+	/* Signals are read from a signalfd by this (control) thread; blocking them
+	 * before JACK starts its threads keeps them off the RT thread. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	int wake[2];
+	if (sfd < 0 || pipe2(wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		perror("dubstage: signalfd/pipe");
+		console_free(c);
+		return EXIT_RUNTIME;
+	}
+
+	char err[1024];
+	struct jack_host *h = jack_host_open(o.name, o.server, wake[1], err, sizeof err);
+	if (!h) {
+		fprintf(stderr, "dubstage: %s\n", err);
+		console_free(c);
+		return EXIT_RUNTIME;
+	}
+	if (jack_host_load(h, c, err, sizeof err) < 0) {
+		fprintf(stderr, "dubstage: %s\n", err);
+		console_free(c);
+		jack_host_close(h);
+		return EXIT_RUNTIME;
+	}
+	struct osc_host oh = {h, host_console, host_engine, host_period};
+	struct osc_server *osc = osc_server_open(&oh, o.osc_bind, (uint16_t)o.osc_port, err, sizeof err);
+	if (!osc || jack_host_activate(h, err, sizeof err) < 0) {
+		fprintf(stderr, "dubstage: %s\n", err);
+		osc_server_close(osc);
+		jack_host_close(h);
+		return EXIT_RUNTIME;
+	}
+	c = jack_host_console(h);
+	printf("dubstage %s: console \"%s\" running as JACK client \"%s\" (%u Hz, %u frames): "
+	       "%u input ports, %u output ports, %u strips, %u buses; OSC on udp %s:%u\n",
+	       DUBSTAGE_VERSION, c->name, jack_host_client_name(h), jack_host_sample_rate(h),
+	       jack_host_period(h), console_input_port_count(c), console_output_port_count(c),
+	       c->n_strips, c->n_buses, o.osc_bind, osc_server_port(osc));
+	fflush(stdout);
+
+	int status = 0;
+	for (bool running = true; running;) {
+		struct pollfd fds[3] = {{osc_server_fd(osc), POLLIN, 0}, {sfd, POLLIN, 0}, {wake[0], POLLIN, 0}};
+		poll(fds, 3, 100);
+		if (fds[0].revents & POLLIN)
+			osc_server_poll(osc);
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof si) == sizeof si) {
+			if (si.ssi_signo == SIGHUP)
+				reload(h, o.config);
+			else if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+				running = false;
+		}
+		if (jack_host_is_shut_down(h)) {
+			fprintf(stderr, "dubstage: the JACK server shut the client down: %s\n",
+			        jack_host_shutdown_reason(h));
+			status = EXIT_RUNTIME;
+			running = false;
+		}
+		engine_collect(jack_host_engine(h), false);
+	}
+	struct engine_load l = engine_load(jack_host_engine(h));
+	fprintf(stderr, "dubstage: stopping after %llu periods: callback p50 %.1f %%, p99 %.1f %%, "
+	        "max %.1f %% of the period; %u xruns\n", (unsigned long long)l.periods,
+	        100.0 * l.p50, 100.0 * l.p99, 100.0 * l.max, engine_xruns(jack_host_engine(h)));
+	osc_server_close(osc);
+	jack_host_close(h);
+	close(sfd);
+	close(wake[0]);
+	close(wake[1]);
+	return status;
+}
+
+int cli_main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("dubstage %s\n", DUBSTAGE_VERSION);
+		return 0;
+	}
+	if (strcmp(argv[1], "run") == 0)
+		return cmd_run(argc - 2, argv + 2);
+	if (strcmp(argv[1], "check") == 0)
+		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(argv[1], "bench") == 0)
+		return cmd_bench(argc - 2, argv + 2);
+	fprintf(stderr, "dubstage: unknown command \"%s\"\n%s", argv[1], usage);
+	return EXIT_USAGE;
+}

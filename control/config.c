@@ -1,0 +1,513 @@
+#include "control/config.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/json_locate.h"
+#include "dsp/gain.h"
+
+#define MAX_COUNT 1024
+
+struct ctx {
+	const char *text;
+	const char *origin;
+	char *err;
+	size_t errlen;
+	struct json_path path;
+};
+
+static void push_key(struct ctx *x, const char *key)
+{
+	x->path.step[x->path.depth].key = key;
+	x->path.step[x->path.depth].index = 0;
+	x->path.depth++;
+}
+
+static void push_index(struct ctx *x, size_t i)
+{
+	x->path.step[x->path.depth].key = NULL;
+	x->path.step[x->path.depth].index = i;
+	x->path.depth++;
+}
+
+static void pop(struct ctx *x) { x->path.depth--; }
+
+__attribute__((format(printf, 2, 3)))
+static int fail(struct ctx *x, const char *fmt, ...)
+{
+	int line, col;
+	char where[256];
+	json_locate(x->text, &x->path, &line, &col);
+	json_path_format(&x->path, where, sizeof where);
+	int n = snprintf(x->err, x->errlen, "%s:%d:%d: %s%s", x->origin, line, col,
+	                 where, where[0] ? ": " : "");
+	if (n < 0 || (size_t)n >= x->errlen)
+		return -1;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static const char *type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "a boolean";
+	default: return "null";
+	}
+}
+
+static int check_keys(struct ctx *x, json_t *obj, const char *const *allowed, const char *what)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(*a, key) == 0;
+		if (!ok) {
+			char list[256] = "";
+			for (const char *const *a = allowed; *a; a++) {
+				strncat(list, *a, sizeof list - strlen(list) - 1);
+				if (a[1])
+					strncat(list, ", ", sizeof list - strlen(list) - 1);
+			}
+			push_key(x, key);
+			return fail(x, "unknown key \"%s\" in %s (allowed: %s)", key, what, list);
+		}
+	}
+	return 0;
+}
+
+/* Names become JACK port names and OSC address parts. */
+static int check_name(struct ctx *x, const char *name, size_t room)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= room)
+		return fail(x, "name \"%s\" must have 1 to %zu characters", name, room - 1);
+	bool digits_only = true;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		          c == '_' || c == '-' || c == '.';
+		if (!ok)
+			return fail(x, "name \"%s\": only letters, digits, '_', '-' and '.' are allowed "
+			            "(it becomes a JACK port name and an OSC address)", name);
+		digits_only &= c >= '0' && c <= '9';
+	}
+	if (digits_only)
+		return fail(x, "name \"%s\" must not be all digits (numbers address strips by position)", name);
+	return 0;
+}
+
+static int get_string(struct ctx *x, json_t *obj, const char *key, bool required, const char **out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v) {
+		if (required)
+			return fail(x, "missing required key \"%s\"", key);
+		return 0;
+	}
+	push_key(x, key);
+	if (!json_is_string(v))
+		return fail(x, "must be a string, not %s", type_name(v));
+	*out = json_string_value(v);
+	pop(x);
+	return 0;
+}
+
+static int get_bool(struct ctx *x, json_t *obj, const char *key, bool *out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	push_key(x, key);
+	if (!json_is_boolean(v))
+		return fail(x, "must be true or false, not %s", type_name(v));
+	*out = json_is_true(v);
+	pop(x);
+	return 0;
+}
+
+/* A number in [lo, hi]; `allow_off` also accepts the string "-inf". */
+static int get_db(struct ctx *x, json_t *obj, const char *key, float lo, float hi,
+                  bool allow_off, float *out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	push_key(x, key);
+	if (allow_off && json_is_string(v) && strcmp(json_string_value(v), "-inf") == 0) {
+		*out = -INFINITY;
+		pop(x);
+		return 0;
+	}
+	if (!json_is_number(v))
+		return fail(x, "must be a number%s, not %s", allow_off ? " or \"-inf\"" : "", type_name(v));
+	double d = json_number_value(v);
+	if (!(d >= lo && d <= hi) && !(allow_off && d < lo))
+		return fail(x, "%g is out of range (%g ... %g%s)", d, (double)lo, (double)hi,
+		            allow_off ? ", or \"-inf\"" : "");
+	*out = (allow_off && d <= GAIN_DB_OFF) ? -INFINITY : (float)d;
+	pop(x);
+	return 0;
+}
+
+static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, uint32_t *n)
+{
+	json_t *v = json_object_get(obj, "connect");
+	if (!v)
+		return 0;
+	push_key(x, "connect");
+	if (!json_is_array(v))
+		return fail(x, "must be an array of JACK port names, not %s", type_name(v));
+	if (json_array_size(v) > max)
+		return fail(x, "lists %zu ports but there are only %u channels", json_array_size(v), max);
+	*out = calloc(json_array_size(v) + 1, sizeof **out);
+	if (!*out)
+		return fail(x, "out of memory");
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *p = json_array_get(v, i);
+		push_index(x, i);
+		if (!json_is_string(p) || !strchr(json_string_value(p), ':'))
+			return fail(x, "must be a full JACK port name such as \"system:capture_1\"");
+		(*out)[i] = strdup(json_string_value(p));
+		(*n)++;
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
+static const char *const bus_keys[] = {"name", "format", "role", "sources", "fader", "mute", "connect", NULL};
+static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan",
+                                         "mute", "solo", "solo_safe", "polarity", "connect", NULL};
+static const char *const top_keys[] = {"name", "buses", "strips", NULL};
+
+static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
+{
+	if (!json_is_object(jb))
+		return fail(x, "a bus must be an object, not %s", type_name(jb));
+	if (check_keys(x, jb, bus_keys, "a bus") < 0)
+		return -1;
+	const char *name = NULL, *format = NULL, *role = NULL;
+	if (get_string(x, jb, "name", true, &name) < 0 || get_string(x, jb, "format", true, &format) < 0 ||
+	    get_string(x, jb, "role", true, &role) < 0)
+		return -1;
+	push_key(x, "name");
+	if (check_name(x, name, CONSOLE_NAME_MAX) < 0)
+		return -1;
+	pop(x);
+	snprintf(b->name, sizeof b->name, "%s", name);
+	push_key(x, "format");
+	if (layout_from_name(format, &b->format) < 0)
+		return fail(x, "unknown format \"%s\" (formats: %s)", format, layout_names());
+	pop(x);
+	push_key(x, "role");
+	if (strcmp(role, "stem") == 0)
+		b->role = BUS_ROLE_STEM;
+	else if (strcmp(role, "master") == 0)
+		b->role = BUS_ROLE_MASTER;
+	else
+		return fail(x, "unknown role \"%s\" (roles: stem, master)", role);
+	pop(x);
+	b->params.fader_db = 0.0f;
+	if (get_db(x, jb, "fader", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &b->params.fader_db) < 0 ||
+	    get_bool(x, jb, "mute", &b->params.mute) < 0 ||
+	    get_port_list(x, jb, layout_get(b->format)->channels, &b->connect, &b->n_connect) < 0)
+		return -1;
+	return 0;
+}
+
+static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_t bi)
+{
+	struct console_bus *b = &c->buses[bi];
+	json_t *src = json_object_get(jb, "sources");
+	if (b->role == BUS_ROLE_STEM) {
+		if (src) {
+			push_key(x, "sources");
+			return fail(x, "only a master bus sums other buses; bus %s is a stem", b->name);
+		}
+		return 0;
+	}
+	if (!src)
+		return fail(x, "master bus %s needs \"sources\": the buses it sums", b->name);
+	push_key(x, "sources");
+	if (!json_is_array(src) || json_array_size(src) == 0)
+		return fail(x, "must be a non-empty array of bus names");
+	b->sources = calloc(json_array_size(src), sizeof *b->sources);
+	if (!b->sources)
+		return fail(x, "out of memory");
+	for (size_t i = 0; i < json_array_size(src); i++) {
+		json_t *s = json_array_get(src, i);
+		push_index(x, i);
+		if (!json_is_string(s))
+			return fail(x, "must be a bus name, not %s", type_name(s));
+		int k = console_find_bus(c, json_string_value(s));
+		if (k < 0)
+			return fail(x, "no bus named \"%s\"", json_string_value(s));
+		if ((uint32_t)k == bi)
+			return fail(x, "bus %s cannot be its own source", b->name);
+		for (uint32_t j = 0; j < b->n_sources; j++)
+			if (b->sources[j] == (uint32_t)k)
+				return fail(x, "bus \"%s\" is listed twice", json_string_value(s));
+		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+		if (layout_downmix_matrix(c->buses[k].format, b->format, m) < 0)
+			return fail(x, "%s is %s and %s is %s: no downmix from %s to %s is defined "
+			            "(defined: the same format, and 5.1 to 2.0 after ITU-R BS.775)",
+			            c->buses[k].name, layout_get(c->buses[k].format)->name, b->name,
+			            layout_get(b->format)->name, layout_get(c->buses[k].format)->name,
+			            layout_get(b->format)->name);
+		b->sources[b->n_sources++] = (uint32_t)k;
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
+/* Parses one strips[] entry into `proto` (count copies are made later). */
+static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
+                       struct console_strip *proto, unsigned *count)
+{
+	if (!json_is_object(js))
+		return fail(x, "a strip must be an object, not %s", type_name(js));
+	if (check_keys(x, js, strip_keys, "a strip") < 0)
+		return -1;
+	const char *name = NULL, *input = "mono", *bus = NULL, *polarity = "normal";
+	if (get_string(x, js, "name", true, &name) < 0 || get_string(x, js, "input", false, &input) < 0 ||
+	    get_string(x, js, "bus", true, &bus) < 0 || get_string(x, js, "polarity", false, &polarity) < 0)
+		return -1;
+	*count = 0;
+	json_t *jc = json_object_get(js, "count");
+	if (jc) {
+		push_key(x, "count");
+		if (!json_is_integer(jc) || json_integer_value(jc) < 1 || json_integer_value(jc) > MAX_COUNT)
+			return fail(x, "must be an integer from 1 to %d", MAX_COUNT);
+		*count = (unsigned)json_integer_value(jc);
+		pop(x);
+	}
+	push_key(x, "name");
+	char longest[64];
+	snprintf(longest, sizeof longest, "%s%u", name, *count);
+	if (check_name(x, *count ? longest : name, CONSOLE_NAME_MAX) < 0)
+		return -1;
+	pop(x);
+	snprintf(proto->name, sizeof proto->name, "%s", name);
+	push_key(x, "input");
+	if (layout_from_name(input, &proto->input) < 0)
+		return fail(x, "unknown input format \"%s\" (formats: %s)", input, layout_names());
+	pop(x);
+	push_key(x, "bus");
+	int b = console_find_bus(c, bus);
+	if (b < 0) {
+		char list[512] = "";
+		for (uint32_t i = 0; i < c->n_buses; i++) {
+			strncat(list, c->buses[i].name, sizeof list - strlen(list) - 1);
+			if (i + 1 < c->n_buses)
+				strncat(list, ", ", sizeof list - strlen(list) - 1);
+		}
+		return fail(x, "no bus named \"%s\" (buses: %s)", bus, list);
+	}
+	proto->bus = (uint32_t)b;
+	pop(x);
+	push_key(x, "polarity");
+	if (strcmp(polarity, "normal") != 0 && strcmp(polarity, "inverted") != 0)
+		return fail(x, "must be \"normal\" or \"inverted\", not \"%s\"", polarity);
+	proto->params.polarity_inverted = strcmp(polarity, "inverted") == 0;
+	pop(x);
+	proto->params.fader_db = 0.0f;
+	proto->params.trim_db = 0.0f;
+	proto->params.pan_azimuth_deg = 0.0f;
+	if (get_db(x, js, "fader", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &proto->params.fader_db) < 0 ||
+	    get_db(x, js, "trim", CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, false, &proto->params.trim_db) < 0 ||
+	    get_db(x, js, "pan", -180.0f, 180.0f, false, &proto->params.pan_azimuth_deg) < 0 ||
+	    get_bool(x, js, "mute", &proto->params.mute) < 0 ||
+	    get_bool(x, js, "solo", &proto->params.solo) < 0 ||
+	    get_bool(x, js, "solo_safe", &proto->params.solo_safe) < 0)
+		return -1;
+	if (*count && json_object_get(js, "connect")) {
+		push_key(x, "connect");
+		return fail(x, "cannot be combined with \"count\": connect each strip on its own entry");
+	}
+	return get_port_list(x, js, layout_get(proto->input)->channels, &proto->connect, &proto->n_connect);
+}
+
+static void free_port_list(struct console_strip *s)
+{
+	for (uint32_t k = 0; k < s->n_connect; k++)
+		free(s->connect[k]);
+	free(s->connect);
+	s->connect = NULL;
+	s->n_connect = 0;
+}
+
+static int parse_console(struct ctx *x, json_t *root, struct console *c)
+{
+	if (!json_is_object(root))
+		return fail(x, "the file must hold one JSON object, not %s", type_name(root));
+	if (check_keys(x, root, top_keys, "the console") < 0)
+		return -1;
+	const char *name = "untitled";
+	if (get_string(x, root, "name", false, &name) < 0)
+		return -1;
+	c->name = strdup(name);
+
+	json_t *buses = json_object_get(root, "buses");
+	if (!buses)
+		return fail(x, "missing required key \"buses\"");
+	push_key(x, "buses");
+	if (!json_is_array(buses) || json_array_size(buses) == 0)
+		return fail(x, "must be a non-empty array of buses");
+	if (json_array_size(buses) > CONSOLE_MAX_BUSES)
+		return fail(x, "%zu buses: at most %d", json_array_size(buses), CONSOLE_MAX_BUSES);
+	c->buses = calloc(json_array_size(buses), sizeof *c->buses);
+	if (!c->buses)
+		return fail(x, "out of memory");
+	for (size_t i = 0; i < json_array_size(buses); i++) {
+		push_index(x, i);
+		if (parse_bus(x, json_array_get(buses, i), &c->buses[c->n_buses]) < 0)
+			return -1;
+		if (console_find_bus(c, c->buses[c->n_buses].name) >= 0) {
+			push_key(x, "name");
+			return fail(x, "bus name \"%s\" is used twice", c->buses[c->n_buses].name);
+		}
+		c->n_buses++;
+		pop(x);
+	}
+	for (uint32_t i = 0; i < c->n_buses; i++) {
+		push_index(x, i);
+		if (resolve_sources(x, json_array_get(buses, i), c, i) < 0)
+			return -1;
+		pop(x);
+	}
+	uint32_t cycle_bus = 0;
+	if (console_sort_buses(c, &cycle_bus) < 0) {
+		push_index(x, cycle_bus);
+		push_key(x, "sources");
+		return fail(x, "bus %s feeds itself through its sources (a cycle)", c->buses[cycle_bus].name);
+	}
+	pop(x);
+
+	json_t *strips = json_object_get(root, "strips");
+	if (!strips)
+		return 0;
+	push_key(x, "strips");
+	if (!json_is_array(strips))
+		return fail(x, "must be an array of strips, not %s", type_name(strips));
+	uint32_t cap = 0;
+	for (size_t i = 0; i < json_array_size(strips); i++) {
+		push_index(x, i);
+		struct console_strip proto = {0};
+		unsigned count = 0;
+		if (parse_strip(x, json_array_get(strips, i), c, &proto, &count) < 0) {
+			free_port_list(&proto);
+			return -1;
+		}
+		const unsigned copies = count ? count : 1;
+		if (c->n_strips + copies > CONSOLE_MAX_STRIPS) {
+			free_port_list(&proto);
+			return fail(x, "the console would have more than %d strips", CONSOLE_MAX_STRIPS);
+		}
+		if (c->n_strips + copies > cap) {
+			cap = (c->n_strips + copies) * 2;
+			struct console_strip *grown = realloc(c->strips, cap * sizeof *grown);
+			if (!grown) {
+				free_port_list(&proto);
+				return fail(x, "out of memory");
+			}
+			c->strips = grown;
+		}
+		for (unsigned k = 0; k < copies; k++) {
+			struct console_strip *s = &c->strips[c->n_strips];
+			*s = proto;
+			if (count) {
+				/* check_name() already proved the longest expansion fits. */
+				char expanded[2 * CONSOLE_NAME_MAX];
+				snprintf(expanded, sizeof expanded, "%s%u", proto.name, k + 1);
+				memcpy(s->name, expanded, CONSOLE_NAME_MAX - 1);
+				s->name[CONSOLE_NAME_MAX - 1] = '\0';
+			}
+			if (console_find_strip(c, s->name) >= 0) {
+				push_key(x, "name");
+				free_port_list(&proto);
+				return fail(x, "strip name \"%s\" is used twice%s", s->name,
+				            count ? " (count expands a name to NAME1 ... NAMEn)" : "");
+			}
+			c->n_strips++;
+		}
+		pop(x);
+	}
+	return 0;
+}
+
+struct console *config_load_text(const char *text, const char *origin, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d:%d: invalid JSON: %s", origin, je.line, je.column, je.text);
+		return NULL;
+	}
+	struct console *c = calloc(1, sizeof *c);
+	struct ctx x = {text, origin, err, errlen, {.depth = 0}};
+	if (!c || parse_console(&x, root, c) < 0) {
+		if (!c)
+			snprintf(err, errlen, "out of memory");
+		console_free(c);
+		json_decref(root);
+		return NULL;
+	}
+	json_decref(root);
+	return c;
+}
+
+struct console *config_load_file(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 65536, len = 0;
+	char *text = malloc(cap);
+	size_t got;
+	while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+		len += got;
+		if (len + 1 == cap) {
+			char *grown = realloc(text, cap *= 2);
+			if (!grown) {
+				free(text);
+				text = NULL;
+			}
+			text = grown;
+		}
+	}
+	const bool read_error = ferror(f);
+	fclose(f);
+	if (!text || read_error) {
+		snprintf(err, errlen, "%s: cannot read: %s", path, text ? strerror(errno) : "out of memory");
+		free(text);
+		return NULL;
+	}
+	text[len] = '\0';
+	if (strlen(text) != len) {
+		snprintf(err, errlen, "%s: not a text file (it contains a NUL byte)", path);
+		free(text);
+		return NULL;
+	}
+	struct console *c = config_load_text(text, path, err, errlen);
+	free(text);
+	return c;
+}

@@ -1,0 +1,16 @@
+/* Console configuration files (JSON, docs/config.md): parse and validate into
+ * a struct console. Control thread only. Every error names the file, line and
+ * column, the JSON path and what is wrong. */
+#ifndef DUBSTAGE_CONTROL_CONFIG_H
+#define DUBSTAGE_CONTROL_CONFIG_H
+
+#include <stddef.h>
+
+#include "engine/console.h"
+
+/* Returns a console, or NULL with the error in err. */
+struct console *config_load_file(const char *path, char *err, size_t errlen);
+/* `origin` names the text in messages (a path, or "<string>"). */
+struct console *config_load_text(const char *text, const char *origin, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,493 @@
+#include "control/osc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dsp/gain.h"
+#include "dsp/pan_law.h"
+
+#define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
+
+enum param_id {
+	P_STRIP_FADER, P_STRIP_TRIM, P_STRIP_PAN, P_STRIP_MUTE, P_STRIP_SOLO,
+	P_STRIP_SOLO_SAFE, P_STRIP_POLARITY, P_STRIP_METER,
+	P_BUS_FADER, P_BUS_MUTE, P_BUS_METER,
+	P_INFO,
+};
+
+struct param {
+	enum param_id id;
+	const char *kind;   /* "strip", "bus", or NULL for a top-level address */
+	const char *name;   /* last path segment */
+	char type;          /* 'f', 'i', or 0 for query-only */
+	struct osc_address doc;
+};
+
+/* The address space. docs/osc.md is checked against this table by
+ * tests/test_osc.c, so the two cannot drift. */
+static const struct param params[] = {
+	{P_STRIP_FADER, "strip", "fader", 'f', {"/strip/<n|name>/fader", "f", "dB",
+		"-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}},
+	{P_STRIP_TRIM, "strip", "trim", 'f', {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
+		"Input trim, before everything else on the strip."}},
+	{P_STRIP_PAN, "strip", "pan", 'f', {"/strip/<n|name>/pan", "f", "degrees",
+		"any; wrapped to (-180, 180]", "Azimuth, ITU-R BS.2051: 0 front centre, positive to "
+		"the left (L is +30). Stereo and wider inputs rotate about it."}},
+	{P_STRIP_MUTE, "strip", "mute", 'i', {"/strip/<n|name>/mute", "i", "0/1", "0, 1",
+		"Mute (ramped: no click)."}},
+	{P_STRIP_SOLO, "strip", "solo", 'i', {"/strip/<n|name>/solo", "i", "0/1", "0, 1",
+		"Solo in place: while any strip is soloed, strips neither soloed nor solo-safe are silent."}},
+	{P_STRIP_SOLO_SAFE, "strip", "solo_safe", 'i', {"/strip/<n|name>/solo_safe", "i", "0/1",
+		"0, 1", "Solo-safe: the strip keeps playing when others are soloed."}},
+	{P_STRIP_POLARITY, "strip", "polarity", 'i', {"/strip/<n|name>/polarity", "i", "0/1",
+		"0, 1", "1 inverts the polarity of every input channel."}},
+	{P_STRIP_METER, "strip", "meter", 0, {"/strip/<n|name>/meter", "", "dBFS", "",
+		"Query only: replies with peak and RMS per input channel, post-fader "
+		"(f peak, f rms, ...); peak is the maximum since the previous meter query."}},
+	{P_BUS_FADER, "bus", "fader", 'f', {"/bus/<n|name>/fader", "f", "dB",
+		"-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}},
+	{P_BUS_MUTE, "bus", "mute", 'i', {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}},
+	{P_BUS_METER, "bus", "meter", 0, {"/bus/<n|name>/meter", "", "dBFS", "",
+		"Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}},
+	{P_INFO, NULL, "info", 0, {"/info", "", "", "",
+		"Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
+		"f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}},
+};
+
+#define N_PARAMS (sizeof params / sizeof params[0])
+
+const struct osc_address *osc_addresses(size_t *n)
+{
+	static struct osc_address table[N_PARAMS];
+	for (size_t i = 0; i < N_PARAMS; i++)
+		table[i] = params[i].doc;
+	*n = N_PARAMS;
+	return table;
+}
+
+struct osc_server {
+	int fd;
+	uint16_t port;
+	lo_server lo;
+	struct osc_host host;
+	struct sockaddr_storage from;
+	socklen_t from_len;
+	char lo_error[256];
+	uint64_t bad_packets;
+	uint64_t errors;
+};
+
+static struct console *console_of(struct osc_server *s) { return s->host.console(s->host.ctx); }
+static struct engine *engine_of(struct osc_server *s) { return s->host.engine(s->host.ctx); }
+
+static void send_message(struct osc_server *s, const char *path, lo_message m)
+{
+	char buf[OSC_MAX_DATAGRAM];
+	size_t len = lo_message_length(m, path);
+	if (len <= sizeof buf && lo_message_serialise(m, path, buf, &len))
+		sendto(s->fd, buf, len, 0, (struct sockaddr *)&s->from, s->from_len);
+	lo_message_free(m);
+}
+
+__attribute__((format(printf, 2, 3)))
+static void reply_error(struct osc_server *s, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	s->errors++;
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, text);
+	send_message(s, "/error", m);
+}
+
+static bool has_pattern(const char *seg)
+{
+	return strpbrk(seg, "*?[]{}") != NULL;
+}
+
+static bool all_digits(const char *seg)
+{
+	if (!*seg)
+		return false;
+	for (; *seg; seg++)
+		if (*seg < '0' || *seg > '9')
+			return false;
+	return true;
+}
+
+static const char *target_name(struct console *c, bool strip, uint32_t i)
+{
+	return strip ? c->strips[i].name : c->buses[i].name;
+}
+
+/* Resolves the <n|name> segment (a 1-based number, a name, or an OSC pattern
+ * matched against names) into indices; returns how many. */
+static uint32_t resolve(struct console *c, bool strip, const char *seg, uint32_t *out)
+{
+	const uint32_t n = strip ? c->n_strips : c->n_buses;
+	if (has_pattern(seg)) {
+		uint32_t k = 0;
+		for (uint32_t i = 0; i < n; i++)
+			if (lo_pattern_match(target_name(c, strip, i), seg))
+				out[k++] = i;
+		return k;
+	}
+	if (all_digits(seg)) {
+		unsigned long v = strtoul(seg, NULL, 10);
+		if (v >= 1 && v <= n) {
+			out[0] = (uint32_t)(v - 1);
+			return 1;
+		}
+		return 0;
+	}
+	int i = strip ? console_find_strip(c, seg) : console_find_bus(c, seg);
+	if (i < 0)
+		return 0;
+	out[0] = (uint32_t)i;
+	return 1;
+}
+
+static float to_db_out(float db) { return db; /* -inf travels as OSC -inf */ }
+
+static float get_value(struct console *c, enum param_id id, uint32_t i)
+{
+	switch (id) {
+	case P_STRIP_FADER: return to_db_out(c->strips[i].params.fader_db);
+	case P_STRIP_TRIM: return c->strips[i].params.trim_db;
+	case P_STRIP_PAN: return c->strips[i].params.pan_azimuth_deg;
+	case P_STRIP_MUTE: return c->strips[i].params.mute;
+	case P_STRIP_SOLO: return c->strips[i].params.solo;
+	case P_STRIP_SOLO_SAFE: return c->strips[i].params.solo_safe;
+	case P_STRIP_POLARITY: return c->strips[i].params.polarity_inverted;
+	case P_BUS_FADER: return to_db_out(c->buses[i].params.fader_db);
+	case P_BUS_MUTE: return c->buses[i].params.mute;
+	default: return 0.0f;
+	}
+}
+
+/* Clamps v into the parameter's range; returns the value applied. */
+static float clamp_value(enum param_id id, float v)
+{
+	switch (id) {
+	case P_STRIP_FADER:
+	case P_BUS_FADER:
+		return v <= GAIN_DB_OFF ? -INFINITY : console_clamp(v, GAIN_DB_OFF, CONSOLE_FADER_MAX_DB);
+	case P_STRIP_TRIM:
+		return console_clamp(v, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB);
+	case P_STRIP_PAN:
+		return pan_law_wrap_deg(v);
+	default:
+		return v != 0.0f ? 1.0f : 0.0f;
+	}
+}
+
+static void set_value(struct osc_server *s, enum param_id id, uint32_t i, float v)
+{
+	struct console *c = console_of(s);
+	struct engine *e = engine_of(s);
+	struct strip_params *sp = id < P_BUS_FADER ? &c->strips[i].params : NULL;
+	switch (id) {
+	case P_STRIP_FADER: sp->fader_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_FADER); break;
+	case P_STRIP_TRIM: sp->trim_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_TRIM); break;
+	case P_STRIP_PAN: sp->pan_azimuth_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_MUTE: sp->mute = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_MUTE); break;
+	case P_STRIP_SOLO: sp->solo = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO); break;
+	case P_STRIP_SOLO_SAFE: sp->solo_safe = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO_SAFE); break;
+	case P_STRIP_POLARITY: sp->polarity_inverted = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_POLARITY); break;
+	case P_BUS_FADER: c->buses[i].params.fader_db = v; engine_sync_bus(e, c, i, GRAPH_OP_BUS_FADER); break;
+	case P_BUS_MUTE: c->buses[i].params.mute = v != 0; engine_sync_bus(e, c, i, GRAPH_OP_BUS_MUTE); break;
+	default: break;
+	}
+}
+
+static void reply_value(struct osc_server *s, const char *path, const struct param *p, float v)
+{
+	lo_message m = lo_message_new();
+	if (p->type == 'i')
+		lo_message_add_int32(m, (int32_t)v);
+	else
+		lo_message_add_float(m, v);
+	send_message(s, path, m);
+}
+
+static void reply_meter(struct osc_server *s, const char *path, bool strip, uint32_t i)
+{
+	struct graph *g = engine_graph(engine_of(s));
+	if (!g)
+		return;
+	uint32_t n;
+	const struct graph_meter_readout *r = strip ? graph_strip_meters(g, i, &n) : graph_bus_meters(g, i, &n);
+	lo_message m = lo_message_new();
+	for (uint32_t c = 0; c < n; c++) {
+		const float peak = atomic_load_explicit(&r[c].peak, memory_order_relaxed);
+		const float ms = atomic_load_explicit(&r[c].mean_square, memory_order_relaxed);
+		lo_message_add_float(m, gain_to_db(peak));
+		lo_message_add_float(m, ms > 0.0f ? 10.0f * log10f(ms) : -INFINITY);
+	}
+	send_message(s, path, m);
+}
+
+static void reply_info(struct osc_server *s)
+{
+	struct console *c = console_of(s);
+	struct engine *e = engine_of(s);
+	struct engine_load l = engine_load(e);
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, DUBSTAGE_VERSION);
+	lo_message_add_int32(m, (int32_t)engine_sample_rate(e));
+	lo_message_add_int32(m, (int32_t)s->host.period(s->host.ctx));
+	lo_message_add_int32(m, (int32_t)c->n_strips);
+	lo_message_add_int32(m, (int32_t)c->n_buses);
+	lo_message_add_float(m, 100.0f * l.p50);
+	lo_message_add_float(m, 100.0f * l.p99);
+	lo_message_add_float(m, 100.0f * l.max);
+	lo_message_add_int32(m, (int32_t)engine_xruns(e));
+	send_message(s, "/info", m);
+}
+
+/* Reads one numeric or boolean argument; false with an /error sent otherwise. */
+static bool read_argument(struct osc_server *s, const char *path, const struct param *p,
+                          const char *types, lo_arg **argv, int argc, float *out)
+{
+	if (argc != 1) {
+		reply_error(s, "%s expects one %s (%s), got %d arguments", path,
+		            p->type == 'f' ? "float" : "int", p->doc.units, argc);
+		return false;
+	}
+	switch (types[0]) {
+	case 'f': *out = argv[0]->f; break;
+	case 'd': *out = (float)argv[0]->d; break;
+	case 'i': *out = (float)argv[0]->i; break;
+	case 'h': *out = (float)argv[0]->h; break;
+	case 'T': *out = 1.0f; break;
+	case 'F': *out = 0.0f; break;
+	default:
+		reply_error(s, "%s expects one %s (%s), got type '%c'", path,
+		            p->type == 'f' ? "float" : "int", p->doc.units, types[0]);
+		return false;
+	}
+	const bool fader = p->id == P_STRIP_FADER || p->id == P_BUS_FADER;
+	if (isnan(*out) || (isinf(*out) && !(fader && *out < 0))) {
+		reply_error(s, "%s: %s is not a usable value", path, isnan(*out) ? "NaN" : "infinity");
+		return false;
+	}
+	return true;
+}
+
+static void handle_param(struct osc_server *s, const char *path, const struct param *p,
+                         const char *seg, const char *types, lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	const bool strip = strcmp(p->kind, "strip") == 0;
+	const uint32_t n = strip ? c->n_strips : c->n_buses;
+	uint32_t *targets = malloc((n ? n : 1) * sizeof *targets);
+	if (!targets)
+		return;
+	const uint32_t k = resolve(c, strip, seg, targets);
+	if (k == 0) {
+		reply_error(s, "%s: no %s \"%s\" (the console has %u %s%s, numbered from 1)", path,
+		            p->kind, seg, n, p->kind, n == 1 ? "" : (strip ? "s" : "es"));
+		free(targets);
+		return;
+	}
+	const bool pattern = has_pattern(seg);
+	char out_path[256];
+	if (p->type == 0 || argc == 0) {
+		if (p->type == 0 && argc != 0) {
+			reply_error(s, "%s is query-only: send it with no arguments", path);
+			free(targets);
+			return;
+		}
+		for (uint32_t t = 0; t < k; t++) {
+			snprintf(out_path, sizeof out_path, "/%s/%s/%s", p->kind,
+			         pattern ? target_name(c, strip, targets[t]) : seg, p->name);
+			if (p->type == 0)
+				reply_meter(s, out_path, strip, targets[t]);
+			else
+				reply_value(s, out_path, p, get_value(c, p->id, targets[t]));
+		}
+		if (p->type == 0)
+			engine_reset_peaks(engine_of(s));
+		free(targets);
+		return;
+	}
+	float v;
+	if (!read_argument(s, path, p, types, argv, argc, &v)) {
+		free(targets);
+		return;
+	}
+	const float applied = clamp_value(p->id, v);
+	for (uint32_t t = 0; t < k; t++)
+		set_value(s, p->id, targets[t], applied);
+	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->type == 'f') {
+		/* Tell the sender where the control really is. */
+		for (uint32_t t = 0; t < k; t++) {
+			snprintf(out_path, sizeof out_path, "/%s/%s/%s", p->kind,
+			         pattern ? target_name(c, strip, targets[t]) : seg, p->name);
+			reply_value(s, out_path, p, applied);
+		}
+	}
+	free(targets);
+}
+
+static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
+                      lo_message msg, void *user)
+{
+	(void)msg;
+	struct osc_server *s = user;
+	char copy[256];
+	if (strlen(path) >= sizeof copy) {
+		reply_error(s, "address too long (%zu bytes)", strlen(path));
+		return 0;
+	}
+	strcpy(copy, path);
+	char *seg[4] = {0};
+	int nseg = 0;
+	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
+		if (nseg == 4) {
+			nseg++;
+			break;
+		}
+		seg[nseg++] = t;
+	}
+	if (nseg == 1 && strcmp(seg[0], "info") == 0) {
+		if (argc != 0)
+			reply_error(s, "/info takes no arguments");
+		else
+			reply_info(s);
+		return 0;
+	}
+	if (nseg == 3) {
+		for (size_t i = 0; i < N_PARAMS; i++) {
+			const struct param *p = &params[i];
+			if (p->kind && strcmp(p->kind, seg[0]) == 0 && strcmp(p->name, seg[2]) == 0) {
+				handle_param(s, path, p, seg[1], types, argv, argc);
+				return 0;
+			}
+		}
+	}
+	reply_error(s, "unknown address %s (see docs/osc.md)", path);
+	return 0;
+}
+
+static void on_lo_error(int num, const char *msg, const char *where)
+{
+	/* liblo reports through a global handler; the server that is dispatching
+	 * picks the text up right after (one control thread). */
+	(void)num;
+	(void)msg;
+	(void)where;
+}
+
+struct osc_server *osc_server_open(const struct osc_host *host, const char *bind_addr,
+                                   uint16_t port, char *err, size_t errlen)
+{
+	struct osc_server *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->host = *host;
+	struct sockaddr_in6 a6 = {0};
+	struct sockaddr_in a4 = {0};
+	struct sockaddr *addr;
+	socklen_t alen;
+	int family;
+	if (inet_pton(AF_INET, bind_addr, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons(port);
+		addr = (struct sockaddr *)&a4;
+		alen = sizeof a4;
+		family = AF_INET;
+	} else if (inet_pton(AF_INET6, bind_addr, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons(port);
+		addr = (struct sockaddr *)&a6;
+		alen = sizeof a6;
+		family = AF_INET6;
+	} else {
+		snprintf(err, errlen, "--osc-bind: \"%s\" is not an IPv4 or IPv6 address", bind_addr);
+		free(s);
+		return NULL;
+	}
+	s->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || bind(s->fd, addr, alen) < 0) {
+		snprintf(err, errlen, "cannot bind OSC to udp %s:%u: %s%s", bind_addr, port, strerror(errno),
+		         errno == EADDRINUSE ? " (another program uses it: choose --osc-port)" : "");
+		if (s->fd >= 0)
+			close(s->fd);
+		free(s);
+		return NULL;
+	}
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof bound;
+	getsockname(s->fd, (struct sockaddr *)&bound, &blen);
+	s->port = ntohs(family == AF_INET ? ((struct sockaddr_in *)&bound)->sin_port
+	                                  : ((struct sockaddr_in6 *)&bound)->sin6_port);
+
+	/* liblo needs a server object to dispatch; give it a Unix socket that is
+	 * unlinked at once, so it listens nowhere: all input comes through s->fd. */
+	char lo_path[108];
+	snprintf(lo_path, sizeof lo_path, "/tmp/dubstage-lo-%d-%p", (int)getpid(), (void *)s);
+	s->lo = lo_server_new_with_proto(lo_path, LO_UNIX, on_lo_error);
+	unlink(lo_path);
+	if (!s->lo) {
+		snprintf(err, errlen, "liblo: cannot create a dispatcher");
+		close(s->fd);
+		free(s);
+		return NULL;
+	}
+	lo_server_add_method(s->lo, NULL, NULL, on_message, s);
+	return s;
+}
+
+void osc_server_close(struct osc_server *s)
+{
+	if (!s)
+		return;
+	lo_server_free(s->lo);
+	close(s->fd);
+	free(s);
+}
+
+int osc_server_fd(const struct osc_server *s) { return s->fd; }
+uint16_t osc_server_port(const struct osc_server *s) { return s->port; }
+uint64_t osc_server_bad_packets(const struct osc_server *s) { return s->bad_packets; }
+uint64_t osc_server_errors(const struct osc_server *s) { return s->errors; }
+
+void osc_server_poll(struct osc_server *s)
+{
+	/* One byte more than we accept, to see that a datagram was too long. */
+	static char buf[OSC_MAX_DATAGRAM + 1];
+	for (;;) {
+		s->from_len = sizeof s->from;
+		ssize_t n = recvfrom(s->fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&s->from, &s->from_len);
+		if (n < 0)
+			return; /* EAGAIN: drained */
+		if (n == 0 || (size_t)n > OSC_MAX_DATAGRAM) {
+			s->bad_packets++;
+			reply_error(s, n == 0 ? "empty datagram" : "datagram of %zd bytes refused (at most %d)",
+			            n, OSC_MAX_DATAGRAM);
+			continue;
+		}
+		int rc = lo_server_dispatch_data(s->lo, buf, (size_t)n);
+		if (rc <= 0) {
+			s->bad_packets++;
+			reply_error(s, "malformed OSC packet (%zd bytes): liblo error %d", n, rc);
+		}
+	}
+}

@@ -1,0 +1,47 @@
+/* The OSC control surface: a UDP socket of our own (so it can bind one
+ * address: liblo 0.31 cannot), liblo for parsing and dispatch, and the one
+ * table that defines the address space (docs/osc.md is checked against it).
+ * Control thread only: handlers edit the console model and queue commands to
+ * the engine; replies go to the sender's address and port. */
+#ifndef DUBSTAGE_CONTROL_OSC_H
+#define DUBSTAGE_CONTROL_OSC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/console.h"
+#include "engine/engine.h"
+
+/* What the OSC layer needs from whoever runs the engine. */
+struct osc_host {
+	void *ctx;
+	struct console *(*console)(void *ctx);
+	struct engine *(*engine)(void *ctx);
+	uint32_t (*period)(void *ctx);
+};
+
+struct osc_address {
+	const char *path;   /* as documented, e.g. "/strip/<n|name>/fader" */
+	const char *types;  /* argument types accepted when setting; "" = none */
+	const char *units;
+	const char *range;
+	const char *doc;
+};
+
+struct osc_server;
+
+/* Binds UDP bind_addr:port (port 0 picks a free one). */
+struct osc_server *osc_server_open(const struct osc_host *host, const char *bind_addr,
+                                   uint16_t port, char *err, size_t errlen);
+void osc_server_close(struct osc_server *s);
+int osc_server_fd(const struct osc_server *s);
+uint16_t osc_server_port(const struct osc_server *s);
+/* Reads and handles every datagram waiting on the socket (never blocks). */
+void osc_server_poll(struct osc_server *s);
+/* Datagrams that were not valid OSC, and messages answered with /error. */
+uint64_t osc_server_bad_packets(const struct osc_server *s);
+uint64_t osc_server_errors(const struct osc_server *s);
+
+const struct osc_address *osc_addresses(size_t *n);
+
+#endif

@@ -1,0 +1,29 @@
+/* Offline benchmark: runs the real engine (engine_begin_rt / engine_end_rt,
+ * the same calls the JACK process callback makes) on generated input, with no
+ * JACK server, and reports the time per period. Control thread. */
+#ifndef DUBSTAGE_ENGINE_BENCH_H
+#define DUBSTAGE_ENGINE_BENCH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "engine/console.h"
+
+struct bench_options {
+	uint32_t period;      /* frames */
+	uint32_t rate;        /* Hz */
+	double seconds;       /* of audio */
+};
+
+struct bench_result {
+	uint64_t periods;
+	double median_ns, p99_ns, worst_ns, period_ns;
+	uint32_t strips;
+};
+
+/* Returns 0, or -1 with a message in err. */
+int bench_run(const struct console *c, const struct bench_options *o,
+              struct bench_result *r, char *err, size_t errlen);
+void bench_print(const struct bench_result *r, const struct bench_options *o, FILE *out);
+
+#endif

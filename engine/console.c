@@ -1,0 +1,111 @@
+#include "engine/console.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void free_list(char **list, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void console_free(struct console *c)
+{
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->n_strips; i++)
+		free_list(c->strips[i].connect, c->strips[i].n_connect);
+	for (uint32_t i = 0; i < c->n_buses; i++) {
+		free(c->buses[i].sources);
+		free_list(c->buses[i].connect, c->buses[i].n_connect);
+	}
+	free(c->strips);
+	free(c->buses);
+	free(c->bus_order);
+	free(c->name);
+	free(c);
+}
+
+int console_find_strip(const struct console *c, const char *name)
+{
+	for (uint32_t i = 0; i < c->n_strips; i++)
+		if (strcmp(c->strips[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int console_find_bus(const struct console *c, const char *name)
+{
+	for (uint32_t i = 0; i < c->n_buses; i++)
+		if (strcmp(c->buses[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint32_t console_input_port_count(const struct console *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->n_strips; i++)
+		n += layout_get(c->strips[i].input)->channels;
+	return n;
+}
+
+uint32_t console_output_port_count(const struct console *c)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c->n_buses; i++)
+		n += layout_get(c->buses[i].format)->channels;
+	return n;
+}
+
+enum { MARK_NONE, MARK_ACTIVE, MARK_DONE };
+
+static int visit(struct console *c, uint32_t b, unsigned char *mark, uint32_t *n_out,
+                 uint32_t *cycle_bus)
+{
+	if (mark[b] == MARK_DONE)
+		return 0;
+	if (mark[b] == MARK_ACTIVE) {
+		*cycle_bus = b;
+		return -1;
+	}
+	mark[b] = MARK_ACTIVE;
+	for (uint32_t s = 0; s < c->buses[b].n_sources; s++)
+		if (visit(c, c->buses[b].sources[s], mark, n_out, cycle_bus) < 0)
+			return -1;
+	mark[b] = MARK_DONE;
+	c->bus_order[(*n_out)++] = b;
+	return 0;
+}
+
+int console_sort_buses(struct console *c, uint32_t *cycle_bus)
+{
+	free(c->bus_order);
+	c->bus_order = calloc(c->n_buses ? c->n_buses : 1, sizeof *c->bus_order);
+	unsigned char *mark = calloc(c->n_buses ? c->n_buses : 1, 1);
+	if (!c->bus_order || !mark) {
+		free(mark);
+		return -1;
+	}
+	uint32_t n = 0;
+	int rc = 0;
+	for (uint32_t b = 0; b < c->n_buses && rc == 0; b++)
+		rc = visit(c, b, mark, &n, cycle_bus);
+	free(mark);
+	return rc;
+}
+
+void console_carry_params(struct console *to, const struct console *from)
+{
+	for (uint32_t i = 0; i < to->n_strips; i++) {
+		int j = console_find_strip(from, to->strips[i].name);
+		if (j >= 0)
+			to->strips[i].params = from->strips[j].params;
+	}
+	for (uint32_t i = 0; i < to->n_buses; i++) {
+		int j = console_find_bus(from, to->buses[i].name);
+		if (j >= 0)
+			to->buses[i].params = from->buses[j].params;
+	}
+}

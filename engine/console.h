@@ -1,0 +1,90 @@
+/* The console model: buses and strips with their parameters, as a mixer sees
+ * them. Built by control/config.c from JSON, compiled by engine/graph.c into
+ * an RT graph, edited by the control thread only (the RT thread never sees it). */
+#ifndef DUBSTAGE_ENGINE_CONSOLE_H
+#define DUBSTAGE_ENGINE_CONSOLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsp/layout.h"
+
+#define CONSOLE_NAME_MAX 32        /* bytes incl. NUL, for strip and bus names */
+#define CONSOLE_MAX_STRIPS 4096
+#define CONSOLE_MAX_BUSES 256
+
+/* Parameter ranges (docs/osc.md and docs/config.md quote these). */
+#define CONSOLE_FADER_MAX_DB 10.0f
+#define CONSOLE_TRIM_MIN_DB (-24.0f)
+#define CONSOLE_TRIM_MAX_DB 24.0f
+
+enum bus_role { BUS_ROLE_STEM, BUS_ROLE_MASTER };
+
+struct strip_params {
+	float fader_db;        /* -inf (off) ... +10 */
+	float trim_db;         /* -24 ... +24 */
+	float pan_azimuth_deg; /* (-180, 180], BS.2051: + is left */
+	bool mute;
+	bool solo;
+	bool solo_safe;
+	bool polarity_inverted;
+};
+
+struct bus_params {
+	float fader_db;
+	bool mute;
+};
+
+struct console_strip {
+	char name[CONSOLE_NAME_MAX];
+	enum layout_id input;
+	uint32_t bus;
+	struct strip_params params;
+	char **connect;        /* one JACK port per input channel, or NULL */
+	uint32_t n_connect;
+};
+
+struct console_bus {
+	char name[CONSOLE_NAME_MAX];
+	enum layout_id format;
+	enum bus_role role;
+	uint32_t *sources;     /* bus indices summed into a master */
+	uint32_t n_sources;
+	struct bus_params params;
+	char **connect;        /* one JACK port per channel, or NULL */
+	uint32_t n_connect;
+};
+
+struct console {
+	char *name;
+	struct console_strip *strips;
+	uint32_t n_strips;
+	struct console_bus *buses;
+	uint32_t n_buses;
+	uint32_t *bus_order;   /* every source before the masters it feeds */
+};
+
+void console_free(struct console *c);
+
+int console_find_strip(const struct console *c, const char *name); /* index or -1 */
+int console_find_bus(const struct console *c, const char *name);
+
+/* JACK ports the console registers: every strip input channel and every bus channel. */
+uint32_t console_input_port_count(const struct console *c);
+uint32_t console_output_port_count(const struct console *c);
+
+/* Orders buses so that sources come before masters; returns 0, or -1 when the
+ * sources form a cycle, with the bus index on the cycle in *cycle_bus. */
+int console_sort_buses(struct console *c, uint32_t *cycle_bus);
+
+/* Copies the live parameters of every strip and bus of `from` into the one of
+ * the same name in `to` (a reload keeps the mix). */
+void console_carry_params(struct console *to, const struct console *from);
+
+static inline float console_clamp(float v, float lo, float hi)
+{
+	return v < lo ? lo : (v > hi ? hi : v);
+}
+
+#endif

@@ -1,0 +1,267 @@
+#include "engine/engine.h"
+
+#include <jack/ringbuffer.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+#include "dsp/gain.h"
+
+#define ENGINE_MAX_RETIRED 64
+
+struct engine {
+	/* control -> RT */
+	_Atomic(struct graph *) published;
+	jack_ringbuffer_t *commands;
+	atomic_uint meter_epoch;
+	/* RT -> control */
+	atomic_uint rt_generation;       /* generation of the graph the RT thread runs */
+	atomic_uint xruns;
+	atomic_uint last_period;
+	atomic_uint load_hist[ENGINE_LOAD_BINS];
+	atomic_uint load_max_permille;
+	atomic_ullong periods;
+	/* RT only */
+	struct graph *rt_graph;
+	struct timespec rt_start;
+	/* control only */
+	uint32_t sample_rate;
+	uint32_t next_generation;
+	struct graph *retired[ENGINE_MAX_RETIRED];
+	unsigned n_retired;
+	atomic_uint command_overflows;
+};
+
+struct engine *engine_create(uint32_t sample_rate)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->commands = jack_ringbuffer_create(ENGINE_COMMAND_SLOTS * sizeof(struct graph_cmd));
+	if (!e->commands) {
+		free(e);
+		return NULL;
+	}
+	jack_ringbuffer_mlock(e->commands);
+	e->sample_rate = sample_rate;
+	return e;
+}
+
+void engine_destroy(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_collect(e, true);
+	graph_free(atomic_load(&e->published));
+	jack_ringbuffer_free(e->commands);
+	free(e);
+}
+
+uint32_t engine_sample_rate(const struct engine *e) { return e->sample_rate; }
+
+struct graph *engine_graph(const struct engine *e)
+{
+	return atomic_load_explicit(&((struct engine *)e)->published, memory_order_acquire);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {0, (long)ms * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+void engine_publish(struct engine *e, struct graph *g)
+{
+	/* A graph retired while the list is full is kept waiting here rather
+	 * than freed under the RT thread. */
+	while (e->n_retired == ENGINE_MAX_RETIRED && engine_collect_wait(e, 1000) == ENGINE_MAX_RETIRED)
+		;
+	graph_set_generation(g, ++e->next_generation);
+	struct graph *old = atomic_exchange_explicit(&e->published, g, memory_order_acq_rel);
+	if (old)
+		e->retired[e->n_retired++] = old;
+}
+
+unsigned engine_collect(struct engine *e, bool rt_stopped)
+{
+	const uint32_t acked = atomic_load_explicit(&e->rt_generation, memory_order_acquire);
+	unsigned kept = 0;
+	for (unsigned i = 0; i < e->n_retired; i++) {
+		/* The RT thread only ever loads the published pointer, so once it has
+		 * acknowledged a generation newer than a retired graph, it is done
+		 * with that graph for good. */
+		if (rt_stopped || graph_generation(e->retired[i]) < acked)
+			graph_free(e->retired[i]);
+		else
+			e->retired[kept++] = e->retired[i];
+	}
+	e->n_retired = kept;
+	return kept;
+}
+
+unsigned engine_collect_wait(struct engine *e, unsigned timeout_ms)
+{
+	unsigned left;
+	for (unsigned t = 0; (left = engine_collect(e, false)) > 0 && t < timeout_ms; t++)
+		sleep_ms(1);
+	return left;
+}
+
+int engine_send(struct engine *e, struct graph_cmd *cmd)
+{
+	struct graph *g = engine_graph(e);
+	cmd->generation = g ? graph_generation(g) : 0;
+	for (int waited = 0; jack_ringbuffer_write_space(e->commands) < sizeof *cmd; waited++) {
+		if (waited == 200) {
+			atomic_fetch_add(&e->command_overflows, 1);
+			return -1;
+		}
+		sleep_ms(1);
+	}
+	jack_ringbuffer_write(e->commands, (const char *)cmd, sizeof *cmd);
+	return 0;
+}
+
+int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enum graph_op op)
+{
+	const struct console_strip *cs = &c->strips[s];
+	struct graph_cmd cmd = {.op = (uint16_t)op, .index = s};
+	switch (op) {
+	case GRAPH_OP_STRIP_FADER: cmd.value[0] = gain_from_db(cs->params.fader_db); break;
+	case GRAPH_OP_STRIP_TRIM: cmd.value[0] = gain_from_db(cs->params.trim_db); break;
+	case GRAPH_OP_STRIP_MUTE: cmd.value[0] = cs->params.mute; break;
+	case GRAPH_OP_STRIP_SOLO: cmd.value[0] = cs->params.solo; break;
+	case GRAPH_OP_STRIP_SOLO_SAFE: cmd.value[0] = cs->params.solo_safe; break;
+	case GRAPH_OP_STRIP_POLARITY: cmd.value[0] = cs->params.polarity_inverted; break;
+	case GRAPH_OP_STRIP_PAN_ROW: {
+		const struct layout *in = layout_get(cs->input);
+		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+		graph_pan_matrix(in, layout_get(c->buses[cs->bus].format), &cs->params, m);
+		for (unsigned ch = 0; ch < in->channels; ch++) {
+			cmd.channel = (uint16_t)ch;
+			memcpy(cmd.value, m[ch], sizeof cmd.value);
+			if (engine_send(e, &cmd) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	default:
+		return -1;
+	}
+	return engine_send(e, &cmd);
+}
+
+int engine_sync_bus(struct engine *e, const struct console *c, uint32_t b, enum graph_op op)
+{
+	const struct console_bus *cb = &c->buses[b];
+	struct graph_cmd cmd = {.op = (uint16_t)op, .index = b};
+	if (op == GRAPH_OP_BUS_FADER)
+		cmd.value[0] = gain_from_db(cb->params.fader_db);
+	else if (op == GRAPH_OP_BUS_MUTE)
+		cmd.value[0] = cb->params.mute;
+	else
+		return -1;
+	return engine_send(e, &cmd);
+}
+
+void engine_reset_peaks(struct engine *e)
+{
+	atomic_fetch_add_explicit(&e->meter_epoch, 1, memory_order_relaxed);
+}
+
+struct engine_load engine_load(const struct engine *e)
+{
+	struct engine *m = (struct engine *)e;
+	struct engine_load l = {0};
+	uint64_t total = 0;
+	uint32_t counts[ENGINE_LOAD_BINS];
+	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++)
+		total += counts[i] = atomic_load_explicit(&m->load_hist[i], memory_order_relaxed);
+	l.periods = total;
+	l.max = (float)atomic_load_explicit(&m->load_max_permille, memory_order_relaxed) / 1000.0f;
+	if (total == 0)
+		return l;
+	uint64_t seen = 0;
+	bool have50 = false;
+	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++) {
+		seen += counts[i];
+		if (!have50 && seen * 2 >= total) {
+			l.p50 = (float)i / 1000.0f;
+			have50 = true;
+		}
+		if (seen * 100 >= total * 99) {
+			l.p99 = (float)i / 1000.0f;
+			break;
+		}
+	}
+	return l;
+}
+
+uint32_t engine_xruns(const struct engine *e) { return atomic_load(&((struct engine *)e)->xruns); }
+uint32_t engine_command_overflows(const struct engine *e)
+{
+	return atomic_load(&((struct engine *)e)->command_overflows);
+}
+uint32_t engine_last_period(const struct engine *e)
+{
+	return atomic_load(&((struct engine *)e)->last_period);
+}
+
+RT struct graph *engine_begin_rt(struct engine *e)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	/* Flush-to-zero and denormals-are-zero: decaying sums never go subnormal. */
+	_mm_setcsr(_mm_getcsr() | 0x8040);
+#endif
+	clock_gettime(CLOCK_MONOTONIC, &e->rt_start);
+	struct graph *g = atomic_load_explicit(&e->published, memory_order_acquire);
+	if (g != e->rt_graph) {
+		if (g)
+			graph_adopt_rt(g, e->rt_graph);
+		e->rt_graph = g;
+		if (g)
+			atomic_store_explicit(&e->rt_generation, graph_generation(g), memory_order_release);
+	}
+	return g;
+}
+
+RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
+{
+	struct graph_cmd cmd;
+	const uint32_t gen = graph_generation(g);
+	while (jack_ringbuffer_read_space(e->commands) >= sizeof cmd) {
+		jack_ringbuffer_peek(e->commands, (char *)&cmd, sizeof cmd);
+		if (cmd.generation > gen)
+			break; /* for a graph published after this period began */
+		jack_ringbuffer_read_advance(e->commands, sizeof cmd);
+		if (cmd.generation == gen)
+			graph_apply_rt(g, &cmd);
+		/* older generations: the newer graph was built with those values */
+	}
+	graph_process_rt(g, n, atomic_load_explicit(&e->meter_epoch, memory_order_relaxed));
+
+	struct timespec end;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	const int64_t ns = (int64_t)(end.tv_sec - e->rt_start.tv_sec) * 1000000000LL +
+	                   (end.tv_nsec - e->rt_start.tv_nsec);
+	const int64_t period_ns = (int64_t)n * 1000000000LL / e->sample_rate;
+	int64_t permille = period_ns > 0 ? ns * 1000 / period_ns : 0;
+	if (permille < 0)
+		permille = 0;
+	const unsigned bin = permille >= ENGINE_LOAD_BINS ? ENGINE_LOAD_BINS - 1 : (unsigned)permille;
+	atomic_fetch_add_explicit(&e->load_hist[bin], 1, memory_order_relaxed);
+	if ((unsigned)permille > atomic_load_explicit(&e->load_max_permille, memory_order_relaxed))
+		atomic_store_explicit(&e->load_max_permille, (unsigned)permille, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->periods, 1, memory_order_relaxed);
+	atomic_store_explicit(&e->last_period, n, memory_order_relaxed);
+}
+
+RT void engine_count_xrun_rt(struct engine *e)
+{
+	atomic_fetch_add_explicit(&e->xruns, 1, memory_order_relaxed);
+}

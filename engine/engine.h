@@ -1,0 +1,74 @@
+/* The running engine, independent of JACK: the published graph and its safe
+ * replacement, the control -> RT command queue, and the RT thread's own
+ * measurements (callback time, xruns). The JACK host and the bench both drive
+ * it the same way: engine_begin_rt, fill the ports, engine_end_rt.
+ *
+ * Threads: one control thread calls the non-RT functions (it is the single
+ * producer of commands and graphs); one RT thread calls the *_rt ones. */
+#ifndef DUBSTAGE_ENGINE_ENGINE_H
+#define DUBSTAGE_ENGINE_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dsp/rt.h"
+#include "engine/console.h"
+#include "engine/graph.h"
+
+#define ENGINE_COMMAND_SLOTS 4096
+#define ENGINE_LOAD_BINS 2001 /* callback time in 0.1 % of the period, 0 ... 200 % */
+
+struct engine;
+
+struct engine_load {
+	uint64_t periods;
+	float p50, p99, max;  /* callback time as a share of the period, 0..1+ */
+};
+
+struct engine *engine_create(uint32_t sample_rate);
+/* The RT thread must have stopped calling the engine. Frees every graph. */
+void engine_destroy(struct engine *e);
+
+uint32_t engine_sample_rate(const struct engine *e);
+
+/* Publishes g (one atomic store); the previous graph is retired and freed by
+ * engine_collect once the RT thread has acknowledged a newer generation. */
+void engine_publish(struct engine *e, struct graph *g);
+/* The graph last published (control thread's view; never freed under it). */
+struct graph *engine_graph(const struct engine *e);
+/* Frees retired graphs the RT thread can no longer reach. `rt_stopped`: the
+ * caller knows no process call is running or will run (client deactivated).
+ * Returns the number of graphs still waiting. */
+unsigned engine_collect(struct engine *e, bool rt_stopped);
+/* Collects until nothing waits or timeout_ms passes; returns what still waits. */
+unsigned engine_collect_wait(struct engine *e, unsigned timeout_ms);
+
+/* Queues a command for the published graph (stamps its generation). If the
+ * queue is full, waits up to 200 ms for the RT thread to drain it; returns -1
+ * (and counts an overflow) if it did not. */
+int engine_send(struct engine *e, struct graph_cmd *cmd);
+
+/* Model -> RT: sends the value the console model now holds for strip s (or
+ * bus b). `op` names the parameter; GRAPH_OP_STRIP_PAN_ROW sends all rows. */
+int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enum graph_op op);
+int engine_sync_bus(struct engine *e, const struct console *c, uint32_t b, enum graph_op op);
+
+/* Starts a new peak-hold window for every meter (takes effect next period). */
+void engine_reset_peaks(struct engine *e);
+
+struct engine_load engine_load(const struct engine *e);
+uint32_t engine_xruns(const struct engine *e);
+uint32_t engine_command_overflows(const struct engine *e);
+uint32_t engine_last_period(const struct engine *e);
+
+/* RT: start of a period. Sets FTZ/DAZ, starts the callback clock, picks up a
+ * newly published graph (adopting the old one's running state) and returns
+ * the graph to run, or NULL before the first publish. */
+RT struct graph *engine_begin_rt(struct engine *e);
+/* RT: applies queued commands, runs the graph over n frames (ports already
+ * filled by the caller) and records the callback time. */
+RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n);
+/* RT: xrun callback. */
+RT void engine_count_xrun_rt(struct engine *e);
+
+#endif

@@ -1,0 +1,542 @@
+#include "engine/graph.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsp/gain.h"
+#include "dsp/meter.h"
+#include "dsp/pan_law.h"
+
+struct graph_strip {
+	uint32_t in_first;     /* first input port */
+	uint32_t n_in;
+	uint32_t out_first;    /* first output port of the strip's bus */
+	uint32_t n_out;
+	uint32_t pan_first;    /* n_in * n_out ramps, row-major by input channel */
+	uint32_t meter_first;  /* n_in meters */
+	int32_t prev_index;    /* same-named strip in the previous graph, or -1 */
+	struct gain_ramp gain; /* trim * polarity * fader * mute * solo, one ramp */
+	float fader_gain;
+	float trim_gain;
+	float sign;
+	bool mute, solo, solo_safe;
+};
+
+struct graph_route {       /* a source bus summed into a master */
+	uint32_t dest_first;
+	uint32_t dest_channels;
+	float matrix[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]; /* [dest][src] */
+};
+
+struct graph_bus {
+	uint32_t out_first;
+	uint32_t n_ch;
+	uint32_t meter_first;
+	uint32_t route_first;
+	uint32_t n_routes;
+	int32_t prev_index;
+	enum layout_id format;
+	struct gain_ramp gain; /* fader * mute */
+	float fader_gain;
+	bool mute;
+};
+
+struct graph {
+	uint32_t generation;
+	uint32_t prev_generation;  /* generation of `previous` at build time */
+	uint32_t ramp_frames;
+	float sample_rate;
+	uint32_t n_strips, n_buses;
+	struct graph_strip *strips;
+	enum layout_id *strip_input;  /* for adopting pan ramps: layouts must match */
+	struct graph_bus *buses;
+	uint32_t *bus_order;
+	struct graph_route *routes;
+	struct gain_ramp *pan;
+	uint32_t n_pan;
+	struct meter *meters;         /* RT-private integrators */
+	struct graph_meter_readout *readouts;
+	uint32_t n_meters;
+	uint32_t solo_count;
+	uint32_t meter_epoch_seen;
+	uint32_t meter_k_frames;
+	float meter_k;
+	struct graph_ports ports;
+	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
+	char (*strip_names)[CONSOLE_NAME_MAX]; /* for matching the next graph */
+	char (*bus_names)[CONSOLE_NAME_MAX];
+};
+
+static float strip_target(const struct graph *g, const struct graph_strip *s)
+{
+	const bool solo_muted = g->solo_count > 0 && !s->solo && !s->solo_safe;
+	return (s->mute || solo_muted) ? 0.0f : s->trim_gain * s->sign * s->fader_gain;
+}
+
+static float bus_target(const struct graph_bus *b)
+{
+	return b->mute ? 0.0f : b->fader_gain;
+}
+
+void graph_pan_matrix(const struct layout *in, const struct layout *bus,
+                      const struct strip_params *p,
+                      float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS])
+{
+	memset(m, 0, sizeof(float) * LAYOUT_MAX_CHANNELS * LAYOUT_MAX_CHANNELS);
+	const int bus_lfe = layout_channel_index(bus, "LFE");
+	const bool rotated = pan_law_wrap_deg(p->pan_azimuth_deg) != 0.0f;
+	for (unsigned c = 0; c < in->channels; c++) {
+		const struct speaker *s = &in->speakers[c];
+		if (s->is_lfe) {
+			/* An LFE input channel stays LFE; a bus without one drops it. */
+			if (bus_lfe >= 0)
+				m[c][bus_lfe] = 1.0f;
+			continue;
+		}
+		if (s->elevation_deg != 0.0f && !rotated) {
+			/* Height channels keep their speaker when the bus has it. */
+			int same = layout_channel_index(bus, s->name);
+			if (same >= 0) {
+				m[c][same] = 1.0f;
+				continue;
+			}
+		}
+		/* A mono input sits at the pan azimuth; each channel of a wider input
+		 * keeps its own azimuth, rotated by the pan azimuth. */
+		const float az = (in->channels == 1 ? 0.0f : s->azimuth_deg) + p->pan_azimuth_deg;
+		pan_law_pairwise(bus, az, m[c]);
+	}
+}
+
+
+/* Open-addressing name index, only while building (off the RT thread). */
+struct name_index {
+	uint32_t mask;
+	int32_t *slot;
+	char (*names)[CONSOLE_NAME_MAX];
+};
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static int name_index_init(struct name_index *x, char (*names)[CONSOLE_NAME_MAX], uint32_t n)
+{
+	uint32_t size = 16;
+	while (size < 2 * n)
+		size <<= 1;
+	x->mask = size - 1;
+	x->names = names;
+	x->slot = malloc(size * sizeof *x->slot);
+	if (!x->slot)
+		return -1;
+	for (uint32_t i = 0; i < size; i++)
+		x->slot[i] = -1;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t h = name_hash(names[i]) & x->mask;
+		while (x->slot[h] >= 0)
+			h = (h + 1) & x->mask;
+		x->slot[h] = (int32_t)i;
+	}
+	return 0;
+}
+
+static int32_t name_index_find(const struct name_index *x, const char *name)
+{
+	uint32_t h = name_hash(name) & x->mask;
+	while (x->slot[h] >= 0) {
+		if (strcmp(x->names[x->slot[h]], name) == 0)
+			return x->slot[h];
+		h = (h + 1) & x->mask;
+	}
+	return -1;
+}
+
+static void map_previous(struct graph *g, const struct graph *previous)
+{
+	struct name_index strips, buses;
+	if (name_index_init(&strips, previous->strip_names, previous->n_strips) < 0)
+		return;
+	if (name_index_init(&buses, previous->bus_names, previous->n_buses) < 0) {
+		free(strips.slot);
+		return;
+	}
+	for (uint32_t i = 0; i < g->n_strips; i++)
+		g->strips[i].prev_index = name_index_find(&strips, g->strip_names[i]);
+	for (uint32_t b = 0; b < g->n_buses; b++)
+		g->buses[b].prev_index = name_index_find(&buses, g->bus_names[b]);
+	free(strips.slot);
+	free(buses.slot);
+}
+
+static void *xcalloc(size_t n, size_t size, int *failed)
+{
+	void *p = calloc(n ? n : 1, size);
+	if (!p)
+		*failed = 1;
+	return p;
+}
+
+struct graph *graph_build(const struct console *c, const struct graph *previous,
+                          float sample_rate, char *err, size_t errlen)
+{
+	int failed = 0;
+	struct graph *g = xcalloc(1, sizeof *g, &failed);
+	if (!g) {
+		snprintf(err, errlen, "out of memory building the graph");
+		return NULL;
+	}
+	g->sample_rate = sample_rate;
+	g->ramp_frames = (uint32_t)lrintf(GRAPH_RAMP_MS * 0.001f * sample_rate);
+	g->prev_generation = previous ? previous->generation : 0;
+	g->n_strips = c->n_strips;
+	g->n_buses = c->n_buses;
+
+	const uint32_t n_in = console_input_port_count(c), n_out = console_output_port_count(c);
+	uint32_t n_pan = 0, n_routes = 0;
+	for (uint32_t i = 0; i < c->n_strips; i++)
+		n_pan += layout_get(c->strips[i].input)->channels *
+		         layout_get(c->buses[c->strips[i].bus].format)->channels;
+	for (uint32_t b = 0; b < c->n_buses; b++)
+		n_routes += c->buses[b].n_sources;
+
+	g->strips = xcalloc(c->n_strips, sizeof *g->strips, &failed);
+	g->strip_input = xcalloc(c->n_strips, sizeof *g->strip_input, &failed);
+	g->strip_names = xcalloc(c->n_strips, sizeof *g->strip_names, &failed);
+	g->buses = xcalloc(c->n_buses, sizeof *g->buses, &failed);
+	g->bus_names = xcalloc(c->n_buses, sizeof *g->bus_names, &failed);
+	g->bus_order = xcalloc(c->n_buses, sizeof *g->bus_order, &failed);
+	g->routes = xcalloc(n_routes, sizeof *g->routes, &failed);
+	g->pan = xcalloc(n_pan, sizeof *g->pan, &failed);
+	g->n_pan = n_pan;
+	g->n_meters = n_in + n_out;
+	g->meters = xcalloc(g->n_meters, sizeof *g->meters, &failed);
+	g->readouts = xcalloc(g->n_meters, sizeof *g->readouts, &failed);
+	g->ports.n_in = n_in;
+	g->ports.n_out = n_out;
+	g->ports.in = xcalloc(n_in, sizeof *g->ports.in, &failed);
+	g->ports.out = xcalloc(n_out, sizeof *g->ports.out, &failed);
+	g->ports.in_handle = xcalloc(n_in, sizeof *g->ports.in_handle, &failed);
+	g->ports.out_handle = xcalloc(n_out, sizeof *g->ports.out_handle, &failed);
+	const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
+	g->scratch = aligned_alloc(64, scratch_bytes);
+	if (failed || !g->scratch) {
+		graph_free(g);
+		snprintf(err, errlen, "out of memory building the graph");
+		return NULL;
+	}
+	memset(g->scratch, 0, scratch_bytes);
+
+	/* Buses: output ports in console order; bus meters after the strip meters. */
+	uint32_t out_port = 0, meter = n_in;
+	for (uint32_t b = 0; b < c->n_buses; b++) {
+		const struct console_bus *cb = &c->buses[b];
+		struct graph_bus *gb = &g->buses[b];
+		memcpy(g->bus_names[b], cb->name, CONSOLE_NAME_MAX);
+		gb->out_first = out_port;
+		gb->n_ch = layout_get(cb->format)->channels;
+		gb->format = cb->format;
+		gb->meter_first = meter;
+		gb->fader_gain = gain_from_db(cb->params.fader_db);
+		gb->mute = cb->params.mute;
+		gb->prev_index = -1;
+		g->bus_order[b] = c->bus_order[b];
+		out_port += gb->n_ch;
+		meter += gb->n_ch;
+	}
+
+	/* Routes live on the source bus: after its fader, a source adds itself
+	 * into each master it feeds, through that pair's downmix matrix. */
+	uint32_t route = 0;
+	for (uint32_t src = 0; src < c->n_buses; src++) {
+		struct graph_bus *gs = &g->buses[src];
+		gs->route_first = route;
+		for (uint32_t d = 0; d < c->n_buses; d++) {
+			const struct console_bus *cd = &c->buses[d];
+			for (uint32_t k = 0; k < cd->n_sources; k++) {
+				if (cd->sources[k] != src)
+					continue;
+				struct graph_route *r = &g->routes[route++];
+				r->dest_first = g->buses[d].out_first;
+				r->dest_channels = g->buses[d].n_ch;
+				if (layout_downmix_matrix(c->buses[src].format, cd->format, r->matrix) < 0) {
+					snprintf(err, errlen, "bus %s: no downmix from %s to %s",
+					         cd->name, layout_get(c->buses[src].format)->name,
+					         layout_get(cd->format)->name);
+					graph_free(g);
+					return NULL;
+				}
+				gs->n_routes++;
+			}
+		}
+	}
+
+	uint32_t in_port = 0, pan = 0;
+	meter = 0;
+	for (uint32_t i = 0; i < c->n_strips; i++) {
+		const struct console_strip *cs = &c->strips[i];
+		struct graph_strip *s = &g->strips[i];
+		const struct layout *in = layout_get(cs->input);
+		const struct layout *bl = layout_get(c->buses[cs->bus].format);
+		memcpy(g->strip_names[i], cs->name, CONSOLE_NAME_MAX);
+		s->in_first = in_port;
+		s->n_in = in->channels;
+		s->out_first = g->buses[cs->bus].out_first;
+		s->n_out = bl->channels;
+		s->pan_first = pan;
+		s->meter_first = meter;
+		s->fader_gain = gain_from_db(cs->params.fader_db);
+		s->trim_gain = gain_from_db(cs->params.trim_db);
+		s->sign = cs->params.polarity_inverted ? -1.0f : 1.0f;
+		s->mute = cs->params.mute;
+		s->solo = cs->params.solo;
+		s->solo_safe = cs->params.solo_safe;
+		s->prev_index = -1;
+		g->strip_input[i] = cs->input;
+		if (s->solo)
+			g->solo_count++;
+
+		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+		graph_pan_matrix(in, bl, &cs->params, m);
+		for (uint32_t ci = 0; ci < s->n_in; ci++)
+			for (uint32_t o = 0; o < s->n_out; o++)
+				gain_ramp_init(&g->pan[pan + ci * s->n_out + o], m[ci][o]);
+		in_port += s->n_in;
+		pan += s->n_in * s->n_out;
+		meter += s->n_in;
+	}
+	/* Strip and bus gains start at 0 and ramp in, so a graph never starts
+	 * with a step; graph_adopt_rt replaces the start value for the strips
+	 * and buses that were already playing. */
+	for (uint32_t i = 0; i < c->n_strips; i++) {
+		struct graph_strip *s = &g->strips[i];
+		gain_ramp_init(&s->gain, 0.0f);
+		gain_ramp_set(&s->gain, strip_target(g, s), g->ramp_frames);
+	}
+	for (uint32_t b = 0; b < c->n_buses; b++) {
+		gain_ramp_init(&g->buses[b].gain, 0.0f);
+		gain_ramp_set(&g->buses[b].gain, bus_target(&g->buses[b]), g->ramp_frames);
+	}
+	if (previous)
+		map_previous(g, previous);
+
+	g->meter_k_frames = GRAPH_BLOCK_FRAMES;
+	g->meter_k = meter_block_coefficient(sample_rate, GRAPH_METER_RMS_MS, GRAPH_BLOCK_FRAMES);
+	return g;
+}
+
+void graph_free(struct graph *g)
+{
+	if (!g)
+		return;
+	free(g->strips);
+	free(g->strip_input);
+	free(g->strip_names);
+	free(g->buses);
+	free(g->bus_names);
+	free(g->bus_order);
+	free(g->routes);
+	free(g->pan);
+	free(g->meters);
+	free(g->readouts);
+	free(g->ports.in);
+	free(g->ports.out);
+	free(g->ports.in_handle);
+	free(g->ports.out_handle);
+	free(g->scratch);
+	free(g);
+}
+
+struct graph_ports *graph_ports(struct graph *g) { return &g->ports; }
+uint32_t graph_generation(const struct graph *g) { return g->generation; }
+void graph_set_generation(struct graph *g, uint32_t generation) { g->generation = generation; }
+uint32_t graph_strip_count(const struct graph *g) { return g->n_strips; }
+uint32_t graph_bus_count(const struct graph *g) { return g->n_buses; }
+
+const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n)
+{
+	*n = g->strips[s].n_in;
+	return &g->readouts[g->strips[s].meter_first];
+}
+
+const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32_t b, uint32_t *n)
+{
+	*n = g->buses[b].n_ch;
+	return &g->readouts[g->buses[b].meter_first];
+}
+
+/* ---- RT part ---------------------------------------------------------- */
+
+RT static void restart_ramp(struct gain_ramp *r, float from, uint32_t frames)
+{
+	const float target = r->target;
+	r->current = from;
+	gain_ramp_set(r, target, frames);
+}
+
+RT void graph_adopt_rt(struct graph *g, const struct graph *old)
+{
+	if (!old || g->prev_generation != old->generation)
+		return; /* built against another graph: the indices would not match */
+	for (uint32_t i = 0; i < g->n_strips; i++) {
+		struct graph_strip *s = &g->strips[i];
+		if (s->prev_index < 0)
+			continue;
+		const struct graph_strip *o = &old->strips[s->prev_index];
+		restart_ramp(&s->gain, o->gain.current, g->ramp_frames);
+		for (uint32_t c = 0; c < s->n_in && c < o->n_in; c++)
+			g->meters[s->meter_first + c] = old->meters[o->meter_first + c];
+		/* Pan gains carry over only when both ends have the same layouts. */
+		if (g->strip_input[i] != old->strip_input[s->prev_index] || s->n_out != o->n_out)
+			continue;
+		for (uint32_t k = 0; k < s->n_in * s->n_out; k++)
+			restart_ramp(&g->pan[s->pan_first + k], old->pan[o->pan_first + k].current,
+			             g->ramp_frames);
+	}
+	for (uint32_t b = 0; b < g->n_buses; b++) {
+		struct graph_bus *gb = &g->buses[b];
+		if (gb->prev_index < 0)
+			continue;
+		const struct graph_bus *o = &old->buses[gb->prev_index];
+		restart_ramp(&gb->gain, o->gain.current, g->ramp_frames);
+		for (uint32_t c = 0; c < gb->n_ch && c < o->n_ch; c++)
+			g->meters[gb->meter_first + c] = old->meters[o->meter_first + c];
+	}
+	g->meter_epoch_seen = old->meter_epoch_seen;
+}
+
+RT static void retarget_strip(struct graph *g, struct graph_strip *s)
+{
+	gain_ramp_set(&s->gain, strip_target(g, s), g->ramp_frames);
+}
+
+RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
+{
+	const float v = cmd->value[0];
+	if (cmd->op >= GRAPH_OP_BUS_FADER) {
+		if (cmd->index >= g->n_buses)
+			return;
+		struct graph_bus *b = &g->buses[cmd->index];
+		if (cmd->op == GRAPH_OP_BUS_FADER)
+			b->fader_gain = v;
+		else
+			b->mute = v != 0.0f;
+		gain_ramp_set(&b->gain, bus_target(b), g->ramp_frames);
+		return;
+	}
+	if (cmd->index >= g->n_strips)
+		return;
+	struct graph_strip *s = &g->strips[cmd->index];
+	switch ((enum graph_op)cmd->op) {
+	case GRAPH_OP_STRIP_FADER: s->fader_gain = v; break;
+	case GRAPH_OP_STRIP_TRIM: s->trim_gain = v; break;
+	case GRAPH_OP_STRIP_MUTE: s->mute = v != 0.0f; break;
+	case GRAPH_OP_STRIP_POLARITY: s->sign = v != 0.0f ? -1.0f : 1.0f; break;
+	case GRAPH_OP_STRIP_SOLO_SAFE: s->solo_safe = v != 0.0f; break;
+	case GRAPH_OP_STRIP_SOLO: {
+		const bool solo = v != 0.0f;
+		if (solo == s->solo)
+			return;
+		const bool was_soloing = g->solo_count > 0;
+		s->solo = solo;
+		g->solo_count = solo ? g->solo_count + 1 : g->solo_count - 1;
+		if (was_soloing != (g->solo_count > 0)) {
+			/* Solo-in-place just switched on or off: every strip's gate changes. */
+			for (uint32_t i = 0; i < g->n_strips; i++)
+				retarget_strip(g, &g->strips[i]);
+			return;
+		}
+		break;
+	}
+	case GRAPH_OP_STRIP_PAN_ROW:
+		if (cmd->channel >= s->n_in)
+			return;
+		for (uint32_t o = 0; o < s->n_out; o++)
+			gain_ramp_set(&g->pan[s->pan_first + cmd->channel * s->n_out + o],
+			              cmd->value[o], g->ramp_frames);
+		return;
+	default:
+		return;
+	}
+	retarget_strip(g, s);
+}
+
+RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
+{
+	float *gains = g->scratch;
+	float *post = g->scratch + GRAPH_BLOCK_FRAMES;
+	float *const *out = g->ports.out;
+
+	for (uint32_t o = 0; o < g->ports.n_out; o++)
+		memset(out[o] + off, 0, n * sizeof(float));
+
+	for (uint32_t i = 0; i < g->n_strips; i++) {
+		struct graph_strip *s = &g->strips[i];
+		struct meter *m = &g->meters[s->meter_first];
+		if (gain_ramp_is_silent(&s->gain)) {
+			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
+			for (uint32_t c = 0; c < s->n_in; c++)
+				m[c].mean_square -= k * m[c].mean_square;
+			continue;
+		}
+		gain_ramp_fill_rt(&s->gain, gains, n);
+		for (uint32_t c = 0; c < s->n_in; c++) {
+			float *y = post + c * GRAPH_BLOCK_FRAMES;
+			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, y, n);
+			meter_process_rt(&m[c], y, n, k);
+			struct gain_ramp *pan = &g->pan[s->pan_first + c * s->n_out];
+			for (uint32_t o = 0; o < s->n_out; o++) {
+				if (gain_ramp_is_silent(&pan[o]))
+					continue;
+				gain_ramp_mix_rt(&pan[o], y, out[s->out_first + o] + off, n);
+			}
+		}
+	}
+
+	for (uint32_t k_ = 0; k_ < g->n_buses; k_++) {
+		struct graph_bus *b = &g->buses[g->bus_order[k_]];
+		gain_ramp_fill_rt(&b->gain, gains, n);
+		for (uint32_t c = 0; c < b->n_ch; c++) {
+			float *x = out[b->out_first + c] + off;
+			gain_apply_sanitized_rt(x, gains, x, n);
+			meter_process_rt(&g->meters[b->meter_first + c], x, n, k);
+		}
+		for (uint32_t r = 0; r < b->n_routes; r++) {
+			const struct graph_route *rt = &g->routes[b->route_first + r];
+			for (uint32_t d = 0; d < rt->dest_channels; d++)
+				for (uint32_t c = 0; c < b->n_ch; c++)
+					if (rt->matrix[d][c] != 0.0f)
+						gain_mix_constant_rt(out[b->out_first + c] + off, rt->matrix[d][c],
+						                     out[rt->dest_first + d] + off, n);
+		}
+	}
+}
+
+RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)
+{
+	if (meter_epoch != g->meter_epoch_seen) {
+		g->meter_epoch_seen = meter_epoch;
+		for (uint32_t i = 0; i < g->n_meters; i++)
+			g->meters[i].peak = 0.0f;
+	}
+	for (uint32_t off = 0; off < n; off += GRAPH_BLOCK_FRAMES) {
+		const uint32_t len = n - off < GRAPH_BLOCK_FRAMES ? n - off : GRAPH_BLOCK_FRAMES;
+		if (len != g->meter_k_frames) {
+			/* Once per period change, not per meter. */
+			g->meter_k_frames = len;
+			g->meter_k = meter_block_coefficient(g->sample_rate, GRAPH_METER_RMS_MS, len);
+		}
+		process_block(g, off, len, g->meter_k);
+	}
+	for (uint32_t i = 0; i < g->n_meters; i++) {
+		atomic_store_explicit(&g->readouts[i].peak, g->meters[i].peak, memory_order_relaxed);
+		atomic_store_explicit(&g->readouts[i].mean_square, g->meters[i].mean_square,
+		                      memory_order_relaxed);
+	}
+}

@@ -1,0 +1,95 @@
+/* The RT graph: a console compiled into flat arrays (strips, buses in
+ * processing order, pan-gain ramps, meters) and the loop that runs it.
+ * graph_build/graph_free and the pan-matrix helper: control thread.
+ * Everything marked RT: the process thread only, on a published graph. */
+#ifndef DUBSTAGE_ENGINE_GRAPH_H
+#define DUBSTAGE_ENGINE_GRAPH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsp/layout.h"
+#include "dsp/rt.h"
+#include "engine/console.h"
+
+#define GRAPH_BLOCK_FRAMES 256   /* longer periods are processed in blocks */
+#define GRAPH_RAMP_MS 10.0f      /* every gain change ramps over this long */
+#define GRAPH_METER_RMS_MS 300.0f
+
+enum graph_op {
+	GRAPH_OP_STRIP_FADER,     /* value[0]: linear gain */
+	GRAPH_OP_STRIP_TRIM,      /* value[0]: linear gain */
+	GRAPH_OP_STRIP_MUTE,      /* value[0]: 0 or 1 */
+	GRAPH_OP_STRIP_SOLO,
+	GRAPH_OP_STRIP_SOLO_SAFE,
+	GRAPH_OP_STRIP_POLARITY,  /* value[0]: 1 inverts */
+	GRAPH_OP_STRIP_PAN_ROW,   /* channel: input channel; value[]: gain per bus channel */
+	GRAPH_OP_BUS_FADER,
+	GRAPH_OP_BUS_MUTE,
+};
+
+/* A fixed-size command from the control thread; applied at the top of a
+ * period to the graph whose generation it names. */
+struct graph_cmd {
+	uint32_t generation;
+	uint16_t op;
+	uint16_t channel;
+	uint32_t index;
+	uint32_t reserved;
+	float value[LAYOUT_MAX_CHANNELS];
+};
+
+/* Meter values published by the RT thread once per period. */
+struct graph_meter_readout {
+	_Atomic float peak;         /* linear, max since the last peak reset */
+	_Atomic float mean_square;  /* linear, 300 ms integration */
+};
+
+/* Port buffers. The host sets in[]/out[] every period (jack_port_get_buffer,
+ * or the bench's own buffers); *_handle are the host's opaque port objects.
+ * Inputs: strips in console order, channels in layout order. Outputs: buses in
+ * console order, channels in layout order. */
+struct graph_ports {
+	uint32_t n_in, n_out;
+	const float **in;
+	float **out;
+	void **in_handle;
+	void **out_handle;
+};
+
+struct graph;
+
+/* Compiles `c`. `previous` (the graph now published, or NULL) is used only to
+ * map strips and buses by name, so that the RT thread can carry running gains
+ * across the swap. Returns NULL with a message in err on failure. */
+struct graph *graph_build(const struct console *c, const struct graph *previous,
+                          float sample_rate, char *err, size_t errlen);
+void graph_free(struct graph *g);
+
+struct graph_ports *graph_ports(struct graph *g);
+uint32_t graph_generation(const struct graph *g);
+void graph_set_generation(struct graph *g, uint32_t generation);
+uint32_t graph_strip_count(const struct graph *g);
+uint32_t graph_bus_count(const struct graph *g);
+
+/* Meter slots of strip s (one per input channel) and bus b (one per channel). */
+const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n);
+const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32_t b, uint32_t *n);
+
+/* The pan stage's gains: m[input channel][bus channel] for a strip of input
+ * layout `in` into a bus of layout `bus` at the strip's position. Off the RT
+ * thread. The 3D panner replaces this function, not the graph. */
+void graph_pan_matrix(const struct layout *in, const struct layout *bus,
+                      const struct strip_params *p,
+                      float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
+
+/* Takes over running gains and meters of the strips and buses `g` shares with
+ * `old` (the graph the RT thread used until now). */
+RT void graph_adopt_rt(struct graph *g, const struct graph *old);
+RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd);
+/* Processes n frames from ports.in into ports.out. A change of meter_epoch
+ * resets the meters' peak hold. */
+RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch);
+
+#endif

@@ -1,0 +1,310 @@
+#include "engine/jack_host.h"
+
+#include <errno.h>
+#include <jack/jack.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/rt_guard.h"
+
+struct jack_host {
+	jack_client_t *client;
+	struct engine *engine;
+	struct console *console;   /* the model of the published graph */
+	char name[128];
+	int wake_fd;
+	bool active;
+	atomic_uint period;
+	atomic_bool shut_down;
+	char shutdown_reason[256];
+};
+
+static int on_process(jack_nframes_t n, void *arg)
+{
+	struct jack_host *h = arg;
+	rt_guard_enter();
+	struct graph *g = engine_begin_rt(h->engine);
+	if (g) {
+		struct graph_ports *p = graph_ports(g);
+		for (uint32_t i = 0; i < p->n_in; i++)
+			p->in[i] = jack_port_get_buffer(p->in_handle[i], n);
+		for (uint32_t o = 0; o < p->n_out; o++)
+			p->out[o] = jack_port_get_buffer(p->out_handle[o], n);
+		engine_end_rt(h->engine, g, n);
+	}
+	rt_guard_leave();
+	return 0;
+}
+
+static int on_xrun(void *arg)
+{
+	struct jack_host *h = arg;
+	engine_count_xrun_rt(h->engine);
+	return 0;
+}
+
+static int on_buffer_size(jack_nframes_t n, void *arg)
+{
+	/* The graph processes any period in blocks; nothing to rebuild. */
+	struct jack_host *h = arg;
+	atomic_store(&h->period, n);
+	return 0;
+}
+
+static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+	/* Like a signal handler: record, wake the control thread, nothing else. */
+	struct jack_host *h = arg;
+	(void)code;
+	snprintf(h->shutdown_reason, sizeof h->shutdown_reason, "%s", reason ? reason : "");
+	atomic_store(&h->shut_down, true);
+	if (h->wake_fd >= 0) {
+		const char b = 'j';
+		ssize_t r = write(h->wake_fd, &b, 1);
+		(void)r;
+	}
+}
+
+struct jack_host *jack_host_open(const char *client_name, const char *server,
+                                 int wake_fd, char *err, size_t errlen)
+{
+	struct jack_host *h = calloc(1, sizeof *h);
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->wake_fd = wake_fd;
+	jack_status_t status = 0;
+	jack_options_t opts = JackNoStartServer | (server ? JackServerName : JackNullOption);
+	h->client = jack_client_open(client_name, opts, &status, server);
+	const char *srv = server ? server : (getenv("JACK_DEFAULT_SERVER") ? getenv("JACK_DEFAULT_SERVER") : "default");
+	if (!h->client) {
+		if (status & JackServerFailed)
+			snprintf(err, errlen, "no JACK server named \"%s\" is running (start one, e.g. "
+			         "jackd -d dummy -r 48000 -p 256, or use scripts/run.sh)", srv);
+		else if (status & JackNameNotUnique)
+			snprintf(err, errlen, "a JACK client named \"%s\" already exists on server \"%s\"",
+			         client_name, srv);
+		else
+			snprintf(err, errlen, "could not open JACK client \"%s\" on server \"%s\" (status 0x%x)",
+			         client_name, srv, (unsigned)status);
+		free(h);
+		return NULL;
+	}
+	snprintf(h->name, sizeof h->name, "%s", jack_get_client_name(h->client));
+	atomic_store(&h->period, jack_get_buffer_size(h->client));
+	h->engine = engine_create(jack_get_sample_rate(h->client));
+	if (!h->engine) {
+		snprintf(err, errlen, "out of memory");
+		jack_client_close(h->client);
+		free(h);
+		return NULL;
+	}
+	jack_set_process_callback(h->client, on_process, h);
+	jack_set_xrun_callback(h->client, on_xrun, h);
+	jack_set_buffer_size_callback(h->client, on_buffer_size, h);
+	jack_on_info_shutdown(h->client, on_shutdown, h);
+	return h;
+}
+
+void jack_host_close(struct jack_host *h)
+{
+	if (!h)
+		return;
+	if (h->client) {
+		if (h->active && !atomic_load(&h->shut_down))
+			jack_deactivate(h->client);
+		jack_client_close(h->client);
+	}
+	engine_destroy(h->engine); /* no process call can run any more */
+	console_free(h->console);
+	free(h);
+}
+
+static void port_name(char *buf, size_t len, const char *prefix, const char *name,
+                      const struct layout *l, unsigned ch)
+{
+	/* Mono ports carry no channel suffix: in_BOOM, not in_BOOM_M. */
+	if (l->channels == 1)
+		snprintf(buf, len, "%s%s", prefix, name);
+	else
+		snprintf(buf, len, "%s%s_%s", prefix, name, l->speakers[ch].name);
+}
+
+/* A port of ours by short name, or NULL. */
+static jack_port_t *own_port(struct jack_host *h, const char *short_name)
+{
+	char full[512];
+	snprintf(full, sizeof full, "%s:%s", h->name, short_name);
+	jack_port_t *p = jack_port_by_name(h->client, full);
+	return p && jack_port_is_mine(h->client, p) ? p : NULL;
+}
+
+struct port_plan {
+	jack_port_t **fresh;   /* ports registered by this load, to undo on failure */
+	uint32_t n_fresh;
+};
+
+static int bind_port(struct jack_host *h, struct port_plan *plan, const char *short_name,
+                     unsigned long flags, void **handle, bool *is_new)
+{
+	jack_port_t *p = own_port(h, short_name);
+	*is_new = false;
+	if (!p) {
+		p = jack_port_register(h->client, short_name, JACK_DEFAULT_AUDIO_TYPE, flags, 0);
+		if (!p)
+			return -1;
+		plan->fresh[plan->n_fresh++] = p;
+		*is_new = true;
+	}
+	*handle = p;
+	return 0;
+}
+
+static void connect_ports(struct jack_host *h, const char *src, const char *dst)
+{
+	int rc = jack_connect(h->client, src, dst);
+	if (rc != 0 && rc != EEXIST)
+		fprintf(stderr, "dubstage: warning: could not connect %s -> %s\n", src, dst);
+}
+
+/* Makes the config's "connect" connections, of every port or (is_new) only of
+ * the ports this load registered. */
+static void connect_configured(struct jack_host *h, const struct console *c,
+                               const struct graph_ports *ports, const bool *is_new)
+{
+	uint32_t k = 0;
+	for (uint32_t s = 0; s < c->n_strips; s++)
+		for (uint32_t ch = 0; ch < layout_get(c->strips[s].input)->channels; ch++, k++)
+			if ((!is_new || is_new[k]) && ch < c->strips[s].n_connect)
+				connect_ports(h, c->strips[s].connect[ch], jack_port_name(ports->in_handle[k]));
+	for (uint32_t b = 0; b < c->n_buses; b++)
+		for (uint32_t ch = 0; ch < layout_get(c->buses[b].format)->channels; ch++, k++)
+			if ((!is_new || is_new[k]) && ch < c->buses[b].n_connect)
+				connect_ports(h, jack_port_name(ports->out_handle[k - ports->n_in]),
+				              c->buses[b].connect[ch]);
+}
+
+static bool port_in_use(jack_port_t *p, void *const *handles, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (handles[i] == p)
+			return true;
+	return false;
+}
+
+/* Unregisters the ports of `old` that the new graph's ports do not reuse. */
+static void unregister_unused(struct jack_host *h, const struct console *old,
+                              const struct graph_ports *ports)
+{
+	char name[256];
+	for (uint32_t s = 0; s < old->n_strips; s++) {
+		const struct layout *l = layout_get(old->strips[s].input);
+		for (unsigned ch = 0; ch < l->channels; ch++) {
+			port_name(name, sizeof name, "in_", old->strips[s].name, l, ch);
+			jack_port_t *p = own_port(h, name);
+			if (p && !port_in_use(p, ports->in_handle, ports->n_in))
+				jack_port_unregister(h->client, p);
+		}
+	}
+	for (uint32_t b = 0; b < old->n_buses; b++) {
+		const struct layout *l = layout_get(old->buses[b].format);
+		for (unsigned ch = 0; ch < l->channels; ch++) {
+			port_name(name, sizeof name, "", old->buses[b].name, l, ch);
+			jack_port_t *p = own_port(h, name);
+			if (p && !port_in_use(p, ports->out_handle, ports->n_out))
+				jack_port_unregister(h->client, p);
+		}
+	}
+}
+
+int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t errlen)
+{
+	struct graph *old = engine_graph(h->engine);
+	struct graph *g = graph_build(c, old, (float)engine_sample_rate(h->engine), err, errlen);
+	if (!g)
+		return -1;
+	struct graph_ports *ports = graph_ports(g);
+	const uint32_t needed = ports->n_in + ports->n_out;
+	struct port_plan plan = {calloc(needed ? needed : 1, sizeof(jack_port_t *)), 0};
+	bool *is_new = calloc(needed ? needed : 1, sizeof(bool));
+	if (!plan.fresh || !is_new) {
+		free(plan.fresh);
+		free(is_new);
+		graph_free(g);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+
+	char name[256];
+	uint32_t k = 0;
+	int failed = 0;
+	for (uint32_t s = 0; s < c->n_strips && !failed; s++) {
+		const struct layout *l = layout_get(c->strips[s].input);
+		for (unsigned ch = 0; ch < l->channels && !failed; ch++, k++) {
+			port_name(name, sizeof name, "in_", c->strips[s].name, l, ch);
+			failed = bind_port(h, &plan, name, JackPortIsInput, &ports->in_handle[k], &is_new[k]);
+		}
+	}
+	for (uint32_t b = 0; b < c->n_buses && !failed; b++) {
+		const struct layout *l = layout_get(c->buses[b].format);
+		for (unsigned ch = 0; ch < l->channels && !failed; ch++, k++) {
+			port_name(name, sizeof name, "", c->buses[b].name, l, ch);
+			failed = bind_port(h, &plan, name, JackPortIsOutput | JackPortIsTerminal,
+			                   &ports->out_handle[k - ports->n_in], &is_new[k]);
+		}
+	}
+	if (failed) {
+		snprintf(err, errlen, "the console needs %u JACK ports (%u inputs, %u outputs) but the "
+		         "server refused port %u (\"%s\"): it has run out of ports. Debian's jackd2 "
+		         "allows 2048 per server; start jackd with a larger -p/--port-max, or use a "
+		         "smaller console", needed, ports->n_in, ports->n_out, k + 1, name);
+		for (uint32_t i = 0; i < plan.n_fresh; i++)
+			jack_port_unregister(h->client, plan.fresh[i]);
+		free(plan.fresh);
+		free(is_new);
+		graph_free(g);
+		return -1;
+	}
+
+	engine_publish(h->engine, g);
+	if (h->active && engine_collect_wait(h->engine, 2000) > 0)
+		fprintf(stderr, "dubstage: warning: the process thread has not picked up the new graph "
+		        "after 2 s; the old one is kept until it does\n");
+	else if (!h->active)
+		engine_collect(h->engine, true);
+
+	/* Ports the new console no longer has: the RT thread has moved on. */
+	if (h->console)
+		unregister_unused(h, h->console, ports);
+	if (h->active)
+		connect_configured(h, c, ports, is_new);
+	free(plan.fresh);
+	free(is_new);
+	console_free(h->console);
+	h->console = c;
+	return 0;
+}
+
+int jack_host_activate(struct jack_host *h, char *err, size_t errlen)
+{
+	if (jack_activate(h->client) != 0) {
+		snprintf(err, errlen, "could not activate the JACK client");
+		return -1;
+	}
+	h->active = true;
+	/* Connections listed in the config, now that the client runs. */
+	connect_configured(h, h->console, graph_ports(engine_graph(h->engine)), NULL);
+	return 0;
+}
+
+struct console *jack_host_console(struct jack_host *h) { return h->console; }
+struct engine *jack_host_engine(struct jack_host *h) { return h->engine; }
+const char *jack_host_client_name(const struct jack_host *h) { return h->name; }
+uint32_t jack_host_sample_rate(const struct jack_host *h) { return engine_sample_rate(h->engine); }
+uint32_t jack_host_period(const struct jack_host *h) { return atomic_load(&((struct jack_host *)h)->period); }
+bool jack_host_is_shut_down(const struct jack_host *h) { return atomic_load(&((struct jack_host *)h)->shut_down); }
+const char *jack_host_shutdown_reason(const struct jack_host *h) { return h->shutdown_reason; }
