@@ -158,8 +158,8 @@ static int get_db(struct ctx *x, json_t *obj, const char *key, float lo, float h
 		return fail(x, "must be a number%s, not %s", allow_off ? " or \"-inf\"" : "", type_name(v));
 	double d = json_number_value(v);
 	if (!(d >= lo && d <= hi) && !(allow_off && d < lo))
-		return fail(x, "%g is out of range (%g ... %g%s)", d, (double)lo, (double)hi,
-		            allow_off ? ", or \"-inf\"" : "");
+		return allow_off ? fail(x, "%g is out of range (\"-inf\" ... %+g dB)", d, (double)hi)
+		                 : fail(x, "%g is out of range (%+g ... %+g)", d, (double)lo, (double)hi);
 	*out = (allow_off && d <= GAIN_DB_OFF) ? -INFINITY : (float)d;
 	pop(x);
 	return 0;

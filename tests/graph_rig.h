@@ -1,0 +1,73 @@
+/* A console compiled into a graph and run on test buffers, without JACK:
+ * every input port plays its own long buffer, every output port records. */
+#ifndef DUBSTAGE_TESTS_GRAPH_RIG_H
+#define DUBSTAGE_TESTS_GRAPH_RIG_H
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/config.h"
+#include "engine/graph.h"
+
+struct rig {
+	struct console *console;
+	struct graph *graph;
+	size_t frames;       /* length of every buffer */
+	float **in, **out;   /* [port][frame] */
+	size_t pos;          /* frames run so far */
+};
+
+static inline void rig_open(struct rig *r, const char *config_text, size_t frames)
+{
+	char err[1024];
+	memset(r, 0, sizeof *r);
+	r->console = config_load_text(config_text, "rig", err, sizeof err);
+	ck_assert_msg(r->console != NULL, "%s", err);
+	r->graph = graph_build(r->console, NULL, 48000, err, sizeof err);
+	ck_assert_msg(r->graph != NULL, "%s", err);
+	struct graph_ports *p = graph_ports(r->graph);
+	r->frames = frames;
+	r->in = calloc(p->n_in, sizeof *r->in);
+	r->out = calloc(p->n_out, sizeof *r->out);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		r->in[i] = calloc(frames, sizeof(float));
+	for (uint32_t i = 0; i < p->n_out; i++)
+		r->out[i] = calloc(frames, sizeof(float));
+}
+
+/* Runs n more frames in periods of `period`. */
+static inline void rig_run(struct rig *r, size_t n, uint32_t period)
+{
+	struct graph_ports *p = graph_ports(r->graph);
+	ck_assert_uint_le(r->pos + n, r->frames);
+	for (size_t end = r->pos + n; r->pos < end; r->pos += period) {
+		for (uint32_t i = 0; i < p->n_in; i++)
+			p->in[i] = r->in[i] + r->pos;
+		for (uint32_t i = 0; i < p->n_out; i++)
+			p->out[i] = r->out[i] + r->pos;
+		graph_process_rt(r->graph, period, 0);
+	}
+}
+
+static inline void rig_cmd(struct rig *r, enum graph_op op, uint32_t index, float value)
+{
+	struct graph_cmd c = {.op = (uint16_t)op, .index = index};
+	c.value[0] = value;
+	graph_apply_rt(r->graph, &c);
+}
+
+static inline void rig_close(struct rig *r)
+{
+	struct graph_ports *p = graph_ports(r->graph);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		free(r->in[i]);
+	for (uint32_t i = 0; i < p->n_out; i++)
+		free(r->out[i]);
+	free(r->in);
+	free(r->out);
+	graph_free(r->graph);
+	console_free(r->console);
+}
+
+#endif

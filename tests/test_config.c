@@ -1,0 +1,229 @@
+#include <math.h>
+#include <string.h>
+
+#include "control/config.h"
+#include "tests/check_main.h"
+
+#ifndef SOURCE_ROOT
+#error SOURCE_ROOT must name the source tree
+#endif
+
+static char err[1024];
+
+static struct console *load(const char *text)
+{
+	err[0] = '\0';
+	return config_load_text(text, "t.json", err, sizeof err);
+}
+
+/* The text must be refused with a message that contains every fragment. */
+static void refused(const char *text, const char *const *fragments)
+{
+	struct console *c = load(text);
+	ck_assert_msg(c == NULL, "accepted: %s", text);
+	for (const char *const *f = fragments; *f; f++)
+		ck_assert_msg(strstr(err, *f) != NULL, "message \"%s\" lacks \"%s\"", err, *f);
+}
+
+#define REFUSED(text, ...) refused(text, (const char *const[]){__VA_ARGS__, NULL})
+
+#define BUSES "\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.4\", \"role\": \"stem\"}," \
+              "{\"name\": \"PM\", \"format\": \"7.1.4\", \"role\": \"master\", \"sources\": [\"DX\"]}]"
+
+START_TEST(shipped_configs_load)
+{
+	struct console *c = config_load_file(SOURCE_ROOT "/configs/default.json", err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->name, "Reel 3 final");
+	ck_assert_uint_eq(c->n_buses, 4);
+	ck_assert_int_ge(console_find_strip(c, "FX32"), 0);
+	ck_assert_int_eq(console_find_strip(c, "FX33"), -1);
+	ck_assert_int_eq(console_find_strip(c, "FX"), -1);
+	ck_assert_uint_eq(c->strips[console_find_strip(c, "SCORE")].input, LAYOUT_2_0);
+	console_free(c);
+	c = config_load_file(SOURCE_ROOT "/configs/bench-256.json", err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_strips, 256);
+	ck_assert_uint_eq(c->n_buses, 9);
+	ck_assert_uint_eq(console_output_port_count(c), 9 * 12);
+	console_free(c);
+}
+END_TEST
+
+START_TEST(values_and_defaults)
+{
+	struct console *c = load("{\"name\": \"x\", " BUSES ", \"strips\": ["
+		"{\"name\": \"A\", \"bus\": \"DX\"},"
+		"{\"name\": \"B\", \"input\": \"stereo\", \"bus\": \"PM\", \"fader\": -6.5, \"trim\": 3,"
+		" \"pan\": -30, \"mute\": true, \"solo\": true, \"solo_safe\": true, \"polarity\": \"inverted\","
+		" \"connect\": [\"system:capture_1\", \"system:capture_2\"]},"
+		"{\"name\": \"C\", \"bus\": \"DX\", \"fader\": \"-inf\"}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	const struct strip_params *a = &c->strips[0].params, *b = &c->strips[1].params;
+	ck_assert_uint_eq(c->strips[0].input, LAYOUT_MONO);
+	ck_assert_float_eq(a->fader_db, 0);
+	ck_assert(!a->mute && !a->solo && !a->polarity_inverted);
+	ck_assert_float_eq(b->fader_db, -6.5f);
+	ck_assert_float_eq(b->trim_db, 3);
+	ck_assert_float_eq(b->pan_azimuth_deg, -30);
+	ck_assert(b->mute && b->solo && b->solo_safe && b->polarity_inverted);
+	ck_assert_uint_eq(c->strips[1].n_connect, 2);
+	ck_assert_str_eq(c->strips[1].connect[1], "system:capture_2");
+	ck_assert(isinf(c->strips[2].params.fader_db));
+	ck_assert_uint_eq(c->strips[1].bus, 1);
+	/* bus_order puts the stem before the master it feeds */
+	ck_assert_uint_eq(c->bus_order[0], 0);
+	ck_assert_uint_eq(c->bus_order[1], 1);
+	console_free(c);
+}
+END_TEST
+
+START_TEST(syntax_errors_have_line_and_column)
+{
+	REFUSED("{\n  \"buses\": [\n    {\"name\": \"DX\",, }\n  ]\n}", "t.json:3:", "invalid JSON");
+	REFUSED("{\"buses\": [], \"buses\": []}", "duplicate");
+	REFUSED("", "invalid JSON");
+	REFUSED("[1, 2]", "t.json:1:1", "one JSON object");
+}
+END_TEST
+
+START_TEST(unknown_keys_are_errors)
+{
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bsu\": \"DX\"}]}",
+	        "t.json:1:", "strips[0].bsu", "unknown key \"bsu\"", "allowed:");
+	REFUSED("{" BUSES ", \"strip\": []}", "unknown key \"strip\"");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\", \"gain\": 1}]}",
+	        "buses[0].gain", "unknown key");
+}
+END_TEST
+
+START_TEST(missing_and_mistyped)
+{
+	REFUSED("{\"name\": \"x\"}", "missing required key \"buses\"");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\"}]}", "strips[0]", "missing required key \"bus\"");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"role\": \"stem\"}]}", "buses[0]", "\"format\"");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": 3}]}", "strips[0].bus", "must be a string");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"mute\": 1}]}",
+	        "strips[0].mute", "true or false");
+	REFUSED("{" BUSES ", \"strips\": {}}", "strips", "must be an array");
+}
+END_TEST
+
+START_TEST(bad_values)
+{
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.2\", \"role\": \"stem\"}]}",
+	        "buses[0].format", "unknown format \"7.1.2\"", "7.1.4");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"aux\"}]}",
+	        "buses[0].role", "unknown role");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"input\": \"quad\"}]}",
+	        "strips[0].input", "unknown input format");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"fader\": 12}]}",
+	        "strips[0].fader", "12 is out of range", "+10");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"trim\": -30}]}",
+	        "strips[0].trim", "out of range");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"polarity\": \"flip\"}]}",
+	        "strips[0].polarity", "\"normal\" or \"inverted\"");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"count\": 0}]}",
+	        "strips[0].count", "1 to 1024");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A B\", \"bus\": \"DX\"}]}", "strips[0].name", "only letters");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"12\", \"bus\": \"DX\"}]}", "all digits");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF\", \"bus\": \"DX\"}]}",
+	        "1 to 31 characters");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"connect\": [\"a:b\", \"c:d\"]}]}",
+	        "strips[0].connect", "only 1 channels");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"connect\": [\"nocolon\"]}]}",
+	        "strips[0].connect[0]", "full JACK port name");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"count\": 2, \"connect\": [\"a:b\"]}]}",
+	        "cannot be combined with \"count\"");
+}
+END_TEST
+
+START_TEST(duplicate_names)
+{
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	        "{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}]}",
+	        "buses[1].name", "bus name \"DX\" is used twice");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"A\", \"bus\": \"DX\"}]}",
+	        "strips[1].name", "strip name \"A\" is used twice");
+	/* count expansion collides with a strip of its own */
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"FX3\", \"bus\": \"DX\"}, {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 8}]}",
+	        "strips[1].name", "\"FX3\" is used twice", "NAME1 ... NAMEn");
+}
+END_TEST
+
+START_TEST(unknown_references)
+{
+	struct console *c = load("{" BUSES ",\n \"strips\": [\n  {\"name\": \"A\", \"bus\": \"DX\"},\n"
+	                         "  {\"name\": \"B\", \"bus\": \"DXX\"}]}");
+	ck_assert(c == NULL);
+	ck_assert_msg(strstr(err, "t.json:4:") && strstr(err, "strips[1].bus: no bus named \"DXX\" (buses: DX, PM)"),
+	              "%s", err);
+	REFUSED("{\"buses\": [{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}]}",
+	        "buses[0].sources[0]", "no bus named \"DX\"");
+}
+END_TEST
+
+START_TEST(routing_errors)
+{
+	REFUSED("{\"buses\": [{\"name\": \"A\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"B\"]},"
+	        "{\"name\": \"B\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"A\"]}]}",
+	        "sources", "a cycle");
+	REFUSED("{\"buses\": [{\"name\": \"A\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"A\"]}]}",
+	        "its own source");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
+	        "{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}]}",
+	        "buses[1].sources[0]", "no downmix from 7.1.4 to 5.1");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\", \"sources\": []}]}",
+	        "buses[0].sources", "only a master bus");
+	REFUSED("{\"buses\": [{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\"}]}",
+	        "needs \"sources\"");
+	/* the one defined cross-format fold: 5.1 into a 2.0 master (BS.775) */
+	struct console *c = load("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	                         "{\"name\": \"LoRo\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"DX\"]}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	console_free(c);
+}
+END_TEST
+
+START_TEST(file_errors)
+{
+	ck_assert(config_load_file("/nonexistent/x.json", err, sizeof err) == NULL);
+	ck_assert(strstr(err, "/nonexistent/x.json: cannot open") != NULL);
+	ck_assert(config_load_file("/", err, sizeof err) == NULL);
+}
+END_TEST
+
+START_TEST(carry_params_by_name)
+{
+	struct console *a = load("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"}]}");
+	struct console *b = load("{" BUSES ", \"strips\": [{\"name\": \"B\", \"bus\": \"DX\"}, {\"name\": \"N\", \"bus\": \"DX\", \"fader\": -3}]}");
+	ck_assert(a && b);
+	a->strips[1].params.fader_db = -12;
+	a->buses[1].params.mute = true;
+	console_carry_params(b, a);
+	ck_assert_float_eq(b->strips[0].params.fader_db, -12);
+	ck_assert_float_eq(b->strips[1].params.fader_db, -3);
+	ck_assert(b->buses[1].params.mute);
+	console_free(a);
+	console_free(b);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *t = tcase_create("core");
+	tcase_add_test(t, shipped_configs_load);
+	tcase_add_test(t, values_and_defaults);
+	tcase_add_test(t, syntax_errors_have_line_and_column);
+	tcase_add_test(t, unknown_keys_are_errors);
+	tcase_add_test(t, missing_and_mistyped);
+	tcase_add_test(t, bad_values);
+	tcase_add_test(t, duplicate_names);
+	tcase_add_test(t, unknown_references);
+	tcase_add_test(t, routing_errors);
+	tcase_add_test(t, file_errors);
+	tcase_add_test(t, carry_params_by_name);
+	suite_add_tcase(s, t);
+	return run_suite(s);
+}
