@@ -72,8 +72,10 @@ void pan_law_pairwise(const struct layout *l, float azimuth_deg,
 				return;
 			}
 			const float t = arc > 0.0f ? d / arc : 0.0f;
-			gains[a] = cosf(t * (float)M_PI_2);
-			gains[b] = sinf(t * (float)M_PI_2);
+			/* The ends are exact: a source on a speaker feeds only that speaker
+			 * (cosf(pi/2) in float is -4e-8, not 0). */
+			gains[a] = t >= 1.0f ? 0.0f : cosf(t * (float)M_PI_2);
+			gains[b] = t <= 0.0f ? 0.0f : sinf(t * (float)M_PI_2);
 			return;
 		}
 	}

@@ -1,0 +1,369 @@
+#include <arpa/inet.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "control/config.h"
+#include "control/osc.h"
+#include "tests/check_main.h"
+
+static struct engine *eng;
+static struct console *con;
+static struct osc_server *srv;
+static int client = -1;
+static struct sockaddr_in server_addr;
+
+static struct console *get_console(void *ctx) { (void)ctx; return con; }
+static struct engine *get_engine(void *ctx) { (void)ctx; return eng; }
+static uint32_t get_period(void *ctx) { (void)ctx; return 64; }
+
+static void setup(void)
+{
+	char err[512];
+	con = config_load_text("{\"name\": \"t\", \"buses\": ["
+		"{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+		"{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"},"
+		" {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 3}]}", "t", err, sizeof err);
+	ck_assert_msg(con != NULL, "%s", err);
+	eng = engine_create(48000);
+	struct graph *g = graph_build(con, NULL, 48000, err, sizeof err);
+	ck_assert(g != NULL);
+	engine_publish(eng, g);
+	struct osc_host host = {NULL, get_console, get_engine, get_period};
+	srv = osc_server_open(&host, "127.0.0.1", 0, err, sizeof err);
+	ck_assert_msg(srv != NULL, "%s", err);
+	client = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in any = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(client, (struct sockaddr *)&any, sizeof any), 0);
+	server_addr = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(osc_server_port(srv)),
+	                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+}
+
+static void teardown(void)
+{
+	osc_server_close(srv);
+	engine_destroy(eng);
+	console_free(con);
+	close(client);
+}
+
+static void send_raw(const void *data, size_t n)
+{
+	ck_assert_int_eq(sendto(client, data, n, 0, (struct sockaddr *)&server_addr, sizeof server_addr), (ssize_t)n);
+	osc_server_poll(srv);
+}
+
+static void send_msg(const char *path, lo_message m)
+{
+	char buf[4096];
+	size_t n = sizeof buf;
+	ck_assert(lo_message_serialise(m, path, buf, &n) != NULL);
+	lo_message_free(m);
+	send_raw(buf, n);
+}
+
+static void send_f(const char *path, float v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, v);
+	send_msg(path, m);
+}
+
+static void send_i(const char *path, int v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, v);
+	send_msg(path, m);
+}
+
+static void send_query(const char *path) { send_msg(path, lo_message_new()); }
+
+/* The next reply, or false when none came within 200 ms. */
+struct reply {
+	char path[256];
+	char types[64];
+	lo_arg **argv;
+	lo_message msg;
+};
+
+static bool recv_reply(struct reply *r)
+{
+	static char buf[9000];
+	struct pollfd p = {client, POLLIN, 0};
+	if (poll(&p, 1, 200) != 1)
+		return false;
+	ssize_t n = recv(client, buf, sizeof buf, 0);
+	ck_assert_int_gt(n, 0);
+	int result;
+	if (r->msg)
+		lo_message_free(r->msg);
+	r->msg = lo_message_deserialise(buf, (size_t)n, &result);
+	ck_assert_msg(r->msg != NULL, "reply is not OSC (%d)", result);
+	snprintf(r->path, sizeof r->path, "%.255s", buf);
+	snprintf(r->types, sizeof r->types, "%s", lo_message_get_types(r->msg));
+	r->argv = lo_message_get_argv(r->msg);
+	return true;
+}
+
+static void expect_error(const char *fragment)
+{
+	struct reply r = {0};
+	ck_assert_msg(recv_reply(&r), "no reply; expected an error with \"%s\"", fragment);
+	ck_assert_str_eq(r.path, "/error");
+	ck_assert_str_eq(r.types, "s");
+	ck_assert_msg(strstr(&r.argv[0]->s, fragment) != NULL, "error \"%s\" lacks \"%s\"", &r.argv[0]->s, fragment);
+	lo_message_free(r.msg);
+}
+
+static void expect_silence(void)
+{
+	struct reply r = {0};
+	ck_assert_msg(!recv_reply(&r), "unexpected reply %s", r.path);
+}
+
+START_TEST(info_answers_the_sender)
+{
+	send_query("/info");
+	struct reply r = {0};
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/info");
+	ck_assert_str_eq(r.types, "siiiifffi");
+	ck_assert_str_eq(&r.argv[0]->s, DUBSTAGE_VERSION);
+	ck_assert_int_eq(r.argv[1]->i, 48000);
+	ck_assert_int_eq(r.argv[2]->i, 64);
+	ck_assert_int_eq(r.argv[3]->i, 5);
+	ck_assert_int_eq(r.argv[4]->i, 2);
+	lo_message_free(r.msg);
+}
+END_TEST
+
+START_TEST(set_and_query_by_number_and_name)
+{
+	send_f("/strip/1/fader", -6.5f);
+	expect_silence();
+	ck_assert_float_eq(con->strips[0].params.fader_db, -6.5f);
+	send_query("/strip/A/fader");
+	struct reply r = {0};
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/A/fader");
+	ck_assert_str_eq(r.types, "f");
+	ck_assert_float_eq(r.argv[0]->f, -6.5f);
+	send_i("/strip/FX2/mute", 1);
+	ck_assert(con->strips[3].params.mute);
+	send_i("/strip/2/trim", 3); /* an int for a float parameter */
+	ck_assert_float_eq(con->strips[1].params.trim_db, 3.0f);
+	lo_message m = lo_message_new();
+	lo_message_add_true(m);
+	send_msg("/strip/B/polarity", m);
+	ck_assert(con->strips[1].params.polarity_inverted);
+	send_f("/strip/B/pan", 110.0f);
+	ck_assert_float_eq(con->strips[1].params.pan_azimuth_deg, 110.0f);
+	send_f("/bus/DX/fader", -3.0f);
+	send_i("/bus/2/mute", 1);
+	ck_assert_float_eq(con->buses[0].params.fader_db, -3.0f);
+	ck_assert(con->buses[1].params.mute);
+	send_query("/bus/2/mute");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "i");
+	ck_assert_int_eq(r.argv[0]->i, 1);
+	send_f("/strip/1/fader", -INFINITY);
+	ck_assert(isinf(con->strips[0].params.fader_db));
+	lo_message_free(r.msg);
+}
+END_TEST
+
+START_TEST(out_of_range_is_clamped_and_fed_back)
+{
+	struct reply r = {0};
+	send_f("/strip/1/fader", 20.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/1/fader");
+	ck_assert_float_eq(r.argv[0]->f, 10.0f);
+	ck_assert_float_eq(con->strips[0].params.fader_db, 10.0f);
+	send_f("/strip/1/trim", -99.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_float_eq(r.argv[0]->f, -24.0f);
+	send_f("/strip/1/pan", 190.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_float_eq_tol(r.argv[0]->f, -170.0f, 1e-4);
+	send_f("/bus/PM/fader", -300.0f); /* below -144: off, no correction needed */
+	expect_silence();
+	ck_assert(isinf(con->buses[1].params.fader_db));
+	lo_message_free(r.msg);
+}
+END_TEST
+
+START_TEST(patterns_match_names)
+{
+	send_i("/strip/{A,FX3}/mute", 1);
+	ck_assert(con->strips[0].params.mute && con->strips[4].params.mute);
+	ck_assert(!con->strips[1].params.mute && !con->strips[2].params.mute);
+	send_i("/strip/FX[1-2]/solo", 1);
+	ck_assert(con->strips[2].params.solo && con->strips[3].params.solo && !con->strips[4].params.solo);
+	send_query("/strip/*/mute");
+	struct reply r = {0};
+	int n = 0;
+	while (recv_reply(&r))
+		n++;
+	ck_assert_int_eq(n, 5);
+	if (r.msg)
+		lo_message_free(r.msg);
+	send_i("/strip/Z*/mute", 1);
+	expect_error("no strip \"Z*\"");
+}
+END_TEST
+
+START_TEST(bundles_apply_every_message)
+{
+	lo_bundle b = lo_bundle_new(LO_TT_IMMEDIATE);
+	lo_message m1 = lo_message_new(), m2 = lo_message_new();
+	lo_message_add_float(m1, -12.0f);
+	lo_message_add_int32(m2, 1);
+	lo_bundle_add_message(b, "/strip/A/fader", m1);
+	lo_bundle_add_message(b, "/strip/B/mute", m2);
+	char buf[1024];
+	size_t n = sizeof buf;
+	ck_assert(lo_bundle_serialise(b, buf, &n) != NULL);
+	lo_bundle_free_recursive(b);
+	send_raw(buf, n);
+	ck_assert_float_eq(con->strips[0].params.fader_db, -12.0f);
+	ck_assert(con->strips[1].params.mute);
+}
+END_TEST
+
+START_TEST(meters_are_queryable)
+{
+	send_query("/bus/DX/meter");
+	struct reply r = {0};
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/bus/DX/meter");
+	ck_assert_str_eq(r.types, "ffffffffffff"); /* peak, rms for 6 channels */
+	send_query("/strip/1/meter");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "ff");
+	lo_message_free(r.msg);
+	send_f("/strip/1/meter", 0);
+	expect_error("query-only");
+}
+END_TEST
+
+/* Broken input: a clear /error to the sender, nothing changed. */
+START_TEST(broken_input_is_refused)
+{
+	const struct strip_params before = con->strips[0].params;
+	send_f("/strip/1/fader", NAN);
+	expect_error("NaN");
+	send_f("/strip/1/trim", INFINITY);
+	expect_error("infinity");
+	send_f("/strip/1/fader", INFINITY);
+	expect_error("infinity");
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, "abc");
+	send_msg("/strip/1/fader", m);
+	expect_error("got type 's'");
+	m = lo_message_new();
+	lo_message_add_float(m, 1);
+	lo_message_add_float(m, 2);
+	send_msg("/strip/1/fader", m);
+	expect_error("got 2 arguments");
+	send_f("/strip/0/fader", 0);
+	expect_error("no strip \"0\"");
+	send_f("/strip/99/fader", 0);
+	expect_error("the console has 5 strips");
+	send_f("/strip/NOPE/fader", 0);
+	expect_error("no strip \"NOPE\"");
+	send_f("/strip/1/gain", 0);
+	expect_error("unknown address /strip/1/gain");
+	send_f("/strip/1/fader/extra/deep", 0);
+	expect_error("unknown address");
+	send_f("/mixer", 0);
+	expect_error("unknown address /mixer");
+	send_f("/info", 1);
+	expect_error("no arguments");
+	ck_assert_mem_eq(&con->strips[0].params, &before, sizeof before);
+
+	send_raw("", 0);
+	expect_error("empty datagram");
+	send_raw("garbage!", 8);
+	expect_error("malformed OSC packet");
+	/* ",f" promises a float the packet does not carry */
+	static const char truncated[] = "/strip/1/fader\0\0,f\0\0";
+	send_raw(truncated, sizeof truncated - 1);
+	expect_error("malformed OSC packet");
+	/* a string whose terminator is missing */
+	static const char unterminated[12] = {'/', 's', 't', 'r', 'i', 'p', '/', '1', '/', 'f', 'a', 'd'};
+	send_raw(unterminated, sizeof unterminated);
+	expect_error("malformed OSC packet");
+	static char big[9000];
+	memcpy(big, "/info\0\0\0,\0\0\0", 12);
+	send_raw(big, sizeof big);
+	expect_error("refused (at most 8192)");
+	ck_assert_uint_ge(osc_server_bad_packets(srv), 5);
+	ck_assert_mem_eq(&con->strips[0].params, &before, sizeof before);
+	/* and the server still works */
+	send_query("/info");
+	struct reply r = {0};
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/info");
+	lo_message_free(r.msg);
+}
+END_TEST
+
+/* docs/osc.md has a row for every address of the table, with its types, and
+ * documents no address the table lacks. */
+START_TEST(docs_match_the_address_table)
+{
+	FILE *f = fopen(SOURCE_ROOT "/docs/osc.md", "r");
+	ck_assert_msg(f != NULL, "docs/osc.md is missing");
+	size_t n;
+	const struct osc_address *a = osc_addresses(&n);
+	bool seen[64] = {false};
+	char line[2048];
+	bool in_section = false;
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "## ", 3) == 0)
+			in_section = strcmp(line, "## Addresses\n") == 0;
+		if (!in_section || strncmp(line, "| `/", 4) != 0)
+			continue;
+		char path[256], types[64];
+		ck_assert_int_eq(sscanf(line, "| `%255[^`]` | %63[^|]|", path, types), 2);
+		bool found = false;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(a[i].path, path) != 0)
+				continue;
+			found = seen[i] = true;
+			char want[64];
+			snprintf(want, sizeof want, a[i].types[0] ? "`%s` " : "(none) ", a[i].types);
+			ck_assert_msg(strcmp(types, want) == 0, "%s: docs say types \"%s\", the table \"%s\"",
+			              path, types, want);
+		}
+		ck_assert_msg(found, "docs/osc.md documents %s, which the table lacks", path);
+	}
+	fclose(f);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(seen[i], "docs/osc.md lacks a row for %s", a[i].path);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("osc");
+	TCase *t = tcase_create("core");
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, info_answers_the_sender);
+	tcase_add_test(t, set_and_query_by_number_and_name);
+	tcase_add_test(t, out_of_range_is_clamped_and_fed_back);
+	tcase_add_test(t, patterns_match_names);
+	tcase_add_test(t, bundles_apply_every_message);
+	tcase_add_test(t, meters_are_queryable);
+	tcase_add_test(t, broken_input_is_refused);
+	tcase_add_test(t, docs_match_the_address_table);
+	suite_add_tcase(s, t);
+	return run_suite(s);
+}
