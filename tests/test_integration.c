@@ -1,0 +1,540 @@
+/* End to end: a private JACK server (dummy backend), the real dubstage binary
+ * under the RT guard, a JACK client here that plays into the strip inputs and
+ * records the bus outputs, and OSC from a UDP socket here. Everything started
+ * is stopped by PID in the teardown, and dies with the test otherwise
+ * (PR_SET_PDEATHSIG). */
+#include <arpa/inet.h>
+#include <jack/jack.h>
+#include <lo/lo.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "tests/check_main.h"
+#include "tests/process_util.h"
+
+#define RATE 48000
+#define PERIOD 256
+
+static char server[64], dir[64], config_path[128], engine_log[128], jack_log[128];
+static pid_t jackd_pid, engine_pid;
+static int osc_port;
+
+static const char *const config_v1 =
+	"{\"name\": \"integration\", \"buses\": ["
+	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+	" \"strips\": ["
+	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
+	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
+	" {\"name\": \"C\", \"bus\": \"DX\", \"pan\": 30, \"solo_safe\": true},"
+	" {\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"MX\"}]}";
+
+/* v2 adds strip D: loaded with SIGHUP while running. */
+static const char *const config_v2 =
+	"{\"name\": \"integration v2\", \"buses\": ["
+	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+	" \"strips\": ["
+	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
+	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
+	" {\"name\": \"C\", \"bus\": \"DX\", \"pan\": 30, \"solo_safe\": true},"
+	" {\"name\": \"D\", \"bus\": \"DX\", \"pan\": -30},"
+	" {\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"MX\"}]}";
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int free_udp_port(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* ---- OSC client ----------------------------------------------------------- */
+
+static int osc_fd = -1;
+
+static void osc_open(void)
+{
+	osc_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(osc_fd, (struct sockaddr *)&a, sizeof a);
+}
+
+static void osc_send(const char *path, lo_message m)
+{
+	char buf[1024];
+	size_t n = sizeof buf;
+	lo_message_serialise(m, path, buf, &n);
+	lo_message_free(m);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)osc_port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	sendto(osc_fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+}
+
+static void osc_f(const char *path, float v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, v);
+	osc_send(path, m);
+}
+
+static void osc_i(const char *path, int v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, v);
+	osc_send(path, m);
+}
+
+/* Sends a query and waits for the reply on `path`; NULL after timeout. */
+static lo_message osc_query(const char *path, int timeout_ms)
+{
+	osc_send(path, lo_message_new());
+	static char buf[4096];
+	for (int waited = 0; waited < timeout_ms; waited += 50) {
+		struct pollfd p = {osc_fd, POLLIN, 0};
+		if (poll(&p, 1, 50) != 1)
+			continue;
+		ssize_t n = recv(osc_fd, buf, sizeof buf, 0);
+		int r;
+		if (n > 0 && strcmp(buf, path) == 0)
+			return lo_message_deserialise(buf, (size_t)n, &r);
+	}
+	return NULL;
+}
+
+/* ---- fixture: jackd + dubstage ---------------------------------------------- */
+
+static void quiet(const char *msg) { (void)msg; }
+
+static bool jack_server_up(void)
+{
+	jack_status_t st;
+	jack_client_t *c = jack_client_open("probe-up", JackNoStartServer | JackServerName, &st, server);
+	if (!c)
+		return false;
+	jack_client_close(c);
+	return true;
+}
+
+static void start_all(void)
+{
+	jack_set_error_function(quiet); /* "cannot connect" while jackd starts */
+	snprintf(server, sizeof server, "dubstage-it-%d", (int)getpid());
+	snprintf(dir, sizeof dir, "/tmp/dubstage-it-XXXXXX");
+	ck_assert(mkdtemp(dir) != NULL);
+	snprintf(config_path, sizeof config_path, "%s/console.json", dir);
+	snprintf(engine_log, sizeof engine_log, "%s/dubstage.log", dir);
+	snprintf(jack_log, sizeof jack_log, "%s/jackd.log", dir);
+	write_file(config_path, config_v1);
+
+	char *jargv[] = {"jackd", "-n", server, "-d", "dummy", "-r", "48000", "-p", "256", NULL};
+	jackd_pid = spawn_logged(jargv, jack_log, NULL);
+	for (int i = 0; i < 100 && !jack_server_up(); i++)
+		sleep_ms(100);
+	ck_assert_msg(jack_server_up(), "jackd did not start: %s", slurp(jack_log));
+
+	osc_port = free_udp_port();
+	char port[16];
+	snprintf(port, sizeof port, "%d", osc_port);
+	char *eargv[] = {DUBSTAGE, "run", config_path, "--server", server, "--osc-port", port, NULL};
+	static const char *const env[] = {"LD_PRELOAD=" RT_GUARD_LIB, NULL};
+	engine_pid = spawn_logged(eargv, engine_log, env);
+	osc_open();
+	lo_message m = NULL;
+	for (int i = 0; i < 50 && !m; i++)
+		m = osc_query("/info", 100);
+	ck_assert_msg(m != NULL, "dubstage did not answer /info: %s", slurp(engine_log));
+	lo_message_free(m);
+}
+
+static void stop_all(void)
+{
+	/* dubstage first (it reports its load on the way out), then jackd. */
+	if (engine_pid > 0 && kill(engine_pid, 0) == 0)
+		stop_process(engine_pid, 5000);
+	fprintf(stderr, "dubstage log:\n%s\n", slurp(engine_log));
+	stop_process(jackd_pid, 5000);
+	unlink(config_path);
+	unlink(engine_log);
+	unlink(jack_log);
+	rmdir(dir);
+	if (osc_fd >= 0)
+		close(osc_fd);
+}
+
+/* ---- the probe: a JACK client that plays and records ------------------------ */
+
+#define MAX_PLAY 4
+#define MAX_REC 6
+#define REC_FRAMES (RATE / 2)
+
+struct probe {
+	jack_client_t *client;
+	jack_port_t *play[MAX_PLAY], *rec[MAX_REC];
+	int n_play, n_rec;
+	float amp[MAX_PLAY];     /* sine amplitude, or DC when dc[i] */
+	bool dc[MAX_PLAY];
+	uint64_t phase;
+	atomic_int recording;    /* 1 while capturing */
+	size_t captured;
+	float take[MAX_REC][REC_FRAMES];
+};
+
+static int probe_process(jack_nframes_t n, void *arg)
+{
+	struct probe *p = arg;
+	for (int i = 0; i < p->n_play; i++) {
+		float *out = jack_port_get_buffer(p->play[i], n);
+		for (jack_nframes_t k = 0; k < n; k++)
+			out[k] = p->dc[i] ? p->amp[i]
+			                  : p->amp[i] * (float)sin(2.0 * M_PI * 1000.0 * (double)((p->phase + k) % 48) / RATE);
+	}
+	p->phase += n;
+	if (atomic_load(&p->recording)) {
+		size_t todo = REC_FRAMES - p->captured < n ? REC_FRAMES - p->captured : n;
+		for (int j = 0; j < p->n_rec; j++)
+			memcpy(&p->take[j][p->captured], jack_port_get_buffer(p->rec[j], n), todo * sizeof(float));
+		p->captured += todo;
+		if (p->captured == REC_FRAMES)
+			atomic_store(&p->recording, 0);
+	}
+	return 0;
+}
+
+/* play[i] feeds dubstage:<to[i]>; rec[j] records dubstage:<from[j]>. */
+static struct probe *probe_open(const char *const *to, int n_play, const char *const *from, int n_rec)
+{
+	struct probe *p = calloc(1, sizeof *p);
+	jack_status_t st;
+	p->client = jack_client_open("probe", JackNoStartServer | JackServerName, &st, server);
+	ck_assert(p->client != NULL);
+	p->n_play = n_play;
+	p->n_rec = n_rec;
+	char name[64], full[128];
+	for (int i = 0; i < n_play; i++) {
+		snprintf(name, sizeof name, "play_%d", i);
+		p->play[i] = jack_port_register(p->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	}
+	for (int j = 0; j < n_rec; j++) {
+		snprintf(name, sizeof name, "rec_%d", j);
+		p->rec[j] = jack_port_register(p->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+	}
+	jack_set_process_callback(p->client, probe_process, p);
+	ck_assert_int_eq(jack_activate(p->client), 0);
+	for (int i = 0; i < n_play; i++) {
+		snprintf(full, sizeof full, "dubstage:%s", to[i]);
+		ck_assert_msg(jack_connect(p->client, jack_port_name(p->play[i]), full) == 0, "connect %s", full);
+	}
+	for (int j = 0; j < n_rec; j++) {
+		snprintf(full, sizeof full, "dubstage:%s", from[j]);
+		ck_assert_msg(jack_connect(p->client, full, jack_port_name(p->rec[j])) == 0, "connect %s", full);
+	}
+	return p;
+}
+
+/* Waits for ramps and the loop's latency to settle, then records 0.5 s. */
+static void probe_record(struct probe *p)
+{
+	sleep_ms(200);
+	p->captured = 0;
+	atomic_store(&p->recording, 1);
+	for (int i = 0; i < 300 && atomic_load(&p->recording); i++)
+		sleep_ms(10);
+	ck_assert_msg(!atomic_load(&p->recording), "recording did not finish");
+}
+
+static void probe_close(struct probe *p)
+{
+	jack_deactivate(p->client);
+	jack_client_close(p->client);
+	free(p);
+}
+
+static double take_rms_db(struct probe *p, int j)
+{
+	double s = 0;
+	for (size_t i = 0; i < REC_FRAMES; i++)
+		s += (double)p->take[j][i] * p->take[j][i];
+	return 10.0 * log10(s / REC_FRAMES + 1e-30);
+}
+
+/* Every test starts from the same console state, whatever ran before. */
+static void reset_console(void)
+{
+	const char *strips[] = {"A", "B", "C", "S"};
+	char path[64];
+	for (int i = 0; i < 4; i++) {
+		snprintf(path, sizeof path, "/strip/%s/fader", strips[i]);
+		osc_f(path, 0.0f);
+		snprintf(path, sizeof path, "/strip/%s/trim", strips[i]);
+		osc_f(path, 0.0f);
+		snprintf(path, sizeof path, "/strip/%s/mute", strips[i]);
+		osc_i(path, 0);
+		snprintf(path, sizeof path, "/strip/%s/solo", strips[i]);
+		osc_i(path, 0);
+		snprintf(path, sizeof path, "/strip/%s/polarity", strips[i]);
+		osc_i(path, 0);
+	}
+	osc_f("/strip/*/pan", 30.0f);
+	osc_f("/strip/S/pan", 0.0f);
+	osc_f("/bus/*/fader", 0.0f);
+	osc_i("/bus/*/mute", 0);
+}
+
+#define SINE_M20 0.1f  /* -20 dBFS peak */
+static const double sine_m20_rms_db = -23.0103; /* 20 log10(0.1 / sqrt 2) */
+
+START_TEST(info_answers)
+{
+	lo_message m = osc_query("/info", 2000);
+	ck_assert(m != NULL);
+	ck_assert_str_eq(lo_message_get_types(m), "siiiifffi");
+	lo_arg **a = lo_message_get_argv(m);
+	ck_assert_int_eq(a[1]->i, RATE);
+	ck_assert_int_eq(a[2]->i, PERIOD);
+	ck_assert_int_eq(a[3]->i, 4);
+	ck_assert_int_eq(a[4]->i, 3);
+	ck_assert_float_ge(a[5]->f, 0.0f);
+	ck_assert_float_le(a[5]->f, a[6]->f);
+	ck_assert_float_lt(a[6]->f, 50.0f); /* a 4-strip console is far from the budget */
+	lo_message_free(m);
+}
+END_TEST
+
+START_TEST(levels_through_fader_and_trim)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L", "PM_L"};
+	struct probe *p = probe_open(to, 1, from, 2);
+	p->amp[0] = SINE_M20;
+	const float settings[][3] = {{0, 0, 0}, {-6.5f, 3, -3.5f}, {-20, -12, -32}, {10, 0, 10}, {4, -24, -20}};
+	for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++) {
+		osc_f("/strip/A/fader", settings[k][0]);
+		osc_f("/strip/A/trim", settings[k][1]);
+		probe_record(p);
+		ck_assert_double_eq_tol(take_rms_db(p, 0) - sine_m20_rms_db, settings[k][2], 0.05);
+		ck_assert_double_eq_tol(take_rms_db(p, 1), take_rms_db(p, 0), 0.05);
+	}
+	osc_f("/strip/A/fader", 0.0f);
+	osc_f("/strip/A/trim", 0.0f);
+	osc_f("/bus/DX/fader", -6.0f);
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 0) - sine_m20_rms_db, -6.0, 0.05);
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(mute_gives_silence)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 1, from, 1);
+	p->amp[0] = 0.5f;
+	probe_record(p);
+	ck_assert_double_gt(take_rms_db(p, 0), -10.0);
+	osc_i("/strip/A/mute", 1);
+	probe_record(p);
+	for (size_t i = 0; i < REC_FRAMES; i++)
+		ck_assert_float_eq(p->take[0][i], 0.0f);
+	osc_i("/strip/A/mute", 0);
+	osc_i("/bus/DX/mute", 1);
+	probe_record(p);
+	for (size_t i = 0; i < REC_FRAMES; i++)
+		ck_assert_float_eq(p->take[0][i], 0.0f);
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(solo_in_place)
+{
+	reset_console();
+	const char *to[] = {"in_A", "in_B", "in_C"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 3, from, 1);
+	/* DC levels that identify each strip in the sum */
+	p->dc[0] = p->dc[1] = p->dc[2] = true;
+	p->amp[0] = 0.001f;
+	p->amp[1] = 0.01f;
+	p->amp[2] = 0.1f;
+	probe_record(p);
+	ck_assert_float_eq_tol(p->take[0][100], 0.111f, 1e-6);
+	osc_i("/strip/B/solo", 1);   /* A silenced; B soloed; C solo-safe */
+	probe_record(p);
+	ck_assert_float_eq_tol(p->take[0][100], 0.11f, 1e-6);
+	osc_i("/strip/A/solo", 1);   /* two soloed */
+	probe_record(p);
+	ck_assert_float_eq_tol(p->take[0][100], 0.111f, 1e-6);
+	osc_i("/strip/A/solo", 0);
+	osc_i("/strip/B/solo", 0);
+	osc_i("/strip/C/solo_safe", 0);
+	osc_i("/strip/A/solo", 1);   /* C no longer safe */
+	probe_record(p);
+	ck_assert_float_eq_tol(p->take[0][100], 0.001f, 1e-7);
+	osc_i("/strip/A/solo", 0);
+	osc_i("/strip/C/solo_safe", 1);
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(polarity_inverts)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 1, from, 1);
+	p->dc[0] = true;
+	p->amp[0] = 0.25f;
+	probe_record(p);
+	for (size_t i = 0; i < REC_FRAMES; i++)
+		ck_assert_float_eq(p->take[0][i], 0.25f);
+	osc_i("/strip/A/polarity", 1);
+	probe_record(p);
+	for (size_t i = 0; i < REC_FRAMES; i++)
+		ck_assert_float_eq(p->take[0][i], -0.25f); /* sample-exact */
+	probe_close(p);
+}
+END_TEST
+
+/* Pairwise constant-power pan: the power summed over the 5.1 stem's
+ * channels equals the input's at five azimuths, within 0.05 dB. */
+START_TEST(pan_is_constant_power)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L", "DX_R", "DX_C", "DX_LFE", "DX_Ls", "DX_Rs"};
+	struct probe *p = probe_open(to, 1, from, 6);
+	p->amp[0] = SINE_M20;
+	const float az[] = {0, 15, 70, -110, 180};
+	for (size_t k = 0; k < 5; k++) {
+		osc_f("/strip/A/pan", az[k]);
+		probe_record(p);
+		double power = 0;
+		for (int c = 0; c < 6; c++)
+			power += pow(10.0, take_rms_db(p, c) / 10.0);
+		ck_assert_double_eq_tol(10 * log10(power), sine_m20_rms_db, 0.05);
+		ck_assert_double_lt(take_rms_db(p, 3), -200.0); /* LFE: nothing */
+	}
+	probe_close(p);
+}
+END_TEST
+
+START_TEST(meters_report_levels)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 1, from, 1);
+	p->amp[0] = SINE_M20;
+	sleep_ms(1500);
+	lo_message m = osc_query("/strip/A/meter", 2000); /* starts a fresh peak window */
+	ck_assert(m != NULL);
+	lo_message_free(m);
+	sleep_ms(300);
+	m = osc_query("/strip/A/meter", 2000);
+	ck_assert(m != NULL);
+	ck_assert_str_eq(lo_message_get_types(m), "ff");
+	lo_arg **a = lo_message_get_argv(m);
+	ck_assert_float_eq_tol(a[0]->f, -20.0f, 0.1f);
+	ck_assert_float_eq_tol(a[1]->f, (float)sine_m20_rms_db, 0.1f);
+	lo_message_free(m);
+	probe_close(p);
+}
+END_TEST
+
+/* SIGHUP reloads the config: the new strip's port appears, the mix is kept,
+ * audio through the old strips goes on - while OSC changes keep coming. */
+START_TEST(reload_while_running)
+{
+	reset_console();
+	osc_f("/strip/A/fader", -10.0f);
+	const char *to[] = {"in_A"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 1, from, 1);
+	p->amp[0] = SINE_M20;
+	write_file(config_path, config_v2);
+	kill(engine_pid, SIGHUP);
+	for (int i = 0; i < 50; i++) /* fader moves during the reload */
+		osc_f("/strip/B/fader", -(float)(i % 20));
+	jack_port_t *d = NULL;
+	for (int i = 0; i < 100 && !d; i++, sleep_ms(50))
+		d = jack_port_by_name(p->client, "dubstage:in_D");
+	ck_assert_msg(d != NULL, "in_D did not appear: %s", slurp(engine_log));
+	lo_message m = osc_query("/strip/A/fader", 2000);
+	ck_assert(m != NULL);
+	ck_assert_float_eq(lo_message_get_argv(m)[0]->f, -10.0f);
+	lo_message_free(m);
+	m = osc_query("/info", 2000);
+	ck_assert_int_eq(lo_message_get_argv(m)[3]->i, 5);
+	lo_message_free(m);
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 0) - sine_m20_rms_db, -10.0, 0.05);
+	/* a broken config is refused and the console keeps running */
+	write_file(config_path, "{\"buses\": [");
+	kill(engine_pid, SIGHUP);
+	sleep_ms(300);
+	ck_assert(strstr(slurp(engine_log), "reload refused") != NULL);
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 0) - sine_m20_rms_db, -10.0, 0.05);
+	write_file(config_path, config_v1);
+	kill(engine_pid, SIGHUP);
+	for (int i = 0; i < 100 && jack_port_by_name(p->client, "dubstage:in_D"); i++)
+		sleep_ms(50);
+	ck_assert(jack_port_by_name(p->client, "dubstage:in_D") == NULL);
+	probe_close(p);
+}
+END_TEST
+
+/* Last: everything above ran under the RT guard; the engine must still be
+ * alive, with no violation logged and the guard demonstrably active, and
+ * SIGTERM must stop it cleanly. */
+START_TEST(rt_guard_saw_no_violation)
+{
+	int st;
+	ck_assert_msg(waitpid(engine_pid, &st, WNOHANG) == 0, "dubstage died: %s", slurp(engine_log));
+	ck_assert_msg(strstr(slurp(engine_log), "RT guard:") == NULL, "%s", slurp(engine_log));
+	/* dubstage prints the guard's report when it exits: stop it here. */
+	kill(engine_pid, SIGTERM);
+	ck_assert(wait_exit(engine_pid, 5000, &st));
+	engine_pid = 0;
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit 0x%x: %s", st, slurp(engine_log));
+	ck_assert(strstr(slurp(engine_log), "dubstage: stopping after") != NULL);
+	const char *log = slurp(engine_log);
+	ck_assert_msg(strstr(log, "called on the RT thread") == NULL, "%s", log);
+	unsigned long long regions = 0;
+	const char *r = strstr(log, "RT guard: ");
+	ck_assert_msg(r && sscanf(r, "RT guard: %llu guarded", &regions) == 1, "%s", log);
+	ck_assert_uint_gt(regions, 1000);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("integration");
+	TCase *t = tcase_create("jack");
+	tcase_set_timeout(t, 60);
+	tcase_add_unchecked_fixture(t, start_all, stop_all);
+	tcase_add_test(t, info_answers);
+	tcase_add_test(t, levels_through_fader_and_trim);
+	tcase_add_test(t, mute_gives_silence);
+	tcase_add_test(t, solo_in_place);
+	tcase_add_test(t, polarity_inverts);
+	tcase_add_test(t, pan_is_constant_power);
+	tcase_add_test(t, meters_report_levels);
+	tcase_add_test(t, reload_while_running);
+	tcase_add_test(t, rt_guard_saw_no_violation);
+	suite_add_tcase(s, t);
+	return run_suite(s);
+}
