@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -140,6 +142,18 @@ static void reload(struct jack_host *h, const char *path)
 	fprintf(stderr, "dubstage: reloaded %s: %u strips, %u buses\n", path, c->n_strips, c->n_buses);
 }
 
+/* Keeps the engine's memory resident so the RT thread never waits on a page
+ * fault. Locking future mappings too is only safe when the memlock limit is
+ * unlimited: otherwise later allocations would fail at the limit. */
+static void lock_memory(void)
+{
+	struct rlimit rl;
+	const bool unlimited = getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur == RLIM_INFINITY;
+	if (mlockall(MCL_CURRENT | (unlimited ? MCL_FUTURE : 0)) != 0)
+		fprintf(stderr, "dubstage: note: cannot lock memory (%s); page faults may cost "
+		        "a period now and then\n", strerror(errno));
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct run_options o = {NULL, "dubstage", NULL, "127.0.0.1", 9000};
@@ -192,6 +206,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 
+	lock_memory();
 	char err[1024];
 	struct jack_host *h = jack_host_open(o.name, o.server, wake[1], err, sizeof err);
 	if (!h) {
@@ -244,8 +259,10 @@ static int cmd_run(int argc, char **argv)
 	}
 	struct engine_load l = engine_load(jack_host_engine(h));
 	fprintf(stderr, "dubstage: stopping after %llu periods: callback p50 %.1f %%, p99 %.1f %%, "
-	        "max %.1f %% of the period; %u xruns\n", (unsigned long long)l.periods,
-	        100.0 * l.p50, 100.0 * l.p99, 100.0 * l.max, engine_xruns(jack_host_engine(h)));
+	        "max %.1f %% of the period (period %llu; %llu periods at or over 50 %%, %llu at or over 100 %%); "
+	        "%u xruns\n", (unsigned long long)l.periods, 100.0 * l.p50, 100.0 * l.p99,
+	        100.0 * l.max, (unsigned long long)l.max_period, (unsigned long long)l.over_half, (unsigned long long)l.over_budget,
+	        engine_xruns(jack_host_engine(h)));
 	osc_server_close(osc);
 	jack_host_close(h);
 	close(sfd);

@@ -25,6 +25,7 @@ struct engine {
 	atomic_uint last_period;
 	atomic_uint load_hist[ENGINE_LOAD_BINS];
 	atomic_uint load_max_permille;
+	atomic_ullong load_max_period;   /* index of the slowest period */
 	atomic_ullong periods;
 	/* RT only */
 	struct graph *rt_graph;
@@ -180,10 +181,14 @@ struct engine_load engine_load(const struct engine *e)
 	struct engine_load l = {0};
 	uint64_t total = 0;
 	uint32_t counts[ENGINE_LOAD_BINS];
-	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++)
+	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++) {
 		total += counts[i] = atomic_load_explicit(&m->load_hist[i], memory_order_relaxed);
+		l.over_half += i >= 500 ? counts[i] : 0;
+		l.over_budget += i >= 1000 ? counts[i] : 0;
+	}
 	l.periods = total;
 	l.max = (float)atomic_load_explicit(&m->load_max_permille, memory_order_relaxed) / 1000.0f;
+	l.max_period = atomic_load_explicit(&m->load_max_period, memory_order_relaxed);
 	if (total == 0)
 		return l;
 	uint64_t seen = 0;
@@ -255,9 +260,11 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 		permille = 0;
 	const unsigned bin = permille >= ENGINE_LOAD_BINS ? ENGINE_LOAD_BINS - 1 : (unsigned)permille;
 	atomic_fetch_add_explicit(&e->load_hist[bin], 1, memory_order_relaxed);
-	if ((unsigned)permille > atomic_load_explicit(&e->load_max_permille, memory_order_relaxed))
+	const unsigned long long index = atomic_fetch_add_explicit(&e->periods, 1, memory_order_relaxed);
+	if ((unsigned)permille > atomic_load_explicit(&e->load_max_permille, memory_order_relaxed)) {
 		atomic_store_explicit(&e->load_max_permille, (unsigned)permille, memory_order_relaxed);
-	atomic_fetch_add_explicit(&e->periods, 1, memory_order_relaxed);
+		atomic_store_explicit(&e->load_max_period, index, memory_order_relaxed);
+	}
 	atomic_store_explicit(&e->last_period, n, memory_order_relaxed);
 }
 

@@ -23,6 +23,9 @@ struct engine;
 struct engine_load {
 	uint64_t periods;
 	float p50, p99, max;  /* callback time as a share of the period, 0..1+ */
+	uint64_t over_half;   /* periods whose callback took >= 50 % of the period */
+	uint64_t over_budget; /* ... >= 100 % */
+	uint64_t max_period;  /* index of the slowest period, counted from 0 */
 };
 
 struct engine *engine_create(uint32_t sample_rate);

@@ -175,11 +175,17 @@ static void map_previous(struct graph *g, const struct graph *previous)
 	free(buses.slot);
 }
 
+/* Zeroed memory whose pages are already touched, so the RT thread never
+ * takes a first-touch page fault in a new graph (calloc maps zero pages
+ * lazily). explicit_bzero is never optimised into a calloc. */
 static void *xcalloc(size_t n, size_t size, int *failed)
 {
-	void *p = calloc(n ? n : 1, size);
+	const size_t bytes = (n ? n : 1) * size;
+	void *p = malloc(bytes);
 	if (!p)
 		*failed = 1;
+	else
+		explicit_bzero(p, bytes);
 	return p;
 }
 

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Soak (not part of the default test run): runs CONFIG (default
+# configs/bench-256.json) under a private JACK server with the dummy backend,
+# for SECONDS (default 60) at each period size (default "256 64").
+# In each run the same server first runs SECONDS with no client at all, then
+# SECONDS with JACK's own trivial jack_simple_client (a sine generator: what
+# any client costs in wakeups), then SECONDS with dubstage, so the engine's
+# xruns are compared with what the dummy backend and a null client make on
+# this machine. DSP load is the
+# engine's own callback time (/info: p50, p99, max as a share of the period).
+#   scripts/soak.sh [CONFIG] [SECONDS] ["PERIODS"]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+scripts/build.sh
+config="${1:-configs/bench-256.json}"
+seconds="${2:-60}"
+periods="${3:-256 64}"
+work=$(mktemp -d)
+jackd_pid=""
+engine_pid=""
+cleanup() {
+  for p in $engine_pid $jackd_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+xruns_in_log() { grep -c "XRun" "$1" 2>/dev/null || true; }
+
+info() { # port -> "p50 p99 max xruns" from /info
+  python3 - "$1" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b"/info\0\0\0,\0\0\0", ("127.0.0.1", int(sys.argv[1])))
+d = s.recv(4096)
+tags_at = d.index(b",")
+args = d[(tags_at + 12):]            # ",siiiifffi\0\0" is 12 bytes
+ver_len = (args.index(b"\0") // 4 + 1) * 4
+r = args[ver_len:]
+rate, period, strips, buses = struct.unpack(">iiii", r[:16])
+p50, p99, mx = struct.unpack(">fff", r[16:28])
+xr, = struct.unpack(">i", r[28:32])
+print(f"{p50:.2f} {p99:.2f} {mx:.2f} {xr} {strips}")
+PY
+}
+
+printf "%-7s %-7s %-11s %-13s %-14s %-8s %-8s %-8s\n" period strips "idle xruns" "null client" "dubstage" "p50 %" "p99 %" "max %"
+for period in $periods; do
+  server="dubstage-soak-$$-$period"
+  log="$work/jackd-$period.log"
+  jackd -n "$server" -d dummy -r 48000 -p "$period" >"$log" 2>&1 &
+  jackd_pid=$!
+  for _ in $(seq 50); do JACK_NO_START_SERVER=1 jack_lsp -s "$server" >/dev/null 2>&1 && break; sleep 0.1; done
+  sleep "$seconds"
+  idle=$(xruns_in_log "$log")
+  JACK_DEFAULT_SERVER="$server" jack_simple_client >/dev/null 2>&1 &
+  engine_pid=$!
+  sleep "$seconds"
+  kill "$engine_pid"; wait "$engine_pid" 2>/dev/null || true; engine_pid=""
+  null_client=$(( $(xruns_in_log "$log") - idle ))
+  port=$((20000 + RANDOM % 20000))
+  build/dubstage run "$config" --server "$server" --osc-port "$port" >"$work/engine-$period.log" 2>&1 &
+  engine_pid=$!
+  sleep 2
+  before=$(xruns_in_log "$log")
+  sleep "$seconds"
+  after=$(xruns_in_log "$log")
+  read -r p50 p99 mx engine_xruns strips < <(info "$port")
+  printf "%-7s %-7s %-11s %-13s %-14s %-8s %-8s %-8s\n" "$period" "$strips" "$idle" "$null_client" \
+         "$((after - before)) ($engine_xruns)" "$p50" "$p99" "$mx"
+  kill "$engine_pid"; wait "$engine_pid" 2>/dev/null || true; engine_pid=""
+  kill "$jackd_pid"; wait "$jackd_pid" 2>/dev/null || true; jackd_pid=""
+done
+echo "xruns per $seconds s, from the server's XRun log lines: the server alone, with jack_simple_client,"
+echo "with dubstage (in brackets: the xruns dubstage's own xrun callback counted). p50/p99/max:"
+echo "dubstage's callback time as a share of the period, from /info."
