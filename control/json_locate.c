@@ -57,6 +57,17 @@ static void skip_value(struct cursor *c)
 		c->p++;
 }
 
+/* Skips the current member or element and its comma; false at the end. */
+static bool skip_to_next(struct cursor *c)
+{
+	skip_value(c);
+	skip_ws(c);
+	if (*c->p != ',')
+		return false;
+	c->p++;
+	return true;
+}
+
 /* Moves c into the child named by step; false when it is not there. */
 static bool enter(struct cursor *c, const struct json_path_step *step)
 {
@@ -75,11 +86,8 @@ static bool enter(struct cursor *c, const struct json_path_step *step)
 			skip_ws(c);
 			if (n == strlen(step->key) && strncmp(k, step->key, n) == 0)
 				return true;
-			skip_value(c);
-			skip_ws(c);
-			if (*c->p != ',')
+			if (!skip_to_next(c))
 				return false;
-			c->p++;
 		}
 	}
 	if (!step->key && *c->p == '[') {
@@ -90,11 +98,8 @@ static bool enter(struct cursor *c, const struct json_path_step *step)
 				return false;
 			if (i == step->index)
 				return true;
-			skip_value(c);
-			skip_ws(c);
-			if (*c->p != ',')
+			if (!skip_to_next(c))
 				return false;
-			c->p++;
 		}
 	}
 	return false;

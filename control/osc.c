@@ -161,19 +161,17 @@ static uint32_t resolve(struct console *c, bool strip, const char *seg, uint32_t
 	return 1;
 }
 
-static float to_db_out(float db) { return db; /* -inf travels as OSC -inf */ }
-
 static float get_value(struct console *c, enum param_id id, uint32_t i)
 {
 	switch (id) {
-	case P_STRIP_FADER: return to_db_out(c->strips[i].params.fader_db);
+	case P_STRIP_FADER: return c->strips[i].params.fader_db;
 	case P_STRIP_TRIM: return c->strips[i].params.trim_db;
 	case P_STRIP_PAN: return c->strips[i].params.pan_azimuth_deg;
 	case P_STRIP_MUTE: return c->strips[i].params.mute;
 	case P_STRIP_SOLO: return c->strips[i].params.solo;
 	case P_STRIP_SOLO_SAFE: return c->strips[i].params.solo_safe;
 	case P_STRIP_POLARITY: return c->strips[i].params.polarity_inverted;
-	case P_BUS_FADER: return to_db_out(c->buses[i].params.fader_db);
+	case P_BUS_FADER: return c->buses[i].params.fader_db;
 	case P_BUS_MUTE: return c->buses[i].params.mute;
 	default: return 0.0f;
 	}
@@ -480,8 +478,10 @@ void osc_server_poll(struct osc_server *s)
 			return; /* EAGAIN: drained */
 		if (n == 0 || (size_t)n > OSC_MAX_DATAGRAM) {
 			s->bad_packets++;
-			reply_error(s, n == 0 ? "empty datagram" : "datagram of %zd bytes refused (at most %d)",
-			            n, OSC_MAX_DATAGRAM);
+			if (n == 0)
+				reply_error(s, "empty datagram");
+			else
+				reply_error(s, "datagram of %zd bytes refused (at most %d)", n, OSC_MAX_DATAGRAM);
 			continue;
 		}
 		int rc = lo_server_dispatch_data(s->lo, buf, (size_t)n);

@@ -37,6 +37,19 @@ RT void gain_ramp_set(struct gain_ramp *r, float target, uint32_t ramp_frames)
 	r->step = (target - r->current) / (float)ramp_frames;
 }
 
+/* Moves the ramp n frames on, landing exactly on the target at its end. */
+RT static void advance(struct gain_ramp *r, uint32_t n)
+{
+	if (n >= r->remaining) {
+		r->current = r->target;
+		r->remaining = 0;
+		r->step = 0.0f;
+	} else {
+		r->current += r->step * (float)n;
+		r->remaining -= n;
+	}
+}
+
 RT void gain_ramp_fill_rt(struct gain_ramp *r, float *gains, uint32_t n)
 {
 	const float c = r->current, s = r->step, t = r->target;
@@ -49,14 +62,7 @@ RT void gain_ramp_fill_rt(struct gain_ramp *r, float *gains, uint32_t n)
 	/* Branch-free per frame: frames past the ramp's end read the exact target. */
 	for (uint32_t i = 0; i < n; i++)
 		gains[i] = (i + 1 >= rem) ? t : c + s * (float)(i + 1);
-	if (n >= rem) {
-		r->current = t;
-		r->remaining = 0;
-		r->step = 0.0f;
-	} else {
-		r->current = c + s * (float)n;
-		r->remaining = rem - n;
-	}
+	advance(r, n);
 }
 
 RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint32_t n)
@@ -70,14 +76,7 @@ RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint3
 	}
 	for (uint32_t i = 0; i < n; i++)
 		out[i] += in[i] * ((i + 1 >= rem) ? t : c + s * (float)(i + 1));
-	if (n >= rem) {
-		r->current = t;
-		r->remaining = 0;
-		r->step = 0.0f;
-	} else {
-		r->current = c + s * (float)n;
-		r->remaining = rem - n;
-	}
+	advance(r, n);
 }
 
 RT void gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n)
