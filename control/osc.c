@@ -384,8 +384,8 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 
 static void on_lo_error(int num, const char *msg, const char *where)
 {
-	/* liblo reports through a global handler; the server that is dispatching
-	 * picks the text up right after (one control thread). */
+	/* Silences liblo's own printing: osc_server_poll answers the sender with
+	 * /error from lo_server_dispatch_data's return code instead. */
 	(void)num;
 	(void)msg;
 	(void)where;
