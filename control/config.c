@@ -194,7 +194,78 @@ static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "fader", "mute", "connect", NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan",
                                          "mute", "solo", "solo_safe", "polarity", "connect", NULL};
-static const char *const top_keys[] = {"name", "buses", "strips", NULL};
+static const char *const top_keys[] = {"name", "downmix", "buses", "strips", NULL};
+static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
+
+/* "downmix": [{"from": "5.1", "to": "2.0", "gains": {"L": {"LFE": 0.5}}}]
+ * overrides coefficients of single steps; chains use the overridden steps. */
+static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
+{
+	c->downmix = downmix_table_new();
+	if (!c->downmix)
+		return fail(x, "out of memory");
+	json_t *list = json_object_get(root, "downmix");
+	if (!list)
+		return 0;
+	push_key(x, "downmix");
+	if (!json_is_array(list))
+		return fail(x, "must be an array of {\"from\", \"to\", \"gains\"} overrides");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *o = json_array_get(list, i);
+		push_index(x, i);
+		if (!json_is_object(o))
+			return fail(x, "an override must be an object, not %s", type_name(o));
+		if (check_keys(x, o, downmix_keys, "a downmix override") < 0)
+			return -1;
+		const char *from_name = NULL, *to_name = NULL;
+		enum layout_id from, to;
+		if (get_string(x, o, "from", true, &from_name) < 0 || get_string(x, o, "to", true, &to_name) < 0)
+			return -1;
+		push_key(x, "from");
+		if (layout_from_name(from_name, &from) < 0)
+			return fail(x, "unknown format \"%s\" (formats: %s)", from_name, layout_names());
+		pop(x);
+		push_key(x, "to");
+		if (layout_from_name(to_name, &to) < 0)
+			return fail(x, "unknown format \"%s\" (formats: %s)", to_name, layout_names());
+		const int step = downmix_find_step(from, to);
+		if (step < 0)
+			return fail(x, "there is no single downmix step from %s to %s: override the steps "
+			            "of the chain (docs/layouts.md lists them)", from_name, to_name);
+		pop(x);
+		json_t *gains = json_object_get(o, "gains");
+		if (!gains)
+			return fail(x, "missing required key \"gains\"");
+		push_key(x, "gains");
+		if (!json_is_object(gains))
+			return fail(x, "must map output channels to {input channel: gain}");
+		const char *dst;
+		json_t *row;
+		json_object_foreach(gains, dst, row) {
+			push_key(x, dst);
+			if (layout_channel_index(layout_get(to), dst) < 0)
+				return fail(x, "%s has no channel \"%s\"", to_name, dst);
+			if (!json_is_object(row))
+				return fail(x, "must map input channels to gains, not %s", type_name(row));
+			const char *src;
+			json_t *g;
+			json_object_foreach(row, src, g) {
+				push_key(x, src);
+				if (layout_channel_index(layout_get(from), src) < 0)
+					return fail(x, "%s has no channel \"%s\"", from_name, src);
+				if (!json_is_number(g) || json_number_value(g) < -4.0 || json_number_value(g) > 4.0)
+					return fail(x, "must be a linear gain from -4 to 4");
+				downmix_set(c->downmix, (unsigned)step, dst, src, (float)json_number_value(g));
+				pop(x);
+			}
+			pop(x);
+		}
+		pop(x);
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
 
 static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 {
@@ -263,10 +334,10 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 		for (uint32_t j = 0; j < b->n_sources; j++)
 			if (b->sources[j] == (uint32_t)k)
 				return fail(x, "bus \"%s\" is listed twice", json_string_value(s));
-		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-		if (layout_downmix_matrix(c->buses[k].format, b->format, m) < 0)
-			return fail(x, "%s is %s and %s is %s: no downmix from %s to %s is defined "
-			            "(defined: the same format, and 5.1 to 2.0 after ITU-R BS.775)",
+		struct downmix_matrix m;
+		if (downmix_matrix(c->downmix, c->buses[k].format, b->format, &m, NULL, NULL) < 0)
+			return fail(x, "%s is %s and %s is %s: a master takes sources of its own format or "
+			            "folds them down, and no downmix leads from %s to %s (see docs/layouts.md)",
 			            c->buses[k].name, layout_get(c->buses[k].format)->name, b->name,
 			            layout_get(b->format)->name, layout_get(c->buses[k].format)->name,
 			            layout_get(b->format)->name);
@@ -363,6 +434,8 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 	if (get_string(x, root, "name", false, &name) < 0)
 		return -1;
 	c->name = strdup(name);
+	if (parse_downmix(x, root, c) < 0)
+		return -1;
 
 	json_t *buses = json_object_get(root, "buses");
 	if (!buses)

@@ -1,6 +1,8 @@
 /* Loudspeaker layouts: channel order, port suffixes, nominal positions, and
  * the defined downmixes between them. Pure data and lookups; any thread.
- * Positions follow ITU-R BS.2051 (azimuth positive to the left, degrees). */
+ * Positions follow ITU-R BS.2051 (azimuth positive to the left, degrees)
+ * where it defines the system, the Dolby bed names otherwise; docs/layouts.md
+ * lists every channel with its source. */
 #ifndef DUBSTAGE_DSP_LAYOUT_H
 #define DUBSTAGE_DSP_LAYOUT_H
 
@@ -14,6 +16,10 @@ enum layout_id {
 	LAYOUT_5_1,
 	LAYOUT_7_1,
 	LAYOUT_7_1_4,
+	LAYOUT_5_1_2,
+	LAYOUT_5_1_4,
+	LAYOUT_7_1_2,
+	LAYOUT_9_1_6,
 	LAYOUT_COUNT
 };
 
@@ -42,10 +48,5 @@ const char *layout_names(void);
 
 /* Index of the speaker called `name` in `l`, or -1. */
 int layout_channel_index(const struct layout *l, const char *name);
-
-/* Fills m[dst][src] with the gains that fold `src` into `dst` and returns 0, or
- * returns -1 when no downmix between the two is defined (see docs/config.md). */
-int layout_downmix_matrix(enum layout_id src, enum layout_id dst,
-                          float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
 
 #endif

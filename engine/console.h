@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/downmix.h"
 #include "dsp/layout.h"
 
 #define CONSOLE_NAME_MAX 32        /* bytes incl. NUL, for strip and bus names */
@@ -63,6 +64,7 @@ struct console {
 	struct console_bus *buses;
 	uint32_t n_buses;
 	uint32_t *bus_order;   /* every source before the masters it feeds */
+	struct downmix_table *downmix; /* fold-down steps, with the config's overrides */
 };
 
 void console_free(struct console *c);

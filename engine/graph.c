@@ -27,7 +27,7 @@ struct graph_strip {
 struct graph_route {       /* a source bus summed into a master */
 	uint32_t dest_first;
 	uint32_t dest_channels;
-	float matrix[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]; /* [dest][src] */
+	struct downmix_matrix fold; /* [dest][src] */
 };
 
 struct graph_bus {
@@ -271,7 +271,8 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 				struct graph_route *r = &g->routes[route++];
 				r->dest_first = g->buses[d].out_first;
 				r->dest_channels = g->buses[d].n_ch;
-				if (layout_downmix_matrix(c->buses[src].format, cd->format, r->matrix) < 0) {
+				if (!c->downmix ||
+				    downmix_matrix(c->downmix, c->buses[src].format, cd->format, &r->fold, NULL, NULL) < 0) {
 					snprintf(err, errlen, "bus %s: no downmix from %s to %s",
 					         cd->name, layout_get(c->buses[src].format)->name,
 					         layout_get(cd->format)->name);
@@ -517,8 +518,8 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			const struct graph_route *rt = &g->routes[b->route_first + r];
 			for (uint32_t d = 0; d < rt->dest_channels; d++)
 				for (uint32_t c = 0; c < b->n_ch; c++)
-					if (rt->matrix[d][c] != 0.0f)
-						gain_mix_constant_rt(out[b->out_first + c] + off, rt->matrix[d][c],
+					if (rt->fold.m[d][c] != 0.0f)
+						gain_mix_constant_rt(out[b->out_first + c] + off, rt->fold.m[d][c],
 						                     out[rt->dest_first + d] + off, n);
 		}
 	}

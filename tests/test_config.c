@@ -111,8 +111,8 @@ END_TEST
 
 START_TEST(bad_values)
 {
-	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.2\", \"role\": \"stem\"}]}",
-	        "buses[0].format", "unknown format \"7.1.2\"", "7.1.4");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"10.2\", \"role\": \"stem\"}]}",
+	        "buses[0].format", "unknown format \"10.2\"", "9.1.6");
 	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"aux\"}]}",
 	        "buses[0].role", "unknown role");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"input\": \"quad\"}]}",
@@ -170,18 +170,51 @@ START_TEST(routing_errors)
 	        "sources", "a cycle");
 	REFUSED("{\"buses\": [{\"name\": \"A\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"A\"]}]}",
 	        "its own source");
-	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
-	        "{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}]}",
-	        "buses[1].sources[0]", "no downmix from 7.1.4 to 5.1");
+	/* a master folds sources down, never up */
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	        "{\"name\": \"PM\", \"format\": \"7.1.4\", \"role\": \"master\", \"sources\": [\"DX\"]}]}",
+	        "buses[1].sources[0]", "no downmix leads from 5.1 to 7.1.4");
 	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\", \"sources\": []}]}",
 	        "buses[0].sources", "only a master bus");
 	REFUSED("{\"buses\": [{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\"}]}",
 	        "needs \"sources\"");
-	/* the one defined cross-format fold: 5.1 into a 2.0 master (BS.775) */
-	struct console *c = load("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	/* 7.1.4 folds into 5.1 through the chain 7.1.4 -> 7.1 -> 5.1 */
+	struct console *c = load("{\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
+	                         "{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	console_free(c);
+	/* 5.1 into a 2.0 master (BS.775) */
+	c = load("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
 	                         "{\"name\": \"LoRo\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"DX\"]}]}");
 	ck_assert_msg(c != NULL, "%s", err);
 	console_free(c);
+}
+END_TEST
+
+START_TEST(downmix_overrides)
+{
+	struct console *c = load("{\"downmix\": [{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"L\": {\"LFE\": 0.5, \"C\": 0.5}}}],"
+	                         " \"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	struct downmix_matrix m;
+	ck_assert_int_eq(downmix_matrix(c->downmix, LAYOUT_5_1, LAYOUT_2_0, &m, NULL, NULL), 0);
+	ck_assert_float_eq(m.m[0][3], 0.5f); /* L <- LFE */
+	ck_assert_float_eq(m.m[0][2], 0.5f); /* L <- C */
+	ck_assert_float_eq_tol(m.m[1][2], 0.70710678f, 1e-7); /* R <- C untouched */
+	console_free(c);
+#define DM(body) "{\"downmix\": [" body "], \"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}]}"
+	REFUSED(DM("{\"from\": \"7.1.4\", \"to\": \"2.0\", \"gains\": {}}"), "downmix[0].to",
+	        "no single downmix step from 7.1.4 to 2.0");
+	REFUSED(DM("{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"C\": {\"C\": 1}}}"),
+	        "downmix[0].gains.C", "2.0 has no channel \"C\"");
+	REFUSED(DM("{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"L\": {\"Lss\": 1}}}"),
+	        "downmix[0].gains.L.Lss", "5.1 has no channel \"Lss\"");
+	REFUSED(DM("{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"L\": {\"C\": 9}}}"),
+	        "downmix[0].gains.L.C", "-4 to 4");
+	REFUSED(DM("{\"from\": \"5.1\", \"to\": \"2.0\", \"gain\": {}}"), "downmix[0].gain", "unknown key");
+	REFUSED(DM("{\"from\": \"5.1\", \"to\": \"2.0\"}"), "downmix[0]", "missing required key \"gains\"");
+	REFUSED("{\"downmix\": {}, \"buses\": []}", "downmix", "must be an array");
+#undef DM
 }
 END_TEST
 
@@ -222,6 +255,7 @@ int main(void)
 	tcase_add_test(t, duplicate_names);
 	tcase_add_test(t, unknown_references);
 	tcase_add_test(t, routing_errors);
+	tcase_add_test(t, downmix_overrides);
 	tcase_add_test(t, file_errors);
 	tcase_add_test(t, carry_params_by_name);
 	suite_add_tcase(s, t);

@@ -178,6 +178,33 @@ START_TEST(masters_sum_and_fold_down)
 }
 END_TEST
 
+/* A 7.1.4 stem feeds a 5.1 master through the chain 7.1.4 -> 7.1 -> 5.1
+ * (docs/layouts.md), which feeds a 2.0 master through BS.775. */
+START_TEST(masters_fold_through_chains)
+{
+	struct rig r;
+	rig_open(&r, "{\"buses\": ["
+	         " {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
+	         " {\"name\": \"PM51\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"ST\"]},"
+	         " {\"name\": \"LORO\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"PM51\"]}],"
+	         " \"strips\": [{\"name\": \"BED\", \"input\": \"7.1.4\", \"bus\": \"ST\"}]}", SETTLE + 4800);
+	/* input ports 0..11 = BED L R C LFE Lss Rss Lrs Rrs Ltf Rtf Ltr Rtr */
+	for (size_t i = 0; i < r.frames; i++) {
+		r.in[8][i] = 0.1f;   /* Ltf */
+		r.in[6][i] = 0.01f;  /* Lrs */
+	}
+	rig_run(&r, SETTLE + 4800, 64);
+	const float k = 0.70710678f;
+	/* outputs: ST 0..11, PM51 12..17 (L R C LFE Ls Rs), LORO 18..19 */
+	ck_assert_float_eq_tol(r.out[8][SETTLE], 0.1f, 1e-7);           /* ST Ltf: the height stays */
+	ck_assert_float_eq_tol(r.out[12][SETTLE], k * 0.1f, 1e-6);      /* PM51 L <- Ltf (via 7.1 L) */
+	ck_assert_float_eq_tol(r.out[16][SETTLE], k * 0.01f, 1e-6);     /* PM51 Ls <- Lrs */
+	ck_assert_float_eq_tol(r.out[18][SETTLE], k * 0.1f + k * k * 0.01f, 1e-6); /* Lo */
+	ck_assert_float_eq_tol(r.out[19][SETTLE], 0.0f, 1e-7);          /* Ro */
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(stereo_strip_keeps_its_sides)
 {
 	struct rig r;
@@ -301,6 +328,7 @@ int main(void)
 	tcase_add_test(t, fader_jump_makes_no_click);
 	tcase_add_test(t, pan_constant_power);
 	tcase_add_test(t, masters_sum_and_fold_down);
+	tcase_add_test(t, masters_fold_through_chains);
 	tcase_add_test(t, stereo_strip_keeps_its_sides);
 	tcase_add_test(t, non_finite_input_is_contained);
 	tcase_add_test(t, period_size_does_not_change_the_result);

@@ -1,5 +1,6 @@
 #include "tests/check_main.h"
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "dsp/layout.h"
@@ -51,29 +52,49 @@ START_TEST(names)
 	ck_assert_int_eq(id, LAYOUT_2_0);
 	ck_assert_int_eq(layout_from_name("7.1.4", &id), 0);
 	ck_assert_int_eq(id, LAYOUT_7_1_4);
-	ck_assert_int_eq(layout_from_name("7.1.2", &id), -1);
+	ck_assert_int_eq(layout_from_name("7.2.1", &id), -1);
+	ck_assert_int_eq(layout_from_name("quad", &id), -1);
 	ck_assert_int_eq(layout_from_name("", &id), -1);
 	ck_assert_int_eq(layout_channel_index(layout_get(LAYOUT_5_1), "Lss"), -1);
 }
 END_TEST
 
-/* ITU-R BS.775 Lo/Ro: Lo = L + 0.7071 C + 0.7071 Ls; LFE omitted. */
-START_TEST(downmix_bs775)
+/* The Dolby beds added to the BS.2051 systems (docs/layouts.md). */
+START_TEST(dolby_beds)
 {
-	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-	ck_assert_int_eq(layout_downmix_matrix(LAYOUT_5_1, LAYOUT_2_0, m), 0);
-	const float lo[6] = {1, 0, 0.70710678f, 0, 0.70710678f, 0};
-	const float ro[6] = {0, 1, 0.70710678f, 0, 0, 0.70710678f};
-	for (int c = 0; c < 6; c++) {
-		ck_assert_float_eq_tol(m[0][c], lo[c], 1e-6);
-		ck_assert_float_eq_tol(m[1][c], ro[c], 1e-6);
+	struct { enum layout_id id; const char *name; const char *order[16]; unsigned n; } want[] = {
+		{LAYOUT_5_1_2, "5.1.2", {"L", "R", "C", "LFE", "Ls", "Rs", "Ltm", "Rtm"}, 8},
+		{LAYOUT_5_1_4, "5.1.4", {"L", "R", "C", "LFE", "Ls", "Rs", "Ltf", "Rtf", "Ltr", "Rtr"}, 10},
+		{LAYOUT_7_1_2, "7.1.2", {"L", "R", "C", "LFE", "Lss", "Rss", "Lrs", "Rrs", "Ltm", "Rtm"}, 10},
+		{LAYOUT_9_1_6, "9.1.6", {"L", "R", "C", "LFE", "Lss", "Rss", "Lrs", "Rrs", "Lw", "Rw",
+		                         "Ltf", "Rtf", "Ltm", "Rtm", "Ltr", "Rtr"}, 16},
+	};
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		enum layout_id id;
+		ck_assert_int_eq(layout_from_name(want[i].name, &id), 0);
+		ck_assert_int_eq(id, want[i].id);
+		const struct layout *l = layout_get(id);
+		ck_assert_uint_eq(l->channels, want[i].n);
+		for (unsigned c = 0; c < want[i].n; c++)
+			ck_assert_str_eq(l->speakers[c].name, want[i].order[c]);
 	}
-	ck_assert_int_eq(layout_downmix_matrix(LAYOUT_7_1_4, LAYOUT_7_1_4, m), 0);
-	for (int d = 0; d < 12; d++)
-		for (int c = 0; c < 12; c++)
-			ck_assert_float_eq(m[d][c], d == c ? 1.0f : 0.0f);
-	ck_assert_int_eq(layout_downmix_matrix(LAYOUT_7_1_4, LAYOUT_5_1, m), -1);
-	ck_assert_int_eq(layout_downmix_matrix(LAYOUT_2_0, LAYOUT_5_1, m), -1);
+	/* BS.2051 System D (4+5+0) upper layer for 5.1.4; BS.2051 System H wides */
+	const struct layout *l = layout_get(LAYOUT_5_1_4);
+	ck_assert_float_eq(l->speakers[layout_channel_index(l, "Ltr")].azimuth_deg, 110);
+	ck_assert_float_eq(l->speakers[layout_channel_index(l, "Ltr")].elevation_deg, 30);
+	l = layout_get(LAYOUT_9_1_6);
+	ck_assert_float_eq(l->speakers[layout_channel_index(l, "Rw")].azimuth_deg, -60);
+	/* every layout is left/right symmetric: each speaker has its mirror */
+	for (int id = 0; id < LAYOUT_COUNT; id++) {
+		l = layout_get((enum layout_id)id);
+		for (unsigned c = 0; c < l->channels; c++) {
+			bool mirrored = false;
+			for (unsigned d = 0; d < l->channels; d++)
+				mirrored |= l->speakers[d].azimuth_deg == -l->speakers[c].azimuth_deg &&
+				            l->speakers[d].elevation_deg == l->speakers[c].elevation_deg;
+			ck_assert_msg(mirrored || l->speakers[c].azimuth_deg == 0, "%s %s", l->name, l->speakers[c].name);
+		}
+	}
 }
 END_TEST
 
@@ -84,7 +105,7 @@ int main(void)
 	tcase_add_test(t, channel_orders);
 	tcase_add_test(t, bs2051_angles);
 	tcase_add_test(t, names);
-	tcase_add_test(t, downmix_bs775);
+	tcase_add_test(t, dolby_beds);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
