@@ -1,5 +1,7 @@
 #include "tests/check_main.h"
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -98,6 +100,53 @@ START_TEST(dolby_beds)
 }
 END_TEST
 
+/* docs/layouts.md lists every layout with every channel, in order, with the
+ * angles the code uses. */
+START_TEST(docs_match_the_layout_table)
+{
+	FILE *f = fopen(SOURCE_ROOT "/docs/layouts.md", "r");
+	ck_assert_msg(f != NULL, "docs/layouts.md is missing");
+	char line[512];
+	const struct layout *l = NULL;
+	unsigned row = 0;
+	bool documented[LAYOUT_COUNT] = {false};
+	while (fgets(line, sizeof line, f)) {
+		char name[32];
+		if (sscanf(line, "### %31s", name) == 1) {
+			if (l)
+				ck_assert_msg(row == l->channels, "docs: %s lists %u of %u channels", l->name, row, l->channels);
+			enum layout_id id;
+			l = layout_from_name(name, &id) == 0 ? layout_get(id) : NULL;
+			if (l)
+				documented[id] = true;
+			row = 0;
+			continue;
+		}
+		if (strncmp(line, "## ", 3) == 0 && l) {
+			ck_assert_msg(row == l->channels, "docs: %s lists %u of %u channels", l->name, row, l->channels);
+			l = NULL;
+		}
+		char ch[16], az[16], el[16];
+		if (!l || sscanf(line, "| %15[^ |] | %15[^ |] | %15[^ |] |", ch, az, el) != 3 ||
+		    strcmp(ch, "channel") == 0 || ch[0] == '-')
+			continue;
+		ck_assert_msg(row < l->channels, "docs: %s has too many rows", l->name);
+		const struct speaker *s = &l->speakers[row++];
+		ck_assert_msg(strcmp(ch, s->name) == 0, "docs: %s channel %u is %s, code says %s", l->name, row, ch, s->name);
+		if (s->is_lfe) {
+			ck_assert_str_eq(az, "LFE");
+			continue;
+		}
+		ck_assert_msg(atof(az) == s->azimuth_deg && atof(el) == s->elevation_deg,
+		              "docs: %s %s at (%s, %s), code says (%g, %g)", l->name, ch, az, el,
+		              (double)s->azimuth_deg, (double)s->elevation_deg);
+	}
+	fclose(f);
+	for (int id = 0; id < LAYOUT_COUNT; id++)
+		ck_assert_msg(documented[id], "docs/layouts.md lacks %s", layout_get((enum layout_id)id)->name);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("layout");
@@ -106,6 +155,7 @@ int main(void)
 	tcase_add_test(t, bs2051_angles);
 	tcase_add_test(t, names);
 	tcase_add_test(t, dolby_beds);
+	tcase_add_test(t, docs_match_the_layout_table);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
