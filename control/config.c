@@ -192,7 +192,7 @@ static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, 
 }
 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "fader", "mute", "connect", NULL};
-static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan",
+static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
                                          "mute", "solo", "solo_safe", "polarity", "connect", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", NULL};
 static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
@@ -404,6 +404,7 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 	if (get_db(x, js, "fader", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &proto->params.fader_db) < 0 ||
 	    get_db(x, js, "trim", CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, false, &proto->params.trim_db) < 0 ||
 	    get_db(x, js, "pan", -180.0f, 180.0f, false, &proto->params.pan_azimuth_deg) < 0 ||
+	    get_db(x, js, "elevation", -90.0f, 90.0f, false, &proto->params.pan_elevation_deg) < 0 ||
 	    get_bool(x, js, "mute", &proto->params.mute) < 0 ||
 	    get_bool(x, js, "solo", &proto->params.solo) < 0 ||
 	    get_bool(x, js, "solo_safe", &proto->params.solo_safe) < 0)

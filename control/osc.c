@@ -15,12 +15,12 @@
 #include <unistd.h>
 
 #include "dsp/gain.h"
-#include "dsp/pan_law.h"
+#include "dsp/panner.h"
 
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
 
 enum param_id {
-	P_STRIP_FADER, P_STRIP_TRIM, P_STRIP_PAN, P_STRIP_MUTE, P_STRIP_SOLO,
+	P_STRIP_FADER, P_STRIP_TRIM, P_STRIP_PAN, P_STRIP_PAN_AZ, P_STRIP_PAN_EL, P_STRIP_MUTE, P_STRIP_SOLO,
 	P_STRIP_SOLO_SAFE, P_STRIP_POLARITY, P_STRIP_METER,
 	P_BUS_FADER, P_BUS_MUTE, P_BUS_METER,
 	P_INFO,
@@ -41,9 +41,13 @@ static const struct param params[] = {
 		"-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}},
 	{P_STRIP_TRIM, "strip", "trim", 'f', {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
 		"Input trim, before everything else on the strip."}},
-	{P_STRIP_PAN, "strip", "pan", 'f', {"/strip/<n|name>/pan", "f", "degrees",
+	{P_STRIP_PAN_AZ, "strip", "pan/az", 'f', {"/strip/<n|name>/pan/az", "f", "degrees",
 		"any; wrapped to (-180, 180]", "Azimuth, ITU-R BS.2051: 0 front centre, positive to "
 		"the left (L is +30). Stereo and wider inputs rotate about it."}},
+	{P_STRIP_PAN_EL, "strip", "pan/el", 'f', {"/strip/<n|name>/pan/el", "f", "degrees",
+		"-90 ... +90", "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}},
+	{P_STRIP_PAN, "strip", "pan", 'f', {"/strip/<n|name>/pan", "f", "degrees",
+		"any; wrapped to (-180, 180]", "Same as /pan/az (the foundation's address)."}},
 	{P_STRIP_MUTE, "strip", "mute", 'i', {"/strip/<n|name>/mute", "i", "0/1", "0, 1",
 		"Mute (ramped: no click)."}},
 	{P_STRIP_SOLO, "strip", "solo", 'i', {"/strip/<n|name>/solo", "i", "0/1", "0, 1",
@@ -166,7 +170,9 @@ static float get_value(struct console *c, enum param_id id, uint32_t i)
 	switch (id) {
 	case P_STRIP_FADER: return c->strips[i].params.fader_db;
 	case P_STRIP_TRIM: return c->strips[i].params.trim_db;
-	case P_STRIP_PAN: return c->strips[i].params.pan_azimuth_deg;
+	case P_STRIP_PAN:
+	case P_STRIP_PAN_AZ: return c->strips[i].params.pan_azimuth_deg;
+	case P_STRIP_PAN_EL: return c->strips[i].params.pan_elevation_deg;
 	case P_STRIP_MUTE: return c->strips[i].params.mute;
 	case P_STRIP_SOLO: return c->strips[i].params.solo;
 	case P_STRIP_SOLO_SAFE: return c->strips[i].params.solo_safe;
@@ -187,7 +193,10 @@ static float clamp_value(enum param_id id, float v)
 	case P_STRIP_TRIM:
 		return console_clamp(v, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB);
 	case P_STRIP_PAN:
-		return pan_law_wrap_deg(v);
+	case P_STRIP_PAN_AZ:
+		return panner_wrap_azimuth(v);
+	case P_STRIP_PAN_EL:
+		return console_clamp(v, -90.0f, 90.0f);
 	default:
 		return v != 0.0f ? 1.0f : 0.0f;
 	}
@@ -201,7 +210,9 @@ static void set_value(struct osc_server *s, enum param_id id, uint32_t i, float 
 	switch (id) {
 	case P_STRIP_FADER: sp->fader_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_FADER); break;
 	case P_STRIP_TRIM: sp->trim_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_TRIM); break;
-	case P_STRIP_PAN: sp->pan_azimuth_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN:
+	case P_STRIP_PAN_AZ: sp->pan_azimuth_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN_EL: sp->pan_elevation_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
 	case P_STRIP_MUTE: sp->mute = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_MUTE); break;
 	case P_STRIP_SOLO: sp->solo = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO); break;
 	case P_STRIP_SOLO_SAFE: sp->solo_safe = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO_SAFE); break;
@@ -369,10 +380,13 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 			reply_info(s);
 		return 0;
 	}
-	if (nseg == 3) {
+	if (nseg == 3 || nseg == 4) {
+		/* The parameter is everything after the target: "fader", "pan/az". */
+		char name[64];
+		snprintf(name, sizeof name, "%s%s%s", seg[2], nseg == 4 ? "/" : "", nseg == 4 ? seg[3] : "");
 		for (size_t i = 0; i < N_PARAMS; i++) {
 			const struct param *p = &params[i];
-			if (p->kind && strcmp(p->kind, seg[0]) == 0 && strcmp(p->name, seg[2]) == 0) {
+			if (p->kind && strcmp(p->kind, seg[0]) == 0 && strcmp(p->name, name) == 0) {
 				handle_param(s, path, p, seg[1], types, argv, argc);
 				return 0;
 			}

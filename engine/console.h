@@ -26,6 +26,7 @@ struct strip_params {
 	float fader_db;        /* -inf (off) ... +10 */
 	float trim_db;         /* -24 ... +24 */
 	float pan_azimuth_deg; /* (-180, 180], BS.2051: + is left */
+	float pan_elevation_deg; /* -90 ... +90 */
 	bool mute;
 	bool solo;
 	bool solo_safe;

@@ -7,7 +7,7 @@
 
 #include "dsp/gain.h"
 #include "dsp/meter.h"
-#include "dsp/pan_law.h"
+#include "dsp/panner.h"
 
 struct graph_strip {
 	uint32_t in_first;     /* first input port */
@@ -80,13 +80,23 @@ static float bus_target(const struct graph_bus *b)
 	return b->mute ? 0.0f : b->fader_gain;
 }
 
+/* One panner per bus layout, built on first use and kept for the life of
+ * the process (a few KiB each). Control thread only, like every caller. */
+static const struct panner *panner_for(const struct layout *l)
+{
+	static struct panner *cache[LAYOUT_COUNT];
+	if (!cache[l->id])
+		cache[l->id] = panner_new(l);
+	return cache[l->id];
+}
+
 void graph_pan_matrix(const struct layout *in, const struct layout *bus,
                       const struct strip_params *p,
                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS])
 {
 	memset(m, 0, sizeof(float) * LAYOUT_MAX_CHANNELS * LAYOUT_MAX_CHANNELS);
+	const struct panner *pan = panner_for(bus);
 	const int bus_lfe = layout_channel_index(bus, "LFE");
-	const bool rotated = pan_law_wrap_deg(p->pan_azimuth_deg) != 0.0f;
 	for (unsigned c = 0; c < in->channels; c++) {
 		const struct speaker *s = &in->speakers[c];
 		if (s->is_lfe) {
@@ -95,18 +105,15 @@ void graph_pan_matrix(const struct layout *in, const struct layout *bus,
 				m[c][bus_lfe] = 1.0f;
 			continue;
 		}
-		if (s->elevation_deg != 0.0f && !rotated) {
-			/* Height channels keep their speaker when the bus has it. */
-			int same = layout_channel_index(bus, s->name);
-			if (same >= 0) {
-				m[c][same] = 1.0f;
-				continue;
-			}
-		}
-		/* A mono input sits at the pan azimuth; each channel of a wider input
-		 * keeps its own azimuth, rotated by the pan azimuth. */
-		const float az = (in->channels == 1 ? 0.0f : s->azimuth_deg) + p->pan_azimuth_deg;
-		pan_law_pairwise(bus, az, m[c]);
+		/* A mono input sits at the pan position; each channel of a wider
+		 * input keeps its own position, rotated by the pan azimuth and
+		 * raised by the pan elevation (so pan 0/0 maps a bed onto the same
+		 * loudspeakers of a bus of its own format). */
+		const bool mono = in->channels == 1;
+		float el = (mono ? 0.0f : s->elevation_deg) + p->pan_elevation_deg;
+		el = el > 90.0f ? 90.0f : (el < -90.0f ? -90.0f : el);
+		if (pan)
+			panner_gains(pan, (mono ? 0.0f : s->azimuth_deg) + p->pan_azimuth_deg, el, m[c]);
 	}
 }
 

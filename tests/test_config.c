@@ -55,7 +55,7 @@ START_TEST(values_and_defaults)
 	struct console *c = load("{\"name\": \"x\", " BUSES ", \"strips\": ["
 		"{\"name\": \"A\", \"bus\": \"DX\"},"
 		"{\"name\": \"B\", \"input\": \"stereo\", \"bus\": \"PM\", \"fader\": -6.5, \"trim\": 3,"
-		" \"pan\": -30, \"mute\": true, \"solo\": true, \"solo_safe\": true, \"polarity\": \"inverted\","
+		" \"pan\": -30, \"elevation\": 45, \"mute\": true, \"solo\": true, \"solo_safe\": true, \"polarity\": \"inverted\","
 		" \"connect\": [\"system:capture_1\", \"system:capture_2\"]},"
 		"{\"name\": \"C\", \"bus\": \"DX\", \"fader\": \"-inf\"}]}");
 	ck_assert_msg(c != NULL, "%s", err);
@@ -66,6 +66,7 @@ START_TEST(values_and_defaults)
 	ck_assert_float_eq(b->fader_db, -6.5f);
 	ck_assert_float_eq(b->trim_db, 3);
 	ck_assert_float_eq(b->pan_azimuth_deg, -30);
+	ck_assert_float_eq(b->pan_elevation_deg, 45);
 	ck_assert(b->mute && b->solo && b->solo_safe && b->polarity_inverted);
 	ck_assert_uint_eq(c->strips[1].n_connect, 2);
 	ck_assert_str_eq(c->strips[1].connect[1], "system:capture_2");
@@ -121,6 +122,8 @@ START_TEST(bad_values)
 	        "strips[0].fader", "12 is out of range", "+10");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"trim\": -30}]}",
 	        "strips[0].trim", "out of range");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"elevation\": 95}]}",
+	        "strips[0].elevation", "out of range (-90 ... +90)");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"polarity\": \"flip\"}]}",
 	        "strips[0].polarity", "\"normal\" or \"inverted\"");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"count\": 0}]}",

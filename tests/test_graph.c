@@ -153,6 +153,32 @@ START_TEST(pan_constant_power)
 }
 END_TEST
 
+/* Elevation through the graph: a mono strip at (45, +30) in a 7.1.4 stem
+ * plays only Ltf; straight overhead the four heights share equally. */
+START_TEST(elevation_reaches_the_heights)
+{
+	struct rig r;
+	rig_open(&r, "{\"buses\": [{\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"}],"
+	         " \"strips\": [{\"name\": \"A\", \"bus\": \"ST\", \"pan\": 45, \"elevation\": 30}]}", 2 * SETTLE);
+	for (size_t i = 0; i < r.frames; i++)
+		r.in[0][i] = 0.5f;
+	rig_run(&r, SETTLE, 64);
+	for (int c = 0; c < 12; c++)
+		ck_assert_float_eq_tol(r.out[c][SETTLE - 1], c == 8 ? 0.5f : 0.0f, 1e-6); /* 8 = Ltf */
+	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = 0};
+	struct strip_params p = r.console->strips[0].params;
+	p.pan_elevation_deg = 90.0f;
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	graph_pan_matrix(layout_get(LAYOUT_MONO), layout_get(LAYOUT_7_1_4), &p, m);
+	memcpy(cmd.value, m[0], sizeof cmd.value);
+	graph_apply_rt(r.graph, &cmd);
+	rig_run(&r, SETTLE, 64);
+	for (int c = 0; c < 12; c++)
+		ck_assert_float_eq_tol(r.out[c][2 * SETTLE - 1], c >= 8 ? 0.25f : 0.0f, 1e-6);
+	rig_close(&r);
+}
+END_TEST
+
 /* A master sums its sources; a 5.1 source folds into a 2.0 master with
  * ITU-R BS.775 (Lo = L + 0.7071 C + 0.7071 Ls), and a 2.0 source adds as is. */
 START_TEST(masters_sum_and_fold_down)
@@ -329,6 +355,7 @@ int main(void)
 	tcase_add_test(t, pan_constant_power);
 	tcase_add_test(t, masters_sum_and_fold_down);
 	tcase_add_test(t, masters_fold_through_chains);
+	tcase_add_test(t, elevation_reaches_the_heights);
 	tcase_add_test(t, stereo_strip_keeps_its_sides);
 	tcase_add_test(t, non_finite_input_is_contained);
 	tcase_add_test(t, period_size_does_not_change_the_result);

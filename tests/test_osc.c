@@ -164,6 +164,10 @@ START_TEST(set_and_query_by_number_and_name)
 	ck_assert(con->strips[1].params.polarity_inverted);
 	send_f("/strip/B/pan", 110.0f);
 	ck_assert_float_eq(con->strips[1].params.pan_azimuth_deg, 110.0f);
+	send_f("/strip/B/pan/az", -45.0f);
+	send_f("/strip/B/pan/el", 30.0f);
+	ck_assert_float_eq(con->strips[1].params.pan_azimuth_deg, -45.0f);
+	ck_assert_float_eq(con->strips[1].params.pan_elevation_deg, 30.0f);
 	send_f("/bus/DX/fader", -3.0f);
 	send_i("/bus/2/mute", 1);
 	ck_assert_float_eq(con->buses[0].params.fader_db, -3.0f);
@@ -192,6 +196,10 @@ START_TEST(out_of_range_is_clamped_and_fed_back)
 	send_f("/strip/1/pan", 190.0f);
 	ck_assert(recv_reply(&r));
 	ck_assert_float_eq_tol(r.argv[0]->f, -170.0f, 1e-4);
+	send_f("/strip/1/pan/el", 120.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/1/pan/el");
+	ck_assert_float_eq(r.argv[0]->f, 90.0f);
 	send_f("/bus/PM/fader", -300.0f); /* below -144: off, no correction needed */
 	expect_silence();
 	ck_assert(isinf(con->buses[1].params.fader_db));
@@ -280,6 +288,8 @@ START_TEST(broken_input_is_refused)
 	expect_error("no strip \"NOPE\"");
 	send_f("/strip/1/gain", 0);
 	expect_error("unknown address /strip/1/gain");
+	send_f("/strip/1/pan/x", 0);
+	expect_error("unknown address /strip/1/pan/x");
 	send_f("/strip/1/fader/extra/deep", 0);
 	expect_error("unknown address");
 	send_f("/mixer", 0);

@@ -1,0 +1,345 @@
+#include "dsp/panner.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+#define MAX_VERTS (LAYOUT_MAX_CHANNELS + 2 + 32) /* real + top/bottom + facet centres */
+#define MAX_TRIS 128
+#define EPS 1e-6
+
+enum { KIND_REAL, KIND_POLE, KIND_CENTRE };
+
+struct vertex {
+	double v[3];
+	int kind;
+	int channel;              /* KIND_REAL: layout channel */
+	int n_share;              /* virtual: the vertices its gain goes to */
+	int share[LAYOUT_MAX_CHANNELS + 2];
+};
+
+struct triangle {
+	int a, b, c;
+	double inv[3][3];         /* inverse of [va vb vc] (columns) */
+};
+
+struct panner {
+	const struct layout *layout;
+	struct panner *via_51;    /* 2.0: pan in 5.1, then fold down */
+	int n_verts, n_tris;
+	struct vertex vert[MAX_VERTS];
+	struct triangle tri[MAX_TRIS];
+};
+
+static void direction(double az_deg, double el_deg, double out[3])
+{
+	const double az = az_deg * M_PI / 180.0, el = el_deg * M_PI / 180.0;
+	out[0] = cos(el) * cos(az); /* x: front */
+	out[1] = cos(el) * sin(az); /* y: left */
+	out[2] = sin(el);           /* z: up */
+}
+
+static void sub(const double a[3], const double b[3], double o[3])
+{
+	for (int i = 0; i < 3; i++)
+		o[i] = a[i] - b[i];
+}
+
+static void cross(const double a[3], const double b[3], double o[3])
+{
+	o[0] = a[1] * b[2] - a[2] * b[1];
+	o[1] = a[2] * b[0] - a[0] * b[2];
+	o[2] = a[0] * b[1] - a[1] * b[0];
+}
+
+static double dot(const double a[3], const double b[3])
+{
+	return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+}
+
+static void normalise(double v[3])
+{
+	const double n = sqrt(dot(v, v));
+	for (int i = 0; i < 3; i++)
+		v[i] /= n;
+}
+
+static int invert(const double *a, const double *b, const double *c, double inv[3][3])
+{
+	/* columns a, b, c; inverse rows are the cross products / determinant */
+	double bc[3], ca[3], ab[3];
+	cross(b, c, bc);
+	cross(c, a, ca);
+	cross(a, b, ab);
+	const double det = dot(a, bc);
+	if (fabs(det) < 1e-9)
+		return -1;
+	for (int i = 0; i < 3; i++) {
+		inv[0][i] = bc[i] / det;
+		inv[1][i] = ca[i] / det;
+		inv[2][i] = ab[i] / det;
+	}
+	return 0;
+}
+
+static void add_share(struct vertex *v, int to)
+{
+	for (int i = 0; i < v->n_share; i++)
+		if (v->share[i] == to)
+			return;
+	v->share[v->n_share++] = to;
+}
+
+static int add_triangle(struct panner *p, int a, int b, int c)
+{
+	if (p->n_tris == MAX_TRIS)
+		return -1;
+	struct triangle *t = &p->tri[p->n_tris];
+	if (invert(p->vert[a].v, p->vert[b].v, p->vert[c].v, t->inv) < 0)
+		return 0; /* degenerate: covered by its neighbours */
+	t->a = a;
+	t->b = b;
+	t->c = c;
+	p->n_tris++;
+	return 0;
+}
+
+/* The convex hull by brute force (at most ~20 points): every plane through
+ * three points with all points on one side is a facet; the points on it form
+ * the facet polygon. Triangles are fanned from a virtual centre when the
+ * polygon has more than three corners, so no diagonal breaks a symmetry. */
+static int triangulate(struct panner *p)
+{
+	const int n = p->n_verts;
+	unsigned char seen[MAX_VERTS][MAX_VERTS][MAX_VERTS];
+	memset(seen, 0, sizeof seen);
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			for (int k = j + 1; k < n; k++) {
+				if (seen[i][j][k])
+					continue;
+				double e1[3], e2[3], nrm[3];
+				sub(p->vert[j].v, p->vert[i].v, e1);
+				sub(p->vert[k].v, p->vert[i].v, e2);
+				cross(e1, e2, nrm);
+				if (dot(nrm, nrm) < 1e-12)
+					continue;
+				normalise(nrm);
+				if (dot(nrm, p->vert[i].v) < 0)
+					for (int q = 0; q < 3; q++)
+						nrm[q] = -nrm[q];
+				int on[MAX_VERTS], n_on = 0;
+				bool support = true;
+				for (int m = 0; m < n && support; m++) {
+					double d[3];
+					sub(p->vert[m].v, p->vert[i].v, d);
+					const double side = dot(nrm, d);
+					if (side > EPS)
+						support = false;
+					else if (side > -EPS)
+						on[n_on++] = m;
+				}
+				if (!support)
+					continue;
+				for (int x = 0; x < n_on; x++)
+					for (int y = x + 1; y < n_on; y++)
+						for (int z = y + 1; z < n_on; z++)
+							seen[on[x]][on[y]][on[z]] = 1;
+				if (n_on == 3) {
+					if (add_triangle(p, on[0], on[1], on[2]) < 0)
+						return -1;
+					continue;
+				}
+				/* A polygon: a virtual centre, its corners sorted around it. */
+				if (p->n_verts == MAX_VERTS)
+					return -1;
+				struct vertex *c = &p->vert[p->n_verts];
+				memset(c, 0, sizeof *c);
+				c->kind = KIND_CENTRE;
+				for (int x = 0; x < n_on; x++) {
+					for (int q = 0; q < 3; q++)
+						c->v[q] += p->vert[on[x]].v[q];
+					add_share(c, on[x]);
+				}
+				normalise(c->v);
+				const int centre = p->n_verts++;
+				double ref[3], ortho[3];
+				sub(p->vert[on[0]].v, c->v, ref);
+				cross(nrm, ref, ortho);
+				double angle[MAX_VERTS];
+				for (int x = 0; x < n_on; x++) {
+					double d[3];
+					sub(p->vert[on[x]].v, c->v, d);
+					angle[x] = atan2(dot(d, ortho), dot(d, ref));
+				}
+				for (int x = 1; x < n_on; x++) /* insertion sort by angle */
+					for (int y = x; y > 0 && angle[y - 1] > angle[y]; y--) {
+						double ta = angle[y];
+						angle[y] = angle[y - 1];
+						angle[y - 1] = ta;
+						int tv = on[y];
+						on[y] = on[y - 1];
+						on[y - 1] = tv;
+					}
+				for (int x = 0; x < n_on; x++)
+					if (add_triangle(p, centre, on[x], on[(x + 1) % n_on]) < 0)
+						return -1;
+			}
+	return 0;
+}
+
+struct panner *panner_new(const struct layout *l)
+{
+	struct panner *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->layout = l;
+	if (l->id == LAYOUT_2_0) {
+		p->via_51 = panner_new(layout_get(LAYOUT_5_1));
+		if (!p->via_51) {
+			free(p);
+			return NULL;
+		}
+		return p;
+	}
+	if (l->channels == 1)
+		return p;
+	for (unsigned c = 0; c < l->channels; c++) {
+		if (l->speakers[c].is_lfe)
+			continue;
+		struct vertex *v = &p->vert[p->n_verts++];
+		direction(l->speakers[c].azimuth_deg, l->speakers[c].elevation_deg, v->v);
+		v->kind = KIND_REAL;
+		v->channel = (int)c;
+	}
+	/* No layout here has a loudspeaker overhead or below: both poles are holes. */
+	for (int pole = 0; pole < 2; pole++) {
+		struct vertex *v = &p->vert[p->n_verts++];
+		direction(0, pole ? -90 : 90, v->v);
+		v->kind = KIND_POLE;
+	}
+	if (triangulate(p) < 0) {
+		panner_free(p);
+		return NULL;
+	}
+	/* A pole's gain goes to the real loudspeakers it shares a facet with
+	 * (through facet centres too). */
+	for (int t = 0; t < p->n_tris; t++) {
+		const int idx[3] = {p->tri[t].a, p->tri[t].b, p->tri[t].c};
+		for (int x = 0; x < 3; x++) {
+			if (p->vert[idx[x]].kind != KIND_POLE)
+				continue;
+			for (int y = 0; y < 3; y++) {
+				const struct vertex *o = &p->vert[idx[y]];
+				if (o->kind == KIND_REAL)
+					add_share(&p->vert[idx[x]], idx[y]);
+				else if (o->kind == KIND_CENTRE)
+					for (int s = 0; s < o->n_share; s++)
+						if (p->vert[o->share[s]].kind == KIND_REAL)
+							add_share(&p->vert[idx[x]], o->share[s]);
+			}
+		}
+	}
+	return p;
+}
+
+void panner_free(struct panner *p)
+{
+	if (!p)
+		return;
+	panner_free(p->via_51);
+	free(p);
+}
+
+unsigned panner_triangle_count(const struct panner *p)
+{
+	return p->via_51 ? panner_triangle_count(p->via_51) : (unsigned)p->n_tris;
+}
+
+float panner_wrap_azimuth(float az)
+{
+	if (!isfinite(az))
+		return 0.0f;
+	az = fmodf(az, 360.0f);
+	if (az > 180.0f)
+		az -= 360.0f;
+	else if (az <= -180.0f)
+		az += 360.0f;
+	return az;
+}
+
+static void power_normalise(float *g, unsigned n)
+{
+	double s = 0;
+	for (unsigned i = 0; i < n; i++)
+		s += (double)g[i] * g[i];
+	if (s <= 0)
+		return;
+	const double k = 1.0 / sqrt(s);
+	for (unsigned i = 0; i < n; i++)
+		g[i] = (float)(g[i] * k);
+}
+
+void panner_gains(const struct panner *p, float azimuth_deg, float elevation_deg,
+                  float gains[LAYOUT_MAX_CHANNELS])
+{
+	const struct layout *l = p->layout;
+	memset(gains, 0, sizeof(float) * LAYOUT_MAX_CHANNELS);
+	if (l->channels == 1) {
+		gains[0] = 1.0f;
+		return;
+	}
+	if (p->via_51) {
+		float g51[LAYOUT_MAX_CHANNELS];
+		panner_gains(p->via_51, azimuth_deg, elevation_deg, g51);
+		static const float k = 0.70710678f; /* BS.775, as dsp/downmix.c's 5.1 -> 2.0 step */
+		gains[0] = g51[0] + k * g51[2] + k * g51[4];
+		gains[1] = g51[1] + k * g51[2] + k * g51[5];
+		power_normalise(gains, 2);
+		return;
+	}
+	double s[3];
+	float el = isfinite(elevation_deg) ? elevation_deg : 0.0f;
+	el = el > 90.0f ? 90.0f : (el < -90.0f ? -90.0f : el);
+	direction(isfinite(azimuth_deg) ? azimuth_deg : 0.0f, el, s);
+	double g[MAX_VERTS] = {0};
+	const struct triangle *best = NULL;
+	double best_min = -INFINITY, bg[3] = {0};
+	for (int t = 0; t < p->n_tris; t++) {
+		const struct triangle *tr = &p->tri[t];
+		double w[3];
+		for (int r = 0; r < 3; r++)
+			w[r] = dot(tr->inv[r], s);
+		const double mn = fmin(w[0], fmin(w[1], w[2]));
+		if (mn > best_min) { /* the triangle the source is most inside */
+			best_min = mn;
+			best = tr;
+			memcpy(bg, w, sizeof bg);
+		}
+		if (mn >= 0)
+			break;
+	}
+	g[best->a] = fmax(bg[0], 0);
+	g[best->b] = fmax(bg[1], 0);
+	g[best->c] = fmax(bg[2], 0);
+	/* Virtual gains to their real neighbours: centres first (a centre may
+	 * share into a pole), then the poles. Amplitudes add, then power is
+	 * normalised. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int v = 0; v < p->n_verts; v++) {
+			const struct vertex *vx = &p->vert[v];
+			if (g[v] == 0 || vx->kind == KIND_REAL || (pass == 0) != (vx->kind == KIND_CENTRE))
+				continue;
+			for (int i = 0; i < vx->n_share; i++)
+				g[vx->share[i]] += g[v] / vx->n_share;
+			g[v] = 0;
+		}
+	double peak = 0;
+	for (int v = 0; v < p->n_verts; v++)
+		peak = fmax(peak, g[v]);
+	for (int v = 0; v < p->n_verts; v++)
+		if (p->vert[v].kind == KIND_REAL && g[v] > 1e-6 * peak)
+			gains[p->vert[v].channel] = (float)g[v];
+	power_normalise(gains, l->channels);
+}
