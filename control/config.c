@@ -193,6 +193,7 @@ static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, 
 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "fader", "mute", "connect", NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
+                                         "size", "divergence", "width", "rotation", "lfe",
                                          "mute", "solo", "solo_safe", "polarity", "connect", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", NULL};
 static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
@@ -401,10 +402,17 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 	proto->params.fader_db = 0.0f;
 	proto->params.trim_db = 0.0f;
 	proto->params.pan_azimuth_deg = 0.0f;
+	proto->params.pan_width = 1.0f;
+	proto->params.lfe_send_db = -INFINITY;
 	if (get_db(x, js, "fader", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &proto->params.fader_db) < 0 ||
 	    get_db(x, js, "trim", CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, false, &proto->params.trim_db) < 0 ||
 	    get_db(x, js, "pan", -180.0f, 180.0f, false, &proto->params.pan_azimuth_deg) < 0 ||
 	    get_db(x, js, "elevation", -90.0f, 90.0f, false, &proto->params.pan_elevation_deg) < 0 ||
+	    get_db(x, js, "size", 0.0f, 1.0f, false, &proto->params.pan_size) < 0 ||
+	    get_db(x, js, "divergence", 0.0f, 1.0f, false, &proto->params.pan_divergence) < 0 ||
+	    get_db(x, js, "width", 0.0f, 1.0f, false, &proto->params.pan_width) < 0 ||
+	    get_db(x, js, "rotation", -180.0f, 180.0f, false, &proto->params.pan_rotation_deg) < 0 ||
+	    get_db(x, js, "lfe", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &proto->params.lfe_send_db) < 0 ||
 	    get_bool(x, js, "mute", &proto->params.mute) < 0 ||
 	    get_bool(x, js, "solo", &proto->params.solo) < 0 ||
 	    get_bool(x, js, "solo_safe", &proto->params.solo_safe) < 0)

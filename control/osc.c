@@ -20,7 +20,8 @@
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
 
 enum param_id {
-	P_STRIP_FADER, P_STRIP_TRIM, P_STRIP_PAN, P_STRIP_PAN_AZ, P_STRIP_PAN_EL, P_STRIP_MUTE, P_STRIP_SOLO,
+	P_STRIP_FADER, P_STRIP_TRIM, P_STRIP_PAN, P_STRIP_PAN_AZ, P_STRIP_PAN_EL, P_STRIP_PAN_SIZE,
+	P_STRIP_PAN_DIVERGENCE, P_STRIP_PAN_WIDTH, P_STRIP_PAN_ROTATION, P_STRIP_PAN_LFE, P_STRIP_MUTE, P_STRIP_SOLO,
 	P_STRIP_SOLO_SAFE, P_STRIP_POLARITY, P_STRIP_METER,
 	P_BUS_FADER, P_BUS_MUTE, P_BUS_METER,
 	P_INFO,
@@ -46,6 +47,16 @@ static const struct param params[] = {
 		"the left (L is +30). Stereo and wider inputs rotate about it."}},
 	{P_STRIP_PAN_EL, "strip", "pan/el", 'f', {"/strip/<n|name>/pan/el", "f", "degrees",
 		"-90 ... +90", "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}},
+	{P_STRIP_PAN_SIZE, "strip", "pan/size", 'f', {"/strip/<n|name>/pan/size", "f", "0 ... 1",
+		"0 ... 1", "Size: 0 a point source, 1 an even spread over the room (power preserved)."}},
+	{P_STRIP_PAN_DIVERGENCE, "strip", "pan/divergence", 'f', {"/strip/<n|name>/pan/divergence", "f",
+		"0 ... 1", "0 ... 1", "Centre divergence: the share of C's energy moved into L and R."}},
+	{P_STRIP_PAN_WIDTH, "strip", "pan/width", 'f', {"/strip/<n|name>/pan/width", "f", "0 ... 1",
+		"0 ... 1", "Stereo and wider inputs: 1 keeps the channels at their nominal spread, 0 collapses them to the pan position."}},
+	{P_STRIP_PAN_ROTATION, "strip", "pan/rotation", 'f', {"/strip/<n|name>/pan/rotation", "f",
+		"degrees", "any; wrapped to (-180, 180]", "Stereo and wider inputs: turns the image."}},
+	{P_STRIP_PAN_LFE, "strip", "pan/lfe", 'f', {"/strip/<n|name>/pan/lfe", "f", "dB",
+		"-inf ... +10", "LFE send, independent of the position (a wider input's channels each send their share)."}},
 	{P_STRIP_PAN, "strip", "pan", 'f', {"/strip/<n|name>/pan", "f", "degrees",
 		"any; wrapped to (-180, 180]", "Same as /pan/az (the foundation's address)."}},
 	{P_STRIP_MUTE, "strip", "mute", 'i', {"/strip/<n|name>/mute", "i", "0/1", "0, 1",
@@ -173,6 +184,11 @@ static float get_value(struct console *c, enum param_id id, uint32_t i)
 	case P_STRIP_PAN:
 	case P_STRIP_PAN_AZ: return c->strips[i].params.pan_azimuth_deg;
 	case P_STRIP_PAN_EL: return c->strips[i].params.pan_elevation_deg;
+	case P_STRIP_PAN_SIZE: return c->strips[i].params.pan_size;
+	case P_STRIP_PAN_DIVERGENCE: return c->strips[i].params.pan_divergence;
+	case P_STRIP_PAN_WIDTH: return c->strips[i].params.pan_width;
+	case P_STRIP_PAN_ROTATION: return c->strips[i].params.pan_rotation_deg;
+	case P_STRIP_PAN_LFE: return c->strips[i].params.lfe_send_db;
 	case P_STRIP_MUTE: return c->strips[i].params.mute;
 	case P_STRIP_SOLO: return c->strips[i].params.solo;
 	case P_STRIP_SOLO_SAFE: return c->strips[i].params.solo_safe;
@@ -189,6 +205,7 @@ static float clamp_value(enum param_id id, float v)
 	switch (id) {
 	case P_STRIP_FADER:
 	case P_BUS_FADER:
+	case P_STRIP_PAN_LFE:
 		return v <= GAIN_DB_OFF ? -INFINITY : console_clamp(v, GAIN_DB_OFF, CONSOLE_FADER_MAX_DB);
 	case P_STRIP_TRIM:
 		return console_clamp(v, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB);
@@ -197,6 +214,12 @@ static float clamp_value(enum param_id id, float v)
 		return panner_wrap_azimuth(v);
 	case P_STRIP_PAN_EL:
 		return console_clamp(v, -90.0f, 90.0f);
+	case P_STRIP_PAN_ROTATION:
+		return panner_wrap_azimuth(v);
+	case P_STRIP_PAN_SIZE:
+	case P_STRIP_PAN_DIVERGENCE:
+	case P_STRIP_PAN_WIDTH:
+		return console_clamp(v, 0.0f, 1.0f);
 	default:
 		return v != 0.0f ? 1.0f : 0.0f;
 	}
@@ -213,6 +236,11 @@ static void set_value(struct osc_server *s, enum param_id id, uint32_t i, float 
 	case P_STRIP_PAN:
 	case P_STRIP_PAN_AZ: sp->pan_azimuth_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
 	case P_STRIP_PAN_EL: sp->pan_elevation_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN_SIZE: sp->pan_size = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN_DIVERGENCE: sp->pan_divergence = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN_WIDTH: sp->pan_width = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN_ROTATION: sp->pan_rotation_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
+	case P_STRIP_PAN_LFE: sp->lfe_send_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
 	case P_STRIP_MUTE: sp->mute = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_MUTE); break;
 	case P_STRIP_SOLO: sp->solo = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO); break;
 	case P_STRIP_SOLO_SAFE: sp->solo_safe = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO_SAFE); break;
@@ -289,7 +317,7 @@ static bool read_argument(struct osc_server *s, const char *path, const struct p
 		            p->type == 'f' ? "float" : "int", p->doc.units, types[0]);
 		return false;
 	}
-	const bool fader = p->id == P_STRIP_FADER || p->id == P_BUS_FADER;
+	const bool fader = p->id == P_STRIP_FADER || p->id == P_BUS_FADER || p->id == P_STRIP_PAN_LFE;
 	if (isnan(*out) || (isinf(*out) && !(fader && *out < 0))) {
 		reply_error(s, "%s: %s is not a usable value", path, isnan(*out) ? "NaN" : "infinity");
 		return false;

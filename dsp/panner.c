@@ -32,6 +32,8 @@ struct panner {
 	struct triangle tri[MAX_TRIS];
 };
 
+static void power_normalise(float *g, unsigned n);
+
 static void direction(double az_deg, double el_deg, double out[3])
 {
 	const double az = az_deg * M_PI / 180.0, el = el_deg * M_PI / 180.0;
@@ -255,6 +257,82 @@ void panner_free(struct panner *p)
 unsigned panner_triangle_count(const struct panner *p)
 {
 	return p->via_51 ? panner_triangle_count(p->via_51) : (unsigned)p->n_tris;
+}
+
+#define SIZE_SAMPLES 512
+#define SIZE_EDGE_DEG 20.0
+
+/* Fibonacci-sphere sample directions for sized sources (shared by all
+ * panners; filled once, on the control thread). */
+static double size_dir[SIZE_SAMPLES][3];
+static float size_az[SIZE_SAMPLES], size_el[SIZE_SAMPLES];
+
+static void size_samples_init(void)
+{
+	static int done;
+	if (done)
+		return;
+	const double golden = M_PI * (3.0 - sqrt(5.0));
+	for (int i = 0; i < SIZE_SAMPLES; i++) {
+		const double z = 1.0 - (2.0 * i + 1.0) / SIZE_SAMPLES;
+		const double r = sqrt(1.0 - z * z), phi = golden * i;
+		size_dir[i][0] = r * cos(phi);
+		size_dir[i][1] = r * sin(phi);
+		size_dir[i][2] = z;
+		size_az[i] = (float)(atan2(size_dir[i][1], size_dir[i][0]) * 180.0 / M_PI);
+		size_el[i] = (float)(asin(z) * 180.0 / M_PI);
+	}
+	done = 1;
+}
+
+void panner_gains_sized(const struct panner *p, float azimuth_deg, float elevation_deg, float size,
+                        float gains[LAYOUT_MAX_CHANNELS])
+{
+	panner_gains(p, azimuth_deg, elevation_deg, gains);
+	if (!(size > 0.0f) || p->layout->channels == 1)
+		return;
+	size = size > 1.0f ? 1.0f : size;
+	size_samples_init();
+	double s[3];
+	direction(azimuth_deg, elevation_deg, s);
+	/* The point source keeps weight 1; samples inside the cap add with a
+	 * weight that falls smoothly to 0 over SIZE_EDGE_DEG at its edge. */
+	double acc[LAYOUT_MAX_CHANNELS];
+	for (unsigned c = 0; c < LAYOUT_MAX_CHANNELS; c++)
+		acc[c] = (double)gains[c] * gains[c];
+	const double radius = size * 180.0;
+	double total = 1.0;
+	float g[LAYOUT_MAX_CHANNELS];
+	for (int i = 0; i < SIZE_SAMPLES; i++) {
+		const double cosang = fmax(-1.0, fmin(1.0, dot(s, size_dir[i])));
+		const double ang = acos(cosang) * 180.0 / M_PI;
+		double w = (radius - ang) / SIZE_EDGE_DEG;
+		if (w <= 0.0)
+			continue;
+		w = w >= 1.0 ? 1.0 : w * w * (3.0 - 2.0 * w); /* smoothstep */
+		/* At full size every sample counts the same: an even spread. */
+		w *= size * SIZE_SAMPLES / 64.0;
+		panner_gains(p, size_az[i], size_el[i], g);
+		for (unsigned c = 0; c < p->layout->channels; c++)
+			acc[c] += w * (double)g[c] * g[c];
+		total += w;
+	}
+	for (unsigned c = 0; c < p->layout->channels; c++)
+		gains[c] = (float)sqrt(acc[c] / total);
+	power_normalise(gains, p->layout->channels);
+}
+
+void panner_diverge(const struct layout *l, float divergence, float gains[LAYOUT_MAX_CHANNELS])
+{
+	const int c = layout_channel_index(l, "C"), left = layout_channel_index(l, "L"),
+	          right = layout_channel_index(l, "R");
+	if (c < 0 || left < 0 || right < 0 || !(divergence > 0.0f))
+		return;
+	const float d = divergence > 1.0f ? 1.0f : divergence;
+	const float moved = d * gains[c] * gains[c] * 0.5f;
+	gains[left] = sqrtf(gains[left] * gains[left] + moved);
+	gains[right] = sqrtf(gains[right] * gains[right] + moved);
+	gains[c] *= sqrtf(1.0f - d);
 }
 
 float panner_wrap_azimuth(float az)

@@ -22,6 +22,18 @@ void panner_free(struct panner *p);
 void panner_gains(const struct panner *p, float azimuth_deg, float elevation_deg,
                   float gains[LAYOUT_MAX_CHANNELS]);
 
+/* As panner_gains for a source of size 0 ... 1: 0 is the point source, 1 an
+ * even spread over the whole sphere; between, the source covers a cap of
+ * angular radius size * 180 degrees (power-summed point gains over fixed
+ * sample directions, with a soft edge so gains stay continuous). Power 1. */
+void panner_gains_sized(const struct panner *p, float azimuth_deg, float elevation_deg, float size,
+                        float gains[LAYOUT_MAX_CHANNELS]);
+
+/* Film centre divergence, 0 ... 1: moves that share of the C channel's
+ * energy into L and R equally (power preserved). Layouts without C, L and R
+ * are left unchanged. */
+void panner_diverge(const struct layout *l, float divergence, float gains[LAYOUT_MAX_CHANNELS]);
+
 /* Wraps any azimuth into (-180, 180]; NaN/inf give 0. */
 float panner_wrap_azimuth(float azimuth_deg);
 

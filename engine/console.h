@@ -27,6 +27,11 @@ struct strip_params {
 	float trim_db;         /* -24 ... +24 */
 	float pan_azimuth_deg; /* (-180, 180], BS.2051: + is left */
 	float pan_elevation_deg; /* -90 ... +90 */
+	float pan_size;        /* 0 (point) ... 1 (even spread) */
+	float pan_divergence;  /* 0 ... 1: share of C's energy moved into L and R */
+	float pan_width;       /* 0 ... 1: channel spread of a wider input (1: nominal) */
+	float pan_rotation_deg; /* turns a wider input's image */
+	float lfe_send_db;     /* -inf (off) ... +10, independent of the position */
 	bool mute;
 	bool solo;
 	bool solo_safe;

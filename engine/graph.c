@@ -97,6 +97,12 @@ void graph_pan_matrix(const struct layout *in, const struct layout *bus,
 	memset(m, 0, sizeof(float) * LAYOUT_MAX_CHANNELS * LAYOUT_MAX_CHANNELS);
 	const struct panner *pan = panner_for(bus);
 	const int bus_lfe = layout_channel_index(bus, "LFE");
+	unsigned positioned = 0;
+	for (unsigned c = 0; c < in->channels; c++)
+		positioned += !in->speakers[c].is_lfe;
+	/* Each positioned channel sends its share, so correlated content reads
+	 * the set LFE level whatever the input width. */
+	const float lfe_send = positioned ? gain_from_db(p->lfe_send_db) / (float)positioned : 0.0f;
 	for (unsigned c = 0; c < in->channels; c++) {
 		const struct speaker *s = &in->speakers[c];
 		if (s->is_lfe) {
@@ -106,14 +112,20 @@ void graph_pan_matrix(const struct layout *in, const struct layout *bus,
 			continue;
 		}
 		/* A mono input sits at the pan position; each channel of a wider
-		 * input keeps its own position, rotated by the pan azimuth and
-		 * raised by the pan elevation (so pan 0/0 maps a bed onto the same
-		 * loudspeakers of a bus of its own format). */
+		 * input sits at its own nominal position scaled by the width and
+		 * turned by the rotation, around the pan position (so a bed at
+		 * pan 0/0, width 1 lands on the same loudspeakers of a bus of its
+		 * own format, and width 0 collapses it to one point). */
 		const bool mono = in->channels == 1;
-		float el = (mono ? 0.0f : s->elevation_deg) + p->pan_elevation_deg;
+		const float az = p->pan_azimuth_deg + (mono ? 0.0f : p->pan_rotation_deg + p->pan_width * s->azimuth_deg);
+		float el = (mono ? 0.0f : p->pan_width * s->elevation_deg) + p->pan_elevation_deg;
 		el = el > 90.0f ? 90.0f : (el < -90.0f ? -90.0f : el);
-		if (pan)
-			panner_gains(pan, (mono ? 0.0f : s->azimuth_deg) + p->pan_azimuth_deg, el, m[c]);
+		if (pan) {
+			panner_gains_sized(pan, az, el, p->pan_size, m[c]);
+			panner_diverge(bus, p->pan_divergence, m[c]);
+		}
+		if (bus_lfe >= 0)
+			m[c][bus_lfe] = lfe_send;
 	}
 }
 

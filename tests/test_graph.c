@@ -179,6 +179,39 @@ START_TEST(elevation_reaches_the_heights)
 }
 END_TEST
 
+/* LFE send is exact in dB and independent of the position; width 0
+ * collapses a stereo strip onto its pan position; rotation turns it. */
+START_TEST(lfe_send_width_and_rotation)
+{
+	struct strip_params p = {.pan_width = 1.0f, .lfe_send_db = -10.0f, .pan_azimuth_deg = 70.0f};
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	graph_pan_matrix(layout_get(LAYOUT_MONO), layout_get(LAYOUT_7_1_4), &p, m);
+	ck_assert_float_eq_tol(20 * log10f(m[0][3]), -10.0f, 1e-4); /* LFE */
+	double power = 0;
+	for (int c = 0; c < 12; c++)
+		power += c == 3 ? 0 : (double)m[0][c] * m[0][c];
+	ck_assert_double_eq_tol(power, 1.0, 1e-6); /* the send does not take from the position */
+	p.lfe_send_db = -INFINITY;
+	graph_pan_matrix(layout_get(LAYOUT_MONO), layout_get(LAYOUT_7_1_4), &p, m);
+	ck_assert_float_eq(m[0][3], 0.0f);
+	/* stereo: width 1 keeps L on L and R on R; width 0 puts both at the pan position */
+	struct strip_params st = {.pan_width = 1.0f, .lfe_send_db = -6.0f};
+	graph_pan_matrix(layout_get(LAYOUT_2_0), layout_get(LAYOUT_5_1), &st, m);
+	ck_assert_float_eq_tol(m[0][0], 1.0f, 1e-6);
+	ck_assert_float_eq_tol(m[1][1], 1.0f, 1e-6);
+	ck_assert_float_eq_tol(m[0][3] + m[1][3], gain_from_db(-6.0f), 1e-6); /* shares add up to the send */
+	st.pan_width = 0.0f;
+	graph_pan_matrix(layout_get(LAYOUT_2_0), layout_get(LAYOUT_5_1), &st, m);
+	ck_assert_float_eq_tol(m[0][2], 1.0f, 1e-6); /* both on C */
+	ck_assert_float_eq_tol(m[1][2], 1.0f, 1e-6);
+	st.pan_width = 1.0f;
+	st.pan_rotation_deg = 80.0f; /* L from +30 to +110 (Ls), R from -30 to +50 */
+	graph_pan_matrix(layout_get(LAYOUT_2_0), layout_get(LAYOUT_5_1), &st, m);
+	ck_assert_float_eq_tol(m[0][4], 1.0f, 1e-6);
+	ck_assert_float_gt(m[1][0], 0.9f);
+}
+END_TEST
+
 /* A master sums its sources; a 5.1 source folds into a 2.0 master with
  * ITU-R BS.775 (Lo = L + 0.7071 C + 0.7071 Ls), and a 2.0 source adds as is. */
 START_TEST(masters_sum_and_fold_down)
@@ -356,6 +389,7 @@ int main(void)
 	tcase_add_test(t, masters_sum_and_fold_down);
 	tcase_add_test(t, masters_fold_through_chains);
 	tcase_add_test(t, elevation_reaches_the_heights);
+	tcase_add_test(t, lfe_send_width_and_rotation);
 	tcase_add_test(t, stereo_strip_keeps_its_sides);
 	tcase_add_test(t, non_finite_input_is_contained);
 	tcase_add_test(t, period_size_does_not_change_the_result);

@@ -196,6 +196,21 @@ START_TEST(out_of_range_is_clamped_and_fed_back)
 	send_f("/strip/1/pan", 190.0f);
 	ck_assert(recv_reply(&r));
 	ck_assert_float_eq_tol(r.argv[0]->f, -170.0f, 1e-4);
+	send_f("/strip/1/pan/divergence", 2.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/1/pan/divergence");
+	ck_assert_float_eq(r.argv[0]->f, 1.0f);
+	send_f("/strip/1/pan/lfe", -10.0f);
+	send_f("/strip/1/pan/size", 0.25f);
+	send_f("/strip/1/pan/width", 0.5f);
+	send_f("/strip/1/pan/rotation", 370.0f);
+	ck_assert(recv_reply(&r)); /* rotation wrapped to 10 */
+	ck_assert_float_eq_tol(r.argv[0]->f, 10.0f, 1e-4);
+	ck_assert_float_eq(con->strips[0].params.lfe_send_db, -10.0f);
+	ck_assert_float_eq(con->strips[0].params.pan_size, 0.25f);
+	ck_assert_float_eq(con->strips[0].params.pan_width, 0.5f);
+	send_f("/strip/1/pan/lfe", -INFINITY);
+	ck_assert(isinf(con->strips[0].params.lfe_send_db));
 	send_f("/strip/1/pan/el", 120.0f);
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(r.path, "/strip/1/pan/el");

@@ -167,6 +167,62 @@ START_TEST(known_points)
 }
 END_TEST
 
+/* Size: 0 is the point source; any size keeps the power; 1 spreads over
+ * every loudspeaker; growing size moves energy away from the point. */
+START_TEST(size_spreads_and_keeps_power)
+{
+	float g0[LAYOUT_MAX_CHANNELS], g[LAYOUT_MAX_CHANNELS];
+	const struct layout *l = layout_get(LAYOUT_7_1_4);
+	panner_gains(pan[LAYOUT_7_1_4], 30.0f, 0.0f, g0);
+	panner_gains_sized(pan[LAYOUT_7_1_4], 30.0f, 0.0f, 0.0f, g);
+	ck_assert_mem_eq(g, g0, sizeof g);
+	float prev_l = 1.0f;
+	for (float size = 0.1f; size <= 1.0f; size += 0.1f) {
+		panner_gains_sized(pan[LAYOUT_7_1_4], 30.0f, 0.0f, size, g);
+		double p = 0;
+		for (unsigned c = 0; c < l->channels; c++)
+			p += (double)g[c] * g[c];
+		ck_assert_double_eq_tol(p, 1.0, 1e-6);
+		ck_assert_float_le(g[0], prev_l + 1e-6f); /* L gives energy away as the source grows */
+		prev_l = g[0];
+	}
+	panner_gains_sized(pan[LAYOUT_7_1_4], 30.0f, 0.0f, 1.0f, g);
+	for (unsigned c = 0; c < l->channels; c++)
+		if (!l->speakers[c].is_lfe)
+			ck_assert_msg(g[c] > 0.15f && g[c] < 0.45f, "size 1: %s = %g (even is %g)",
+			              l->speakers[c].name, g[c], 1 / sqrt(11.0));
+	/* continuous in position at a medium size */
+	float a[LAYOUT_MAX_CHANNELS], b[LAYOUT_MAX_CHANNELS];
+	for (float az = -180.0f; az < 180.0f; az += 1.0f) {
+		panner_gains_sized(pan[LAYOUT_7_1_4], az, 10.0f, 0.4f, a);
+		panner_gains_sized(pan[LAYOUT_7_1_4], az + 0.1f, 10.0f, 0.4f, b);
+		for (unsigned c = 0; c < l->channels; c++)
+			ck_assert_msg(fabsf(a[c] - b[c]) <= 0.02f, "az %g %s", az, l->speakers[c].name);
+	}
+}
+END_TEST
+
+/* Divergence 1 on a centre source: no C, equal L and R, constant power. */
+START_TEST(divergence_moves_centre_into_left_right)
+{
+	float g[LAYOUT_MAX_CHANNELS];
+	const struct layout *l = layout_get(LAYOUT_7_1_4);
+	panner_gains(pan[LAYOUT_7_1_4], 0.0f, 0.0f, g);
+	panner_diverge(l, 1.0f, g);
+	ck_assert_float_eq(g[2], 0.0f);
+	ck_assert_float_eq_tol(g[0], 0.70710678f, 1e-6);
+	ck_assert_float_eq_tol(g[1], 0.70710678f, 1e-6);
+	panner_gains(pan[LAYOUT_7_1_4], 0.0f, 0.0f, g);
+	panner_diverge(l, 0.5f, g);
+	ck_assert_float_eq_tol(g[2] * g[2], 0.5f, 1e-6);
+	ck_assert_float_eq_tol(g[0] * g[0] + g[1] * g[1] + g[2] * g[2], 1.0f, 1e-6);
+	/* nothing to do without a C */
+	float h[LAYOUT_MAX_CHANNELS] = {0.6f, 0.8f};
+	panner_diverge(layout_get(LAYOUT_2_0), 1.0f, h);
+	ck_assert_float_eq(h[0], 0.6f);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("panner");
@@ -179,6 +235,8 @@ int main(void)
 	tcase_add_test(t, mirror_positions_give_mirrored_gains);
 	tcase_add_test(t, ear_level_stays_in_the_ear_layer);
 	tcase_add_test(t, known_points);
+	tcase_add_test(t, size_spreads_and_keeps_power);
+	tcase_add_test(t, divergence_moves_centre_into_left_right);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
