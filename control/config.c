@@ -202,9 +202,7 @@ static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
  * overrides coefficients of single steps; chains use the overridden steps. */
 static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
 {
-	c->downmix = downmix_table_new();
-	if (!c->downmix)
-		return fail(x, "out of memory");
+	downmix_table_init(&c->downmix);
 	json_t *list = json_object_get(root, "downmix");
 	if (!list)
 		return 0;
@@ -256,7 +254,7 @@ static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
 					return fail(x, "%s has no channel \"%s\"", from_name, src);
 				if (!json_is_number(g) || json_number_value(g) < -4.0 || json_number_value(g) > 4.0)
 					return fail(x, "must be a linear gain from -4 to 4");
-				downmix_set(c->downmix, (unsigned)step, dst, src, (float)json_number_value(g));
+				downmix_set(&c->downmix, (unsigned)step, dst, src, (float)json_number_value(g));
 				pop(x);
 			}
 			pop(x);
@@ -336,7 +334,7 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 			if (b->sources[j] == (uint32_t)k)
 				return fail(x, "bus \"%s\" is listed twice", json_string_value(s));
 		struct downmix_matrix m;
-		if (downmix_matrix(c->downmix, c->buses[k].format, b->format, &m, NULL, NULL) < 0)
+		if (downmix_matrix(&c->downmix, c->buses[k].format, b->format, &m, NULL, NULL) < 0)
 			return fail(x, "%s is %s and %s is %s: a master takes sources of its own format or "
 			            "folds them down, and no downmix leads from %s to %s (see docs/layouts.md)",
 			            c->buses[k].name, layout_get(c->buses[k].format)->name, b->name,

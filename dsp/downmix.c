@@ -1,6 +1,5 @@
 #include "dsp/downmix.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #define K 0.70710678f /* -3.01 dB: a channel folded into another, or split in two */
@@ -34,10 +33,7 @@ static const struct step_def {
 };
 
 #define N_STEPS (sizeof steps / sizeof steps[0])
-
-struct downmix_table {
-	struct downmix_matrix step[N_STEPS];
-};
+_Static_assert(N_STEPS == DOWNMIX_STEPS, "DOWNMIX_STEPS must count the step table");
 
 static void build_default(unsigned i, struct downmix_matrix *out)
 {
@@ -52,16 +48,11 @@ static void build_default(unsigned i, struct downmix_matrix *out)
 		out->m[layout_channel_index(to, f->dst)][layout_channel_index(from, f->src)] = f->gain;
 }
 
-struct downmix_table *downmix_table_new(void)
+void downmix_table_init(struct downmix_table *t)
 {
-	struct downmix_table *t = malloc(sizeof *t);
-	if (t)
-		for (unsigned i = 0; i < N_STEPS; i++)
-			build_default(i, &t->step[i]);
-	return t;
+	for (unsigned i = 0; i < N_STEPS; i++)
+		build_default(i, &t->step[i]);
 }
-
-void downmix_table_free(struct downmix_table *t) { free(t); }
 
 unsigned downmix_step_count(void) { return N_STEPS; }
 

@@ -14,11 +14,15 @@ struct downmix_matrix {
 	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
 };
 
-/* Every single step with its current coefficients. */
-struct downmix_table;
+#define DOWNMIX_STEPS 12
 
-struct downmix_table *downmix_table_new(void); /* the documented defaults */
-void downmix_table_free(struct downmix_table *t);
+/* Every single step with its current coefficients (caller-owned). */
+struct downmix_table {
+	struct downmix_matrix step[DOWNMIX_STEPS];
+};
+
+/* Fills t with the documented defaults. */
+void downmix_table_init(struct downmix_table *t);
 
 unsigned downmix_step_count(void);
 void downmix_step_layouts(unsigned step, enum layout_id *from, enum layout_id *to);

@@ -1,36 +1,14 @@
 #include "dsp/panner.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 
-#define MAX_VERTS (LAYOUT_MAX_CHANNELS + 2 + 32) /* real + top/bottom + facet centres */
-#define MAX_TRIS 128
+#define MAX_VERTS PANNER_MAX_VERTS
+#define MAX_TRIS PANNER_MAX_TRIS
 #define EPS 1e-6
 
 enum { KIND_REAL, KIND_POLE, KIND_CENTRE };
-
-struct vertex {
-	double v[3];
-	int kind;
-	int channel;              /* KIND_REAL: layout channel */
-	int n_share;              /* virtual: the vertices its gain goes to */
-	int share[LAYOUT_MAX_CHANNELS + 2];
-};
-
-struct triangle {
-	int a, b, c;
-	double inv[3][3];         /* inverse of [va vb vc] (columns) */
-};
-
-struct panner {
-	const struct layout *layout;
-	struct panner *via_51;    /* 2.0: pan in 5.1, then fold down */
-	int n_verts, n_tris;
-	struct vertex vert[MAX_VERTS];
-	struct triangle tri[MAX_TRIS];
-};
 
 static void power_normalise(float *g, unsigned n);
 
@@ -85,7 +63,7 @@ static int invert(const double *a, const double *b, const double *c, double inv[
 	return 0;
 }
 
-static void add_share(struct vertex *v, int to)
+static void add_share(struct panner_vertex *v, int to)
 {
 	for (int i = 0; i < v->n_share; i++)
 		if (v->share[i] == to)
@@ -97,7 +75,7 @@ static int add_triangle(struct panner *p, int a, int b, int c)
 {
 	if (p->n_tris == MAX_TRIS)
 		return -1;
-	struct triangle *t = &p->tri[p->n_tris];
+	struct panner_triangle *t = &p->tri[p->n_tris];
 	if (invert(p->vert[a].v, p->vert[b].v, p->vert[c].v, t->inv) < 0)
 		return 0; /* degenerate: covered by its neighbours */
 	t->a = a;
@@ -156,7 +134,7 @@ static int triangulate(struct panner *p)
 				/* A polygon: a virtual centre, its corners sorted around it. */
 				if (p->n_verts == MAX_VERTS)
 					return -1;
-				struct vertex *c = &p->vert[p->n_verts];
+				struct panner_vertex *c = &p->vert[p->n_verts];
 				memset(c, 0, sizeof *c);
 				c->kind = KIND_CENTRE;
 				for (int x = 0; x < n_on; x++) {
@@ -191,72 +169,55 @@ static int triangulate(struct panner *p)
 	return 0;
 }
 
-struct panner *panner_new(const struct layout *l)
+int panner_init(struct panner *p, const struct layout *l)
 {
-	struct panner *p = calloc(1, sizeof *p);
-	if (!p)
-		return NULL;
+	memset(p, 0, sizeof *p);
 	p->layout = l;
-	if (l->id == LAYOUT_2_0) {
-		p->via_51 = panner_new(layout_get(LAYOUT_5_1));
-		if (!p->via_51) {
-			free(p);
-			return NULL;
-		}
-		return p;
-	}
+	/* 2.0 has a 300 degree hole behind: pan in 5.1 and fold (BS.2127). */
+	p->panned = l->id == LAYOUT_2_0 ? layout_get(LAYOUT_5_1) : l;
 	if (l->channels == 1)
-		return p;
-	for (unsigned c = 0; c < l->channels; c++) {
-		if (l->speakers[c].is_lfe)
+		return 0;
+	const struct layout *t = p->panned;
+	for (unsigned c = 0; c < t->channels; c++) {
+		if (t->speakers[c].is_lfe)
 			continue;
-		struct vertex *v = &p->vert[p->n_verts++];
-		direction(l->speakers[c].azimuth_deg, l->speakers[c].elevation_deg, v->v);
+		struct panner_vertex *v = &p->vert[p->n_verts++];
+		direction(t->speakers[c].azimuth_deg, t->speakers[c].elevation_deg, v->v);
 		v->kind = KIND_REAL;
 		v->channel = (int)c;
 	}
 	/* No layout here has a loudspeaker overhead or below: both poles are holes. */
 	for (int pole = 0; pole < 2; pole++) {
-		struct vertex *v = &p->vert[p->n_verts++];
+		struct panner_vertex *v = &p->vert[p->n_verts++];
 		direction(0, pole ? -90 : 90, v->v);
 		v->kind = KIND_POLE;
 	}
-	if (triangulate(p) < 0) {
-		panner_free(p);
-		return NULL;
-	}
+	if (triangulate(p) < 0)
+		return -1;
 	/* A pole's gain goes to the real loudspeakers it shares a facet with
 	 * (through facet centres too). */
-	for (int t = 0; t < p->n_tris; t++) {
-		const int idx[3] = {p->tri[t].a, p->tri[t].b, p->tri[t].c};
+	for (int i = 0; i < p->n_tris; i++) {
+		const int idx[3] = {p->tri[i].a, p->tri[i].b, p->tri[i].c};
 		for (int x = 0; x < 3; x++) {
 			if (p->vert[idx[x]].kind != KIND_POLE)
 				continue;
 			for (int y = 0; y < 3; y++) {
-				const struct vertex *o = &p->vert[idx[y]];
+				const struct panner_vertex *o = &p->vert[idx[y]];
 				if (o->kind == KIND_REAL)
 					add_share(&p->vert[idx[x]], idx[y]);
 				else if (o->kind == KIND_CENTRE)
-					for (int s = 0; s < o->n_share; s++)
-						if (p->vert[o->share[s]].kind == KIND_REAL)
-							add_share(&p->vert[idx[x]], o->share[s]);
+					for (int k = 0; k < o->n_share; k++)
+						if (p->vert[o->share[k]].kind == KIND_REAL)
+							add_share(&p->vert[idx[x]], o->share[k]);
 			}
 		}
 	}
-	return p;
-}
-
-void panner_free(struct panner *p)
-{
-	if (!p)
-		return;
-	panner_free(p->via_51);
-	free(p);
+	return 0;
 }
 
 unsigned panner_triangle_count(const struct panner *p)
 {
-	return p->via_51 ? panner_triangle_count(p->via_51) : (unsigned)p->n_tris;
+	return (unsigned)p->n_tris;
 }
 
 #define SIZE_SAMPLES 512
@@ -368,24 +329,15 @@ void panner_gains(const struct panner *p, float azimuth_deg, float elevation_deg
 		gains[0] = 1.0f;
 		return;
 	}
-	if (p->via_51) {
-		float g51[LAYOUT_MAX_CHANNELS];
-		panner_gains(p->via_51, azimuth_deg, elevation_deg, g51);
-		static const float k = 0.70710678f; /* BS.775, as dsp/downmix.c's 5.1 -> 2.0 step */
-		gains[0] = g51[0] + k * g51[2] + k * g51[4];
-		gains[1] = g51[1] + k * g51[2] + k * g51[5];
-		power_normalise(gains, 2);
-		return;
-	}
 	double s[3];
 	float el = isfinite(elevation_deg) ? elevation_deg : 0.0f;
 	el = el > 90.0f ? 90.0f : (el < -90.0f ? -90.0f : el);
 	direction(isfinite(azimuth_deg) ? azimuth_deg : 0.0f, el, s);
 	double g[MAX_VERTS] = {0};
-	const struct triangle *best = NULL;
+	const struct panner_triangle *best = NULL;
 	double best_min = -INFINITY, bg[3] = {0};
 	for (int t = 0; t < p->n_tris; t++) {
-		const struct triangle *tr = &p->tri[t];
+		const struct panner_triangle *tr = &p->tri[t];
 		double w[3];
 		for (int r = 0; r < 3; r++)
 			w[r] = dot(tr->inv[r], s);
@@ -406,7 +358,7 @@ void panner_gains(const struct panner *p, float azimuth_deg, float elevation_deg
 	 * normalised. */
 	for (int pass = 0; pass < 2; pass++)
 		for (int v = 0; v < p->n_verts; v++) {
-			const struct vertex *vx = &p->vert[v];
+			const struct panner_vertex *vx = &p->vert[v];
 			if (g[v] == 0 || vx->kind == KIND_REAL || (pass == 0) != (vx->kind == KIND_CENTRE))
 				continue;
 			for (int i = 0; i < vx->n_share; i++)
@@ -416,8 +368,17 @@ void panner_gains(const struct panner *p, float azimuth_deg, float elevation_deg
 	double peak = 0;
 	for (int v = 0; v < p->n_verts; v++)
 		peak = fmax(peak, g[v]);
+	float panned[LAYOUT_MAX_CHANNELS] = {0};
 	for (int v = 0; v < p->n_verts; v++)
 		if (p->vert[v].kind == KIND_REAL && g[v] > 1e-6 * peak)
-			gains[p->vert[v].channel] = (float)g[v];
+			panned[p->vert[v].channel] = (float)g[v];
+	if (p->panned != l) {
+		/* 5.1 -> 2.0 with BS.775's coefficients (dsp/downmix.c's step). */
+		static const float k = 0.70710678f;
+		gains[0] = panned[0] + k * panned[2] + k * panned[4];
+		gains[1] = panned[1] + k * panned[2] + k * panned[5];
+	} else {
+		memcpy(gains, panned, sizeof panned);
+	}
 	power_normalise(gains, l->channels);
 }

@@ -6,16 +6,40 @@
  * the result is power-normalised: the sum of squared gains is 1, gains are
  * continuous over the sphere, and a source on a loudspeaker plays only it.
  * 2.0 pans in 5.1 and folds down with BS.775 (BS.2127 does the same), mono
- * takes everything. panner_new allocates: control thread only. */
+ * takes everything. The caller owns the memory (about 16 KiB a layout);
+ * panner_init does the triangulation: call it off the RT thread. */
 #ifndef DUBSTAGE_DSP_PANNER_H
 #define DUBSTAGE_DSP_PANNER_H
 
 #include "dsp/layout.h"
 
-struct panner;
+#define PANNER_MAX_VERTS (LAYOUT_MAX_CHANNELS + 2 + 32) /* real + poles + facet centres */
+#define PANNER_MAX_TRIS 128
 
-struct panner *panner_new(const struct layout *l);
-void panner_free(struct panner *p);
+struct panner_vertex {
+	double v[3];
+	int kind;
+	int channel;              /* a real loudspeaker: its channel in the panned layout */
+	int n_share;              /* a virtual one: the vertices its gain goes to */
+	int share[LAYOUT_MAX_CHANNELS + 2];
+};
+
+struct panner_triangle {
+	int a, b, c;
+	double inv[3][3];         /* inverse of [va vb vc] (columns) */
+};
+
+struct panner {
+	const struct layout *layout;     /* the layout the gains are for */
+	const struct layout *panned;     /* the layout triangulated (5.1 for 2.0) */
+	int n_verts, n_tris;
+	struct panner_vertex vert[PANNER_MAX_VERTS];
+	struct panner_triangle tri[PANNER_MAX_TRIS];
+};
+
+/* Triangulates `l` into p. Returns 0, or -1 if the layout cannot be
+ * triangulated (never for the built-in layouts). */
+int panner_init(struct panner *p, const struct layout *l);
 
 /* Gains for a source at (azimuth, elevation) in degrees (BS.2051: azimuth
  * positive to the left, elevation up); one per channel of the layout, LFE 0. */

@@ -23,7 +23,6 @@ void console_free(struct console *c)
 	free(c->strips);
 	free(c->buses);
 	free(c->bus_order);
-	downmix_table_free(c->downmix);
 	free(c->name);
 	free(c);
 }

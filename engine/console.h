@@ -70,7 +70,7 @@ struct console {
 	struct console_bus *buses;
 	uint32_t n_buses;
 	uint32_t *bus_order;   /* every source before the masters it feeds */
-	struct downmix_table *downmix; /* fold-down steps, with the config's overrides */
+	struct downmix_table downmix; /* fold-down steps, with the config's overrides */
 };
 
 void console_free(struct console *c);

@@ -80,14 +80,15 @@ static float bus_target(const struct graph_bus *b)
 	return b->mute ? 0.0f : b->fader_gain;
 }
 
-/* One panner per bus layout, built on first use and kept for the life of
- * the process (a few KiB each). Control thread only, like every caller. */
+/* One panner per bus layout, triangulated on first use (about 16 KiB
+ * each, static). Control thread only, like every caller. */
 static const struct panner *panner_for(const struct layout *l)
 {
-	static struct panner *cache[LAYOUT_COUNT];
-	if (!cache[l->id])
-		cache[l->id] = panner_new(l);
-	return cache[l->id];
+	static struct panner cache[LAYOUT_COUNT];
+	static bool ready[LAYOUT_COUNT];
+	if (!ready[l->id])
+		ready[l->id] = panner_init(&cache[l->id], l) == 0;
+	return ready[l->id] ? &cache[l->id] : NULL;
 }
 
 void graph_pan_matrix(const struct layout *in, const struct layout *bus,
@@ -290,8 +291,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 				struct graph_route *r = &g->routes[route++];
 				r->dest_first = g->buses[d].out_first;
 				r->dest_channels = g->buses[d].n_ch;
-				if (!c->downmix ||
-				    downmix_matrix(c->downmix, c->buses[src].format, cd->format, &r->fold, NULL, NULL) < 0) {
+				if (downmix_matrix(&c->downmix, c->buses[src].format, cd->format, &r->fold, NULL, NULL) < 0) {
 					snprintf(err, errlen, "bus %s: no downmix from %s to %s",
 					         cd->name, layout_get(c->buses[src].format)->name,
 					         layout_get(cd->format)->name);

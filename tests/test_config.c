@@ -200,7 +200,7 @@ START_TEST(downmix_overrides)
 	                         " \"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}]}");
 	ck_assert_msg(c != NULL, "%s", err);
 	struct downmix_matrix m;
-	ck_assert_int_eq(downmix_matrix(c->downmix, LAYOUT_5_1, LAYOUT_2_0, &m, NULL, NULL), 0);
+	ck_assert_int_eq(downmix_matrix(&c->downmix, LAYOUT_5_1, LAYOUT_2_0, &m, NULL, NULL), 0);
 	ck_assert_float_eq(m.m[0][3], 0.5f); /* L <- LFE */
 	ck_assert_float_eq(m.m[0][2], 0.5f); /* L <- C */
 	ck_assert_float_eq_tol(m.m[1][2], 0.70710678f, 1e-7); /* R <- C untouched */
