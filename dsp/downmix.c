@@ -48,6 +48,15 @@ static void build_default(unsigned i, struct downmix_matrix *out)
 		out->m[layout_channel_index(to, f->dst)][layout_channel_index(from, f->src)] = f->gain;
 }
 
+int downmix_step_default(enum layout_id from, enum layout_id to, struct downmix_matrix *out)
+{
+	const int step = downmix_find_step(from, to);
+	if (step < 0)
+		return -1;
+	build_default((unsigned)step, out);
+	return 0;
+}
+
 void downmix_table_init(struct downmix_table *t)
 {
 	for (unsigned i = 0; i < N_STEPS; i++)

@@ -23,6 +23,9 @@ struct downmix_table {
 
 /* Fills t with the documented defaults. */
 void downmix_table_init(struct downmix_table *t);
+/* The documented default of one step, for `from` -> `to`; returns -1 when
+ * there is no such single step. */
+int downmix_step_default(enum layout_id from, enum layout_id to, struct downmix_matrix *out);
 
 unsigned downmix_step_count(void);
 void downmix_step_layouts(unsigned step, enum layout_id *from, enum layout_id *to);

@@ -175,6 +175,8 @@ int panner_init(struct panner *p, const struct layout *l)
 	p->layout = l;
 	/* 2.0 has a 300 degree hole behind: pan in 5.1 and fold (BS.2127). */
 	p->panned = l->id == LAYOUT_2_0 ? layout_get(LAYOUT_5_1) : l;
+	if (p->panned != l && downmix_step_default(p->panned->id, l->id, &p->fold) < 0)
+		return -1;
 	if (l->channels == 1)
 		return 0;
 	const struct layout *t = p->panned;
@@ -373,10 +375,10 @@ void panner_gains(const struct panner *p, float azimuth_deg, float elevation_deg
 		if (p->vert[v].kind == KIND_REAL && g[v] > 1e-6 * peak)
 			panned[p->vert[v].channel] = (float)g[v];
 	if (p->panned != l) {
-		/* 5.1 -> 2.0 with BS.775's coefficients (dsp/downmix.c's step). */
-		static const float k = 0.70710678f;
-		gains[0] = panned[0] + k * panned[2] + k * panned[4];
-		gains[1] = panned[1] + k * panned[2] + k * panned[5];
+		/* 2.0: fold the 5.1 gains with the documented BS.775 step. */
+		for (unsigned d = 0; d < l->channels; d++)
+			for (unsigned c = 0; c < p->panned->channels; c++)
+				gains[d] += p->fold.m[d][c] * panned[c];
 	} else {
 		memcpy(gains, panned, sizeof panned);
 	}

@@ -11,6 +11,7 @@
 #ifndef DUBSTAGE_DSP_PANNER_H
 #define DUBSTAGE_DSP_PANNER_H
 
+#include "dsp/downmix.h"
 #include "dsp/layout.h"
 
 #define PANNER_MAX_VERTS (LAYOUT_MAX_CHANNELS + 2 + 32) /* real + poles + facet centres */
@@ -32,6 +33,7 @@ struct panner_triangle {
 struct panner {
 	const struct layout *layout;     /* the layout the gains are for */
 	const struct layout *panned;     /* the layout triangulated (5.1 for 2.0) */
+	struct downmix_matrix fold;      /* panned -> layout (identity unless 2.0) */
 	int n_verts, n_tris;
 	struct panner_vertex vert[PANNER_MAX_VERTS];
 	struct panner_triangle tri[PANNER_MAX_TRIS];
