@@ -7,6 +7,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,65 +20,84 @@
 
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
 
-enum param_id {
-	P_STRIP_FADER, P_STRIP_TRIM, P_STRIP_PAN, P_STRIP_PAN_AZ, P_STRIP_PAN_EL, P_STRIP_PAN_SIZE,
-	P_STRIP_PAN_DIVERGENCE, P_STRIP_PAN_WIDTH, P_STRIP_PAN_ROTATION, P_STRIP_PAN_LFE, P_STRIP_MUTE, P_STRIP_SOLO,
-	P_STRIP_SOLO_SAFE, P_STRIP_POLARITY, P_STRIP_METER,
-	P_BUS_FADER, P_BUS_MUTE, P_BUS_METER,
-	P_INFO,
+/* How a parameter's value is stored, limited and sent to the engine. */
+enum value_rule {
+	RULE_NONE,      /* query-only addresses (meters, /info) */
+	RULE_DB_OFF,    /* dB up to `hi`; at or below -144 (or -inf) it is off */
+	RULE_RANGE,     /* clamped to [lo, hi] */
+	RULE_WRAP,      /* an angle, wrapped to (-180, 180] */
+	RULE_BOOL,      /* on/off, stored as bool */
 };
 
+enum action { ACT_VALUE, ACT_METER, ACT_INFO };
+
 struct param {
-	enum param_id id;
 	const char *kind;   /* "strip", "bus", or NULL for a top-level address */
-	const char *name;   /* last path segment */
-	char type;          /* 'f', 'i', or 0 for query-only */
+	const char *name;   /* the rest of the path: "fader", "pan/az" */
+	enum action action;
+	enum value_rule rule;
+	float lo, hi;
+	size_t offset;      /* into struct strip_params or struct bus_params */
+	enum graph_op op;   /* what engine_sync_* sends when it changes */
 	struct osc_address doc;
 };
+
+#define STRIP(field) offsetof(struct strip_params, field)
+#define BUS(field) offsetof(struct bus_params, field)
 
 /* The address space. docs/osc.md is checked against this table by
  * tests/test_osc.c, so the two cannot drift. */
 static const struct param params[] = {
-	{P_STRIP_FADER, "strip", "fader", 'f', {"/strip/<n|name>/fader", "f", "dB",
-		"-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}},
-	{P_STRIP_TRIM, "strip", "trim", 'f', {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
-		"Input trim, before everything else on the strip."}},
-	{P_STRIP_PAN_AZ, "strip", "pan/az", 'f', {"/strip/<n|name>/pan/az", "f", "degrees",
-		"any; wrapped to (-180, 180]", "Azimuth, ITU-R BS.2051: 0 front centre, positive to "
-		"the left (L is +30). Stereo and wider inputs rotate about it."}},
-	{P_STRIP_PAN_EL, "strip", "pan/el", 'f', {"/strip/<n|name>/pan/el", "f", "degrees",
-		"-90 ... +90", "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}},
-	{P_STRIP_PAN_SIZE, "strip", "pan/size", 'f', {"/strip/<n|name>/pan/size", "f", "0 ... 1",
-		"0 ... 1", "Size: 0 a point source, 1 an even spread over the room (power preserved)."}},
-	{P_STRIP_PAN_DIVERGENCE, "strip", "pan/divergence", 'f', {"/strip/<n|name>/pan/divergence", "f",
-		"0 ... 1", "0 ... 1", "Centre divergence: the share of C's energy moved into L and R."}},
-	{P_STRIP_PAN_WIDTH, "strip", "pan/width", 'f', {"/strip/<n|name>/pan/width", "f", "0 ... 1",
-		"0 ... 1", "Stereo and wider inputs: 1 keeps the channels at their nominal spread, 0 collapses them to the pan position."}},
-	{P_STRIP_PAN_ROTATION, "strip", "pan/rotation", 'f', {"/strip/<n|name>/pan/rotation", "f",
-		"degrees", "any; wrapped to (-180, 180]", "Stereo and wider inputs: turns the image."}},
-	{P_STRIP_PAN_LFE, "strip", "pan/lfe", 'f', {"/strip/<n|name>/pan/lfe", "f", "dB",
-		"-inf ... +10", "LFE send, independent of the position (a wider input's channels each send their share)."}},
-	{P_STRIP_PAN, "strip", "pan", 'f', {"/strip/<n|name>/pan", "f", "degrees",
-		"any; wrapped to (-180, 180]", "Same as /pan/az (the foundation's address)."}},
-	{P_STRIP_MUTE, "strip", "mute", 'i', {"/strip/<n|name>/mute", "i", "0/1", "0, 1",
-		"Mute (ramped: no click)."}},
-	{P_STRIP_SOLO, "strip", "solo", 'i', {"/strip/<n|name>/solo", "i", "0/1", "0, 1",
-		"Solo in place: while any strip is soloed, strips neither soloed nor solo-safe are silent."}},
-	{P_STRIP_SOLO_SAFE, "strip", "solo_safe", 'i', {"/strip/<n|name>/solo_safe", "i", "0/1",
-		"0, 1", "Solo-safe: the strip keeps playing when others are soloed."}},
-	{P_STRIP_POLARITY, "strip", "polarity", 'i', {"/strip/<n|name>/polarity", "i", "0/1",
-		"0, 1", "1 inverts the polarity of every input channel."}},
-	{P_STRIP_METER, "strip", "meter", 0, {"/strip/<n|name>/meter", "", "dBFS", "",
-		"Query only: replies with peak and RMS per input channel, post-fader "
-		"(f peak, f rms, ...); peak is the maximum since the previous meter query."}},
-	{P_BUS_FADER, "bus", "fader", 'f', {"/bus/<n|name>/fader", "f", "dB",
-		"-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}},
-	{P_BUS_MUTE, "bus", "mute", 'i', {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}},
-	{P_BUS_METER, "bus", "meter", 0, {"/bus/<n|name>/meter", "", "dBFS", "",
-		"Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}},
-	{P_INFO, NULL, "info", 0, {"/info", "", "", "",
-		"Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
-		"f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}},
+	{"strip", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
+	 {"/strip/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}},
+	{"strip", "trim", ACT_VALUE, RULE_RANGE, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, STRIP(trim_db),
+	 GRAPH_OP_STRIP_TRIM, {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
+	 "Input trim, before everything else on the strip."}},
+	{"strip", "pan/az", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_azimuth_deg), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/az", "f", "degrees", "any; wrapped to (-180, 180]", "Azimuth, ITU-R BS.2051: 0 "
+	 "front centre, positive to the left (L is +30). Stereo and wider inputs rotate about it."}},
+	{"strip", "pan/el", ACT_VALUE, RULE_RANGE, -90, 90, STRIP(pan_elevation_deg), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/el", "f", "degrees", "-90 ... +90",
+	 "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}},
+	{"strip", "pan/size", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_size), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/size", "f", "0 ... 1", "0 ... 1",
+	 "Size: 0 a point source, 1 an even spread over the room (power preserved)."}},
+	{"strip", "pan/divergence", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_divergence), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/divergence", "f", "0 ... 1", "0 ... 1",
+	 "Centre divergence: the share of C's energy moved into L and R."}},
+	{"strip", "pan/width", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_width), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/width", "f", "0 ... 1", "0 ... 1", "Stereo and wider inputs: 1 keeps the "
+	 "channels at their nominal spread, 0 collapses them to the pan position."}},
+	{"strip", "pan/rotation", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_rotation_deg), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/rotation", "f", "degrees", "any; wrapped to (-180, 180]",
+	 "Stereo and wider inputs: turns the image."}},
+	{"strip", "pan/lfe", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(lfe_send_db), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/lfe", "f", "dB", "-inf ... +10",
+	 "LFE send, independent of the position (a wider input's channels each send their share)."}},
+	{"strip", "pan", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_azimuth_deg), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan", "f", "degrees", "any; wrapped to (-180, 180]",
+	 "Same as /pan/az (the foundation's address)."}},
+	{"strip", "mute", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(mute), GRAPH_OP_STRIP_MUTE,
+	 {"/strip/<n|name>/mute", "i", "0/1", "0, 1", "Mute (ramped: no click)."}},
+	{"strip", "solo", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(solo), GRAPH_OP_STRIP_SOLO,
+	 {"/strip/<n|name>/solo", "i", "0/1", "0, 1",
+	 "Solo in place: while any strip is soloed, strips neither soloed nor solo-safe are silent."}},
+	{"strip", "solo_safe", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(solo_safe), GRAPH_OP_STRIP_SOLO_SAFE,
+	 {"/strip/<n|name>/solo_safe", "i", "0/1", "0, 1", "Solo-safe: the strip keeps playing when others are soloed."}},
+	{"strip", "polarity", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(polarity_inverted), GRAPH_OP_STRIP_POLARITY,
+	 {"/strip/<n|name>/polarity", "i", "0/1", "0, 1", "1 inverts the polarity of every input channel."}},
+	{"strip", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/meter", "", "dBFS", "",
+	 "Query only: replies with peak and RMS per input channel, post-fader "
+	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}},
+	{"bus", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, BUS(fader_db), GRAPH_OP_BUS_FADER,
+	 {"/bus/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}},
+	{"bus", "mute", ACT_VALUE, RULE_BOOL, 0, 1, BUS(mute), GRAPH_OP_BUS_MUTE,
+	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}},
+	{"bus", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/meter", "", "dBFS", "",
+	 "Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}},
+	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
+	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
+	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}},
 };
 
 #define N_PARAMS (sizeof params / sizeof params[0])
@@ -176,85 +196,52 @@ static uint32_t resolve(struct console *c, bool strip, const char *seg, uint32_t
 	return 1;
 }
 
-static float get_value(struct console *c, enum param_id id, uint32_t i)
+static bool is_strip(const struct param *p) { return strcmp(p->kind, "strip") == 0; }
+
+/* The model's storage for parameter p of strip or bus i. */
+static void *field_of(struct console *c, const struct param *p, uint32_t i)
 {
-	switch (id) {
-	case P_STRIP_FADER: return c->strips[i].params.fader_db;
-	case P_STRIP_TRIM: return c->strips[i].params.trim_db;
-	case P_STRIP_PAN:
-	case P_STRIP_PAN_AZ: return c->strips[i].params.pan_azimuth_deg;
-	case P_STRIP_PAN_EL: return c->strips[i].params.pan_elevation_deg;
-	case P_STRIP_PAN_SIZE: return c->strips[i].params.pan_size;
-	case P_STRIP_PAN_DIVERGENCE: return c->strips[i].params.pan_divergence;
-	case P_STRIP_PAN_WIDTH: return c->strips[i].params.pan_width;
-	case P_STRIP_PAN_ROTATION: return c->strips[i].params.pan_rotation_deg;
-	case P_STRIP_PAN_LFE: return c->strips[i].params.lfe_send_db;
-	case P_STRIP_MUTE: return c->strips[i].params.mute;
-	case P_STRIP_SOLO: return c->strips[i].params.solo;
-	case P_STRIP_SOLO_SAFE: return c->strips[i].params.solo_safe;
-	case P_STRIP_POLARITY: return c->strips[i].params.polarity_inverted;
-	case P_BUS_FADER: return c->buses[i].params.fader_db;
-	case P_BUS_MUTE: return c->buses[i].params.mute;
-	default: return 0.0f;
+	char *base = is_strip(p) ? (char *)&c->strips[i].params : (char *)&c->buses[i].params;
+	return base + p->offset;
+}
+
+static float get_value(struct console *c, const struct param *p, uint32_t i)
+{
+	const void *f = field_of(c, p, i);
+	return p->rule == RULE_BOOL ? (float)*(const bool *)f : *(const float *)f;
+}
+
+/* Limits v by the parameter's rule; returns the value applied. */
+static float clamp_value(const struct param *p, float v)
+{
+	switch (p->rule) {
+	case RULE_DB_OFF: return v <= GAIN_DB_OFF ? -INFINITY : console_clamp(v, GAIN_DB_OFF, p->hi);
+	case RULE_RANGE: return console_clamp(v, p->lo, p->hi);
+	case RULE_WRAP: return panner_wrap_azimuth(v);
+	case RULE_BOOL: return v != 0.0f ? 1.0f : 0.0f;
+	default: return v;
 	}
 }
 
-/* Clamps v into the parameter's range; returns the value applied. */
-static float clamp_value(enum param_id id, float v)
-{
-	switch (id) {
-	case P_STRIP_FADER:
-	case P_BUS_FADER:
-	case P_STRIP_PAN_LFE:
-		return v <= GAIN_DB_OFF ? -INFINITY : console_clamp(v, GAIN_DB_OFF, CONSOLE_FADER_MAX_DB);
-	case P_STRIP_TRIM:
-		return console_clamp(v, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB);
-	case P_STRIP_PAN:
-	case P_STRIP_PAN_AZ:
-		return panner_wrap_azimuth(v);
-	case P_STRIP_PAN_EL:
-		return console_clamp(v, -90.0f, 90.0f);
-	case P_STRIP_PAN_ROTATION:
-		return panner_wrap_azimuth(v);
-	case P_STRIP_PAN_SIZE:
-	case P_STRIP_PAN_DIVERGENCE:
-	case P_STRIP_PAN_WIDTH:
-		return console_clamp(v, 0.0f, 1.0f);
-	default:
-		return v != 0.0f ? 1.0f : 0.0f;
-	}
-}
-
-static void set_value(struct osc_server *s, enum param_id id, uint32_t i, float v)
+/* Stores v in the model and sends it to the engine. */
+static void set_value(struct osc_server *s, const struct param *p, uint32_t i, float v)
 {
 	struct console *c = console_of(s);
-	struct engine *e = engine_of(s);
-	struct strip_params *sp = id < P_BUS_FADER ? &c->strips[i].params : NULL;
-	switch (id) {
-	case P_STRIP_FADER: sp->fader_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_FADER); break;
-	case P_STRIP_TRIM: sp->trim_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_TRIM); break;
-	case P_STRIP_PAN:
-	case P_STRIP_PAN_AZ: sp->pan_azimuth_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_PAN_EL: sp->pan_elevation_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_PAN_SIZE: sp->pan_size = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_PAN_DIVERGENCE: sp->pan_divergence = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_PAN_WIDTH: sp->pan_width = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_PAN_ROTATION: sp->pan_rotation_deg = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_PAN_LFE: sp->lfe_send_db = v; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_PAN_ROW); break;
-	case P_STRIP_MUTE: sp->mute = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_MUTE); break;
-	case P_STRIP_SOLO: sp->solo = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO); break;
-	case P_STRIP_SOLO_SAFE: sp->solo_safe = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_SOLO_SAFE); break;
-	case P_STRIP_POLARITY: sp->polarity_inverted = v != 0; engine_sync_strip(e, c, i, GRAPH_OP_STRIP_POLARITY); break;
-	case P_BUS_FADER: c->buses[i].params.fader_db = v; engine_sync_bus(e, c, i, GRAPH_OP_BUS_FADER); break;
-	case P_BUS_MUTE: c->buses[i].params.mute = v != 0; engine_sync_bus(e, c, i, GRAPH_OP_BUS_MUTE); break;
-	default: break;
-	}
+	void *f = field_of(c, p, i);
+	if (p->rule == RULE_BOOL)
+		*(bool *)f = v != 0.0f;
+	else
+		*(float *)f = v;
+	if (is_strip(p))
+		engine_sync_strip(engine_of(s), c, i, p->op);
+	else
+		engine_sync_bus(engine_of(s), c, i, p->op);
 }
 
 static void reply_value(struct osc_server *s, const char *path, const struct param *p, float v)
 {
 	lo_message m = lo_message_new();
-	if (p->type == 'i')
+	if (p->rule == RULE_BOOL)
 		lo_message_add_int32(m, (int32_t)v);
 	else
 		lo_message_add_float(m, v);
@@ -302,7 +289,7 @@ static bool read_argument(struct osc_server *s, const char *path, const struct p
 {
 	if (argc != 1) {
 		reply_error(s, "%s expects one %s (%s), got %d arguments", path,
-		            p->type == 'f' ? "float" : "int", p->doc.units, argc);
+		            p->rule == RULE_BOOL ? "int" : "float", p->doc.units, argc);
 		return false;
 	}
 	switch (types[0]) {
@@ -314,11 +301,11 @@ static bool read_argument(struct osc_server *s, const char *path, const struct p
 	case 'F': *out = 0.0f; break;
 	default:
 		reply_error(s, "%s expects one %s (%s), got type '%c'", path,
-		            p->type == 'f' ? "float" : "int", p->doc.units, types[0]);
+		            p->rule == RULE_BOOL ? "int" : "float", p->doc.units, types[0]);
 		return false;
 	}
-	const bool fader = p->id == P_STRIP_FADER || p->id == P_BUS_FADER || p->id == P_STRIP_PAN_LFE;
-	if (isnan(*out) || (isinf(*out) && !(fader && *out < 0))) {
+	/* -inf means off where the rule has an off; any other infinity is refused. */
+	if (isnan(*out) || (isinf(*out) && !(p->rule == RULE_DB_OFF && *out < 0))) {
 		reply_error(s, "%s: %s is not a usable value", path, isnan(*out) ? "NaN" : "infinity");
 		return false;
 	}
@@ -329,7 +316,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
                          const char *seg, const char *types, lo_arg **argv, int argc)
 {
 	struct console *c = console_of(s);
-	const bool strip = strcmp(p->kind, "strip") == 0;
+	const bool strip = is_strip(p);
 	const uint32_t n = strip ? c->n_strips : c->n_buses;
 	uint32_t *targets = malloc((n ? n : 1) * sizeof *targets);
 	if (!targets)
@@ -343,8 +330,9 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	}
 	const bool pattern = has_pattern(seg);
 	char out_path[256];
-	if (p->type == 0 || argc == 0) {
-		if (p->type == 0 && argc != 0) {
+	const bool query_only = p->action != ACT_VALUE;
+	if (query_only || argc == 0) {
+		if (query_only && argc != 0) {
 			reply_error(s, "%s is query-only: send it with no arguments", path);
 			free(targets);
 			return;
@@ -352,12 +340,12 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		for (uint32_t t = 0; t < k; t++) {
 			snprintf(out_path, sizeof out_path, "/%s/%s/%s", p->kind,
 			         pattern ? target_name(c, strip, targets[t]) : seg, p->name);
-			if (p->type == 0)
+			if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else
-				reply_value(s, out_path, p, get_value(c, p->id, targets[t]));
+				reply_value(s, out_path, p, get_value(c, p, targets[t]));
 		}
-		if (p->type == 0)
+		if (query_only)
 			engine_reset_peaks(engine_of(s));
 		free(targets);
 		return;
@@ -367,10 +355,10 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		free(targets);
 		return;
 	}
-	const float applied = clamp_value(p->id, v);
+	const float applied = clamp_value(p, v);
 	for (uint32_t t = 0; t < k; t++)
-		set_value(s, p->id, targets[t], applied);
-	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->type == 'f') {
+		set_value(s, p, targets[t], applied);
+	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->rule != RULE_BOOL) {
 		/* Tell the sender where the control really is. */
 		for (uint32_t t = 0; t < k; t++) {
 			snprintf(out_path, sizeof out_path, "/%s/%s/%s", p->kind,
