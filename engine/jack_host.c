@@ -124,14 +124,50 @@ void jack_host_close(struct jack_host *h)
 	free(h);
 }
 
-static void port_name(char *buf, size_t len, const char *prefix, const char *name,
-                      const struct layout *l, unsigned ch)
+/* One JACK port of a console. Ports come in graph order (struct
+ * graph_ports): strip inputs, strips then channels, then bus outputs. */
+struct console_port {
+	bool input;
+	char name[2 * CONSOLE_NAME_MAX + 16]; /* short name: in_BOOM, in_SCORE_L, PM_Ltf */
+	const char *peer;                     /* the config's "connect" for it, or NULL */
+};
+
+static void add_ports(struct console_port *out, uint32_t *k, bool input, const char *name,
+                      const struct layout *l, char *const *connect, uint32_t n_connect)
 {
-	/* Mono ports carry no channel suffix: in_BOOM, not in_BOOM_M. */
-	if (l->channels == 1)
-		snprintf(buf, len, "%s%s", prefix, name);
-	else
-		snprintf(buf, len, "%s%s_%s", prefix, name, l->speakers[ch].name);
+	for (unsigned ch = 0; ch < l->channels; ch++, (*k)++) {
+		struct console_port *p = &out[*k];
+		p->input = input;
+		/* Mono ports carry no channel suffix: in_BOOM, not in_BOOM_M. */
+		if (l->channels == 1)
+			snprintf(p->name, sizeof p->name, "%s%s", input ? "in_" : "", name);
+		else
+			snprintf(p->name, sizeof p->name, "%s%s_%s", input ? "in_" : "", name, l->speakers[ch].name);
+		p->peer = ch < n_connect ? connect[ch] : NULL;
+	}
+}
+
+/* Every port of c, in graph order; NULL when out of memory. */
+static struct console_port *list_ports(const struct console *c, uint32_t *n)
+{
+	*n = console_input_port_count(c) + console_output_port_count(c);
+	struct console_port *out = calloc(*n ? *n : 1, sizeof *out);
+	if (!out)
+		return NULL;
+	uint32_t k = 0;
+	for (uint32_t s = 0; s < c->n_strips; s++)
+		add_ports(out, &k, true, c->strips[s].name, layout_get(c->strips[s].input),
+		          c->strips[s].connect, c->strips[s].n_connect);
+	for (uint32_t b = 0; b < c->n_buses; b++)
+		add_ports(out, &k, false, c->buses[b].name, layout_get(c->buses[b].format),
+		          c->buses[b].connect, c->buses[b].n_connect);
+	return out;
+}
+
+/* The handle slot of port k of a graph. */
+static void **handle_of(struct graph_ports *ports, uint32_t k)
+{
+	return k < ports->n_in ? &ports->in_handle[k] : &ports->out_handle[k - ports->n_in];
 }
 
 /* A port of ours by short name, or NULL. */
@@ -171,54 +207,40 @@ static void connect_ports(struct jack_host *h, const char *src, const char *dst)
 		fprintf(stderr, "dubstage: warning: could not connect %s -> %s\n", src, dst);
 }
 
-/* Makes the config's "connect" connections, of every port or (is_new) only of
- * the ports this load registered. */
+/* Makes the config's "connect" connections of c's ports: all of them, or
+ * (is_new) only those this load registered. */
 static void connect_configured(struct jack_host *h, const struct console *c,
-                               const struct graph_ports *ports, const bool *is_new)
+                               struct graph_ports *ports, const bool *is_new)
 {
-	uint32_t k = 0;
-	for (uint32_t s = 0; s < c->n_strips; s++)
-		for (uint32_t ch = 0; ch < layout_get(c->strips[s].input)->channels; ch++, k++)
-			if ((!is_new || is_new[k]) && ch < c->strips[s].n_connect)
-				connect_ports(h, c->strips[s].connect[ch], jack_port_name(ports->in_handle[k]));
-	for (uint32_t b = 0; b < c->n_buses; b++)
-		for (uint32_t ch = 0; ch < layout_get(c->buses[b].format)->channels; ch++, k++)
-			if ((!is_new || is_new[k]) && ch < c->buses[b].n_connect)
-				connect_ports(h, jack_port_name(ports->out_handle[k - ports->n_in]),
-				              c->buses[b].connect[ch]);
-}
-
-static bool port_in_use(jack_port_t *p, void *const *handles, uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (handles[i] == p)
-			return true;
-	return false;
+	uint32_t n;
+	struct console_port *list = list_ports(c, &n);
+	for (uint32_t k = 0; list && k < n; k++) {
+		if (!list[k].peer || (is_new && !is_new[k]))
+			continue;
+		const char *own = jack_port_name(*handle_of(ports, k));
+		if (list[k].input)
+			connect_ports(h, list[k].peer, own);
+		else
+			connect_ports(h, own, list[k].peer);
+	}
+	free(list);
 }
 
 /* Unregisters the ports of `old` that the new graph's ports do not reuse. */
 static void unregister_unused(struct jack_host *h, const struct console *old,
-                              const struct graph_ports *ports)
+                              struct graph_ports *ports)
 {
-	char name[256];
-	for (uint32_t s = 0; s < old->n_strips; s++) {
-		const struct layout *l = layout_get(old->strips[s].input);
-		for (unsigned ch = 0; ch < l->channels; ch++) {
-			port_name(name, sizeof name, "in_", old->strips[s].name, l, ch);
-			jack_port_t *p = own_port(h, name);
-			if (p && !port_in_use(p, ports->in_handle, ports->n_in))
-				jack_port_unregister(h->client, p);
-		}
+	uint32_t n;
+	struct console_port *list = list_ports(old, &n);
+	for (uint32_t k = 0; list && k < n; k++) {
+		jack_port_t *p = own_port(h, list[k].name);
+		bool used = false;
+		for (uint32_t i = 0; p && !used && i < ports->n_in + ports->n_out; i++)
+			used = *handle_of(ports, i) == p;
+		if (p && !used)
+			jack_port_unregister(h->client, p);
 	}
-	for (uint32_t b = 0; b < old->n_buses; b++) {
-		const struct layout *l = layout_get(old->buses[b].format);
-		for (unsigned ch = 0; ch < l->channels; ch++) {
-			port_name(name, sizeof name, "", old->buses[b].name, l, ch);
-			jack_port_t *p = own_port(h, name);
-			if (p && !port_in_use(p, ports->out_handle, ports->n_out))
-				jack_port_unregister(h->client, p);
-		}
-	}
+	free(list);
 }
 
 int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t errlen)
@@ -231,44 +253,37 @@ int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t err
 	const uint32_t needed = ports->n_in + ports->n_out;
 	struct port_plan plan = {calloc(needed ? needed : 1, sizeof(jack_port_t *)), 0};
 	bool *is_new = calloc(needed ? needed : 1, sizeof(bool));
-	if (!plan.fresh || !is_new) {
+	uint32_t n_list;
+	struct console_port *list = list_ports(c, &n_list);
+	if (!plan.fresh || !is_new || !list) {
 		free(plan.fresh);
 		free(is_new);
+		free(list);
 		graph_free(g);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 
-	char name[256];
 	uint32_t k = 0;
 	int failed = 0;
-	for (uint32_t s = 0; s < c->n_strips && !failed; s++) {
-		const struct layout *l = layout_get(c->strips[s].input);
-		for (unsigned ch = 0; ch < l->channels && !failed; ch++, k++) {
-			port_name(name, sizeof name, "in_", c->strips[s].name, l, ch);
-			failed = bind_port(h, &plan, name, JackPortIsInput, &ports->in_handle[k], &is_new[k]);
-		}
-	}
-	for (uint32_t b = 0; b < c->n_buses && !failed; b++) {
-		const struct layout *l = layout_get(c->buses[b].format);
-		for (unsigned ch = 0; ch < l->channels && !failed; ch++, k++) {
-			port_name(name, sizeof name, "", c->buses[b].name, l, ch);
-			failed = bind_port(h, &plan, name, JackPortIsOutput | JackPortIsTerminal,
-			                   &ports->out_handle[k - ports->n_in], &is_new[k]);
-		}
-	}
+	for (; k < needed && !failed; k++)
+		failed = bind_port(h, &plan, list[k].name,
+		                   list[k].input ? JackPortIsInput : JackPortIsOutput | JackPortIsTerminal,
+		                   handle_of(ports, k), &is_new[k]);
 	if (failed) {
 		snprintf(err, errlen, "the console needs %u JACK ports (%u inputs, %u outputs) but the "
 		         "server refused port %u (\"%s\"): it has run out of ports. Debian's jackd2 "
 		         "allows 2048 per server; start jackd with a larger -p/--port-max, or use a "
-		         "smaller console", needed, ports->n_in, ports->n_out, k + 1, name);
+		         "smaller console", needed, ports->n_in, ports->n_out, k, list[k - 1].name);
 		for (uint32_t i = 0; i < plan.n_fresh; i++)
 			jack_port_unregister(h->client, plan.fresh[i]);
 		free(plan.fresh);
 		free(is_new);
+		free(list);
 		graph_free(g);
 		return -1;
 	}
+	free(list);
 
 	engine_publish(h->engine, g);
 	if (h->active && engine_collect_wait(h->engine, 2000) > 0)
