@@ -128,6 +128,23 @@ static int get_string(struct ctx *x, json_t *obj, const char *key, bool required
 	return 0;
 }
 
+/* A format name at obj.key (`what` names it in errors); *out keeps its
+ * value when the key is absent and not required. */
+static int get_format(struct ctx *x, json_t *obj, const char *key, bool required, const char *what,
+                      enum layout_id *out)
+{
+	const char *name = NULL;
+	if (get_string(x, obj, key, required, &name) < 0)
+		return -1;
+	if (!name)
+		return 0;
+	push_key(x, key);
+	if (layout_from_name(name, out) < 0)
+		return fail(x, "unknown %s \"%s\" (formats: %s)", what, name, layout_names());
+	pop(x);
+	return 0;
+}
+
 static int get_bool(struct ctx *x, json_t *obj, const char *key, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -216,21 +233,16 @@ static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
 			return fail(x, "an override must be an object, not %s", type_name(o));
 		if (check_keys(x, o, downmix_keys, "a downmix override") < 0)
 			return -1;
-		const char *from_name = NULL, *to_name = NULL;
 		enum layout_id from, to;
-		if (get_string(x, o, "from", true, &from_name) < 0 || get_string(x, o, "to", true, &to_name) < 0)
+		if (get_format(x, o, "from", true, "format", &from) < 0 ||
+		    get_format(x, o, "to", true, "format", &to) < 0)
 			return -1;
-		push_key(x, "from");
-		if (layout_from_name(from_name, &from) < 0)
-			return fail(x, "unknown format \"%s\" (formats: %s)", from_name, layout_names());
-		pop(x);
 		push_key(x, "to");
-		if (layout_from_name(to_name, &to) < 0)
-			return fail(x, "unknown format \"%s\" (formats: %s)", to_name, layout_names());
 		const int step = downmix_find_step(from, to);
 		if (step < 0)
 			return fail(x, "there is no single downmix step from %s to %s: override the steps "
-			            "of the chain (docs/layouts.md lists them)", from_name, to_name);
+			            "of the chain (docs/layouts.md lists them)", layout_get(from)->name,
+			            layout_get(to)->name);
 		pop(x);
 		json_t *gains = json_object_get(o, "gains");
 		if (!gains)
@@ -243,7 +255,7 @@ static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
 		json_object_foreach(gains, dst, row) {
 			push_key(x, dst);
 			if (layout_channel_index(layout_get(to), dst) < 0)
-				return fail(x, "%s has no channel \"%s\"", to_name, dst);
+				return fail(x, "%s has no channel \"%s\"", layout_get(to)->name, dst);
 			if (!json_is_object(row))
 				return fail(x, "must map input channels to gains, not %s", type_name(row));
 			const char *src;
@@ -251,7 +263,7 @@ static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
 			json_object_foreach(row, src, g) {
 				push_key(x, src);
 				if (layout_channel_index(layout_get(from), src) < 0)
-					return fail(x, "%s has no channel \"%s\"", from_name, src);
+					return fail(x, "%s has no channel \"%s\"", layout_get(from)->name, src);
 				if (!json_is_number(g) || json_number_value(g) < -4.0 || json_number_value(g) > 4.0)
 					return fail(x, "must be a linear gain from -4 to 4");
 				downmix_set(&c->downmix, (unsigned)step, dst, src, (float)json_number_value(g));
@@ -272,8 +284,9 @@ static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 		return fail(x, "a bus must be an object, not %s", type_name(jb));
 	if (check_keys(x, jb, bus_keys, "a bus") < 0)
 		return -1;
-	const char *name = NULL, *format = NULL, *role = NULL;
-	if (get_string(x, jb, "name", true, &name) < 0 || get_string(x, jb, "format", true, &format) < 0 ||
+	const char *name = NULL, *role = NULL;
+	if (get_string(x, jb, "name", true, &name) < 0 ||
+	    get_format(x, jb, "format", true, "format", &b->format) < 0 ||
 	    get_string(x, jb, "role", true, &role) < 0)
 		return -1;
 	push_key(x, "name");
@@ -281,10 +294,6 @@ static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 		return -1;
 	pop(x);
 	snprintf(b->name, sizeof b->name, "%s", name);
-	push_key(x, "format");
-	if (layout_from_name(format, &b->format) < 0)
-		return fail(x, "unknown format \"%s\" (formats: %s)", format, layout_names());
-	pop(x);
 	push_key(x, "role");
 	if (strcmp(role, "stem") == 0)
 		b->role = BUS_ROLE_STEM;
@@ -355,8 +364,10 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 		return fail(x, "a strip must be an object, not %s", type_name(js));
 	if (check_keys(x, js, strip_keys, "a strip") < 0)
 		return -1;
-	const char *name = NULL, *input = "mono", *bus = NULL, *polarity = "normal";
-	if (get_string(x, js, "name", true, &name) < 0 || get_string(x, js, "input", false, &input) < 0 ||
+	const char *name = NULL, *bus = NULL, *polarity = "normal";
+	proto->input = LAYOUT_MONO;
+	if (get_string(x, js, "name", true, &name) < 0 ||
+	    get_format(x, js, "input", false, "input format", &proto->input) < 0 ||
 	    get_string(x, js, "bus", true, &bus) < 0 || get_string(x, js, "polarity", false, &polarity) < 0)
 		return -1;
 	*count = 0;
@@ -375,10 +386,6 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 		return -1;
 	pop(x);
 	snprintf(proto->name, sizeof proto->name, "%s", name);
-	push_key(x, "input");
-	if (layout_from_name(input, &proto->input) < 0)
-		return fail(x, "unknown input format \"%s\" (formats: %s)", input, layout_names());
-	pop(x);
 	push_key(x, "bus");
 	int b = console_find_bus(c, bus);
 	if (b < 0) {
