@@ -120,7 +120,6 @@ struct osc_server {
 	socklen_t from_len;
 	char lo_error[256];
 	uint64_t bad_packets;
-	uint64_t errors;
 };
 
 static struct console *console_of(struct osc_server *s) { return s->host.console(s->host.ctx); }
@@ -143,7 +142,6 @@ static void reply_error(struct osc_server *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
-	s->errors++;
 	lo_message m = lo_message_new();
 	lo_message_add_string(m, text);
 	send_message(s, "/error", m);
@@ -495,7 +493,6 @@ void osc_server_close(struct osc_server *s)
 int osc_server_fd(const struct osc_server *s) { return s->fd; }
 uint16_t osc_server_port(const struct osc_server *s) { return s->port; }
 uint64_t osc_server_bad_packets(const struct osc_server *s) { return s->bad_packets; }
-uint64_t osc_server_errors(const struct osc_server *s) { return s->errors; }
 
 void osc_server_poll(struct osc_server *s)
 {

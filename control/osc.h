@@ -38,9 +38,8 @@ int osc_server_fd(const struct osc_server *s);
 uint16_t osc_server_port(const struct osc_server *s);
 /* Reads and handles every datagram waiting on the socket (never blocks). */
 void osc_server_poll(struct osc_server *s);
-/* Datagrams that were not valid OSC, and messages answered with /error. */
+/* Datagrams that were not valid OSC. */
 uint64_t osc_server_bad_packets(const struct osc_server *s);
-uint64_t osc_server_errors(const struct osc_server *s);
 
 const struct osc_address *osc_addresses(size_t *n);
 

@@ -63,14 +63,6 @@ void downmix_table_init(struct downmix_table *t)
 		build_default(i, &t->step[i]);
 }
 
-unsigned downmix_step_count(void) { return N_STEPS; }
-
-void downmix_step_layouts(unsigned step, enum layout_id *from, enum layout_id *to)
-{
-	*from = steps[step].from;
-	*to = steps[step].to;
-}
-
 int downmix_find_step(enum layout_id from, enum layout_id to)
 {
 	for (unsigned i = 0; i < N_STEPS; i++)

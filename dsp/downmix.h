@@ -27,8 +27,6 @@ void downmix_table_init(struct downmix_table *t);
  * there is no such single step. */
 int downmix_step_default(enum layout_id from, enum layout_id to, struct downmix_matrix *out);
 
-unsigned downmix_step_count(void);
-void downmix_step_layouts(unsigned step, enum layout_id *from, enum layout_id *to);
 /* The step from -> to, or -1 when there is no single step between them. */
 int downmix_find_step(enum layout_id from, enum layout_id to);
 const struct downmix_matrix *downmix_step_matrix(const struct downmix_table *t, unsigned step);

@@ -157,6 +157,12 @@ START_TEST(known_points)
 	ck_assert_float_eq_tol(g[0], 1.0f, 1e-6);
 	panner_gains(pan[LAYOUT_MONO], 123.0f, 45.0f, g);
 	ck_assert_float_eq(g[0], 1.0f);
+	/* the triangle counts docs/layouts.md quotes (fan triangles included) */
+	const unsigned tris[LAYOUT_COUNT] = {
+		[LAYOUT_MONO] = 0, [LAYOUT_2_0] = 10, [LAYOUT_5_1] = 10, [LAYOUT_7_1] = 14, [LAYOUT_7_1_4] = 24,
+		[LAYOUT_5_1_2] = 14, [LAYOUT_5_1_4] = 24, [LAYOUT_7_1_2] = 18, [LAYOUT_9_1_6] = 32};
+	for (int id = 0; id < LAYOUT_COUNT; id++)
+		ck_assert_uint_eq(panner_triangle_count(pan[id]), tris[id]);
 	/* below the horizon: folded onto the ear layer, never silent */
 	panner_gains(pan[LAYOUT_7_1_4], 0.0f, -90.0f, g);
 	for (int c = 8; c < 12; c++)
