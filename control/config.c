@@ -310,6 +310,23 @@ static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 	return 0;
 }
 
+/* A bus named by the string v, or -1 with an error listing the buses. */
+static int find_bus_named(struct ctx *x, json_t *v, const struct console *c)
+{
+	if (!json_is_string(v))
+		return fail(x, "must be a bus name, not %s", type_name(v));
+	int b = console_find_bus(c, json_string_value(v));
+	if (b >= 0)
+		return b;
+	char list[512] = "";
+	for (uint32_t i = 0; i < c->n_buses; i++) {
+		strncat(list, c->buses[i].name, sizeof list - strlen(list) - 1);
+		if (i + 1 < c->n_buses)
+			strncat(list, ", ", sizeof list - strlen(list) - 1);
+	}
+	return fail(x, "no bus named \"%s\" (buses: %s)", json_string_value(v), list);
+}
+
 static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_t bi)
 {
 	struct console_bus *b = &c->buses[bi];
@@ -332,11 +349,9 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 	for (size_t i = 0; i < json_array_size(src); i++) {
 		json_t *s = json_array_get(src, i);
 		push_index(x, i);
-		if (!json_is_string(s))
-			return fail(x, "must be a bus name, not %s", type_name(s));
-		int k = console_find_bus(c, json_string_value(s));
+		const int k = find_bus_named(x, s, c);
 		if (k < 0)
-			return fail(x, "no bus named \"%s\"", json_string_value(s));
+			return -1;
 		if ((uint32_t)k == bi)
 			return fail(x, "bus %s cannot be its own source", b->name);
 		for (uint32_t j = 0; j < b->n_sources; j++)
@@ -356,6 +371,37 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 	return 0;
 }
 
+/* "bus": "DX" or ["DX", "DX51", "GUIDE"]: every bus the strip feeds. */
+static int parse_strip_buses(struct ctx *x, json_t *v, const struct console *c,
+                             struct console_strip *proto)
+{
+	push_key(x, "bus");
+	proto->n_bus = 0;
+	if (!json_is_array(v)) {
+		const int b = find_bus_named(x, v, c);
+		if (b < 0)
+			return -1;
+		proto->bus[proto->n_bus++] = (uint32_t)b;
+		pop(x);
+		return 0;
+	}
+	if (json_array_size(v) == 0 || json_array_size(v) > CONSOLE_STRIP_MAX_BUSES)
+		return fail(x, "must name 1 to %d buses, not %zu", CONSOLE_STRIP_MAX_BUSES, json_array_size(v));
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		push_index(x, i);
+		const int b = find_bus_named(x, json_array_get(v, i), c);
+		if (b < 0)
+			return -1;
+		for (uint32_t j = 0; j < proto->n_bus; j++)
+			if (proto->bus[j] == (uint32_t)b)
+				return fail(x, "bus \"%s\" is listed twice", c->buses[b].name);
+		proto->bus[proto->n_bus++] = (uint32_t)b;
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
 /* Parses one strips[] entry into `proto` (count copies are made later). */
 static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
                        struct console_strip *proto, unsigned *count)
@@ -364,12 +410,14 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 		return fail(x, "a strip must be an object, not %s", type_name(js));
 	if (check_keys(x, js, strip_keys, "a strip") < 0)
 		return -1;
-	const char *name = NULL, *bus = NULL, *polarity = "normal";
+	const char *name = NULL, *polarity = "normal";
 	proto->input = LAYOUT_MONO;
 	if (get_string(x, js, "name", true, &name) < 0 ||
 	    get_format(x, js, "input", false, "input format", &proto->input) < 0 ||
-	    get_string(x, js, "bus", true, &bus) < 0 || get_string(x, js, "polarity", false, &polarity) < 0)
+	    get_string(x, js, "polarity", false, &polarity) < 0)
 		return -1;
+	if (!json_object_get(js, "bus"))
+		return fail(x, "missing required key \"bus\"");
 	*count = 0;
 	json_t *jc = json_object_get(js, "count");
 	if (jc) {
@@ -386,19 +434,8 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 		return -1;
 	pop(x);
 	snprintf(proto->name, sizeof proto->name, "%s", name);
-	push_key(x, "bus");
-	int b = console_find_bus(c, bus);
-	if (b < 0) {
-		char list[512] = "";
-		for (uint32_t i = 0; i < c->n_buses; i++) {
-			strncat(list, c->buses[i].name, sizeof list - strlen(list) - 1);
-			if (i + 1 < c->n_buses)
-				strncat(list, ", ", sizeof list - strlen(list) - 1);
-		}
-		return fail(x, "no bus named \"%s\" (buses: %s)", bus, list);
-	}
-	proto->bus = (uint32_t)b;
-	pop(x);
+	if (parse_strip_buses(x, json_object_get(js, "bus"), c, proto) < 0)
+		return -1;
 	push_key(x, "polarity");
 	if (strcmp(polarity, "normal") != 0 && strcmp(polarity, "inverted") != 0)
 		return fail(x, "must be \"normal\" or \"inverted\", not \"%s\"", polarity);

@@ -14,6 +14,7 @@
 #define CONSOLE_NAME_MAX 32        /* bytes incl. NUL, for strip and bus names */
 #define CONSOLE_MAX_STRIPS 4096
 #define CONSOLE_MAX_BUSES 256
+#define CONSOLE_STRIP_MAX_BUSES 8  /* buses one strip feeds (a 7.1.4 stem, a 5.1 stem, a guide mix...) */
 
 /* Parameter ranges (docs/osc.md and docs/config.md quote these). */
 #define CONSOLE_FADER_MAX_DB 10.0f
@@ -46,7 +47,8 @@ struct bus_params {
 struct console_strip {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id input;
-	uint32_t bus;
+	uint32_t bus[CONSOLE_STRIP_MAX_BUSES]; /* each panned from the same position in its own format */
+	uint32_t n_bus;
 	struct strip_params params;
 	char **connect;        /* one JACK port per input channel, or NULL */
 	uint32_t n_connect;

@@ -141,13 +141,18 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 	case GRAPH_OP_STRIP_POLARITY: cmd.value[0] = cs->params.polarity_inverted; break;
 	case GRAPH_OP_STRIP_PAN_ROW: {
 		const struct layout *in = layout_get(cs->input);
-		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-		graph_pan_matrix(in, layout_get(c->buses[cs->bus].format), &cs->params, m);
-		for (unsigned ch = 0; ch < in->channels; ch++) {
-			cmd.channel = (uint16_t)ch;
-			memcpy(cmd.value, m[ch], sizeof cmd.value);
-			if (engine_send(e, &cmd) < 0)
-				return -1;
+		/* Every bus the strip feeds gets its own layout's gains for the
+		 * same position. */
+		for (uint32_t f = 0; f < cs->n_bus; f++) {
+			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+			graph_pan_matrix(in, layout_get(c->buses[cs->bus[f]].format), &cs->params, m);
+			cmd.feed = f;
+			for (unsigned ch = 0; ch < in->channels; ch++) {
+				cmd.channel = (uint16_t)ch;
+				memcpy(cmd.value, m[ch], sizeof cmd.value);
+				if (engine_send(e, &cmd) < 0)
+					return -1;
+			}
 		}
 		return 0;
 	}

@@ -9,12 +9,18 @@
 #include "dsp/meter.h"
 #include "dsp/panner.h"
 
+struct graph_feed {       /* a strip panned into one of its buses */
+	uint32_t bus;
+	uint32_t out_first;    /* first output of the bus */
+	uint32_t n_out;
+	uint32_t pan_first;    /* n_in * n_out ramps, row-major by input channel */
+};
+
 struct graph_strip {
 	uint32_t in_first;     /* first input port */
 	uint32_t n_in;
-	uint32_t out_first;    /* first output port of the strip's bus */
-	uint32_t n_out;
-	uint32_t pan_first;    /* n_in * n_out ramps, row-major by input channel */
+	uint32_t feed_first;
+	uint32_t n_feeds;
 	uint32_t meter_first;  /* n_in meters */
 	int32_t prev_index;    /* same-named strip in the previous graph, or -1 */
 	struct gain_ramp gain; /* trim * polarity * fader * mute * solo, one ramp */
@@ -54,6 +60,8 @@ struct graph {
 	struct graph_bus *buses;
 	uint32_t *bus_order;
 	struct graph_route *routes;
+	struct graph_feed *feeds;
+	uint32_t n_feeds;
 	struct gain_ramp *pan;
 	uint32_t n_pan;
 	struct meter *meters;         /* RT-private integrators */
@@ -225,10 +233,11 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->n_buses = c->n_buses;
 
 	const uint32_t n_in = console_input_port_count(c), n_out = console_output_port_count(c);
-	uint32_t n_pan = 0, n_routes = 0;
+	uint32_t n_pan = 0, n_routes = 0, n_feeds = 0;
 	for (uint32_t i = 0; i < c->n_strips; i++)
-		n_pan += layout_get(c->strips[i].input)->channels *
-		         layout_get(c->buses[c->strips[i].bus].format)->channels;
+		for (uint32_t f = 0; f < c->strips[i].n_bus; f++, n_feeds++)
+			n_pan += layout_get(c->strips[i].input)->channels *
+			         layout_get(c->buses[c->strips[i].bus[f]].format)->channels;
 	for (uint32_t b = 0; b < c->n_buses; b++)
 		n_routes += c->buses[b].n_sources;
 
@@ -239,6 +248,8 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->bus_names = xcalloc(c->n_buses, sizeof *g->bus_names, &failed);
 	g->bus_order = xcalloc(c->n_buses, sizeof *g->bus_order, &failed);
 	g->routes = xcalloc(n_routes, sizeof *g->routes, &failed);
+	g->feeds = xcalloc(n_feeds, sizeof *g->feeds, &failed);
+	g->n_feeds = n_feeds;
 	g->pan = xcalloc(n_pan, sizeof *g->pan, &failed);
 	g->n_pan = n_pan;
 	g->n_meters = n_in + n_out;
@@ -303,19 +314,17 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		}
 	}
 
-	uint32_t in_port = 0, pan = 0;
+	uint32_t in_port = 0, pan = 0, feed = 0;
 	meter = 0;
 	for (uint32_t i = 0; i < c->n_strips; i++) {
 		const struct console_strip *cs = &c->strips[i];
 		struct graph_strip *s = &g->strips[i];
 		const struct layout *in = layout_get(cs->input);
-		const struct layout *bl = layout_get(c->buses[cs->bus].format);
 		memcpy(g->strip_names[i], cs->name, CONSOLE_NAME_MAX);
 		s->in_first = in_port;
 		s->n_in = in->channels;
-		s->out_first = g->buses[cs->bus].out_first;
-		s->n_out = bl->channels;
-		s->pan_first = pan;
+		s->feed_first = feed;
+		s->n_feeds = cs->n_bus;
 		s->meter_first = meter;
 		s->fader_gain = gain_from_db(cs->params.fader_db);
 		s->trim_gain = gain_from_db(cs->params.trim_db);
@@ -328,13 +337,21 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		if (s->solo)
 			g->solo_count++;
 
-		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-		graph_pan_matrix(in, bl, &cs->params, m);
-		for (uint32_t ci = 0; ci < s->n_in; ci++)
-			for (uint32_t o = 0; o < s->n_out; o++)
-				gain_ramp_init(&g->pan[pan + ci * s->n_out + o], m[ci][o]);
+		for (uint32_t f = 0; f < cs->n_bus; f++) {
+			struct graph_feed *gf = &g->feeds[feed++];
+			const struct layout *bl = layout_get(c->buses[cs->bus[f]].format);
+			gf->bus = cs->bus[f];
+			gf->out_first = g->buses[cs->bus[f]].out_first;
+			gf->n_out = bl->channels;
+			gf->pan_first = pan;
+			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+			graph_pan_matrix(in, bl, &cs->params, m);
+			for (uint32_t ci = 0; ci < s->n_in; ci++)
+				for (uint32_t o = 0; o < gf->n_out; o++)
+					gain_ramp_init(&g->pan[pan + ci * gf->n_out + o], m[ci][o]);
+			pan += s->n_in * gf->n_out;
+		}
 		in_port += s->n_in;
-		pan += s->n_in * s->n_out;
 		meter += s->n_in;
 	}
 	/* Strip and bus gains start at 0 and ramp in, so a graph never starts
@@ -368,6 +385,7 @@ void graph_free(struct graph *g)
 	free(g->bus_names);
 	free(g->bus_order);
 	free(g->routes);
+	free(g->feeds);
 	free(g->pan);
 	free(g->meters);
 	free(g->readouts);
@@ -418,12 +436,22 @@ RT void graph_adopt_rt(struct graph *g, const struct graph *old)
 		restart_ramp(&s->gain, o->gain.current, g->ramp_frames);
 		for (uint32_t c = 0; c < s->n_in && c < o->n_in; c++)
 			g->meters[s->meter_first + c] = old->meters[o->meter_first + c];
-		/* Pan gains carry over only when both ends have the same layouts. */
-		if (g->strip_input[i] != old->strip_input[s->prev_index] || s->n_out != o->n_out)
+		/* Pan gains carry over, feed by feed, where the strip's input and
+		 * the bus (matched by name) keep their layouts. */
+		if (g->strip_input[i] != old->strip_input[s->prev_index])
 			continue;
-		for (uint32_t k = 0; k < s->n_in * s->n_out; k++)
-			restart_ramp(&g->pan[s->pan_first + k], old->pan[o->pan_first + k].current,
-			             g->ramp_frames);
+		for (uint32_t f = 0; f < s->n_feeds; f++) {
+			const struct graph_feed *gf = &g->feeds[s->feed_first + f];
+			const int32_t old_bus = g->buses[gf->bus].prev_index;
+			for (uint32_t of = 0; of < o->n_feeds; of++) {
+				const struct graph_feed *ofd = &old->feeds[o->feed_first + of];
+				if ((int32_t)ofd->bus != old_bus || ofd->n_out != gf->n_out)
+					continue;
+				for (uint32_t k = 0; k < s->n_in * gf->n_out; k++)
+					restart_ramp(&g->pan[gf->pan_first + k], old->pan[ofd->pan_first + k].current,
+					             g->ramp_frames);
+			}
+		}
 	}
 	for (uint32_t b = 0; b < g->n_buses; b++) {
 		struct graph_bus *gb = &g->buses[b];
@@ -480,13 +508,15 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 		}
 		break;
 	}
-	case GRAPH_OP_STRIP_PAN_ROW:
-		if (cmd->channel >= s->n_in)
+	case GRAPH_OP_STRIP_PAN_ROW: {
+		if (cmd->channel >= s->n_in || cmd->feed >= s->n_feeds)
 			return;
-		for (uint32_t o = 0; o < s->n_out; o++)
-			gain_ramp_set(&g->pan[s->pan_first + cmd->channel * s->n_out + o],
+		const struct graph_feed *f = &g->feeds[s->feed_first + cmd->feed];
+		for (uint32_t o = 0; o < f->n_out; o++)
+			gain_ramp_set(&g->pan[f->pan_first + cmd->channel * f->n_out + o],
 			              cmd->value[o], g->ramp_frames);
 		return;
+	}
 	default:
 		return;
 	}
@@ -516,11 +546,14 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			float *y = post + c * GRAPH_BLOCK_FRAMES;
 			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, y, n);
 			meter_process_rt(&m[c], y, n, k);
-			struct gain_ramp *pan = &g->pan[s->pan_first + c * s->n_out];
-			for (uint32_t o = 0; o < s->n_out; o++) {
-				if (gain_ramp_is_silent(&pan[o]))
-					continue;
-				gain_ramp_mix_rt(&pan[o], y, out[s->out_first + o] + off, n);
+			for (uint32_t f = 0; f < s->n_feeds; f++) {
+				const struct graph_feed *fd = &g->feeds[s->feed_first + f];
+				struct gain_ramp *pan = &g->pan[fd->pan_first + c * fd->n_out];
+				for (uint32_t o = 0; o < fd->n_out; o++) {
+					if (gain_ramp_is_silent(&pan[o]))
+						continue;
+					gain_ramp_mix_rt(&pan[o], y, out[fd->out_first + o] + off, n);
+				}
 			}
 		}
 	}

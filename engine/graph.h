@@ -24,7 +24,8 @@ enum graph_op {
 	GRAPH_OP_STRIP_SOLO,
 	GRAPH_OP_STRIP_SOLO_SAFE,
 	GRAPH_OP_STRIP_POLARITY,  /* value[0]: 1 inverts */
-	GRAPH_OP_STRIP_PAN_ROW,   /* channel: input channel; value[]: gain per bus channel */
+	GRAPH_OP_STRIP_PAN_ROW,   /* feed: which of the strip's buses; channel: input channel;
+	                           * value[]: gain per bus channel */
 	GRAPH_OP_BUS_FADER,
 	GRAPH_OP_BUS_MUTE,
 };
@@ -36,7 +37,7 @@ struct graph_cmd {
 	uint16_t op;
 	uint16_t channel;
 	uint32_t index;
-	uint32_t reserved;
+	uint32_t feed;
 	float value[LAYOUT_MAX_CHANNELS];
 };
 

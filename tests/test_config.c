@@ -71,7 +71,15 @@ START_TEST(values_and_defaults)
 	ck_assert_uint_eq(c->strips[1].n_connect, 2);
 	ck_assert_str_eq(c->strips[1].connect[1], "system:capture_2");
 	ck_assert(isinf(c->strips[2].params.fader_db));
-	ck_assert_uint_eq(c->strips[1].bus, 1);
+	ck_assert_uint_eq(c->strips[1].n_bus, 1);
+	ck_assert_uint_eq(c->strips[1].bus[0], 1);
+	console_free(c);
+	c = config_load_text("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": [\"PM\", \"DX\"]}]}",
+	                     "t", err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->strips[0].n_bus, 2);
+	ck_assert_uint_eq(c->strips[0].bus[0], 1);
+	ck_assert_uint_eq(c->strips[0].bus[1], 0);
 	/* bus_order puts the stem before the master it feeds */
 	ck_assert_uint_eq(c->bus_order[0], 0);
 	ck_assert_uint_eq(c->bus_order[1], 1);
@@ -103,10 +111,17 @@ START_TEST(missing_and_mistyped)
 	REFUSED("{\"name\": \"x\"}", "missing required key \"buses\"");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\"}]}", "strips[0]", "missing required key \"bus\"");
 	REFUSED("{\"buses\": [{\"name\": \"DX\", \"role\": \"stem\"}]}", "buses[0]", "\"format\"");
-	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": 3}]}", "strips[0].bus", "must be a string");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": 3}]}", "strips[0].bus", "must be a bus name, not an integer");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"mute\": 1}]}",
 	        "strips[0].mute", "true or false");
 	REFUSED("{" BUSES ", \"strips\": {}}", "strips", "must be an array");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": []}]}", "strips[0].bus", "1 to 8 buses");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": [\"DX\", \"DX\"]}]}",
+	        "strips[0].bus[1]", "listed twice");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": [\"DX\", \"DXX\"]}]}",
+	        "strips[0].bus[1]", "no bus named \"DXX\"");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": [\"DX\", 2]}]}",
+	        "strips[0].bus[1]", "must be a bus name, not an integer");
 }
 END_TEST
 

@@ -179,6 +179,50 @@ START_TEST(elevation_reaches_the_heights)
 }
 END_TEST
 
+/* One strip feeding a 7.1.4 stem, a 5.1 stem and a 2.0 guide: each bus gets
+ * its own layout's gains for the same position, and a pan command for one
+ * feed leaves the others alone. Outputs: ST 0..11, S51 12..17, GD 18..19. */
+START_TEST(one_strip_feeds_buses_of_several_formats)
+{
+	struct rig r;
+	rig_open(&r, "{\"buses\": [{\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
+	         " {\"name\": \"S51\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	         " {\"name\": \"GD\", \"format\": \"2.0\", \"role\": \"stem\"}],"
+	         " \"strips\": [{\"name\": \"A\", \"bus\": [\"ST\", \"S51\", \"GD\"], \"pan\": 70}]}",
+	         2 * SETTLE);
+	for (size_t i = 0; i < r.frames; i++)
+		r.in[0][i] = 0.5f;
+	rig_run(&r, SETTLE, 64);
+	const enum layout_id formats[3] = {LAYOUT_7_1_4, LAYOUT_5_1, LAYOUT_2_0};
+	const uint32_t first[3] = {0, 12, 18};
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	for (int b = 0; b < 3; b++) {
+		graph_pan_matrix(layout_get(LAYOUT_MONO), layout_get(formats[b]), &r.console->strips[0].params, m);
+		double power = 0;
+		for (unsigned c = 0; c < layout_get(formats[b])->channels; c++) {
+			ck_assert_float_eq_tol(r.out[first[b] + c][SETTLE - 1], 0.5f * m[0][c], 1e-6);
+			power += (double)m[0][c] * m[0][c];
+		}
+		ck_assert_double_eq_tol(power, 1.0, 1e-6);
+	}
+	/* 70 degrees: between L and Lss on 7.1.4, between L and Ls on 5.1 */
+	ck_assert_float_gt(r.out[4][SETTLE - 1], 0.1f);   /* ST Lss */
+	ck_assert_float_gt(r.out[16][SETTLE - 1], 0.1f);  /* S51 Ls */
+	struct strip_params p = r.console->strips[0].params;
+	p.pan_azimuth_deg = -30.0f;
+	graph_pan_matrix(layout_get(LAYOUT_MONO), layout_get(LAYOUT_5_1), &p, m);
+	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = 0, .feed = 1};
+	memcpy(cmd.value, m[0], sizeof cmd.value);
+	graph_apply_rt(r.graph, &cmd);
+	rig_run(&r, SETTLE, 64);
+	ck_assert_float_eq_tol(r.out[13][2 * SETTLE - 1], 0.5f, 1e-6); /* S51 R */
+	ck_assert_float_eq_tol(r.out[12][2 * SETTLE - 1], 0.0f, 1e-6);
+	for (int c = 0; c < 12; c++) /* ST unchanged */
+		ck_assert_float_eq(r.out[c][2 * SETTLE - 1], r.out[c][SETTLE - 1]);
+	rig_close(&r);
+}
+END_TEST
+
 /* LFE send is exact in dB and independent of the position; width 0
  * collapses a stereo strip onto its pan position; rotation turns it. */
 START_TEST(lfe_send_width_and_rotation)
@@ -390,6 +434,7 @@ int main(void)
 	tcase_add_test(t, masters_fold_through_chains);
 	tcase_add_test(t, elevation_reaches_the_heights);
 	tcase_add_test(t, lfe_send_width_and_rotation);
+	tcase_add_test(t, one_strip_feeds_buses_of_several_formats);
 	tcase_add_test(t, stereo_strip_keeps_its_sides);
 	tcase_add_test(t, non_finite_input_is_contained);
 	tcase_add_test(t, period_size_does_not_change_the_result);
