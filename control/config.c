@@ -210,6 +210,7 @@ static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, 
 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "fader", "mute", "connect", NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
+                                         "x", "y", "z",
                                          "size", "divergence", "width", "rotation", "lfe",
                                          "mute", "solo", "solo_safe", "polarity", "connect", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", NULL};
@@ -402,6 +403,32 @@ static int parse_strip_buses(struct ctx *x, json_t *v, const struct console *c,
 	return 0;
 }
 
+/* "x", "y", "z": the strip is positioned in the room (dsp/room.h) instead of
+ * by "pan"/"elevation"; the two forms exclude each other. */
+static int parse_room_position(struct ctx *x, json_t *js, struct strip_params *p)
+{
+	const bool room = json_object_get(js, "x") || json_object_get(js, "y") || json_object_get(js, "z");
+	if (!room) {
+		console_pan_direction_changed(p);
+		return 0;
+	}
+	const char *polar = json_object_get(js, "pan") ? "pan" : (json_object_get(js, "elevation") ? "elevation" : NULL);
+	if (polar) {
+		push_key(x, polar);
+		return fail(x, "a strip is positioned either by direction (pan, elevation) or in the room "
+		            "(x, y, z), not both");
+	}
+	p->pan_x = 0.0f;
+	p->pan_y = 1.0f; /* a missing coordinate: on the screen wall, at ear level */
+	p->pan_z = 0.0f;
+	if (get_db(x, js, "x", -1.0f, 1.0f, false, &p->pan_x) < 0 ||
+	    get_db(x, js, "y", -1.0f, 1.0f, false, &p->pan_y) < 0 ||
+	    get_db(x, js, "z", 0.0f, 1.0f, false, &p->pan_z) < 0)
+		return -1;
+	console_pan_room_changed(p);
+	return 0;
+}
+
 /* Parses one strips[] entry into `proto` (count copies are made later). */
 static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
                        struct console_strip *proto, unsigned *count)
@@ -458,6 +485,8 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 	    get_bool(x, js, "mute", &proto->params.mute) < 0 ||
 	    get_bool(x, js, "solo", &proto->params.solo) < 0 ||
 	    get_bool(x, js, "solo_safe", &proto->params.solo_safe) < 0)
+		return -1;
+	if (parse_room_position(x, js, &proto->params) < 0)
 		return -1;
 	if (*count && json_object_get(js, "connect")) {
 		push_key(x, "connect");

@@ -40,6 +40,7 @@ struct param {
 	size_t offset;      /* into struct strip_params or struct bus_params */
 	enum graph_op op;   /* what engine_sync_* sends when it changes */
 	struct osc_address doc;
+	void (*changed)(struct strip_params *); /* keeps dependent strip fields in step */
 };
 
 #define STRIP(field) offsetof(struct strip_params, field)
@@ -49,55 +50,65 @@ struct param {
  * tests/test_osc.c, so the two cannot drift. */
 static const struct param params[] = {
 	{"strip", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
-	 {"/strip/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}},
+	 {"/strip/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}, NULL},
 	{"strip", "trim", ACT_VALUE, RULE_RANGE, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, STRIP(trim_db),
 	 GRAPH_OP_STRIP_TRIM, {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
-	 "Input trim, before everything else on the strip."}},
+	 "Input trim, before everything else on the strip."}, NULL},
 	{"strip", "pan/az", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_azimuth_deg), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/az", "f", "degrees", "any; wrapped to (-180, 180]", "Azimuth, ITU-R BS.2051: 0 "
-	 "front centre, positive to the left (L is +30). Stereo and wider inputs rotate about it."}},
+	 "front centre, positive to the left (L is +30). Stereo and wider inputs rotate about it."}, console_pan_direction_changed},
 	{"strip", "pan/el", ACT_VALUE, RULE_RANGE, -90, 90, STRIP(pan_elevation_deg), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/el", "f", "degrees", "-90 ... +90",
-	 "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}},
+	 "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}, console_pan_direction_changed},
+	{"strip", "pan/x", ACT_VALUE, RULE_RANGE, -1, 1, STRIP(pan_x), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/x", "f", "room", "-1 ... +1", "Room position, left -1 ... right +1 (docs/layouts.md: "
+	 "the room and its 0 ... 1 form). Setting x, y or z pans by room position until az or el is set."},
+	 console_pan_room_changed},
+	{"strip", "pan/y", ACT_VALUE, RULE_RANGE, -1, 1, STRIP(pan_y), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/y", "f", "room", "-1 ... +1", "Room position, back -1 ... front (screen) +1."},
+	 console_pan_room_changed},
+	{"strip", "pan/z", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_z), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/pan/z", "f", "room", "0 ... 1", "Room position, ear level 0 ... ceiling +1."},
+	 console_pan_room_changed},
 	{"strip", "pan/size", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_size), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/size", "f", "0 ... 1", "0 ... 1",
-	 "Size: 0 a point source, 1 an even spread over the room (power preserved)."}},
+	 "Size: 0 a point source, 1 an even spread over the room (power preserved)."}, NULL},
 	{"strip", "pan/divergence", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_divergence), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/divergence", "f", "0 ... 1", "0 ... 1",
-	 "Centre divergence: the share of C's energy moved into L and R."}},
+	 "Centre divergence: the share of C's energy moved into L and R."}, NULL},
 	{"strip", "pan/width", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_width), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/width", "f", "0 ... 1", "0 ... 1", "Stereo and wider inputs: 1 keeps the "
-	 "channels at their nominal spread, 0 collapses them to the pan position."}},
+	 "channels at their nominal spread, 0 collapses them to the pan position."}, NULL},
 	{"strip", "pan/rotation", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_rotation_deg), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/rotation", "f", "degrees", "any; wrapped to (-180, 180]",
-	 "Stereo and wider inputs: turns the image."}},
+	 "Stereo and wider inputs: turns the image."}, NULL},
 	{"strip", "pan/lfe", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(lfe_send_db), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan/lfe", "f", "dB", "-inf ... +10",
-	 "LFE send, independent of the position (a wider input's channels each send their share)."}},
+	 "LFE send, independent of the position (a wider input's channels each send their share)."}, NULL},
 	{"strip", "pan", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_azimuth_deg), GRAPH_OP_STRIP_PAN_ROW,
 	 {"/strip/<n|name>/pan", "f", "degrees", "any; wrapped to (-180, 180]",
-	 "Same as /pan/az (the foundation's address)."}},
+	 "Same as /pan/az (the foundation's address)."}, console_pan_direction_changed},
 	{"strip", "mute", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(mute), GRAPH_OP_STRIP_MUTE,
-	 {"/strip/<n|name>/mute", "i", "0/1", "0, 1", "Mute (ramped: no click)."}},
+	 {"/strip/<n|name>/mute", "i", "0/1", "0, 1", "Mute (ramped: no click)."}, NULL},
 	{"strip", "solo", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(solo), GRAPH_OP_STRIP_SOLO,
 	 {"/strip/<n|name>/solo", "i", "0/1", "0, 1",
-	 "Solo in place: while any strip is soloed, strips neither soloed nor solo-safe are silent."}},
+	 "Solo in place: while any strip is soloed, strips neither soloed nor solo-safe are silent."}, NULL},
 	{"strip", "solo_safe", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(solo_safe), GRAPH_OP_STRIP_SOLO_SAFE,
-	 {"/strip/<n|name>/solo_safe", "i", "0/1", "0, 1", "Solo-safe: the strip keeps playing when others are soloed."}},
+	 {"/strip/<n|name>/solo_safe", "i", "0/1", "0, 1", "Solo-safe: the strip keeps playing when others are soloed."}, NULL},
 	{"strip", "polarity", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(polarity_inverted), GRAPH_OP_STRIP_POLARITY,
-	 {"/strip/<n|name>/polarity", "i", "0/1", "0, 1", "1 inverts the polarity of every input channel."}},
+	 {"/strip/<n|name>/polarity", "i", "0/1", "0, 1", "1 inverts the polarity of every input channel."}, NULL},
 	{"strip", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/meter", "", "dBFS", "",
 	 "Query only: replies with peak and RMS per input channel, post-fader "
-	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}},
+	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}, NULL},
 	{"bus", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, BUS(fader_db), GRAPH_OP_BUS_FADER,
-	 {"/bus/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}},
+	 {"/bus/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}, NULL},
 	{"bus", "mute", ACT_VALUE, RULE_BOOL, 0, 1, BUS(mute), GRAPH_OP_BUS_MUTE,
-	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}},
+	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}, NULL},
 	{"bus", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/meter", "", "dBFS", "",
-	 "Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}},
+	 "Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}, NULL},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
 	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
-	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}},
+	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL},
 };
 
 #define N_PARAMS (sizeof params / sizeof params[0])
@@ -230,6 +241,8 @@ static void set_value(struct osc_server *s, const struct param *p, uint32_t i, f
 		*(bool *)f = v != 0.0f;
 	else
 		*(float *)f = v;
+	if (p->changed)
+		p->changed(&c->strips[i].params);
 	if (is_strip(p))
 		engine_sync_strip(engine_of(s), c, i, p->op);
 	else

@@ -248,6 +248,8 @@ static void size_samples_init(void)
 	done = 1;
 }
 
+#define SIZE_EVEN_FROM 0.75 /* size from which the spread turns into an even one */
+
 void panner_gains_sized(const struct panner *p, float azimuth_deg, float elevation_deg, float size,
                         float gains[LAYOUT_MAX_CHANNELS])
 {
@@ -280,8 +282,19 @@ void panner_gains_sized(const struct panner *p, float azimuth_deg, float elevati
 			acc[c] += w * (double)g[c] * g[c];
 		total += w;
 	}
+	/* The cap's spread follows the loudspeakers' density (the ear layer,
+	 * which also takes what lies below it, would dominate); towards full
+	 * size it blends into an exactly even spread over every positioned
+	 * loudspeaker, continuously and at constant power. */
+	unsigned positioned = 0;
 	for (unsigned c = 0; c < p->layout->channels; c++)
-		gains[c] = (float)sqrt(acc[c] / total);
+		positioned += !p->layout->speakers[c].is_lfe;
+	double even = (size - SIZE_EVEN_FROM) / (1.0 - SIZE_EVEN_FROM);
+	even = even <= 0.0 ? 0.0 : even * even * (3.0 - 2.0 * even);
+	for (unsigned c = 0; c < p->layout->channels; c++) {
+		const double share = p->layout->speakers[c].is_lfe ? 0.0 : 1.0 / positioned;
+		gains[c] = (float)sqrt((1.0 - even) * acc[c] / total + even * share);
+	}
 	power_normalise(gains, p->layout->channels);
 }
 

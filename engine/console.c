@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/room.h"
+
 static void free_list(char **list, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
@@ -108,4 +110,21 @@ void console_carry_params(struct console *to, const struct console *from)
 		if (j >= 0)
 			to->buses[i].params = from->buses[j].params;
 	}
+}
+
+void console_pan_direction_changed(struct strip_params *p)
+{
+	const struct room_position r = room_from_polar(NULL, p->pan_azimuth_deg, p->pan_elevation_deg);
+	p->pan_x = r.x;
+	p->pan_y = r.y;
+	p->pan_z = r.z;
+	p->pan_room = false;
+}
+
+void console_pan_room_changed(struct strip_params *p)
+{
+	float distance;
+	room_to_polar(NULL, (struct room_position){p->pan_x, p->pan_y, p->pan_z}, &p->pan_azimuth_deg,
+	              &p->pan_elevation_deg, &distance);
+	p->pan_room = true;
 }

@@ -28,6 +28,8 @@ struct strip_params {
 	float trim_db;         /* -24 ... +24 */
 	float pan_azimuth_deg; /* (-180, 180], BS.2051: + is left */
 	float pan_elevation_deg; /* -90 ... +90 */
+	float pan_x, pan_y, pan_z; /* room position (dsp/room.h), used when pan_room */
+	bool pan_room;         /* positioned in the room (x/y/z), not by direction */
 	float pan_size;        /* 0 (point) ... 1 (even spread) */
 	float pan_divergence;  /* 0 ... 1: share of C's energy moved into L and R */
 	float pan_width;       /* 0 ... 1: channel spread of a wider input (1: nominal) */
@@ -76,6 +78,13 @@ struct console {
 };
 
 void console_free(struct console *c);
+
+/* Keep a strip's two position forms in step: after a direction is set, the
+ * strip pans by direction and x/y/z show where that is in the room; after a
+ * room position is set, it pans by room position and az/el show its
+ * direction (both for BS.2127's reference anchors). */
+void console_pan_direction_changed(struct strip_params *p);
+void console_pan_room_changed(struct strip_params *p);
 
 int console_find_strip(const struct console *c, const char *name); /* index or -1 */
 int console_find_bus(const struct console *c, const char *name);

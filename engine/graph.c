@@ -8,6 +8,7 @@
 #include "dsp/gain.h"
 #include "dsp/meter.h"
 #include "dsp/panner.h"
+#include "dsp/room.h"
 
 struct graph_feed {       /* a strip panned into one of its buses */
 	uint32_t bus;
@@ -112,6 +113,17 @@ void graph_pan_matrix(const struct layout *in, const struct layout *bus,
 	/* Each positioned channel sends its share, so correlated content reads
 	 * the set LFE level whatever the input width. */
 	const float lfe_send = positioned ? gain_from_db(p->lfe_send_db) / (float)positioned : 0.0f;
+	/* A room position maps onto this bus's own loudspeakers (dsp/room.h).
+	 * Inside the room the image widens as the point nears the centre, to an
+	 * even fill there: a point in the middle of the room has no direction. */
+	float pan_az = p->pan_azimuth_deg, pan_el = p->pan_elevation_deg, size = p->pan_size;
+	if (p->pan_room) {
+		float distance;
+		room_to_polar(bus, (struct room_position){p->pan_x, p->pan_y, p->pan_z}, &pan_az, &pan_el,
+		              &distance);
+		if (1.0f - distance > size)
+			size = 1.0f - distance;
+	}
 	for (unsigned c = 0; c < in->channels; c++) {
 		const struct speaker *s = &in->speakers[c];
 		if (s->is_lfe) {
@@ -126,11 +138,11 @@ void graph_pan_matrix(const struct layout *in, const struct layout *bus,
 		 * pan 0/0, width 1 lands on the same loudspeakers of a bus of its
 		 * own format, and width 0 collapses it to one point). */
 		const bool mono = in->channels == 1;
-		const float az = p->pan_azimuth_deg + (mono ? 0.0f : p->pan_rotation_deg + p->pan_width * s->azimuth_deg);
-		float el = (mono ? 0.0f : p->pan_width * s->elevation_deg) + p->pan_elevation_deg;
+		const float az = pan_az + (mono ? 0.0f : p->pan_rotation_deg + p->pan_width * s->azimuth_deg);
+		float el = (mono ? 0.0f : p->pan_width * s->elevation_deg) + pan_el;
 		el = el > 90.0f ? 90.0f : (el < -90.0f ? -90.0f : el);
 		if (pan) {
-			panner_gains_sized(pan, az, el, p->pan_size, m[c]);
+			panner_gains_sized(pan, az, el, size, m[c]);
 			panner_diverge(bus, p->pan_divergence, m[c]);
 		}
 		if (bus_lfe >= 0)

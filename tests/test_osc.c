@@ -168,6 +168,25 @@ START_TEST(set_and_query_by_number_and_name)
 	send_f("/strip/B/pan/el", 30.0f);
 	ck_assert_float_eq(con->strips[1].params.pan_azimuth_deg, -45.0f);
 	ck_assert_float_eq(con->strips[1].params.pan_elevation_deg, 30.0f);
+	/* room position: pans by x/y/z from now on; az/el follow for display */
+	ck_assert(!con->strips[1].params.pan_room);
+	send_f("/strip/B/pan/x", -1.0f);
+	send_f("/strip/B/pan/y", -1.0f);
+	send_f("/strip/B/pan/z", 0.0f);
+	ck_assert(con->strips[1].params.pan_room);
+	ck_assert_float_eq(con->strips[1].params.pan_x, -1.0f);
+	send_query("/strip/B/pan/az");
+	ck_assert(recv_reply(&r));
+	ck_assert_float_eq_tol(r.argv[0]->f, 110.0f, 1e-3); /* BS.2127's rear-left corner */
+	send_f("/strip/B/pan/az", 0.0f);
+	ck_assert(!con->strips[1].params.pan_room);
+	send_query("/strip/B/pan/y");
+	ck_assert(recv_reply(&r));
+	ck_assert_float_eq_tol(r.argv[0]->f, 1.0f, 1e-6); /* straight ahead is the screen wall */
+	send_f("/strip/B/pan/z", 3.0f); /* clamped to the ceiling, fed back */
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/B/pan/z");
+	ck_assert_float_eq(r.argv[0]->f, 1.0f);
 	send_f("/bus/DX/fader", -3.0f);
 	send_i("/bus/2/mute", 1);
 	ck_assert_float_eq(con->buses[0].params.fader_db, -3.0f);
@@ -303,8 +322,14 @@ START_TEST(broken_input_is_refused)
 	expect_error("no strip \"NOPE\"");
 	send_f("/strip/1/gain", 0);
 	expect_error("unknown address /strip/1/gain");
-	send_f("/strip/1/pan/x", 0);
-	expect_error("unknown address /strip/1/pan/x");
+	send_f("/strip/1/pan/q", 0);
+	expect_error("unknown address /strip/1/pan/q");
+	send_f("/strip/1/pan/x", NAN);
+	expect_error("NaN");
+	lo_message mx = lo_message_new();
+	lo_message_add_string(mx, "left");
+	send_msg("/strip/1/pan/x", mx);
+	expect_error("/strip/1/pan/x expects one float");
 	send_f("/strip/1/fader/extra/deep", 0);
 	expect_error("unknown address");
 	send_f("/mixer", 0);

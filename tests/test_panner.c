@@ -190,11 +190,31 @@ START_TEST(size_spreads_and_keeps_power)
 		ck_assert_float_le(g[0], prev_l + 1e-6f); /* L gives energy away as the source grows */
 		prev_l = g[0];
 	}
-	panner_gains_sized(pan[LAYOUT_7_1_4], 30.0f, 0.0f, 1.0f, g);
-	for (unsigned c = 0; c < l->channels; c++)
-		if (!l->speakers[c].is_lfe)
-			ck_assert_msg(g[c] > 0.15f && g[c] < 0.45f, "size 1: %s = %g (even is %g)",
-			              l->speakers[c].name, g[c], 1 / sqrt(11.0));
+	/* size 1 is an even spread, 1/sqrt(N) on each of N positioned
+	 * loudspeakers, wherever the source was */
+	for (int id = LAYOUT_2_0; id < LAYOUT_COUNT; id++) {
+		const struct layout *li = layout_get((enum layout_id)id);
+		unsigned positioned = 0;
+		for (unsigned c = 0; c < li->channels; c++)
+			positioned += !li->speakers[c].is_lfe;
+		const double even = 1.0 / sqrt((double)positioned);
+		for (float az = -170.0f; az < 180.0f; az += 85.0f) {
+			panner_gains_sized(pan[id], az, 20.0f, 1.0f, g);
+			for (unsigned c = 0; c < li->channels; c++)
+				ck_assert_msg(fabs(g[c] - (li->speakers[c].is_lfe ? 0.0 : even)) < 1e-6,
+				              "%s size 1 at %g: %s = %g (even is %g)", li->name, az,
+				              li->speakers[c].name, g[c], even);
+		}
+	}
+	/* continuous in size: no gain jumps for a 0.001 step */
+	for (float size = 0.0f; size < 1.0f; size += 0.001f) {
+		float a[LAYOUT_MAX_CHANNELS], b[LAYOUT_MAX_CHANNELS];
+		panner_gains_sized(pan[LAYOUT_7_1_4], 70.0f, 10.0f, size, a);
+		panner_gains_sized(pan[LAYOUT_7_1_4], 70.0f, 10.0f, size + 0.001f, b);
+		for (unsigned c = 0; c < l->channels; c++)
+			ck_assert_msg(fabsf(a[c] - b[c]) <= 0.02f, "size %g %s: %g -> %g", size, l->speakers[c].name,
+			              a[c], b[c]);
+	}
 	/* continuous in position at a medium size */
 	float a[LAYOUT_MAX_CHANNELS], b[LAYOUT_MAX_CHANNELS];
 	for (float az = -180.0f; az < 180.0f; az += 1.0f) {
