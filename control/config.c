@@ -208,7 +208,8 @@ static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, 
 	return 0;
 }
 
-static const char *const bus_keys[] = {"name", "format", "role", "sources", "fader", "mute", "connect", NULL};
+static const char *const bus_keys[] = {"name", "format", "role", "sources", "downmix", "fader", "mute",
+                                       "connect", NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
                                          "x", "y", "z",
                                          "size", "divergence", "width", "rotation", "lfe",
@@ -217,13 +218,10 @@ static const char *const top_keys[] = {"name", "downmix", "buses", "strips", NUL
 static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
 
 /* "downmix": [{"from": "5.1", "to": "2.0", "gains": {"L": {"LFE": 0.5}}}]
- * overrides coefficients of single steps; chains use the overridden steps. */
-static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
+ * overrides coefficients of single steps of `table` (the console's, or a
+ * master's own copy); chains use the overridden steps. */
+static int parse_downmix(struct ctx *x, json_t *list, struct downmix_table *table)
 {
-	downmix_table_init(&c->downmix);
-	json_t *list = json_object_get(root, "downmix");
-	if (!list)
-		return 0;
 	push_key(x, "downmix");
 	if (!json_is_array(list))
 		return fail(x, "must be an array of {\"from\", \"to\", \"gains\"} overrides");
@@ -267,7 +265,7 @@ static int parse_downmix(struct ctx *x, json_t *root, struct console *c)
 					return fail(x, "%s has no channel \"%s\"", layout_get(from)->name, src);
 				if (!json_is_number(g) || json_number_value(g) < -4.0 || json_number_value(g) > 4.0)
 					return fail(x, "must be a linear gain from -4 to 4");
-				downmix_set(&c->downmix, (unsigned)step, dst, src, (float)json_number_value(g));
+				downmix_set(table, (unsigned)step, dst, src, (float)json_number_value(g));
 				pop(x);
 			}
 			pop(x);
@@ -333,14 +331,24 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 	struct console_bus *b = &c->buses[bi];
 	json_t *src = json_object_get(jb, "sources");
 	if (b->role == BUS_ROLE_STEM) {
-		if (src) {
-			push_key(x, "sources");
-			return fail(x, "only a master bus sums other buses; bus %s is a stem", b->name);
+		if (src || json_object_get(jb, "downmix")) {
+			push_key(x, src ? "sources" : "downmix");
+			return fail(x, "only a master bus sums (and folds down) other buses; bus %s is a stem", b->name);
 		}
 		return 0;
 	}
 	if (!src)
 		return fail(x, "master bus %s needs \"sources\": the buses it sums", b->name);
+	json_t *own = json_object_get(jb, "downmix");
+	if (own) {
+		/* This master's fold-downs: the console's, with these overrides. */
+		b->downmix = malloc(sizeof *b->downmix);
+		if (!b->downmix)
+			return fail(x, "out of memory");
+		*b->downmix = c->downmix;
+		if (parse_downmix(x, own, b->downmix) < 0)
+			return -1;
+	}
 	push_key(x, "sources");
 	if (!json_is_array(src) || json_array_size(src) == 0)
 		return fail(x, "must be a non-empty array of bus names");
@@ -359,7 +367,7 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 			if (b->sources[j] == (uint32_t)k)
 				return fail(x, "bus \"%s\" is listed twice", json_string_value(s));
 		struct downmix_matrix m;
-		if (downmix_matrix(&c->downmix, c->buses[k].format, b->format, &m, NULL, NULL) < 0)
+		if (downmix_matrix(console_bus_downmix(c, bi), c->buses[k].format, b->format, &m, NULL, NULL) < 0)
 			return fail(x, "%s is %s and %s is %s: a master takes sources of its own format or "
 			            "folds them down, and no downmix leads from %s to %s (see docs/layouts.md)",
 			            c->buses[k].name, layout_get(c->buses[k].format)->name, b->name,
@@ -514,7 +522,8 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 	if (get_string(x, root, "name", false, &name) < 0)
 		return -1;
 	c->name = strdup(name);
-	if (parse_downmix(x, root, c) < 0)
+	downmix_table_init(&c->downmix);
+	if (json_object_get(root, "downmix") && parse_downmix(x, json_object_get(root, "downmix"), &c->downmix) < 0)
 		return -1;
 
 	json_t *buses = json_object_get(root, "buses");

@@ -20,6 +20,7 @@ void console_free(struct console *c)
 		free_list(c->strips[i].connect, c->strips[i].n_connect);
 	for (uint32_t i = 0; i < c->n_buses; i++) {
 		free(c->buses[i].sources);
+		free(c->buses[i].downmix);
 		free_list(c->buses[i].connect, c->buses[i].n_connect);
 	}
 	free(c->strips);
@@ -35,6 +36,11 @@ int console_find_strip(const struct console *c, const char *name)
 		if (strcmp(c->strips[i].name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+const struct downmix_table *console_bus_downmix(const struct console *c, uint32_t b)
+{
+	return c->buses[b].downmix ? c->buses[b].downmix : &c->downmix;
 }
 
 int console_find_bus(const struct console *c, const char *name)

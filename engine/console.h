@@ -62,6 +62,7 @@ struct console_bus {
 	enum bus_role role;
 	uint32_t *sources;     /* bus indices summed into a master */
 	uint32_t n_sources;
+	struct downmix_table *downmix; /* a master's own fold-down overrides, or NULL */
 	struct bus_params params;
 	char **connect;        /* one JACK port per channel, or NULL */
 	uint32_t n_connect;
@@ -85,6 +86,9 @@ void console_free(struct console *c);
  * direction (both for BS.2127's reference anchors). */
 void console_pan_direction_changed(struct strip_params *p);
 void console_pan_room_changed(struct strip_params *p);
+
+/* The fold-down steps master b uses for its sources. */
+const struct downmix_table *console_bus_downmix(const struct console *c, uint32_t b);
 
 int console_find_strip(const struct console *c, const char *name); /* index or -1 */
 int console_find_bus(const struct console *c, const char *name);

@@ -314,7 +314,8 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 				struct graph_route *r = &g->routes[route++];
 				r->dest_first = g->buses[d].out_first;
 				r->dest_channels = g->buses[d].n_ch;
-				if (downmix_matrix(&c->downmix, c->buses[src].format, cd->format, &r->fold, NULL, NULL) < 0) {
+				if (downmix_matrix(console_bus_downmix(c, d), c->buses[src].format, cd->format, &r->fold,
+				                   NULL, NULL) < 0) {
 					snprintf(err, errlen, "bus %s: no downmix from %s to %s",
 					         cd->name, layout_get(c->buses[src].format)->name,
 					         layout_get(cd->format)->name);

@@ -233,6 +233,27 @@ START_TEST(downmix_overrides)
 	REFUSED(DM("{\"from\": \"5.1\", \"to\": \"2.0\"}"), "downmix[0]", "missing required key \"gains\"");
 	REFUSED("{\"downmix\": {}, \"buses\": []}", "downmix", "must be an array");
 #undef DM
+	/* per master: A folds with its own override on top of the console's
+	 * overrides; B, without one, uses the console's */
+	c = load("{\"downmix\": [{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"L\": {\"C\": 0.5}}}],"
+	         " \"buses\": [{\"name\": \"PM\", \"format\": \"7.1\", \"role\": \"stem\"},"
+	         " {\"name\": \"A\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"PM\"],"
+	         "  \"downmix\": [{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"L\": {\"LFE\": 0.25}}}]},"
+	         " {\"name\": \"B\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"PM\"]}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_nonnull(c->buses[1].downmix);
+	ck_assert_int_eq(downmix_matrix(console_bus_downmix(c, 1), LAYOUT_5_1, LAYOUT_2_0, &m, NULL, NULL), 0);
+	ck_assert_float_eq(m.m[0][3], 0.25f); /* A: its own L <- LFE */
+	ck_assert_float_eq(m.m[0][2], 0.5f);  /* ... on top of the console's L <- C */
+	ck_assert_int_eq(downmix_matrix(console_bus_downmix(c, 2), LAYOUT_5_1, LAYOUT_2_0, &m, NULL, NULL), 0);
+	ck_assert_float_eq(m.m[0][3], 0.0f);  /* B: the console's */
+	console_free(c);
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\", \"downmix\": []}]}",
+	        "buses[0].downmix", "only a master");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	        " {\"name\": \"M\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"DX\"],"
+	        " \"downmix\": [{\"from\": \"5.1\", \"to\": \"2.0\", \"gains\": {\"X\": {}}}]}]}",
+	        "buses[1].downmix[0].gains.X", "2.0 has no channel");
 }
 END_TEST
 
