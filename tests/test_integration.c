@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "engine/graph.h"
 #include "tests/check_main.h"
 #include "tests/process_util.h"
 
@@ -27,18 +28,21 @@ static int osc_port;
 static const char *const config_v1 =
 	"{\"name\": \"integration\", \"buses\": ["
 	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
 	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"C\", \"bus\": \"DX\", \"pan\": 30, \"solo_safe\": true},"
-	" {\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"MX\"}]}";
+	" {\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"MX\"},"
+	" {\"name\": \"P\", \"bus\": [\"ST\", \"DX\"], \"pan\": 70, \"elevation\": 20}]}";
 
 /* v2 adds strip D: loaded with SIGHUP while running. */
 static const char *const config_v2 =
 	"{\"name\": \"integration v2\", \"buses\": ["
 	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
 	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
 	" \"strips\": ["
@@ -46,7 +50,8 @@ static const char *const config_v2 =
 	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"C\", \"bus\": \"DX\", \"pan\": 30, \"solo_safe\": true},"
 	" {\"name\": \"D\", \"bus\": \"DX\", \"pan\": -30},"
-	" {\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"MX\"}]}";
+	" {\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"MX\"},"
+	" {\"name\": \"P\", \"bus\": [\"ST\", \"DX\"], \"pan\": 70, \"elevation\": 20}]}";
 
 static void write_file(const char *path, const char *text)
 {
@@ -183,7 +188,7 @@ static void stop_all(void)
 /* ---- the probe: a JACK client that plays and records ------------------------ */
 
 #define MAX_PLAY 4
-#define MAX_REC 6
+#define MAX_REC 18
 #define REC_FRAMES (RATE / 2)
 
 struct probe {
@@ -279,9 +284,9 @@ static double take_rms_db(struct probe *p, int j)
 /* Every test starts from the same console state, whatever ran before. */
 static void reset_console(void)
 {
-	const char *strips[] = {"A", "B", "C", "S"};
+	const char *strips[] = {"A", "B", "C", "S", "P"};
 	char path[64];
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		snprintf(path, sizeof path, "/strip/%s/fader", strips[i]);
 		osc_f(path, 0.0f);
 		snprintf(path, sizeof path, "/strip/%s/trim", strips[i]);
@@ -310,11 +315,11 @@ START_TEST(info_answers)
 	lo_arg **a = lo_message_get_argv(m);
 	ck_assert_int_eq(a[1]->i, RATE);
 	ck_assert_int_eq(a[2]->i, PERIOD);
-	ck_assert_int_eq(a[3]->i, 4);
-	ck_assert_int_eq(a[4]->i, 3);
+	ck_assert_int_eq(a[3]->i, 5);
+	ck_assert_int_eq(a[4]->i, 4);
 	ck_assert_float_ge(a[5]->f, 0.0f);
 	ck_assert_float_le(a[5]->f, a[6]->f);
-	ck_assert_float_lt(a[6]->f, 50.0f); /* a 4-strip console is far from the budget */
+	ck_assert_float_lt(a[6]->f, 50.0f); /* a 5-strip console is far from the budget */
 	lo_message_free(m);
 }
 END_TEST
@@ -433,6 +438,59 @@ START_TEST(pan_is_constant_power)
 }
 END_TEST
 
+/* One strip feeding a 7.1.4 stem and a 5.1 stem: each bus's ports carry the
+ * gains of the same position for its own layout (graph_pan_matrix, whose
+ * properties test_panner and test_room establish), within 0.05 dB; then
+ * the same through a room position set over OSC. */
+static void expect_pan(struct probe *p, const struct strip_params *sp)
+{
+	const enum layout_id formats[2] = {LAYOUT_7_1_4, LAYOUT_5_1};
+	int j = 0;
+	for (int b = 0; b < 2; b++) {
+		const struct layout *l = layout_get(formats[b]);
+		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+		graph_pan_matrix(layout_get(LAYOUT_MONO), l, sp, m);
+		for (unsigned c = 0; c < l->channels; c++, j++) {
+			const double got = take_rms_db(p, j);
+			if (m[0][c] < 1e-3f)
+				ck_assert_msg(got < -80.0, "%s %s: %.2f dB, want silence", l->name, l->speakers[c].name, got);
+			else
+				ck_assert_msg(fabs(got - (sine_m20_rms_db + 20 * log10(m[0][c]))) <= 0.05,
+				              "%s %s: %.3f dB, want %.3f", l->name, l->speakers[c].name, got,
+				              sine_m20_rms_db + 20 * log10(m[0][c]));
+		}
+	}
+}
+
+START_TEST(one_strip_on_a_7_1_4_stem_and_a_5_1_bus)
+{
+	reset_console();
+	const char *to[] = {"in_P"};
+	const char *from[] = {"ST_L", "ST_R", "ST_C", "ST_LFE", "ST_Lss", "ST_Rss", "ST_Lrs", "ST_Rrs",
+	                      "ST_Ltf", "ST_Rtf", "ST_Ltr", "ST_Rtr",
+	                      "DX_L", "DX_R", "DX_C", "DX_LFE", "DX_Ls", "DX_Rs"};
+	struct probe *p = probe_open(to, 1, from, 18);
+	p->amp[0] = SINE_M20;
+	osc_f("/strip/P/pan/az", 70.0f);
+	osc_f("/strip/P/pan/el", 20.0f);
+	probe_record(p);
+	struct strip_params sp = {.pan_azimuth_deg = 70.0f, .pan_elevation_deg = 20.0f, .pan_width = 1.0f,
+	                          .lfe_send_db = -INFINITY};
+	expect_pan(p, &sp);
+	/* the middle of the left wall: Lss alone on 7.1.4, L and Ls at -3 dB on 5.1 */
+	osc_f("/strip/P/pan/x", -1.0f);
+	osc_f("/strip/P/pan/y", 0.0f);
+	osc_f("/strip/P/pan/z", 0.0f);
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 4), sine_m20_rms_db, 0.05);          /* ST_Lss */
+	ck_assert_double_eq_tol(take_rms_db(p, 12), sine_m20_rms_db - 3.0103, 0.05); /* DX_L */
+	ck_assert_double_eq_tol(take_rms_db(p, 16), sine_m20_rms_db - 3.0103, 0.05); /* DX_Ls */
+	struct strip_params room = {.pan_x = -1.0f, .pan_room = true, .pan_width = 1.0f, .lfe_send_db = -INFINITY};
+	expect_pan(p, &room);
+	probe_close(p);
+}
+END_TEST
+
 START_TEST(meters_report_levels)
 {
 	reset_console();
@@ -477,7 +535,7 @@ START_TEST(reload_while_running)
 	ck_assert_float_eq(lo_message_get_argv(m)[0]->f, -10.0f);
 	lo_message_free(m);
 	m = osc_query("/info", 2000);
-	ck_assert_int_eq(lo_message_get_argv(m)[3]->i, 5);
+	ck_assert_int_eq(lo_message_get_argv(m)[3]->i, 6);
 	lo_message_free(m);
 	probe_record(p);
 	ck_assert_double_eq_tol(take_rms_db(p, 0) - sine_m20_rms_db, -10.0, 0.05);
@@ -532,6 +590,7 @@ int main(void)
 	tcase_add_test(t, solo_in_place);
 	tcase_add_test(t, polarity_inverts);
 	tcase_add_test(t, pan_is_constant_power);
+	tcase_add_test(t, one_strip_on_a_7_1_4_stem_and_a_5_1_bus);
 	tcase_add_test(t, meters_report_levels);
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, rt_guard_saw_no_violation);
