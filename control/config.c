@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -214,7 +215,9 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
                                          "x", "y", "z",
                                          "size", "divergence", "width", "rotation", "lfe",
                                          "mute", "solo", "solo_safe", "polarity", "connect", NULL};
-static const char *const top_keys[] = {"name", "downmix", "buses", "strips", NULL};
+static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", NULL};
+static const char *const monitor_keys[] = {"room", "source", "speakers", "level", "dim_level", "dim", "mute",
+                                           "mono", "cal", "delay", "connect", NULL};
 static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
 
 /* "downmix": [{"from": "5.1", "to": "2.0", "gains": {"L": {"LFE": 0.5}}}]
@@ -512,6 +515,98 @@ static void free_port_list(struct console_strip *s)
 	s->n_connect = 0;
 }
 
+/* "cal": {"L": -1.5, ...} or "delay": {"Ltf": 2.1, ...}: one number per
+ * named loudspeaker of the room. */
+static int parse_speaker_values(struct ctx *x, json_t *o, const char *key, float lo, float hi,
+                                struct console_monitor *m, size_t offset)
+{
+	json_t *v = json_object_get(o, key);
+	if (!v)
+		return 0;
+	push_key(x, key);
+	if (!json_is_object(v))
+		return fail(x, "must map loudspeaker names to numbers, not %s", type_name(v));
+	const struct layout *room = layout_get(m->room);
+	const char *name;
+	json_t *n;
+	json_object_foreach(v, name, n) {
+		const int ch = layout_channel_index(room, name);
+		if (ch < 0) {
+			push_key(x, name);
+			return fail(x, "the %s room has no loudspeaker \"%s\"", room->name, name);
+		}
+		if (get_db(x, v, name, lo, hi, false, (float *)((char *)&m->speaker[ch] + offset)) < 0)
+			return -1;
+	}
+	pop(x);
+	return 0;
+}
+
+/* A speaker set the room can play: the room itself or any fold-down of it. */
+static bool room_plays(const struct console *c, enum layout_id room, enum layout_id set)
+{
+	struct downmix_matrix m;
+	return downmix_matrix(&c->downmix, room, set, &m, NULL, NULL) == 0;
+}
+
+/* "monitor": the control-room path (docs/config.md). */
+static int parse_monitor(struct ctx *x, json_t *o, struct console *c)
+{
+	push_key(x, "monitor");
+	if (!json_is_object(o))
+		return fail(x, "must be an object, not %s", type_name(o));
+	if (check_keys(x, o, monitor_keys, "the monitor") < 0)
+		return -1;
+	struct console_monitor *m = c->monitor = calloc(1, sizeof *c->monitor);
+	if (!m)
+		return fail(x, "out of memory");
+	if (get_format(x, o, "room", true, "loudspeaker layout", &m->room) < 0)
+		return -1;
+	if (console_find_bus(c, "monitor") >= 0)
+		return fail(x, "a bus is called \"monitor\": its JACK ports would clash with the monitor's "
+		            "(monitor_L, ...); rename the bus");
+	m->speakers = m->room;
+	if (get_format(x, o, "speakers", false, "speaker set", &m->speakers) < 0)
+		return -1;
+	if (!room_plays(c, m->room, m->speakers)) {
+		push_key(x, "speakers");
+		return fail(x, "a %s room cannot play %s: the speaker set is the room or a fold-down of it",
+		            layout_get(m->room)->name, layout_get(m->speakers)->name);
+	}
+	/* Default source: the first master (the printmaster), else the first bus. */
+	m->source = 0;
+	for (uint32_t b = c->n_buses; b-- > 0;)
+		if (c->buses[b].role == BUS_ROLE_MASTER)
+			m->source = b;
+	const char *source = NULL;
+	if (get_string(x, o, "source", false, &source) < 0)
+		return -1;
+	if (source && strcmp(source, "solo") == 0) {
+		m->source = c->n_buses;
+	} else if (source) {
+		push_key(x, "source");
+		const int b = find_bus_named(x, json_object_get(o, "source"), c);
+		if (b < 0)
+			return -1;
+		m->source = (uint32_t)b;
+		pop(x);
+	}
+	m->heard = m->source;
+	m->params.dim_db = -20.0f;
+	if (get_db(x, o, "level", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &m->params.level_db) < 0 ||
+	    get_db(x, o, "dim_level", CONSOLE_MONITOR_DIM_MIN_DB, 0.0f, false, &m->params.dim_db) < 0 ||
+	    get_bool(x, o, "dim", &m->params.dim) < 0 || get_bool(x, o, "mute", &m->params.mute) < 0 ||
+	    get_bool(x, o, "mono", &m->params.mono) < 0 ||
+	    parse_speaker_values(x, o, "cal", CONSOLE_MONITOR_CAL_MIN_DB, CONSOLE_MONITOR_CAL_MAX_DB, m,
+	                         offsetof(struct monitor_speaker_params, cal_db)) < 0 ||
+	    parse_speaker_values(x, o, "delay", 0.0f, CONSOLE_MONITOR_DELAY_MAX_MS, m,
+	                         offsetof(struct monitor_speaker_params, delay_ms)) < 0 ||
+	    get_port_list(x, o, layout_get(m->room)->channels, &m->connect, &m->n_connect) < 0)
+		return -1;
+	pop(x);
+	return 0;
+}
+
 static int parse_console(struct ctx *x, json_t *root, struct console *c)
 {
 	if (!json_is_object(root))
@@ -561,6 +656,8 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		return fail(x, "bus %s feeds itself through its sources (a cycle)", c->buses[cycle_bus].name);
 	}
 	pop(x);
+	if (json_object_get(root, "monitor") && parse_monitor(x, json_object_get(root, "monitor"), c) < 0)
+		return -1;
 
 	json_t *strips = json_object_get(root, "strips");
 	if (!strips)

@@ -23,6 +23,9 @@ void console_free(struct console *c)
 		free(c->buses[i].downmix);
 		free_list(c->buses[i].connect, c->buses[i].n_connect);
 	}
+	if (c->monitor)
+		free_list(c->monitor->connect, c->monitor->n_connect);
+	free(c->monitor);
 	free(c->strips);
 	free(c->buses);
 	free(c->bus_order);
@@ -64,6 +67,8 @@ uint32_t console_output_port_count(const struct console *c)
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < c->n_buses; i++)
 		n += layout_get(c->buses[i].format)->channels;
+	if (c->monitor)
+		n += layout_get(c->monitor->room)->channels;
 	return n;
 }
 
@@ -115,6 +120,27 @@ void console_carry_params(struct console *to, const struct console *from)
 		int j = console_find_bus(from, to->buses[i].name);
 		if (j >= 0)
 			to->buses[i].params = from->buses[j].params;
+	}
+	struct console_monitor *tm = to->monitor;
+	const struct console_monitor *fm = from->monitor;
+	if (!tm || !fm)
+		return;
+	tm->params = fm->params;
+	if (fm->source == from->n_buses) {
+		tm->source = to->n_buses; /* still the solo bus */
+	} else {
+		const int b = console_find_bus(to, from->buses[fm->source].name);
+		if (b >= 0)
+			tm->source = (uint32_t)b;
+	}
+	if (tm->room == fm->room)
+		tm->speakers = fm->speakers;
+	tm->heard = tm->source;
+	const struct layout *tr = layout_get(tm->room), *fr = layout_get(fm->room);
+	for (unsigned ch = 0; ch < tr->channels; ch++) {
+		const int k = layout_channel_index(fr, tr->speakers[ch].name);
+		if (k >= 0)
+			tm->speaker[ch] = fm->speaker[k];
 	}
 }
 

@@ -46,6 +46,35 @@ struct bus_params {
 	bool mute;
 };
 
+/* The monitor section (control-room path): docs/config.md "monitor". */
+#define CONSOLE_MONITOR_DELAY_MAX_MS 50.0f  /* per-speaker alignment delay */
+#define CONSOLE_MONITOR_DIM_MIN_DB (-60.0f)
+#define CONSOLE_MONITOR_CAL_MIN_DB (-24.0f)
+#define CONSOLE_MONITOR_CAL_MAX_DB 24.0f
+
+struct monitor_params {
+	float level_db;         /* control-room level, -inf ... +10 */
+	float dim_db;           /* -60 ... 0 (default -20) */
+	bool dim, mute, mono;   /* mono: mono check, folds the speaker set to mono */
+};
+
+struct monitor_speaker_params {
+	float cal_db;           /* calibration trim, -24 ... +24 */
+	float delay_ms;         /* alignment delay, 0 ... 50 */
+	bool mute, solo;
+};
+
+struct console_monitor {
+	enum layout_id room;        /* the loudspeakers: JACK outputs monitor_<channel> */
+	uint32_t source;            /* a bus index, or the console's n_buses: the solo bus */
+	enum layout_id speakers;    /* the speaker set in use (the room, or a fold-down of it) */
+	struct monitor_params params;
+	struct monitor_speaker_params speaker[LAYOUT_MAX_CHANNELS];
+	char **connect;             /* one JACK port per loudspeaker, or NULL */
+	uint32_t n_connect;
+	uint32_t heard;             /* control thread: the source the engine last got gains for */
+};
+
 struct console_strip {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id input;
@@ -76,6 +105,7 @@ struct console {
 	uint32_t n_buses;
 	uint32_t *bus_order;   /* every source before the masters it feeds */
 	struct downmix_table downmix; /* fold-down steps, with the config's overrides */
+	struct console_monitor *monitor; /* NULL: the console has no monitor section */
 };
 
 void console_free(struct console *c);

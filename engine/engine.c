@@ -11,6 +11,7 @@
 #endif
 
 #include "dsp/gain.h"
+#include "engine/monitor.h"
 
 #define ENGINE_MAX_RETIRED 64
 
@@ -128,6 +129,57 @@ int engine_send(struct engine *e, struct graph_cmd *cmd)
 	return 0;
 }
 
+/* The strip's rows into the solo bus (its position's gains while soloed). */
+static int send_solo_feed(struct engine *e, const struct console *c, uint32_t s)
+{
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	graph_solo_matrix(c, s, m);
+	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = s, .feed = c->strips[s].n_bus};
+	for (unsigned ch = 0; ch < layout_get(c->strips[s].input)->channels; ch++) {
+		cmd.channel = (uint16_t)ch;
+		memcpy(cmd.value, m[ch], sizeof cmd.value);
+		if (engine_send(e, &cmd) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int send_monitor_rows(struct engine *e, const struct console *c, uint32_t source)
+{
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	monitor_matrix(c, source, m);
+	struct graph_cmd cmd = {.op = GRAPH_OP_MONITOR_ROW, .index = source};
+	for (unsigned r = 0; r < layout_get(c->monitor->room)->channels; r++) {
+		cmd.channel = (uint16_t)r;
+		memcpy(cmd.value, m[r], sizeof cmd.value);
+		if (engine_send(e, &cmd) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int engine_sync_monitor(struct engine *e, struct console *c)
+{
+	struct console_monitor *mon = c->monitor;
+	if (!mon)
+		return -1;
+	/* The source heard until now fades out while the new one fades in. */
+	if (mon->heard != mon->source && send_monitor_rows(e, c, mon->heard) < 0)
+		return -1;
+	if (send_monitor_rows(e, c, mon->source) < 0)
+		return -1;
+	mon->heard = mon->source;
+	struct graph_cmd cmd = {.op = GRAPH_OP_MONITOR_GAINS};
+	monitor_speaker_gains(c, cmd.value);
+	if (engine_send(e, &cmd) < 0)
+		return -1;
+	cmd.op = GRAPH_OP_MONITOR_DELAYS;
+	memset(cmd.value, 0, sizeof cmd.value);
+	for (unsigned r = 0; r < layout_get(mon->room)->channels; r++)
+		cmd.value[r] = (float)lrintf(mon->speaker[r].delay_ms * 0.001f * (float)e->sample_rate);
+	return engine_send(e, &cmd);
+}
+
 int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enum graph_op op)
 {
 	const struct console_strip *cs = &c->strips[s];
@@ -136,7 +188,11 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 	case GRAPH_OP_STRIP_FADER: cmd.value[0] = gain_from_db(cs->params.fader_db); break;
 	case GRAPH_OP_STRIP_TRIM: cmd.value[0] = gain_from_db(cs->params.trim_db); break;
 	case GRAPH_OP_STRIP_MUTE: cmd.value[0] = cs->params.mute; break;
-	case GRAPH_OP_STRIP_SOLO: cmd.value[0] = cs->params.solo; break;
+	case GRAPH_OP_STRIP_SOLO:
+		cmd.value[0] = cs->params.solo;
+		if (engine_send(e, &cmd) < 0)
+			return -1;
+		return c->monitor ? send_solo_feed(e, c, s) : 0;
 	case GRAPH_OP_STRIP_SOLO_SAFE: cmd.value[0] = cs->params.solo_safe; break;
 	case GRAPH_OP_STRIP_POLARITY: cmd.value[0] = cs->params.polarity_inverted; break;
 	case GRAPH_OP_STRIP_PAN_ROW: {
@@ -154,7 +210,7 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 					return -1;
 			}
 		}
-		return 0;
+		return c->monitor ? send_solo_feed(e, c, s) : 0;
 	}
 	default:
 		return -1;

@@ -9,6 +9,7 @@
 #include "dsp/meter.h"
 #include "dsp/panner.h"
 #include "dsp/room.h"
+#include "engine/monitor.h"
 
 struct graph_feed {       /* a strip panned into one of its buses */
 	uint32_t bus;
@@ -28,6 +29,7 @@ struct graph_strip {
 	float fader_gain;
 	float trim_gain;
 	float sign;
+	uint32_t solo_tail;    /* frames the solo feed keeps running after unsolo */
 	bool mute, solo, solo_safe;
 };
 
@@ -48,6 +50,29 @@ struct graph_bus {
 	struct gain_ramp gain; /* fader * mute */
 	float fader_gain;
 	bool mute;
+};
+
+struct graph_monitor_source { /* a bus the monitor can play */
+	uint32_t first;        /* its first buffer in graph.blk */
+	uint32_t n_ch;
+	uint32_t mat_first;    /* n_room * n_ch ramps, row-major by loudspeaker */
+	int32_t prev_index;    /* the same source in the previous graph, or -1 */
+};
+
+struct graph_monitor {
+	enum layout_id room;
+	uint32_t n_room;
+	uint32_t out_first;    /* first monitor output port (= its graph.blk index) */
+	uint32_t solo_first;   /* the solo bus's first buffer in graph.blk */
+	uint32_t n_sources;    /* every bus, then the solo bus */
+	struct graph_monitor_source *sources;
+	struct gain_ramp *mat;
+	uint32_t n_mat;
+	struct gain_ramp gain[LAYOUT_MAX_CHANNELS];
+	struct monitor_delay delay[LAYOUT_MAX_CHANNELS];
+	float *delay_buf;      /* n_room rings */
+	float *solo_buf;       /* n_room blocks: the solo bus */
+	float *acc;            /* n_room blocks */
 };
 
 struct graph {
@@ -73,6 +98,9 @@ struct graph {
 	uint32_t meter_k_frames;
 	float meter_k;
 	struct graph_ports ports;
+	float **blk;                  /* this block's buffers: outputs at the block's offset, then the solo bus */
+	uint32_t n_blk;
+	struct graph_monitor *monitor; /* NULL: no monitor section */
 	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
 	char (*strip_names)[CONSOLE_NAME_MAX]; /* for matching the next graph */
 	char (*bus_names)[CONSOLE_NAME_MAX];
@@ -150,6 +178,14 @@ void graph_pan_matrix(const struct layout *in, const struct layout *bus,
 	}
 }
 
+void graph_solo_matrix(const struct console *c, uint32_t s,
+                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS])
+{
+	const struct console_strip *cs = &c->strips[s];
+	graph_pan_matrix(layout_get(cs->input), layout_get(c->monitor->room), &cs->params, m);
+	if (!cs->params.solo)
+		memset(m, 0, sizeof(float) * LAYOUT_MAX_CHANNELS * LAYOUT_MAX_CHANNELS);
+}
 
 /* Open-addressing name index, only while building (off the RT thread). */
 struct name_index {
@@ -229,6 +265,64 @@ static void *xcalloc(size_t n, size_t size, int *failed)
 	return p;
 }
 
+/* The monitor: its sources (every bus, then the solo bus), their matrices
+ * (the selected one at its gains, the others silent), the loudspeaker gains
+ * and delays, and the solo bus's buffers. Outputs after the buses'. */
+static int build_monitor(struct graph *g, const struct console *c, uint32_t n_out)
+{
+	int failed = 0;
+	const struct console_monitor *cm = c->monitor;
+	struct graph_monitor *m = xcalloc(1, sizeof *m, &failed);
+	if (!m)
+		return -1;
+	g->monitor = m;
+	m->room = cm->room;
+	m->n_room = layout_get(cm->room)->channels;
+	m->out_first = n_out - m->n_room;
+	m->solo_first = n_out;
+	m->n_sources = c->n_buses + 1;
+	m->sources = xcalloc(m->n_sources, sizeof *m->sources, &failed);
+	for (uint32_t k = 0; !failed && k < m->n_sources; k++) {
+		struct graph_monitor_source *src = &m->sources[k];
+		src->n_ch = layout_get(monitor_source_format(c, k))->channels;
+		src->first = k < c->n_buses ? g->buses[k].out_first : m->solo_first;
+		src->mat_first = m->n_mat;
+		src->prev_index = -1;
+		m->n_mat += m->n_room * src->n_ch;
+	}
+	m->mat = xcalloc(m->n_mat, sizeof *m->mat, &failed);
+	const uint32_t ring = monitor_delay_size((uint32_t)ceilf(CONSOLE_MONITOR_DELAY_MAX_MS * 0.001f * g->sample_rate),
+	                                         GRAPH_BLOCK_FRAMES);
+	m->delay_buf = xcalloc((size_t)ring * m->n_room, sizeof(float), &failed);
+	m->solo_buf = xcalloc((size_t)GRAPH_BLOCK_FRAMES * m->n_room, sizeof(float), &failed);
+	m->acc = xcalloc((size_t)GRAPH_BLOCK_FRAMES * m->n_room, sizeof(float), &failed);
+	if (failed)
+		return -1;
+	for (uint32_t k = 0; k < m->n_sources; k++) {
+		float mm[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+		monitor_matrix(c, k, mm);
+		const struct graph_monitor_source *src = &m->sources[k];
+		for (uint32_t r = 0; r < m->n_room; r++)
+			for (uint32_t ch = 0; ch < src->n_ch; ch++)
+				gain_ramp_init(&m->mat[src->mat_first + r * src->n_ch + ch], mm[r][ch]);
+	}
+	float gains[LAYOUT_MAX_CHANNELS];
+	monitor_speaker_gains(c, gains);
+	for (uint32_t r = 0; r < m->n_room; r++) {
+		/* Like every gain of a new graph: from 0 (graph_adopt_rt takes
+		 * over the running value when there was a monitor before). */
+		gain_ramp_init(&m->gain[r], 0.0f);
+		gain_ramp_set(&m->gain[r], gains[r], g->ramp_frames);
+		struct monitor_delay *d = &m->delay[r];
+		d->buf = m->delay_buf + (size_t)r * ring;
+		d->mask = ring - 1;
+		d->tap = d->next_tap = d->wanted =
+			(uint32_t)lrintf(cm->speaker[r].delay_ms * 0.001f * g->sample_rate);
+		g->blk[m->solo_first + r] = m->solo_buf + (size_t)r * GRAPH_BLOCK_FRAMES;
+	}
+	return 0;
+}
+
 struct graph *graph_build(const struct console *c, const struct graph *previous,
                           float sample_rate, char *err, size_t errlen)
 {
@@ -245,11 +339,17 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->n_buses = c->n_buses;
 
 	const uint32_t n_in = console_input_port_count(c), n_out = console_output_port_count(c);
+	const uint32_t n_room = c->monitor ? layout_get(c->monitor->room)->channels : 0;
 	uint32_t n_pan = 0, n_routes = 0, n_feeds = 0;
-	for (uint32_t i = 0; i < c->n_strips; i++)
+	for (uint32_t i = 0; i < c->n_strips; i++) {
+		const uint32_t n_ch = layout_get(c->strips[i].input)->channels;
 		for (uint32_t f = 0; f < c->strips[i].n_bus; f++, n_feeds++)
-			n_pan += layout_get(c->strips[i].input)->channels *
-			         layout_get(c->buses[c->strips[i].bus[f]].format)->channels;
+			n_pan += n_ch * layout_get(c->buses[c->strips[i].bus[f]].format)->channels;
+		if (c->monitor) { /* the solo feed, after the strip's own */
+			n_feeds++;
+			n_pan += n_ch * n_room;
+		}
+	}
 	for (uint32_t b = 0; b < c->n_buses; b++)
 		n_routes += c->buses[b].n_sources;
 
@@ -273,6 +373,8 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->ports.out = xcalloc(n_out, sizeof *g->ports.out, &failed);
 	g->ports.in_handle = xcalloc(n_in, sizeof *g->ports.in_handle, &failed);
 	g->ports.out_handle = xcalloc(n_out, sizeof *g->ports.out_handle, &failed);
+	g->n_blk = n_out + n_room;
+	g->blk = xcalloc(g->n_blk, sizeof *g->blk, &failed);
 	const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
 	g->scratch = aligned_alloc(64, scratch_bytes);
 	if (failed || !g->scratch) {
@@ -327,6 +429,12 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		}
 	}
 
+	if (c->monitor && build_monitor(g, c, n_out) < 0) {
+		graph_free(g);
+		snprintf(err, errlen, "out of memory building the graph");
+		return NULL;
+	}
+
 	uint32_t in_port = 0, pan = 0, feed = 0;
 	meter = 0;
 	for (uint32_t i = 0; i < c->n_strips; i++) {
@@ -363,6 +471,19 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 				for (uint32_t o = 0; o < gf->n_out; o++)
 					gain_ramp_init(&g->pan[pan + ci * gf->n_out + o], m[ci][o]);
 			pan += s->n_in * gf->n_out;
+		}
+		if (c->monitor) {
+			struct graph_feed *gf = &g->feeds[feed++];
+			gf->bus = UINT32_MAX;
+			gf->out_first = g->monitor->solo_first;
+			gf->n_out = n_room;
+			gf->pan_first = pan;
+			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+			graph_solo_matrix(c, i, m);
+			for (uint32_t ci = 0; ci < s->n_in; ci++)
+				for (uint32_t o = 0; o < n_room; o++)
+					gain_ramp_init(&g->pan[pan + ci * n_room + o], m[ci][o]);
+			pan += s->n_in * n_room;
 		}
 		in_port += s->n_in;
 		meter += s->n_in;
@@ -406,6 +527,15 @@ void graph_free(struct graph *g)
 	free(g->ports.out);
 	free(g->ports.in_handle);
 	free(g->ports.out_handle);
+	free(g->blk);
+	if (g->monitor) {
+		free(g->monitor->sources);
+		free(g->monitor->mat);
+		free(g->monitor->delay_buf);
+		free(g->monitor->solo_buf);
+		free(g->monitor->acc);
+		free(g->monitor);
+	}
 	free(g->scratch);
 	free(g);
 }
@@ -437,6 +567,35 @@ RT static void restart_ramp(struct gain_ramp *r, float from, uint32_t frames)
 	gain_ramp_set(r, target, frames);
 }
 
+/* The monitor carries over when the room is the same: loudspeaker gains,
+ * the matrices of the sources both graphs have, and the delay lines with
+ * their contents (else the audio in flight would stop with a click). */
+RT static void adopt_monitor_rt(struct graph *g, const struct graph *old)
+{
+	struct graph_monitor *m = g->monitor;
+	const struct graph_monitor *om = old->monitor;
+	if (!m || !om || m->room != om->room)
+		return;
+	for (uint32_t r = 0; r < m->n_room; r++) {
+		restart_ramp(&m->gain[r], om->gain[r].current, g->ramp_frames);
+		if (m->delay[r].mask == om->delay[r].mask) {
+			memcpy(m->delay[r].buf, om->delay[r].buf, (m->delay[r].mask + 1) * sizeof(float));
+			m->delay[r].write = om->delay[r].write;
+			m->delay[r].tap = m->delay[r].next_tap = om->delay[r].tap;
+			m->delay[r].fade = 0.0f;
+		}
+	}
+	for (uint32_t k = 0; k < m->n_sources; k++) {
+		const int32_t ok = k + 1 == m->n_sources ? (int32_t)om->n_sources - 1 : g->buses[k].prev_index;
+		if (ok < 0 || om->sources[ok].n_ch != m->sources[k].n_ch)
+			continue;
+		const uint32_t n = m->n_room * m->sources[k].n_ch;
+		for (uint32_t j = 0; j < n; j++)
+			restart_ramp(&m->mat[m->sources[k].mat_first + j], om->mat[om->sources[ok].mat_first + j].current,
+			             g->ramp_frames);
+	}
+}
+
 RT void graph_adopt_rt(struct graph *g, const struct graph *old)
 {
 	if (!old || g->prev_generation != old->generation)
@@ -453,6 +612,11 @@ RT void graph_adopt_rt(struct graph *g, const struct graph *old)
 		 * the bus (matched by name) keep their layouts. */
 		if (g->strip_input[i] != old->strip_input[s->prev_index])
 			continue;
+		if (g->monitor && old->monitor && g->monitor->room == old->monitor->room)
+			for (uint32_t k = 0; k < s->n_in * g->monitor->n_room; k++) /* the solo feed */
+				restart_ramp(&g->pan[g->feeds[s->feed_first + s->n_feeds].pan_first + k],
+				             old->pan[old->feeds[o->feed_first + o->n_feeds].pan_first + k].current,
+				             g->ramp_frames);
 		for (uint32_t f = 0; f < s->n_feeds; f++) {
 			const struct graph_feed *gf = &g->feeds[s->feed_first + f];
 			const int32_t old_bus = g->buses[gf->bus].prev_index;
@@ -476,6 +640,35 @@ RT void graph_adopt_rt(struct graph *g, const struct graph *old)
 			g->meters[gb->meter_first + c] = old->meters[o->meter_first + c];
 	}
 	g->meter_epoch_seen = old->meter_epoch_seen;
+	adopt_monitor_rt(g, old);
+}
+
+RT static void apply_monitor_rt(struct graph *g, const struct graph_cmd *cmd)
+{
+	struct graph_monitor *m = g->monitor;
+	if (!m)
+		return;
+	switch ((enum graph_op)cmd->op) {
+	case GRAPH_OP_MONITOR_ROW: {
+		if (cmd->index >= m->n_sources || cmd->channel >= m->n_room)
+			return;
+		const struct graph_monitor_source *src = &m->sources[cmd->index];
+		for (uint32_t ch = 0; ch < src->n_ch; ch++)
+			gain_ramp_set(&m->mat[src->mat_first + cmd->channel * src->n_ch + ch], cmd->value[ch],
+			              g->ramp_frames);
+		return;
+	}
+	case GRAPH_OP_MONITOR_GAINS:
+		for (uint32_t r = 0; r < m->n_room; r++)
+			gain_ramp_set(&m->gain[r], cmd->value[r], g->ramp_frames);
+		return;
+	case GRAPH_OP_MONITOR_DELAYS:
+		for (uint32_t r = 0; r < m->n_room; r++)
+			monitor_delay_set_rt(&m->delay[r], cmd->value[r] > 0.0f ? (uint32_t)cmd->value[r] : 0);
+		return;
+	default:
+		return;
+	}
 }
 
 RT static void retarget_strip(struct graph *g, struct graph_strip *s)
@@ -486,6 +679,10 @@ RT static void retarget_strip(struct graph *g, struct graph_strip *s)
 RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 {
 	const float v = cmd->value[0];
+	if (cmd->op >= GRAPH_OP_MONITOR_ROW) {
+		apply_monitor_rt(g, cmd);
+		return;
+	}
 	if (cmd->op >= GRAPH_OP_BUS_FADER) {
 		if (cmd->index >= g->n_buses)
 			return;
@@ -512,6 +709,8 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 			return;
 		const bool was_soloing = g->solo_count > 0;
 		s->solo = solo;
+		/* The solo feed fades out on its own ramps: keep running it until then. */
+		s->solo_tail = solo ? 0 : g->ramp_frames + GRAPH_BLOCK_FRAMES;
 		g->solo_count = solo ? g->solo_count + 1 : g->solo_count - 1;
 		if (was_soloing != (g->solo_count > 0)) {
 			/* Solo-in-place just switched on or off: every strip's gate changes. */
@@ -522,7 +721,8 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 		break;
 	}
 	case GRAPH_OP_STRIP_PAN_ROW: {
-		if (cmd->channel >= s->n_in || cmd->feed >= s->n_feeds)
+		/* feed == n_feeds is the solo feed, when there is a monitor */
+		if (cmd->channel >= s->n_in || cmd->feed > s->n_feeds || (cmd->feed == s->n_feeds && !g->monitor))
 			return;
 		const struct graph_feed *f = &g->feeds[s->feed_first + cmd->feed];
 		for (uint32_t o = 0; o < f->n_out; o++)
@@ -536,18 +736,61 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 	retarget_strip(g, s);
 }
 
+/* Mixes strip s's scratch signal y (input channel c) into one feed. */
+RT static void mix_feed(struct graph *g, const struct graph_feed *fd, uint32_t c, const float *y, uint32_t n)
+{
+	struct gain_ramp *pan = &g->pan[fd->pan_first + c * fd->n_out];
+	for (uint32_t o = 0; o < fd->n_out; o++) {
+		if (gain_ramp_is_silent(&pan[o]))
+			continue;
+		gain_ramp_mix_rt(&pan[o], y, g->blk[fd->out_first + o], n);
+	}
+}
+
+/* The control room: the sources' matrices (only the selected one, or the one
+ * fading out, is not silent) into the loudspeakers, then each loudspeaker's
+ * gain and alignment delay. */
+RT static void process_monitor(struct graph *g, uint32_t n)
+{
+	struct graph_monitor *m = g->monitor;
+	float *gains = g->scratch;
+	memset(m->acc, 0, sizeof(float) * GRAPH_BLOCK_FRAMES * m->n_room);
+	for (uint32_t k = 0; k < m->n_sources; k++) {
+		const struct graph_monitor_source *src = &m->sources[k];
+		for (uint32_t r = 0; r < m->n_room; r++) {
+			struct gain_ramp *row = &m->mat[src->mat_first + r * src->n_ch];
+			for (uint32_t ch = 0; ch < src->n_ch; ch++) {
+				if (gain_ramp_is_silent(&row[ch]))
+					continue;
+				gain_ramp_mix_rt(&row[ch], g->blk[src->first + ch], m->acc + r * GRAPH_BLOCK_FRAMES, n);
+			}
+		}
+	}
+	for (uint32_t r = 0; r < m->n_room; r++) {
+		float *x = m->acc + r * GRAPH_BLOCK_FRAMES;
+		gain_ramp_fill_rt(&m->gain[r], gains, n);
+		gain_apply_sanitized_rt(x, gains, x, n);
+		monitor_delay_process_rt(&m->delay[r], x, g->blk[m->out_first + r], n, g->ramp_frames);
+	}
+}
+
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 {
 	float *gains = g->scratch;
 	float *post = g->scratch + GRAPH_BLOCK_FRAMES;
-	float *const *out = g->ports.out;
+	float *const *blk = g->blk;
 
 	for (uint32_t o = 0; o < g->ports.n_out; o++)
-		memset(out[o] + off, 0, n * sizeof(float));
+		g->blk[o] = g->ports.out[o] + off;
+	for (uint32_t o = 0; o < g->n_blk; o++)
+		memset(blk[o], 0, n * sizeof(float));
 
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
+		/* The solo feed runs while soloed and until its ramps have faded. */
+		const bool solo_feed = g->monitor && (s->solo || s->solo_tail > 0);
+		s->solo_tail = s->solo_tail > n ? s->solo_tail - n : 0;
 		if (gain_ramp_is_silent(&s->gain)) {
 			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
 			for (uint32_t c = 0; c < s->n_in; c++)
@@ -559,15 +802,10 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			float *y = post + c * GRAPH_BLOCK_FRAMES;
 			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, y, n);
 			meter_process_rt(&m[c], y, n, k);
-			for (uint32_t f = 0; f < s->n_feeds; f++) {
-				const struct graph_feed *fd = &g->feeds[s->feed_first + f];
-				struct gain_ramp *pan = &g->pan[fd->pan_first + c * fd->n_out];
-				for (uint32_t o = 0; o < fd->n_out; o++) {
-					if (gain_ramp_is_silent(&pan[o]))
-						continue;
-					gain_ramp_mix_rt(&pan[o], y, out[fd->out_first + o] + off, n);
-				}
-			}
+			for (uint32_t f = 0; f < s->n_feeds; f++)
+				mix_feed(g, &g->feeds[s->feed_first + f], c, y, n);
+			if (solo_feed)
+				mix_feed(g, &g->feeds[s->feed_first + s->n_feeds], c, y, n);
 		}
 	}
 
@@ -575,7 +813,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		struct graph_bus *b = &g->buses[g->bus_order[k_]];
 		gain_ramp_fill_rt(&b->gain, gains, n);
 		for (uint32_t c = 0; c < b->n_ch; c++) {
-			float *x = out[b->out_first + c] + off;
+			float *x = blk[b->out_first + c];
 			gain_apply_sanitized_rt(x, gains, x, n);
 			meter_process_rt(&g->meters[b->meter_first + c], x, n, k);
 		}
@@ -584,10 +822,12 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			for (uint32_t d = 0; d < rt->dest_channels; d++)
 				for (uint32_t c = 0; c < b->n_ch; c++)
 					if (rt->fold.m[d][c] != 0.0f)
-						gain_mix_constant_rt(out[b->out_first + c] + off, rt->fold.m[d][c],
-						                     out[rt->dest_first + d] + off, n);
+						gain_mix_constant_rt(blk[b->out_first + c], rt->fold.m[d][c],
+						                     blk[rt->dest_first + d], n);
 		}
 	}
+	if (g->monitor)
+		process_monitor(g, n);
 }
 
 RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)

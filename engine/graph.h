@@ -28,6 +28,10 @@ enum graph_op {
 	                           * value[]: gain per bus channel */
 	GRAPH_OP_BUS_FADER,
 	GRAPH_OP_BUS_MUTE,
+	GRAPH_OP_MONITOR_ROW,     /* index: source (bus, or n_buses: the solo bus); channel:
+	                           * room loudspeaker; value[]: gain per source channel */
+	GRAPH_OP_MONITOR_GAINS,   /* value[]: gain per room loudspeaker */
+	GRAPH_OP_MONITOR_DELAYS,  /* value[]: delay in frames per room loudspeaker */
 };
 
 /* A fixed-size command from the control thread; applied at the top of a
@@ -50,7 +54,7 @@ struct graph_meter_readout {
 /* Port buffers. The host sets in[]/out[] every period (jack_port_get_buffer,
  * or the bench's own buffers); *_handle are the host's opaque port objects.
  * Inputs: strips in console order, channels in layout order. Outputs: buses in
- * console order, channels in layout order. */
+ * console order, channels in layout order, then the monitor's loudspeakers. */
 struct graph_ports {
 	uint32_t n_in, n_out;
 	const float **in;
@@ -84,6 +88,11 @@ const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32
 void graph_pan_matrix(const struct layout *in, const struct layout *bus,
                       const struct strip_params *p,
                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
+
+/* The pan gains of strip s into the solo bus (the monitor room's layout):
+ * its position's gains while soloed, zero otherwise. */
+void graph_solo_matrix(const struct console *c, uint32_t s,
+                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
 
 /* Takes over running gains and meters of the strips and buses `g` shares with
  * `old` (the graph the RT thread used until now). */

@@ -161,6 +161,9 @@ static struct console_port *list_ports(const struct console *c, uint32_t *n)
 	for (uint32_t b = 0; b < c->n_buses; b++)
 		add_ports(out, &k, false, c->buses[b].name, layout_get(c->buses[b].format),
 		          c->buses[b].connect, c->buses[b].n_connect);
+	if (c->monitor)
+		add_ports(out, &k, false, "monitor", layout_get(c->monitor->room), c->monitor->connect,
+		          c->monitor->n_connect);
 	return out;
 }
 

@@ -1,0 +1,61 @@
+/* The monitor section: what the control room hears. A source (the
+ * printmaster, any stem, or the solo bus) is folded down to the speaker set
+ * in use and placed on the room's loudspeakers; then per loudspeaker one gain
+ * (level, dim, mute, speaker mute/solo, calibration) and an alignment delay.
+ *
+ * The policy lives here, on the control thread: it turns the model into
+ * plain matrices and gains that the graph ramps (engine/graph.c), so every
+ * switch of source, speaker set, mono, dim or mute is a 10 ms ramp and never
+ * a click. The RT part is the delay line, whose tap moves by crossfade. */
+#ifndef DUBSTAGE_ENGINE_MONITOR_H
+#define DUBSTAGE_ENGINE_MONITOR_H
+
+#include <stdint.h>
+
+#include "dsp/rt.h"
+#include "engine/console.h"
+
+#define MONITOR_SNAP_DEG 20.0f /* a channel lands on a loudspeaker this close */
+
+/* The format of monitor source `source` (a bus, or the solo bus = room). */
+enum layout_id monitor_source_format(const struct console *c, uint32_t source);
+
+/* The speaker set actually heard: the one in use, or mono during mono check. */
+enum layout_id monitor_heard_set(const struct console *c);
+
+/* m[room loudspeaker][source channel]: plays `source` on the room through the
+ * heard speaker set (downmix steps, or placement for a source smaller than
+ * the set); all zero for any source but the selected one. */
+void monitor_matrix(const struct console *c, uint32_t source,
+                    float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
+
+/* One linear gain per room loudspeaker: level x dim x mute x calibration x
+ * speaker mute/solo. */
+void monitor_speaker_gains(const struct console *c, float g[LAYOUT_MAX_CHANNELS]);
+
+/* Places the channels of `from` on the loudspeakers of `to`: same name, else
+ * the nearest loudspeaker within MONITOR_SNAP_DEG, else panned (VBAP) at
+ * the channel's direction; LFE to LFE. m[to channel][from channel]. */
+void monitor_place(const struct layout *from, const struct layout *to,
+                   float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
+
+/* A delay line whose length changes by a crossfade between the old and the
+ * new tap (no click, no pitch change). buf holds mask + 1 frames. */
+struct monitor_delay {
+	float *buf;
+	uint32_t mask;
+	uint32_t write;
+	uint32_t tap;       /* frames of delay now */
+	uint32_t next_tap;  /* frames of delay being faded to (== tap: none) */
+	uint32_t wanted;    /* latest request; taken up when a fade ends */
+	float fade;         /* 0 ... 1 progress of the crossfade */
+};
+
+/* Ring length for delays up to max_frames in blocks of block frames. */
+uint32_t monitor_delay_size(uint32_t max_frames, uint32_t block);
+RT void monitor_delay_set_rt(struct monitor_delay *d, uint32_t frames);
+/* y = x delayed; a crossfade takes fade_frames. x and y may be the same. */
+RT void monitor_delay_process_rt(struct monitor_delay *d, float *x, float *y, uint32_t n,
+                                 uint32_t fade_frames);
+
+#endif
