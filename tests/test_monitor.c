@@ -196,28 +196,31 @@ START_TEST(monitor_in_the_graph)
 	ck_assert_double_eq_tol(rms_db(r.out[M_L] + 3 * SETTLE / 2, SETTLE / 2),
 	                        20 * log10(0.5 / sqrt(2)) - 20.0, 0.01);
 	r.console->monitor->params.dim = false;
+	rig_monitor_sync(&r);
+	rig_run(&r, SETTLE + 16, 16); /* then switch a third of a cycle off a zero crossing */
+	size_t at = r.pos;
 	r.console->monitor->source = 0; /* DX: A on L, B on R */
 	rig_monitor_sync(&r);
-	rig_run(&r, 2 * SETTLE, 64);
-	ck_assert_double_eq_tol(rms_db(r.out[M_R] + 3 * SETTLE, SETTLE), 20 * log10(0.25 / sqrt(2)), 0.01);
-	/* the switch and the undim ramp: no step beyond the signal's own slope */
-	const double limit = sine_max_step(0.5, 1000, SR) * 1.05;
-	ck_assert_double_le(max_step(r.out[M_L] + SETTLE, 3 * SETTLE), limit);
-	ck_assert_double_le(max_step(r.out[M_R] + SETTLE, 3 * SETTLE), limit);
-	/* the solo bus: solo B, listen to it */
-	r.console->strips[1].params.solo = true;
-	rig_cmd(&r, GRAPH_OP_STRIP_SOLO, 1, 1.0f);
+	rig_run(&r, 2 * SETTLE - 16, 16);
+	ck_assert_double_eq_tol(rms_db(r.out[M_R] + at + SETTLE, SETTLE / 2), 20 * log10(0.25 / sqrt(2)), 0.01);
+	/* the switch: no step beyond the signals' own slopes (B enters on R) */
+	ck_assert_double_le(max_step(r.out[M_L] + at - SETTLE, 2 * SETTLE), sine_max_step(0.5, 1000, SR) * 1.05);
+	ck_assert_double_le(max_step(r.out[M_R] + at - SETTLE, 2 * SETTLE), sine_max_step(0.25, 1000, SR) * 1.05);
+	/* the solo bus: solo A, listen to it (A on L; B, on R in DX, is not in it) */
+	r.console->strips[0].params.solo = true;
+	rig_cmd(&r, GRAPH_OP_STRIP_SOLO, 0, 1.0f);
 	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-	graph_solo_matrix(r.console, 1, m);
-	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = 1, .feed = 1};
+	graph_solo_matrix(r.console, 0, m);
+	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = 0, .feed = 2};
 	memcpy(cmd.value, m[0], sizeof cmd.value);
 	graph_apply_rt(r.graph, &cmd);
 	r.console->monitor->source = r.console->n_buses;
+	at = r.pos;
 	rig_monitor_sync(&r);
 	rig_run(&r, 2 * SETTLE, 64);
-	ck_assert_double_eq_tol(rms_db(r.out[M_R] + 5 * SETTLE, SETTLE), 20 * log10(0.25 / sqrt(2)), 0.01);
-	ck_assert_double_lt(rms_db(r.out[M_L] + 5 * SETTLE, SETTLE), -120); /* A is not soloed */
-	ck_assert_double_le(max_step(r.out[M_R] + 4 * SETTLE, 2 * SETTLE), sine_max_step(0.25, 1000, SR) * 1.05);
+	ck_assert_double_eq_tol(rms_db(r.out[M_L] + at + SETTLE, SETTLE), 20 * log10(0.5 / sqrt(2)), 0.01);
+	ck_assert_double_lt(rms_db(r.out[M_R] + at + SETTLE, SETTLE), -120); /* B is not soloed */
+	ck_assert_double_le(max_step(r.out[M_R] + at - SETTLE, 2 * SETTLE), sine_max_step(0.25, 1000, SR) * 1.05);
 	rig_close(&r);
 }
 END_TEST
