@@ -27,7 +27,11 @@ enum value_rule {
 	RULE_RANGE,     /* clamped to [lo, hi] */
 	RULE_WRAP,      /* an angle, wrapped to (-180, 180] */
 	RULE_BOOL,      /* on/off, stored as bool */
+	RULE_SOURCE,    /* the monitor's source: a bus name or number, or "solo" */
+	RULE_SET,       /* the monitor's speaker set: a format name */
 };
+
+enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER };
 
 enum action { ACT_VALUE, ACT_METER, ACT_INFO };
 
@@ -45,6 +49,8 @@ struct param {
 
 #define STRIP(field) offsetof(struct strip_params, field)
 #define BUS(field) offsetof(struct bus_params, field)
+#define MON(field) offsetof(struct monitor_params, field)
+#define SPK(field) offsetof(struct monitor_speaker_params, field)
 
 /* The address space. docs/osc.md is checked against this table by
  * tests/test_osc.c, so the two cannot drift. */
@@ -106,6 +112,35 @@ static const struct param params[] = {
 	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}, NULL},
 	{"bus", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/meter", "", "dBFS", "",
 	 "Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}, NULL},
+	{"monitor", "source", ACT_VALUE, RULE_SOURCE, 0, 0, 0, 0, {"/monitor/source", "s", "bus", "a bus name, "
+	 "i 1 ... buses, or \"solo\"", "What the control room hears: the printmaster, any stem, or the solo bus "
+	 "(the soloed strips, post-fader, panned in the room's format). Crossfaded in 10 ms."}, NULL},
+	{"monitor", "speakers", ACT_VALUE, RULE_SET, 0, 0, 0, 0, {"/monitor/speakers", "s", "format",
+	 "the room's format or a fold-down of it (\"7.1.4\", \"5.1\", \"2.0\", \"mono\", ...)",
+	 "The speaker set in use: the source is folded down to it by the documented steps and played "
+	 "on the room's loudspeakers (docs/config.md)."}, NULL},
+	{"monitor", "level", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, MON(level_db), 0,
+	 {"/monitor/level", "f", "dB", "-inf ... +10", "Control-room level."}, NULL},
+	{"monitor", "dim", ACT_VALUE, RULE_BOOL, 0, 1, MON(dim), 0,
+	 {"/monitor/dim", "i", "0/1", "0, 1", "Dim: lowers the monitor by the dim level."}, NULL},
+	{"monitor", "dim_level", ACT_VALUE, RULE_RANGE, CONSOLE_MONITOR_DIM_MIN_DB, 0, MON(dim_db), 0,
+	 {"/monitor/dim_level", "f", "dB", "-60 ... 0", "How far dim lowers the monitor (default -20)."}, NULL},
+	{"monitor", "mute", ACT_VALUE, RULE_BOOL, 0, 1, MON(mute), 0,
+	 {"/monitor/mute", "i", "0/1", "0, 1", "Mutes every loudspeaker (ramped)."}, NULL},
+	{"monitor", "mono", ACT_VALUE, RULE_BOOL, 0, 1, MON(mono), 0,
+	 {"/monitor/mono", "i", "0/1", "0, 1", "Mono check: folds the speaker set to mono (2.0 -> mono is "
+	 "0.7071 (L + R)), played from C, or from L and R at -3 dB in a room without C."}, NULL},
+	{"monitor/speaker", "mute", ACT_VALUE, RULE_BOOL, 0, 1, SPK(mute), 0,
+	 {"/monitor/speaker/<n|name>/mute", "i", "0/1", "0, 1", "Mutes one loudspeaker of the room."}, NULL},
+	{"monitor/speaker", "solo", ACT_VALUE, RULE_BOOL, 0, 1, SPK(solo), 0,
+	 {"/monitor/speaker/<n|name>/solo", "i", "0/1", "0, 1",
+	 "While any loudspeaker is soloed, only soloed ones play."}, NULL},
+	{"monitor/speaker", "cal", ACT_VALUE, RULE_RANGE, CONSOLE_MONITOR_CAL_MIN_DB, CONSOLE_MONITOR_CAL_MAX_DB,
+	 SPK(cal_db), 0, {"/monitor/speaker/<n|name>/cal", "f", "dB", "-24 ... +24",
+	 "Calibration trim of one loudspeaker (room alignment)."}, NULL},
+	{"monitor/speaker", "delay", ACT_VALUE, RULE_RANGE, 0, CONSOLE_MONITOR_DELAY_MAX_MS, SPK(delay_ms), 0,
+	 {"/monitor/speaker/<n|name>/delay", "f", "ms", "0 ... 50",
+	 "Alignment delay of one loudspeaker; a change crossfades between the old and new delay."}, NULL},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
 	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
 	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL},
@@ -173,20 +208,56 @@ static bool all_digits(const char *seg)
 	return true;
 }
 
-static const char *target_name(struct console *c, bool strip, uint32_t i)
+static enum kind kind_of(const struct param *p)
 {
-	return strip ? c->strips[i].name : c->buses[i].name;
+	return strcmp(p->kind, "strip") == 0 ? KIND_STRIP
+	     : strcmp(p->kind, "bus") == 0 ? KIND_BUS
+	     : strcmp(p->kind, "monitor") == 0 ? KIND_MONITOR : KIND_SPEAKER;
+}
+
+static uint32_t target_count(const struct console *c, enum kind k)
+{
+	switch (k) {
+	case KIND_STRIP: return c->n_strips;
+	case KIND_BUS: return c->n_buses;
+	case KIND_MONITOR: return 1;
+	default: return layout_get(c->monitor->room)->channels;
+	}
+}
+
+static const char *target_name(struct console *c, enum kind k, uint32_t i)
+{
+	switch (k) {
+	case KIND_STRIP: return c->strips[i].name;
+	case KIND_BUS: return c->buses[i].name;
+	case KIND_MONITOR: return "";
+	default: return layout_get(c->monitor->room)->speakers[i].name;
+	}
+}
+
+static int find_target(struct console *c, enum kind k, const char *name)
+{
+	switch (k) {
+	case KIND_STRIP: return console_find_strip(c, name);
+	case KIND_BUS: return console_find_bus(c, name);
+	case KIND_MONITOR: return 0;
+	default: return layout_channel_index(layout_get(c->monitor->room), name);
+	}
 }
 
 /* Resolves the <n|name> segment (a 1-based number, a name, or an OSC pattern
  * matched against names) into indices; returns how many. */
-static uint32_t resolve(struct console *c, bool strip, const char *seg, uint32_t *out)
+static uint32_t resolve(struct console *c, enum kind kind, const char *seg, uint32_t *out)
 {
-	const uint32_t n = strip ? c->n_strips : c->n_buses;
+	const uint32_t n = target_count(c, kind);
+	if (kind == KIND_MONITOR) {
+		out[0] = 0;
+		return 1;
+	}
 	if (has_pattern(seg)) {
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < n; i++)
-			if (lo_pattern_match(target_name(c, strip, i), seg))
+			if (lo_pattern_match(target_name(c, kind, i), seg))
 				out[k++] = i;
 		return k;
 	}
@@ -198,20 +269,86 @@ static uint32_t resolve(struct console *c, bool strip, const char *seg, uint32_t
 		}
 		return 0;
 	}
-	int i = strip ? console_find_strip(c, seg) : console_find_bus(c, seg);
+	int i = find_target(c, kind, seg);
 	if (i < 0)
 		return 0;
 	out[0] = (uint32_t)i;
 	return 1;
 }
 
-static bool is_strip(const struct param *p) { return strcmp(p->kind, "strip") == 0; }
-
-/* The model's storage for parameter p of strip or bus i. */
+/* The model's storage for parameter p of strip, bus or loudspeaker i. */
 static void *field_of(struct console *c, const struct param *p, uint32_t i)
 {
-	char *base = is_strip(p) ? (char *)&c->strips[i].params : (char *)&c->buses[i].params;
+	char *base;
+	switch (kind_of(p)) {
+	case KIND_STRIP: base = (char *)&c->strips[i].params; break;
+	case KIND_BUS: base = (char *)&c->buses[i].params; break;
+	case KIND_MONITOR: base = (char *)&c->monitor->params; break;
+	default: base = (char *)&c->monitor->speaker[i]; break;
+	}
 	return base + p->offset;
+}
+
+/* The address a reply about target i goes out on. */
+static void format_path(char *out, size_t len, struct console *c, const struct param *p, const char *seg,
+                        bool pattern, uint32_t i)
+{
+	const enum kind k = kind_of(p);
+	const char *target = pattern ? target_name(c, k, i) : seg;
+	if (k == KIND_MONITOR)
+		snprintf(out, len, "/monitor/%s", p->name);
+	else if (k == KIND_SPEAKER)
+		snprintf(out, len, "/monitor/speaker/%s/%s", target, p->name);
+	else
+		snprintf(out, len, "/%s/%s/%s", p->kind, target, p->name);
+}
+
+/* /monitor/source (a bus name or number, or "solo") and /monitor/speakers (a
+ * format the room can play): string-valued, so handled apart from the
+ * numeric table rows. */
+static void handle_choice(struct osc_server *s, const char *path, const struct param *p, const char *types,
+                          lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	struct console_monitor *m = c->monitor;
+	const bool source = p->rule == RULE_SOURCE;
+	if (argc == 0) {
+		lo_message r = lo_message_new();
+		lo_message_add_string(r, source ? (m->source == c->n_buses ? "solo" : c->buses[m->source].name)
+		                                : layout_get(m->speakers)->name);
+		send_message(s, path, r);
+		return;
+	}
+	if (argc != 1 || (types[0] != 's' && !(source && types[0] == 'i'))) {
+		reply_error(s, "%s expects one string (%s)", path, p->doc.range);
+		return;
+	}
+	if (source) {
+		int b = -1;
+		if (types[0] == 'i')
+			b = argv[0]->i >= 1 && (uint32_t)argv[0]->i <= c->n_buses ? argv[0]->i - 1 : -1;
+		else if (strcmp(&argv[0]->s, "solo") == 0)
+			b = (int)c->n_buses;
+		else
+			b = console_find_bus(c, &argv[0]->s);
+		if (b < 0) {
+			reply_error(s, "%s: no bus %s%s (a bus name, 1 ... %u, or \"solo\")", path,
+			            types[0] == 'i' ? "number " : "", types[0] == 'i' ? "" : &argv[0]->s, c->n_buses);
+			return;
+		}
+		m->source = (uint32_t)b;
+	} else {
+		enum layout_id set;
+		struct downmix_matrix dm;
+		if (layout_from_name(&argv[0]->s, &set) < 0 ||
+		    downmix_matrix(&c->downmix, m->room, set, &dm, NULL, NULL) < 0) {
+			reply_error(s, "%s: a %s room cannot play \"%s\" (the room's format or a fold-down of it)",
+			            path, layout_get(m->room)->name, &argv[0]->s);
+			return;
+		}
+		m->speakers = set;
+	}
+	engine_sync_monitor(engine_of(s), c);
 }
 
 static float get_value(struct console *c, const struct param *p, uint32_t i)
@@ -243,10 +380,11 @@ static void set_value(struct osc_server *s, const struct param *p, uint32_t i, f
 		*(float *)f = v;
 	if (p->changed)
 		p->changed(&c->strips[i].params);
-	if (is_strip(p))
-		engine_sync_strip(engine_of(s), c, i, p->op);
-	else
-		engine_sync_bus(engine_of(s), c, i, p->op);
+	switch (kind_of(p)) {
+	case KIND_STRIP: engine_sync_strip(engine_of(s), c, i, p->op); break;
+	case KIND_BUS: engine_sync_bus(engine_of(s), c, i, p->op); break;
+	default: engine_sync_monitor(engine_of(s), c); break;
+	}
 }
 
 static void reply_value(struct osc_server *s, const char *path, const struct param *p, float v)
@@ -327,19 +465,32 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
                          const char *seg, const char *types, lo_arg **argv, int argc)
 {
 	struct console *c = console_of(s);
-	const bool strip = is_strip(p);
-	const uint32_t n = strip ? c->n_strips : c->n_buses;
+	const enum kind kind = kind_of(p);
+	if ((kind == KIND_MONITOR || kind == KIND_SPEAKER) && !c->monitor) {
+		reply_error(s, "%s: this console has no monitor section (docs/config.md, \"monitor\")", path);
+		return;
+	}
+	if (p->rule == RULE_SOURCE || p->rule == RULE_SET) {
+		handle_choice(s, path, p, types, argv, argc);
+		return;
+	}
+	const bool strip = kind == KIND_STRIP;
+	const uint32_t n = target_count(c, kind);
 	uint32_t *targets = malloc((n ? n : 1) * sizeof *targets);
 	if (!targets)
 		return;
-	const uint32_t k = resolve(c, strip, seg, targets);
+	const uint32_t k = resolve(c, kind, seg, targets);
 	if (k == 0) {
-		reply_error(s, "%s: no %s \"%s\" (the console has %u %s%s, numbered from 1)", path,
-		            p->kind, seg, n, p->kind, n == 1 ? "" : (strip ? "s" : "es"));
+		if (kind == KIND_SPEAKER)
+			reply_error(s, "%s: no loudspeaker \"%s\" in the %s room (names or 1 ... %u)", path, seg,
+			            layout_get(c->monitor->room)->name, n);
+		else
+			reply_error(s, "%s: no %s \"%s\" (the console has %u %s%s, numbered from 1)", path,
+			            p->kind, seg, n, p->kind, n == 1 ? "" : (strip ? "s" : "es"));
 		free(targets);
 		return;
 	}
-	const bool pattern = has_pattern(seg);
+	const bool pattern = kind != KIND_MONITOR && has_pattern(seg);
 	char out_path[256];
 	const bool query_only = p->action != ACT_VALUE;
 	if (query_only || argc == 0) {
@@ -349,8 +500,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 			return;
 		}
 		for (uint32_t t = 0; t < k; t++) {
-			snprintf(out_path, sizeof out_path, "/%s/%s/%s", p->kind,
-			         pattern ? target_name(c, strip, targets[t]) : seg, p->name);
+			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
 			if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else
@@ -372,8 +522,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->rule != RULE_BOOL) {
 		/* Tell the sender where the control really is. */
 		for (uint32_t t = 0; t < k; t++) {
-			snprintf(out_path, sizeof out_path, "/%s/%s/%s", p->kind,
-			         pattern ? target_name(c, strip, targets[t]) : seg, p->name);
+			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
 			reply_value(s, out_path, p, applied);
 		}
 	}
@@ -407,7 +556,20 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 			reply_info(s);
 		return 0;
 	}
-	if (nseg == 3 || nseg == 4) {
+	if (nseg >= 2 && strcmp(seg[0], "monitor") == 0) {
+		/* /monitor/<param>, /monitor/speaker/<n|name>/<param> */
+		const bool speaker = nseg == 4 && strcmp(seg[1], "speaker") == 0;
+		const char *kind = speaker ? "monitor/speaker" : "monitor";
+		const char *name = speaker ? seg[3] : seg[1];
+		for (size_t i = 0; (nseg == 2 || speaker) && i < N_PARAMS; i++) {
+			const struct param *p = &params[i];
+			if (p->kind && strcmp(p->kind, kind) == 0 && strcmp(p->name, name) == 0) {
+				handle_param(s, path, p, speaker ? seg[2] : NULL, types, argv, argc);
+				return 0;
+			}
+		}
+	}
+	if ((nseg == 3 || nseg == 4) && strcmp(seg[0], "monitor") != 0) {
 		/* The parameter is everything after the target: "fader", "pan/az". */
 		char name[64];
 		snprintf(name, sizeof name, "%s%s%s", seg[2], nseg == 4 ? "/" : "", nseg == 4 ? seg[3] : "");

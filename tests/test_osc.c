@@ -29,7 +29,8 @@ static void setup(void)
 		"{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
 		"{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
 		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"},"
-		" {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 3}]}", "t", err, sizeof err);
+		" {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 3}], \"monitor\": {\"room\": \"5.1\"}}",
+		"t", err, sizeof err);
 	ck_assert_msg(con != NULL, "%s", err);
 	eng = engine_create(48000);
 	struct graph *g = graph_build(con, NULL, 48000, err, sizeof err);
@@ -365,6 +366,82 @@ START_TEST(broken_input_is_refused)
 }
 END_TEST
 
+static void send_s(const char *path, const char *v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, v);
+	send_msg(path, m);
+}
+
+START_TEST(monitor_addresses)
+{
+	struct console_monitor *mon = con->monitor;
+	struct reply r = {0};
+	ck_assert_uint_eq(mon->source, 1); /* PM, the first master */
+	send_s("/monitor/source", "DX");
+	ck_assert_uint_eq(mon->source, 0);
+	send_query("/monitor/source");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/monitor/source");
+	ck_assert_str_eq(&r.argv[0]->s, "DX");
+	send_s("/monitor/source", "solo");
+	ck_assert_uint_eq(mon->source, con->n_buses);
+	send_i("/monitor/source", 2);
+	ck_assert_uint_eq(mon->source, 1);
+	send_s("/monitor/source", "NOPE");
+	expect_error("no bus NOPE");
+	send_i("/monitor/source", 7);
+	expect_error("no bus number");
+	send_f("/monitor/source", 1.0f);
+	expect_error("expects one string");
+	ck_assert_uint_eq(mon->source, 1);
+	send_s("/monitor/speakers", "2.0");
+	ck_assert_uint_eq(mon->speakers, LAYOUT_2_0);
+	send_s("/monitor/speakers", "7.1.4");
+	expect_error("a 5.1 room cannot play \"7.1.4\"");
+	send_s("/monitor/speakers", "quad");
+	expect_error("cannot play \"quad\"");
+	ck_assert_uint_eq(mon->speakers, LAYOUT_2_0);
+	send_i("/monitor/dim", 1);
+	send_i("/monitor/mono", 1);
+	send_f("/monitor/level", -6.0f);
+	ck_assert(mon->params.dim && mon->params.mono);
+	ck_assert_float_eq(mon->params.level_db, -6.0f);
+	send_f("/monitor/dim_level", -99.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/monitor/dim_level");
+	ck_assert_float_eq(r.argv[0]->f, -60.0f);
+	send_f("/monitor/speaker/Ls/cal", -2.0f);
+	ck_assert_float_eq(mon->speaker[4].cal_db, -2.0f);
+	send_f("/monitor/speaker/1/delay", 99.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/monitor/speaker/1/delay");
+	ck_assert_float_eq(r.argv[0]->f, 50.0f);
+	ck_assert_float_eq(mon->speaker[0].delay_ms, 50.0f);
+	send_i("/monitor/speaker/*/mute", 1);
+	for (int ch = 0; ch < 6; ch++)
+		ck_assert(mon->speaker[ch].mute);
+	send_query("/monitor/speaker/R/mute");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/monitor/speaker/R/mute");
+	ck_assert_int_eq(r.argv[0]->i, 1);
+	lo_message_free(r.msg);
+	send_i("/monitor/speaker/Ltf/mute", 1);
+	expect_error("no loudspeaker \"Ltf\" in the 5.1 room");
+	send_f("/monitor/level", NAN);
+	expect_error("NaN");
+	send_f("/monitor/bogus", 0);
+	expect_error("unknown address /monitor/bogus");
+	send_f("/monitor/speaker/L", 0);
+	expect_error("unknown address");
+	con->monitor = NULL; /* a console without a monitor section */
+	send_i("/monitor/dim", 0);
+	expect_error("no monitor section");
+	con->monitor = mon;
+	ck_assert(mon->params.dim);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -414,6 +491,7 @@ int main(void)
 	tcase_add_test(t, meters_are_queryable);
 	tcase_add_test(t, broken_input_is_refused);
 	tcase_add_test(t, docs_match_the_address_table);
+	tcase_add_test(t, monitor_addresses);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
