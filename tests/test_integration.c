@@ -31,6 +31,7 @@ static const char *const config_v1 =
 	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
 	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+	" \"monitor\": {\"room\": \"5.1\"},"
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
@@ -45,6 +46,7 @@ static const char *const config_v2 =
 	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
 	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+	" \"monitor\": {\"room\": \"5.1\"},"
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
@@ -491,6 +493,49 @@ START_TEST(one_strip_on_a_7_1_4_stem_and_a_5_1_bus)
 }
 END_TEST
 
+static void osc_s(const char *path, const char *v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, v);
+	osc_send(path, m);
+}
+
+/* The monitor's own JACK ports: the printmaster by default, dim exactly
+ * -20 dB, the 5.1 printmaster folded to mono on C (L -> Lo -> 0.7071 M),
+ * a stem selected, and the solo bus. */
+START_TEST(monitor_ports)
+{
+	reset_console();
+	const char *to[] = {"in_A", "in_B"}, *from[] = {"monitor_L", "monitor_C", "monitor_R"};
+	struct probe *p = probe_open(to, 2, from, 3);
+	p->amp[0] = SINE_M20;
+	osc_f("/strip/B/pan", -30.0f);
+	p->amp[1] = SINE_M20 / 2;
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 0), sine_m20_rms_db, 0.05);
+	ck_assert_double_eq_tol(take_rms_db(p, 2), sine_m20_rms_db - 6.0206, 0.05);
+	osc_i("/monitor/dim", 1);
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 0), sine_m20_rms_db - 20.0, 0.05);
+	osc_i("/monitor/dim", 0);
+	osc_s("/monitor/speakers", "mono");
+	osc_i("/strip/B/mute", 1);
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 1), sine_m20_rms_db - 3.0103, 0.05);
+	ck_assert_double_lt(take_rms_db(p, 0), -100.0);
+	osc_s("/monitor/speakers", "5.1");
+	osc_i("/strip/B/mute", 0);
+	osc_i("/strip/B/solo", 1);
+	osc_s("/monitor/source", "solo");
+	probe_record(p);
+	ck_assert_double_eq_tol(take_rms_db(p, 2), sine_m20_rms_db - 6.0206, 0.05); /* B alone */
+	ck_assert_double_lt(take_rms_db(p, 0), -100.0);
+	osc_i("/strip/B/solo", 0);
+	osc_s("/monitor/source", "PM");
+	probe_close(p);
+}
+END_TEST
+
 START_TEST(meters_report_levels)
 {
 	reset_console();
@@ -591,6 +636,7 @@ int main(void)
 	tcase_add_test(t, polarity_inverts);
 	tcase_add_test(t, pan_is_constant_power);
 	tcase_add_test(t, one_strip_on_a_7_1_4_stem_and_a_5_1_bus);
+	tcase_add_test(t, monitor_ports);
 	tcase_add_test(t, meters_report_levels);
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, rt_guard_saw_no_violation);
