@@ -35,7 +35,9 @@ START_TEST(shipped_configs_load)
 	struct console *c = config_load_file(SOURCE_ROOT "/configs/default.json", err, sizeof err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->name, "Reel 3 final");
-	ck_assert_uint_eq(c->n_buses, 4);
+	ck_assert_uint_eq(c->n_buses, 6);
+	ck_assert_ptr_nonnull(c->monitor);
+	ck_assert_uint_eq(c->monitor->source, (uint32_t)console_find_bus(c, "PM"));
 	ck_assert_int_ge(console_find_strip(c, "FX32"), 0);
 	ck_assert_int_eq(console_find_strip(c, "FX33"), -1);
 	ck_assert_int_eq(console_find_strip(c, "FX"), -1);
