@@ -129,33 +129,34 @@ int engine_send(struct engine *e, struct graph_cmd *cmd)
 	return 0;
 }
 
-/* The strip's rows into the solo bus (its position's gains while soloed). */
-static int send_solo_feed(struct engine *e, const struct console *c, uint32_t s)
+/* Sends the first n rows of m, one command each (cmd names op, index, feed). */
+static int send_rows(struct engine *e, struct graph_cmd cmd, float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS],
+                     unsigned n)
 {
-	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-	graph_solo_matrix(c, s, m);
-	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = s, .feed = c->strips[s].n_bus};
-	for (unsigned ch = 0; ch < layout_get(c->strips[s].input)->channels; ch++) {
-		cmd.channel = (uint16_t)ch;
-		memcpy(cmd.value, m[ch], sizeof cmd.value);
+	for (unsigned row = 0; row < n; row++) {
+		cmd.channel = (uint16_t)row;
+		memcpy(cmd.value, m[row], sizeof cmd.value);
 		if (engine_send(e, &cmd) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* The strip's rows into the solo bus (its position's gains while soloed). */
+static int send_solo_feed(struct engine *e, const struct console *c, uint32_t s)
+{
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	graph_solo_matrix(c, s, m);
+	const struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = s, .feed = c->strips[s].n_bus};
+	return send_rows(e, cmd, m, layout_get(c->strips[s].input)->channels);
+}
+
 static int send_monitor_rows(struct engine *e, const struct console *c, uint32_t source)
 {
 	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
 	monitor_matrix(c, source, m);
-	struct graph_cmd cmd = {.op = GRAPH_OP_MONITOR_ROW, .index = source};
-	for (unsigned r = 0; r < layout_get(c->monitor->room)->channels; r++) {
-		cmd.channel = (uint16_t)r;
-		memcpy(cmd.value, m[r], sizeof cmd.value);
-		if (engine_send(e, &cmd) < 0)
-			return -1;
-	}
-	return 0;
+	const struct graph_cmd cmd = {.op = GRAPH_OP_MONITOR_ROW, .index = source};
+	return send_rows(e, cmd, m, layout_get(c->monitor->room)->channels);
 }
 
 int engine_sync_monitor(struct engine *e, struct console *c)
@@ -203,12 +204,8 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
 			graph_pan_matrix(in, layout_get(c->buses[cs->bus[f]].format), &cs->params, m);
 			cmd.feed = f;
-			for (unsigned ch = 0; ch < in->channels; ch++) {
-				cmd.channel = (uint16_t)ch;
-				memcpy(cmd.value, m[ch], sizeof cmd.value);
-				if (engine_send(e, &cmd) < 0)
-					return -1;
-			}
+			if (send_rows(e, cmd, m, in->channels) < 0)
+				return -1;
 		}
 		return c->monitor ? send_solo_feed(e, c, s) : 0;
 	}

@@ -11,8 +11,21 @@
 #include "dsp/room.h"
 #include "engine/monitor.h"
 
+#define SOLO_FEED_BUS UINT32_MAX /* graph_feed.bus of a strip's feed into the solo bus */
+
+/* Which rows of a ramp matrix (a strip's feed, a monitor source) can sound:
+ * rows whose targets are not all zero, and every row for a ramp's length
+ * after one was set to zero. The loop skips a whole matrix that cannot
+ * sound (a solo feed while the strip is not soloed, an unselected monitor
+ * source) without looking at each of its ramps. */
+struct row_activity {
+	uint32_t live_rows;    /* bit r: row r has a non-zero target */
+	uint32_t fading;       /* frames until rows set to zero have ramped out */
+};
+
 struct graph_feed {       /* a strip panned into one of its buses */
-	uint32_t bus;
+	uint32_t bus;          /* or SOLO_FEED_BUS */
+	struct row_activity activity;
 	uint32_t out_first;    /* first output of the bus */
 	uint32_t n_out;
 	uint32_t pan_first;    /* n_in * n_out ramps, row-major by input channel */
@@ -22,14 +35,13 @@ struct graph_strip {
 	uint32_t in_first;     /* first input port */
 	uint32_t n_in;
 	uint32_t feed_first;
-	uint32_t n_feeds;
+	uint32_t n_feeds;      /* its buses', then the solo feed when there is a monitor */
 	uint32_t meter_first;  /* n_in meters */
 	int32_t prev_index;    /* same-named strip in the previous graph, or -1 */
 	struct gain_ramp gain; /* trim * polarity * fader * mute * solo, one ramp */
 	float fader_gain;
 	float trim_gain;
 	float sign;
-	uint32_t solo_tail;    /* frames the solo feed keeps running after unsolo */
 	bool mute, solo, solo_safe;
 };
 
@@ -56,7 +68,7 @@ struct graph_monitor_source { /* a bus the monitor can play */
 	uint32_t first;        /* its first buffer in graph.blk */
 	uint32_t n_ch;
 	uint32_t mat_first;    /* n_room * n_ch ramps, row-major by loudspeaker */
-	int32_t prev_index;    /* the same source in the previous graph, or -1 */
+	struct row_activity activity;
 };
 
 struct graph_monitor {
@@ -72,7 +84,6 @@ struct graph_monitor {
 	struct monitor_delay delay[LAYOUT_MAX_CHANNELS];
 	float *delay_buf;      /* n_room rings */
 	float *solo_buf;       /* n_room blocks: the solo bus */
-	float *acc;            /* n_room blocks */
 };
 
 struct graph {
@@ -87,7 +98,6 @@ struct graph {
 	uint32_t *bus_order;
 	struct graph_route *routes;
 	struct graph_feed *feeds;
-	uint32_t n_feeds;
 	struct gain_ramp *pan;
 	uint32_t n_pan;
 	struct meter *meters;         /* RT-private integrators */
@@ -102,6 +112,7 @@ struct graph {
 	uint32_t n_blk;
 	struct graph_monitor *monitor; /* NULL: no monitor section */
 	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
+	float *post[LAYOUT_MAX_CHANNELS]; /* a strip's channels after its gain: scratch blocks 1 ... */
 	char (*strip_names)[CONSOLE_NAME_MAX]; /* for matching the next graph */
 	char (*bus_names)[CONSOLE_NAME_MAX];
 };
@@ -265,6 +276,39 @@ static void *xcalloc(size_t n, size_t size, int *failed)
 	return p;
 }
 
+RT static void activity_set_row(struct row_activity *a, uint32_t row, const float *targets, uint32_t n,
+                                uint32_t fade_frames)
+{
+	bool live = false;
+	for (uint32_t i = 0; i < n; i++)
+		live |= targets[i] != 0.0f;
+	if (live) {
+		a->live_rows |= 1u << row;
+	} else {
+		a->live_rows &= ~(1u << row);
+		a->fading = fade_frames;
+	}
+}
+
+/* Whether the matrix can sound in this block of n frames. */
+RT static bool activity_runs(struct row_activity *a, uint32_t n)
+{
+	const bool runs = a->live_rows != 0 || a->fading > 0;
+	a->fading = a->fading > n ? a->fading - n : 0;
+	return runs;
+}
+
+/* Ramps at rest on m[row][col] (rows x cols, row-major), and which rows live. */
+static void init_ramp_matrix(struct gain_ramp *ramps, struct row_activity *a, uint32_t rows, uint32_t cols,
+                             float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS])
+{
+	for (uint32_t r = 0; r < rows; r++) {
+		for (uint32_t c = 0; c < cols; c++)
+			gain_ramp_init(&ramps[r * cols + c], m[r][c]);
+		activity_set_row(a, r, m[r], cols, 0);
+	}
+}
+
 /* The monitor: its sources (every bus, then the solo bus), their matrices
  * (the selected one at its gains, the others silent), the loudspeaker gains
  * and delays, and the solo bus's buffers. Outputs after the buses'. */
@@ -287,7 +331,6 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 		src->n_ch = layout_get(monitor_source_format(c, k))->channels;
 		src->first = k < c->n_buses ? g->buses[k].out_first : m->solo_first;
 		src->mat_first = m->n_mat;
-		src->prev_index = -1;
 		m->n_mat += m->n_room * src->n_ch;
 	}
 	m->mat = xcalloc(m->n_mat, sizeof *m->mat, &failed);
@@ -295,16 +338,13 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 	                                         GRAPH_BLOCK_FRAMES);
 	m->delay_buf = xcalloc((size_t)ring * m->n_room, sizeof(float), &failed);
 	m->solo_buf = xcalloc((size_t)GRAPH_BLOCK_FRAMES * m->n_room, sizeof(float), &failed);
-	m->acc = xcalloc((size_t)GRAPH_BLOCK_FRAMES * m->n_room, sizeof(float), &failed);
 	if (failed)
 		return -1;
 	for (uint32_t k = 0; k < m->n_sources; k++) {
 		float mm[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
 		monitor_matrix(c, k, mm);
-		const struct graph_monitor_source *src = &m->sources[k];
-		for (uint32_t r = 0; r < m->n_room; r++)
-			for (uint32_t ch = 0; ch < src->n_ch; ch++)
-				gain_ramp_init(&m->mat[src->mat_first + r * src->n_ch + ch], mm[r][ch]);
+		struct graph_monitor_source *src = &m->sources[k];
+		init_ramp_matrix(&m->mat[src->mat_first], &src->activity, m->n_room, src->n_ch, mm);
 	}
 	float gains[LAYOUT_MAX_CHANNELS];
 	monitor_speaker_gains(c, gains);
@@ -361,7 +401,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->bus_order = xcalloc(c->n_buses, sizeof *g->bus_order, &failed);
 	g->routes = xcalloc(n_routes, sizeof *g->routes, &failed);
 	g->feeds = xcalloc(n_feeds, sizeof *g->feeds, &failed);
-	g->n_feeds = n_feeds;
 	g->pan = xcalloc(n_pan, sizeof *g->pan, &failed);
 	g->n_pan = n_pan;
 	g->n_meters = n_in + n_out;
@@ -383,6 +422,8 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		return NULL;
 	}
 	memset(g->scratch, 0, scratch_bytes);
+	for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
+		g->post[c] = g->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
 
 	/* Buses: output ports in console order; bus meters after the strip meters. */
 	uint32_t out_port = 0, meter = n_in;
@@ -445,7 +486,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		s->in_first = in_port;
 		s->n_in = in->channels;
 		s->feed_first = feed;
-		s->n_feeds = cs->n_bus;
+		s->n_feeds = cs->n_bus + (c->monitor ? 1 : 0);
 		s->meter_first = meter;
 		s->fader_gain = gain_from_db(cs->params.fader_db);
 		s->trim_gain = gain_from_db(cs->params.trim_db);
@@ -458,32 +499,23 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		if (s->solo)
 			g->solo_count++;
 
-		for (uint32_t f = 0; f < cs->n_bus; f++) {
+		for (uint32_t f = 0; f < s->n_feeds; f++) {
 			struct graph_feed *gf = &g->feeds[feed++];
-			const struct layout *bl = layout_get(c->buses[cs->bus[f]].format);
-			gf->bus = cs->bus[f];
-			gf->out_first = g->buses[cs->bus[f]].out_first;
-			gf->n_out = bl->channels;
-			gf->pan_first = pan;
 			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-			graph_pan_matrix(in, bl, &cs->params, m);
-			for (uint32_t ci = 0; ci < s->n_in; ci++)
-				for (uint32_t o = 0; o < gf->n_out; o++)
-					gain_ramp_init(&g->pan[pan + ci * gf->n_out + o], m[ci][o]);
+			if (f < cs->n_bus) {
+				gf->bus = cs->bus[f];
+				gf->out_first = g->buses[gf->bus].out_first;
+				gf->n_out = g->buses[gf->bus].n_ch;
+				graph_pan_matrix(in, layout_get(c->buses[gf->bus].format), &cs->params, m);
+			} else {
+				gf->bus = SOLO_FEED_BUS;
+				gf->out_first = g->monitor->solo_first;
+				gf->n_out = n_room;
+				graph_solo_matrix(c, i, m);
+			}
+			gf->pan_first = pan;
+			init_ramp_matrix(&g->pan[pan], &gf->activity, s->n_in, gf->n_out, m);
 			pan += s->n_in * gf->n_out;
-		}
-		if (c->monitor) {
-			struct graph_feed *gf = &g->feeds[feed++];
-			gf->bus = UINT32_MAX;
-			gf->out_first = g->monitor->solo_first;
-			gf->n_out = n_room;
-			gf->pan_first = pan;
-			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
-			graph_solo_matrix(c, i, m);
-			for (uint32_t ci = 0; ci < s->n_in; ci++)
-				for (uint32_t o = 0; o < n_room; o++)
-					gain_ramp_init(&g->pan[pan + ci * n_room + o], m[ci][o]);
-			pan += s->n_in * n_room;
 		}
 		in_port += s->n_in;
 		meter += s->n_in;
@@ -533,7 +565,6 @@ void graph_free(struct graph *g)
 		free(g->monitor->mat);
 		free(g->monitor->delay_buf);
 		free(g->monitor->solo_buf);
-		free(g->monitor->acc);
 		free(g->monitor);
 	}
 	free(g->scratch);
@@ -567,36 +598,51 @@ RT static void restart_ramp(struct gain_ramp *r, float from, uint32_t frames)
 	gain_ramp_set(r, target, frames);
 }
 
-/* The monitor carries over when the room is the same: loudspeaker gains,
- * the matrices of the sources both graphs have, and the delay lines with
- * their contents (else the audio in flight would stop with a click). */
-RT static void adopt_monitor_rt(struct graph *g, const struct graph *old)
+/* Ramps restarted from the old matrix's running gains; the matrix may sound
+ * until they reach their targets. */
+RT static void adopt_ramp_matrix(struct gain_ramp *ramps, struct row_activity *a, const struct gain_ramp *old,
+                                 uint32_t n, uint32_t ramp_frames)
 {
-	struct graph_monitor *m = g->monitor;
-	const struct graph_monitor *om = old->monitor;
+	for (uint32_t k = 0; k < n; k++)
+		restart_ramp(&ramps[k], old[k].current, ramp_frames);
+	a->fading = ramp_frames;
+}
+
+/* The monitor carries over when the room is the same: loudspeaker gains,
+ * the matrices of the sources both graphs have, and the delay lines with the
+ * audio in them (else it would stop with a click). The two graphs swap their
+ * rings (same size: same room and rate) instead of copying them, so the
+ * retired graph frees the new one's unused ring. */
+RT static void adopt_monitor_rt(struct graph *g, struct graph *old)
+{
+	struct graph_monitor *m = g->monitor, *om = old->monitor;
 	if (!m || !om || m->room != om->room)
 		return;
-	for (uint32_t r = 0; r < m->n_room; r++) {
-		restart_ramp(&m->gain[r], om->gain[r].current, g->ramp_frames);
-		if (m->delay[r].mask == om->delay[r].mask) {
-			memcpy(m->delay[r].buf, om->delay[r].buf, (m->delay[r].mask + 1) * sizeof(float));
-			m->delay[r].write = om->delay[r].write;
-			m->delay[r].tap = m->delay[r].next_tap = om->delay[r].tap;
-			m->delay[r].fade = 0.0f;
+	if (m->delay[0].mask == om->delay[0].mask) {
+		float *const ring = m->delay_buf;
+		m->delay_buf = om->delay_buf;
+		om->delay_buf = ring;
+		for (uint32_t r = 0; r < m->n_room; r++) {
+			struct monitor_delay *d = &m->delay[r];
+			float *const buf = d->buf;
+			const uint32_t wanted = d->wanted;
+			*d = om->delay[r];
+			om->delay[r].buf = buf;
+			d->wanted = wanted; /* the new graph's delays, reached by crossfade */
 		}
 	}
+	for (uint32_t r = 0; r < m->n_room; r++)
+		restart_ramp(&m->gain[r], om->gain[r].current, g->ramp_frames);
 	for (uint32_t k = 0; k < m->n_sources; k++) {
 		const int32_t ok = k + 1 == m->n_sources ? (int32_t)om->n_sources - 1 : g->buses[k].prev_index;
 		if (ok < 0 || om->sources[ok].n_ch != m->sources[k].n_ch)
 			continue;
-		const uint32_t n = m->n_room * m->sources[k].n_ch;
-		for (uint32_t j = 0; j < n; j++)
-			restart_ramp(&m->mat[m->sources[k].mat_first + j], om->mat[om->sources[ok].mat_first + j].current,
-			             g->ramp_frames);
+		adopt_ramp_matrix(&m->mat[m->sources[k].mat_first], &m->sources[k].activity,
+		                  &om->mat[om->sources[ok].mat_first], m->n_room * m->sources[k].n_ch, g->ramp_frames);
 	}
 }
 
-RT void graph_adopt_rt(struct graph *g, const struct graph *old)
+RT void graph_adopt_rt(struct graph *g, struct graph *old)
 {
 	if (!old || g->prev_generation != old->generation)
 		return; /* built against another graph: the indices would not match */
@@ -609,24 +655,20 @@ RT void graph_adopt_rt(struct graph *g, const struct graph *old)
 		for (uint32_t c = 0; c < s->n_in && c < o->n_in; c++)
 			g->meters[s->meter_first + c] = old->meters[o->meter_first + c];
 		/* Pan gains carry over, feed by feed, where the strip's input and
-		 * the bus (matched by name) keep their layouts. */
+		 * the bus (matched by name; the solo feed by the solo feed) keep
+		 * their layouts. */
 		if (g->strip_input[i] != old->strip_input[s->prev_index])
 			continue;
-		if (g->monitor && old->monitor && g->monitor->room == old->monitor->room)
-			for (uint32_t k = 0; k < s->n_in * g->monitor->n_room; k++) /* the solo feed */
-				restart_ramp(&g->pan[g->feeds[s->feed_first + s->n_feeds].pan_first + k],
-				             old->pan[old->feeds[o->feed_first + o->n_feeds].pan_first + k].current,
-				             g->ramp_frames);
 		for (uint32_t f = 0; f < s->n_feeds; f++) {
-			const struct graph_feed *gf = &g->feeds[s->feed_first + f];
-			const int32_t old_bus = g->buses[gf->bus].prev_index;
+			struct graph_feed *gf = &g->feeds[s->feed_first + f];
+			const bool solo = gf->bus == SOLO_FEED_BUS;
 			for (uint32_t of = 0; of < o->n_feeds; of++) {
 				const struct graph_feed *ofd = &old->feeds[o->feed_first + of];
-				if ((int32_t)ofd->bus != old_bus || ofd->n_out != gf->n_out)
+				if ((ofd->bus == SOLO_FEED_BUS) != solo || ofd->n_out != gf->n_out ||
+				    (!solo && (int32_t)ofd->bus != g->buses[gf->bus].prev_index))
 					continue;
-				for (uint32_t k = 0; k < s->n_in * gf->n_out; k++)
-					restart_ramp(&g->pan[gf->pan_first + k], old->pan[ofd->pan_first + k].current,
-					             g->ramp_frames);
+				adopt_ramp_matrix(&g->pan[gf->pan_first], &gf->activity, &old->pan[ofd->pan_first],
+				                  s->n_in * gf->n_out, g->ramp_frames);
 			}
 		}
 	}
@@ -652,10 +694,11 @@ RT static void apply_monitor_rt(struct graph *g, const struct graph_cmd *cmd)
 	case GRAPH_OP_MONITOR_ROW: {
 		if (cmd->index >= m->n_sources || cmd->channel >= m->n_room)
 			return;
-		const struct graph_monitor_source *src = &m->sources[cmd->index];
+		struct graph_monitor_source *src = &m->sources[cmd->index];
 		for (uint32_t ch = 0; ch < src->n_ch; ch++)
 			gain_ramp_set(&m->mat[src->mat_first + cmd->channel * src->n_ch + ch], cmd->value[ch],
 			              g->ramp_frames);
+		activity_set_row(&src->activity, cmd->channel, cmd->value, src->n_ch, g->ramp_frames);
 		return;
 	}
 	case GRAPH_OP_MONITOR_GAINS:
@@ -709,8 +752,6 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 			return;
 		const bool was_soloing = g->solo_count > 0;
 		s->solo = solo;
-		/* The solo feed fades out on its own ramps: keep running it until then. */
-		s->solo_tail = solo ? 0 : g->ramp_frames + GRAPH_BLOCK_FRAMES;
 		g->solo_count = solo ? g->solo_count + 1 : g->solo_count - 1;
 		if (was_soloing != (g->solo_count > 0)) {
 			/* Solo-in-place just switched on or off: every strip's gate changes. */
@@ -721,13 +762,13 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 		break;
 	}
 	case GRAPH_OP_STRIP_PAN_ROW: {
-		/* feed == n_feeds is the solo feed, when there is a monitor */
-		if (cmd->channel >= s->n_in || cmd->feed > s->n_feeds || (cmd->feed == s->n_feeds && !g->monitor))
+		if (cmd->channel >= s->n_in || cmd->feed >= s->n_feeds)
 			return;
-		const struct graph_feed *f = &g->feeds[s->feed_first + cmd->feed];
+		struct graph_feed *f = &g->feeds[s->feed_first + cmd->feed];
 		for (uint32_t o = 0; o < f->n_out; o++)
 			gain_ramp_set(&g->pan[f->pan_first + cmd->channel * f->n_out + o],
 			              cmd->value[o], g->ramp_frames);
+		activity_set_row(&f->activity, cmd->channel, cmd->value, f->n_out, g->ramp_frames);
 		return;
 	}
 	default:
@@ -736,48 +777,46 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 	retarget_strip(g, s);
 }
 
-/* Mixes strip s's scratch signal y (input channel c) into one feed. */
-RT static void mix_feed(struct graph *g, const struct graph_feed *fd, uint32_t c, const float *y, uint32_t n)
+/* Adds n_in signals x[] through a ramp matrix into the graph buffers
+ * blk[out_first ...]; the ramp of (input c, output o) is
+ * ramps[c * in_stride + o * out_stride]. Silent ramps are skipped (a mono
+ * source in a 7.1.4 bus touches 2 of 12 outputs). */
+RT static void mix_matrix(struct graph *g, struct gain_ramp *ramps, uint32_t in_stride, uint32_t out_stride,
+                          float *const *x, uint32_t n_in, uint32_t out_first, uint32_t n_out, uint32_t n)
 {
-	struct gain_ramp *pan = &g->pan[fd->pan_first + c * fd->n_out];
-	for (uint32_t o = 0; o < fd->n_out; o++) {
-		if (gain_ramp_is_silent(&pan[o]))
-			continue;
-		gain_ramp_mix_rt(&pan[o], y, g->blk[fd->out_first + o], n);
-	}
+	for (uint32_t c = 0; c < n_in; c++)
+		for (uint32_t o = 0; o < n_out; o++) {
+			struct gain_ramp *r = &ramps[c * in_stride + o * out_stride];
+			if (!gain_ramp_is_silent(r))
+				gain_ramp_mix_rt(r, x[c], g->blk[out_first + o], n);
+		}
 }
 
-/* The control room: the sources' matrices (only the selected one, or the one
- * fading out, is not silent) into the loudspeakers, then each loudspeaker's
- * gain and alignment delay. */
+/* The control room: the sources' matrices (only the selected one, and one
+ * fading out, can sound) into the loudspeaker outputs, then in place each
+ * loudspeaker's gain and alignment delay. */
 RT static void process_monitor(struct graph *g, uint32_t n)
 {
 	struct graph_monitor *m = g->monitor;
 	float *gains = g->scratch;
-	memset(m->acc, 0, sizeof(float) * GRAPH_BLOCK_FRAMES * m->n_room);
 	for (uint32_t k = 0; k < m->n_sources; k++) {
-		const struct graph_monitor_source *src = &m->sources[k];
-		for (uint32_t r = 0; r < m->n_room; r++) {
-			struct gain_ramp *row = &m->mat[src->mat_first + r * src->n_ch];
-			for (uint32_t ch = 0; ch < src->n_ch; ch++) {
-				if (gain_ramp_is_silent(&row[ch]))
-					continue;
-				gain_ramp_mix_rt(&row[ch], g->blk[src->first + ch], m->acc + r * GRAPH_BLOCK_FRAMES, n);
-			}
-		}
+		struct graph_monitor_source *src = &m->sources[k];
+		if (activity_runs(&src->activity, n)) /* matrix [loudspeaker][source channel] */
+			mix_matrix(g, &m->mat[src->mat_first], 1, src->n_ch, &g->blk[src->first], src->n_ch,
+			           m->out_first, m->n_room, n);
 	}
 	for (uint32_t r = 0; r < m->n_room; r++) {
-		float *x = m->acc + r * GRAPH_BLOCK_FRAMES;
+		float *x = g->blk[m->out_first + r];
 		gain_ramp_fill_rt(&m->gain[r], gains, n);
 		gain_apply_sanitized_rt(x, gains, x, n);
-		monitor_delay_process_rt(&m->delay[r], x, g->blk[m->out_first + r], n, g->ramp_frames);
+		monitor_delay_process_rt(&m->delay[r], x, x, n, g->ramp_frames);
 	}
 }
 
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 {
 	float *gains = g->scratch;
-	float *post = g->scratch + GRAPH_BLOCK_FRAMES;
+	float *const *post = g->post;
 	float *const *blk = g->blk;
 
 	for (uint32_t o = 0; o < g->ports.n_out; o++)
@@ -788,9 +827,6 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
-		/* The solo feed runs while soloed and until its ramps have faded. */
-		const bool solo_feed = g->monitor && (s->solo || s->solo_tail > 0);
-		s->solo_tail = s->solo_tail > n ? s->solo_tail - n : 0;
 		if (gain_ramp_is_silent(&s->gain)) {
 			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
 			for (uint32_t c = 0; c < s->n_in; c++)
@@ -799,13 +835,13 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		}
 		gain_ramp_fill_rt(&s->gain, gains, n);
 		for (uint32_t c = 0; c < s->n_in; c++) {
-			float *y = post + c * GRAPH_BLOCK_FRAMES;
-			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, y, n);
-			meter_process_rt(&m[c], y, n, k);
-			for (uint32_t f = 0; f < s->n_feeds; f++)
-				mix_feed(g, &g->feeds[s->feed_first + f], c, y, n);
-			if (solo_feed)
-				mix_feed(g, &g->feeds[s->feed_first + s->n_feeds], c, y, n);
+			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, post[c], n);
+			meter_process_rt(&m[c], post[c], n, k);
+		}
+		for (uint32_t f = 0; f < s->n_feeds; f++) {
+			struct graph_feed *fd = &g->feeds[s->feed_first + f];
+			if (activity_runs(&fd->activity, n)) /* matrix [input channel][bus channel] */
+				mix_matrix(g, &g->pan[fd->pan_first], fd->n_out, 1, post, s->n_in, fd->out_first, fd->n_out, n);
 		}
 	}
 

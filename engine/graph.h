@@ -96,7 +96,9 @@ void graph_solo_matrix(const struct console *c, uint32_t s,
 
 /* Takes over running gains and meters of the strips and buses `g` shares with
  * `old` (the graph the RT thread used until now). */
-RT void graph_adopt_rt(struct graph *g, const struct graph *old);
+/* The two graphs swap the monitor's delay rings (so the audio in them
+ * carries on without a copy); `old` is only freed afterwards. */
+RT void graph_adopt_rt(struct graph *g, struct graph *old);
 RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd);
 /* Processes n frames from ports.in into ports.out. A change of meter_epoch
  * resets the meters' peak hold. */
