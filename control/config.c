@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "control/json_locate.h"
+#include "engine/monitor.h"
 #include "dsp/gain.h"
 
 #define MAX_COUNT 1024
@@ -542,13 +543,6 @@ static int parse_speaker_values(struct ctx *x, json_t *o, const char *key, float
 	return 0;
 }
 
-/* A speaker set the room can play: the room itself or any fold-down of it. */
-static bool room_plays(const struct console *c, enum layout_id room, enum layout_id set)
-{
-	struct downmix_matrix m;
-	return downmix_matrix(&c->downmix, room, set, &m, NULL, NULL) == 0;
-}
-
 /* "monitor": the control-room path (docs/config.md). */
 static int parse_monitor(struct ctx *x, json_t *o, struct console *c)
 {
@@ -568,7 +562,7 @@ static int parse_monitor(struct ctx *x, json_t *o, struct console *c)
 	m->speakers = m->room;
 	if (get_format(x, o, "speakers", false, "speaker set", &m->speakers) < 0)
 		return -1;
-	if (!room_plays(c, m->room, m->speakers)) {
+	if (!monitor_room_plays(c, m->room, m->speakers)) {
 		push_key(x, "speakers");
 		return fail(x, "a %s room cannot play %s: the speaker set is the room or a fold-down of it",
 		            layout_get(m->room)->name, layout_get(m->speakers)->name);

@@ -17,6 +17,7 @@
 
 #include "dsp/gain.h"
 #include "dsp/panner.h"
+#include "engine/monitor.h"
 
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
 
@@ -339,9 +340,7 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 		m->source = (uint32_t)b;
 	} else {
 		enum layout_id set;
-		struct downmix_matrix dm;
-		if (layout_from_name(&argv[0]->s, &set) < 0 ||
-		    downmix_matrix(&c->downmix, m->room, set, &dm, NULL, NULL) < 0) {
+		if (layout_from_name(&argv[0]->s, &set) < 0 || !monitor_room_plays(c, m->room, set)) {
 			reply_error(s, "%s: a %s room cannot play \"%s\" (the room's format or a fold-down of it)",
 			            path, layout_get(m->room)->name, &argv[0]->s);
 			return;
@@ -529,6 +528,15 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	free(targets);
 }
 
+/* The table row of kind/name, or NULL. */
+static const struct param *find_param(const char *kind, const char *name)
+{
+	for (size_t i = 0; i < N_PARAMS; i++)
+		if (params[i].kind && strcmp(params[i].kind, kind) == 0 && strcmp(params[i].name, name) == 0)
+			return &params[i];
+	return NULL;
+}
+
 static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
                       lo_message msg, void *user)
 {
@@ -556,30 +564,25 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 			reply_info(s);
 		return 0;
 	}
+	const struct param *p = NULL;
+	const char *target = NULL;
 	if (nseg >= 2 && strcmp(seg[0], "monitor") == 0) {
 		/* /monitor/<param>, /monitor/speaker/<n|name>/<param> */
-		const bool speaker = nseg == 4 && strcmp(seg[1], "speaker") == 0;
-		const char *kind = speaker ? "monitor/speaker" : "monitor";
-		const char *name = speaker ? seg[3] : seg[1];
-		for (size_t i = 0; (nseg == 2 || speaker) && i < N_PARAMS; i++) {
-			const struct param *p = &params[i];
-			if (p->kind && strcmp(p->kind, kind) == 0 && strcmp(p->name, name) == 0) {
-				handle_param(s, path, p, speaker ? seg[2] : NULL, types, argv, argc);
-				return 0;
-			}
-		}
-	}
-	if ((nseg == 3 || nseg == 4) && strcmp(seg[0], "monitor") != 0) {
+		if (nseg == 2)
+			p = find_param("monitor", seg[1]);
+		else if (nseg == 4 && strcmp(seg[1], "speaker") == 0)
+			p = find_param("monitor/speaker", seg[3]);
+		target = seg[2];
+	} else if (nseg == 3 || nseg == 4) {
 		/* The parameter is everything after the target: "fader", "pan/az". */
 		char name[64];
 		snprintf(name, sizeof name, "%s%s%s", seg[2], nseg == 4 ? "/" : "", nseg == 4 ? seg[3] : "");
-		for (size_t i = 0; i < N_PARAMS; i++) {
-			const struct param *p = &params[i];
-			if (p->kind && strcmp(p->kind, seg[0]) == 0 && strcmp(p->name, name) == 0) {
-				handle_param(s, path, p, seg[1], types, argv, argc);
-				return 0;
-			}
-		}
+		p = find_param(seg[0], name);
+		target = seg[1];
+	}
+	if (p) {
+		handle_param(s, path, p, target, types, argv, argc);
+		return 0;
 	}
 	reply_error(s, "unknown address %s (see docs/osc.md)", path);
 	return 0;

@@ -11,6 +11,12 @@ enum layout_id monitor_source_format(const struct console *c, uint32_t source)
 	return source < c->n_buses ? c->buses[source].format : c->monitor->room;
 }
 
+bool monitor_room_plays(const struct console *c, enum layout_id room, enum layout_id set)
+{
+	struct downmix_matrix m;
+	return downmix_matrix(&c->downmix, room, set, &m, NULL, NULL) == 0;
+}
+
 enum layout_id monitor_heard_set(const struct console *c)
 {
 	return c->monitor->params.mono ? LAYOUT_MONO : c->monitor->speakers;

@@ -10,6 +10,7 @@
 #ifndef DUBSTAGE_ENGINE_MONITOR_H
 #define DUBSTAGE_ENGINE_MONITOR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dsp/rt.h"
@@ -19,6 +20,10 @@
 
 /* The format of monitor source `source` (a bus, or the solo bus = room). */
 enum layout_id monitor_source_format(const struct console *c, uint32_t source);
+
+/* Whether a room of layout `room` can play speaker set `set`: the room's
+ * own format or any fold-down of it. */
+bool monitor_room_plays(const struct console *c, enum layout_id room, enum layout_id set);
 
 /* The speaker set actually heard: the one in use, or mono during mono check. */
 enum layout_id monitor_heard_set(const struct console *c);
