@@ -330,6 +330,20 @@ static int find_bus_named(struct ctx *x, json_t *v, const struct console *c)
 	return fail(x, "no bus named \"%s\" (buses: %s)", json_string_value(v), list);
 }
 
+/* A bus named by v that is not yet among the n in `have` (for lists of
+ * buses), or -1 with an error. */
+static int distinct_bus_named(struct ctx *x, json_t *v, const struct console *c, const uint32_t *have,
+                              uint32_t n)
+{
+	const int b = find_bus_named(x, v, c);
+	if (b < 0)
+		return -1;
+	for (uint32_t j = 0; j < n; j++)
+		if (have[j] == (uint32_t)b)
+			return fail(x, "bus \"%s\" is listed twice", c->buses[b].name);
+	return b;
+}
+
 static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_t bi)
 {
 	struct console_bus *b = &c->buses[bi];
@@ -360,16 +374,12 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 	if (!b->sources)
 		return fail(x, "out of memory");
 	for (size_t i = 0; i < json_array_size(src); i++) {
-		json_t *s = json_array_get(src, i);
 		push_index(x, i);
-		const int k = find_bus_named(x, s, c);
+		const int k = distinct_bus_named(x, json_array_get(src, i), c, b->sources, b->n_sources);
 		if (k < 0)
 			return -1;
 		if ((uint32_t)k == bi)
 			return fail(x, "bus %s cannot be its own source", b->name);
-		for (uint32_t j = 0; j < b->n_sources; j++)
-			if (b->sources[j] == (uint32_t)k)
-				return fail(x, "bus \"%s\" is listed twice", json_string_value(s));
 		struct downmix_matrix m;
 		if (downmix_matrix(console_bus_downmix(c, bi), c->buses[k].format, b->format, &m, NULL, NULL) < 0)
 			return fail(x, "%s is %s and %s is %s: a master takes sources of its own format or "
@@ -402,12 +412,9 @@ static int parse_strip_buses(struct ctx *x, json_t *v, const struct console *c,
 		return fail(x, "must name 1 to %d buses, not %zu", CONSOLE_STRIP_MAX_BUSES, json_array_size(v));
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		push_index(x, i);
-		const int b = find_bus_named(x, json_array_get(v, i), c);
+		const int b = distinct_bus_named(x, json_array_get(v, i), c, proto->bus, proto->n_bus);
 		if (b < 0)
 			return -1;
-		for (uint32_t j = 0; j < proto->n_bus; j++)
-			if (proto->bus[j] == (uint32_t)b)
-				return fail(x, "bus \"%s\" is listed twice", c->buses[b].name);
 		proto->bus[proto->n_bus++] = (uint32_t)b;
 		pop(x);
 	}
