@@ -49,4 +49,22 @@ static inline double sine_max_step(double a, double freq_hz, double rate)
 	return 2.0 * a * sin(M_PI * freq_hz / rate);
 }
 
+/* How far y (a sine of freq_hz whose level may change) steps beyond what a
+ * sine of its own local amplitude can: the largest |y[i] - y[i-1]| divided by
+ * sine_max_step of the peak within one period either side of i. A smooth
+ * level change stays near 1; a click or a step in gain shows as far more. */
+static inline double worst_step_ratio(const float *y, size_t n, double freq_hz, double rate)
+{
+	const size_t w = (size_t)ceil(rate / freq_hz);
+	double worst = 0;
+	for (size_t i = 1; i < n; i++) {
+		const size_t lo = i > w ? i - w : 0, hi = i + w < n ? i + w : n;
+		const double local = peak_abs(y + lo, hi - lo);
+		const double step = fabs((double)y[i] - y[i - 1]);
+		const double allowed = sine_max_step(local, freq_hz, rate) + 1e-6;
+		worst = step / allowed > worst ? step / allowed : worst;
+	}
+	return worst;
+}
+
 #endif

@@ -1,0 +1,218 @@
+#include "dsp/filter.h"
+
+#include <math.h>
+
+/* g and k of the SVF and the output mix for each type (Simper's table). The
+ * shelves move g by sqrt(A) so that freq_hz is the shelf's mid point, as in
+ * the cookbook. */
+static void design(enum filter_type type, float freq_hz, float gain_db, float q, float sample_rate,
+                   float *g_out, float *k_out, float m[3])
+{
+	const float nyquist_limit = 0.49f * sample_rate;
+	freq_hz = freq_hz < FILTER_MIN_HZ ? FILTER_MIN_HZ : (freq_hz > nyquist_limit ? nyquist_limit : freq_hz);
+	float g = tanf((float)M_PI * freq_hz / sample_rate);
+	float k = 1.0f / q;
+	const float A = powf(10.0f, gain_db / 40.0f);
+	switch (type) {
+	case FILTER_BELL:
+		k = 1.0f / (q * A);
+		m[0] = 1.0f, m[1] = k * (A * A - 1.0f), m[2] = 0.0f;
+		break;
+	case FILTER_LOW_SHELF:
+		g /= sqrtf(A);
+		m[0] = 1.0f, m[1] = k * (A - 1.0f), m[2] = A * A - 1.0f;
+		break;
+	case FILTER_HIGH_SHELF:
+		g *= sqrtf(A);
+		m[0] = A * A, m[1] = k * (1.0f - A) * A, m[2] = 1.0f - A * A;
+		break;
+	case FILTER_NOTCH:
+		m[0] = 1.0f, m[1] = -k, m[2] = 0.0f;
+		break;
+	case FILTER_HIGH_PASS:
+		m[0] = 1.0f, m[1] = -k, m[2] = -1.0f;
+		break;
+	case FILTER_LOW_PASS:
+		m[0] = 0.0f, m[1] = 0.0f, m[2] = 1.0f;
+		break;
+	case FILTER_HIGH_PASS_1:
+		/* s/(s+1) = s(s+1)/(s+1)^2: the SVF at k = 2, high + band output. */
+		k = 2.0f;
+		m[0] = 1.0f, m[1] = -1.0f, m[2] = -1.0f;
+		break;
+	case FILTER_LOW_PASS_1:
+	default:
+		k = 2.0f;
+		m[0] = 0.0f, m[1] = 1.0f, m[2] = 1.0f;
+		break;
+	}
+	*g_out = g;
+	*k_out = k;
+}
+
+static void set_a(struct filter_coefs *c, float g, float k)
+{
+	c->a1 = 1.0f / (1.0f + g * (g + k));
+	c->a2 = g * c->a1;
+	c->a3 = g * c->a2;
+}
+
+void filter_coefs_design(const struct filter_shape *s, float sample_rate, struct filter_coefs *out)
+{
+	float g, k, m[3];
+	design(s->type, s->freq_hz, s->gain_db, s->q, sample_rate, &g, &k, m);
+	set_a(out, g, k);
+	out->m0 = s->on ? m[0] : 1.0f;
+	out->m1 = s->on ? m[1] : 0.0f;
+	out->m2 = s->on ? m[2] : 0.0f;
+}
+
+static float q_floor(float q) { return q < 0.025f ? 0.025f : q; }
+
+void filter_section_init(struct filter_section *f, const struct filter_shape *shape, float sample_rate)
+{
+	f->target = *shape;
+	f->target.q = q_floor(shape->q);
+	f->sample_rate = sample_rate;
+	f->smooth = 1.0f - expf(-(float)FILTER_CHUNK / (FILTER_SMOOTH_MS * 0.001f * sample_rate));
+	f->octave = log2f(shape->freq_hz > FILTER_MIN_HZ ? shape->freq_hz : FILTER_MIN_HZ);
+	f->q_octave = log2f(f->target.q);
+	f->gain_db = shape->gain_db;
+	f->type = shape->type;
+	f->wet = shape->on ? 1.0f : 0.0f;
+	filter_coefs_design(&f->target, sample_rate, &f->c);
+	f->moving = false;
+}
+
+RT void filter_section_set_rt(struct filter_section *f, const struct filter_shape *shape)
+{
+	f->target = *shape;
+	f->target.q = q_floor(shape->q);
+	f->moving = true;
+}
+
+/* The coefficients for the smoothed state: the section's current type at
+ * the smoothed frequency, Q and gain, its output mix blended with a plain
+ * pass-through by `wet`. */
+RT static void coefs_now(struct filter_section *f, float freq_hz, float q, float gain_db)
+{
+	float g, k, m[3];
+	design(f->type, freq_hz, gain_db, q, f->sample_rate, &g, &k, m);
+	set_a(&f->c, g, k);
+	const float w = f->wet;
+	f->c.m0 = 1.0f + w * (m[0] - 1.0f);
+	f->c.m1 = w * m[1];
+	f->c.m2 = w * m[2];
+}
+
+/* One chunk of glide. Frequency, Q and gain move together; switching off
+ * fades the section out (wet to 0), and a new type fades the old one out
+ * and the new one in, since two types' coefficients have no meaningful
+ * in-between. At rest once within what no one can hear (0.001 octave,
+ * 0.001 dB, 1e-4 of mix). */
+RT static void glide(struct filter_section *f)
+{
+	const struct filter_shape *t = &f->target;
+	const float octave = log2f(t->freq_hz > FILTER_MIN_HZ ? t->freq_hz : FILTER_MIN_HZ);
+	const float q_octave = log2f(t->q);
+	const float k = f->smooth;
+	const float wet_target = t->on && t->type == f->type ? 1.0f : 0.0f;
+	f->octave += k * (octave - f->octave);
+	f->q_octave += k * (q_octave - f->q_octave);
+	f->gain_db += k * (t->gain_db - f->gain_db);
+	f->wet += k * (wet_target - f->wet);
+	if (f->wet < 1e-4f && f->type != t->type) {
+		f->type = t->type; /* faded out: switch, then fade in */
+		f->wet = 0.0f;
+	}
+	const bool settled = fabsf(octave - f->octave) < 1e-3f && fabsf(q_octave - f->q_octave) < 1e-3f &&
+	                     fabsf(t->gain_db - f->gain_db) < 1e-3f && fabsf(wet_target - f->wet) < 1e-4f &&
+	                     f->type == t->type;
+	if (settled) {
+		f->octave = octave, f->q_octave = q_octave, f->gain_db = t->gain_db, f->wet = wet_target;
+		coefs_now(f, t->freq_hz, t->q, t->gain_db);
+		f->moving = false;
+		return;
+	}
+	coefs_now(f, exp2f(f->octave), exp2f(f->q_octave), f->gain_db);
+}
+
+RT void filter_run_rt(const struct filter_coefs *c, struct filter_state *st, float *x, uint32_t n)
+{
+	const float a1 = c->a1, a2 = c->a2, a3 = c->a3, m0 = c->m0, m1 = c->m1, m2 = c->m2;
+	float ic1 = st->ic1, ic2 = st->ic2;
+	for (uint32_t i = 0; i < n; i++) {
+		const float v0 = x[i];
+		const float v3 = v0 - ic2;
+		const float v1 = a1 * ic1 + a2 * v3;
+		const float v2 = ic2 + a2 * ic1 + a3 * v3;
+		ic1 = 2.0f * v1 - ic1;
+		ic2 = 2.0f * v2 - ic2;
+		x[i] = m0 * v0 + m1 * v1 + m2 * v2;
+	}
+	st->ic1 = ic1;
+	st->ic2 = ic2;
+}
+
+/* Like filter_run_rt with every coefficient moving linearly from `from` to
+ * `to` across the n frames: a glide step spread over its chunk rather than
+ * taken at once (a bell's deep cut subtracts two large terms, and a jump in
+ * their balance would be heard). */
+RT static void filter_run_glide_rt(const struct filter_coefs *from, const struct filter_coefs *to,
+                                   struct filter_state *st, float *x, uint32_t n)
+{
+	const float inv = 1.0f / (float)n;
+	const float da1 = (to->a1 - from->a1) * inv, da2 = (to->a2 - from->a2) * inv, da3 = (to->a3 - from->a3) * inv;
+	const float dm0 = (to->m0 - from->m0) * inv, dm1 = (to->m1 - from->m1) * inv, dm2 = (to->m2 - from->m2) * inv;
+	float ic1 = st->ic1, ic2 = st->ic2;
+	for (uint32_t i = 0; i < n; i++) {
+		const float t = (float)(i + 1);
+		const float a1 = from->a1 + t * da1, a2 = from->a2 + t * da2, a3 = from->a3 + t * da3;
+		const float v0 = x[i];
+		const float v3 = v0 - ic2;
+		const float v1 = a1 * ic1 + a2 * v3;
+		const float v2 = ic2 + a2 * ic1 + a3 * v3;
+		ic1 = 2.0f * v1 - ic1;
+		ic2 = 2.0f * v2 - ic2;
+		x[i] = (from->m0 + t * dm0) * v0 + (from->m1 + t * dm1) * v1 + (from->m2 + t * dm2) * v2;
+	}
+	st->ic1 = ic1;
+	st->ic2 = ic2;
+}
+
+RT void filter_section_process_rt(struct filter_section *f, struct filter_state *st, float *const *x,
+                                  uint32_t n_ch, uint32_t n)
+{
+	if (!f->moving) {
+		for (uint32_t c = 0; c < n_ch; c++)
+			filter_run_rt(&f->c, &st[c], x[c], n);
+		return;
+	}
+	for (uint32_t off = 0; off < n; off += FILTER_CHUNK) {
+		const uint32_t len = n - off < FILTER_CHUNK ? n - off : FILTER_CHUNK;
+		const struct filter_coefs from = f->c;
+		if (f->moving)
+			glide(f);
+		for (uint32_t c = 0; c < n_ch; c++)
+			filter_run_glide_rt(&from, &f->c, &st[c], x[c] + off, len);
+	}
+}
+
+void filter_butterworth(bool high_pass, float freq_hz, unsigned slope_db, bool on,
+                        struct filter_shape out[FILTER_BUTTERWORTH_SECTIONS])
+{
+	/* Pole pairs of the Butterworth polynomials: Q = 1 / (2 cos θ).
+	 * Order 2: 0.7071; order 3: a first-order section and Q 1; order 4: Q
+	 * 0.5412 and 1.3066. */
+	const enum filter_type two = high_pass ? FILTER_HIGH_PASS : FILTER_LOW_PASS;
+	const enum filter_type one = high_pass ? FILTER_HIGH_PASS_1 : FILTER_LOW_PASS_1;
+	out[0] = (struct filter_shape){two, freq_hz, 0.0f, 0.70710678f, on};
+	out[1] = (struct filter_shape){two, freq_hz, 0.0f, 0.70710678f, false};
+	if (slope_db == 18) {
+		out[0] = (struct filter_shape){one, freq_hz, 0.0f, 0.70710678f, on};
+		out[1] = (struct filter_shape){two, freq_hz, 0.0f, 1.0f, on};
+	} else if (slope_db == 24) {
+		out[0].q = 0.54119610f;
+		out[1] = (struct filter_shape){two, freq_hz, 0.0f, 1.30656296f, on};
+	}
+}
