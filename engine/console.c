@@ -160,3 +160,20 @@ void console_pan_room_changed(struct strip_params *p)
 	              &p->pan_elevation_deg, &distance);
 	p->pan_room = true;
 }
+
+void console_processing_defaults(struct strip_processing *p)
+{
+	*p = (struct strip_processing){
+		.hpf = {false, 80.0f, 12.0f},
+		.lpf = {false, 18000.0f, 12.0f},
+		.eq_on = true,
+		.eq = {{false, true, 100.0f, 0.0f, 0.7071f}, {false, false, 500.0f, 0.0f, 1.0f},
+		       {false, false, 2500.0f, 0.0f, 1.0f}, {false, true, 8000.0f, 0.0f, 0.7071f}},
+		.notch = {{false, 50.0f, 20.0f}, {false, 100.0f, 20.0f}},
+		.dyn = {
+			.gate = {false, -50.0f, 40.0f, 100.0f, 1.0f, 50.0f, 150.0f},
+			.comp = {false, -20.0f, 3.0f, 6.0f, 10.0f, 150.0f, 0.0f, false, false, 80.0f},
+			.deess = {false, 6000.0f, -30.0f, 8.0f},
+		},
+	};
+}

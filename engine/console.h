@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "dsp/downmix.h"
+#include "dsp/dynamics.h"
 #include "dsp/layout.h"
 
 #define CONSOLE_NAME_MAX 32        /* bytes incl. NUL, for strip and bus names */
@@ -21,7 +22,47 @@
 #define CONSOLE_TRIM_MIN_DB (-24.0f)
 #define CONSOLE_TRIM_MAX_DB 24.0f
 
+#define CONSOLE_DELAY_MAX_MS 2000.0f
+#define CONSOLE_EQ_BANDS 4      /* 1 and 4: shelf or bell; 2 and 3: bell */
+#define CONSOLE_NOTCHES 2
+#define CONSOLE_EQ_GAIN_MAX_DB 18.0f
+
 enum bus_role { BUS_ROLE_STEM, BUS_ROLE_MASTER };
+
+struct pass_filter_params { /* Butterworth high- or low-pass */
+	bool on;
+	float freq_hz;         /* 10 ... 20000 */
+	float slope_db;        /* 12, 18 or 24 dB/octave */
+};
+
+struct eq_band_params {
+	bool on;
+	bool shelf;            /* bands 1 and 4 only: a shelf instead of a bell */
+	float freq_hz;         /* 20 ... 20000 */
+	float gain_db;         /* -18 ... +18 */
+	float q;               /* 0.1 ... 10 */
+};
+
+struct notch_params {
+	bool on;
+	float freq_hz;         /* 20 ... 20000 */
+	float q;               /* 0.1 ... 100 (hum: 10 ... 30) */
+};
+
+/* What sits between the input trim and the fader (docs/config.md "Strip
+ * processing"); buses use the EQ and dynamics of it. */
+struct strip_processing {
+	float delay_ms;        /* 0 ... 2000, rounded to the nearest sample */
+	struct pass_filter_params hpf, lpf;
+	bool eq_on;            /* the whole EQ (bands and notches) */
+	struct eq_band_params eq[CONSOLE_EQ_BANDS];
+	struct notch_params notch[CONSOLE_NOTCHES];
+	struct dynamics_params dyn;
+	bool dyn_pre_eq;       /* dynamics before the filters and EQ */
+};
+
+/* Defaults: everything off, at settings a mixer would start from. */
+void console_processing_defaults(struct strip_processing *p);
 
 struct strip_params {
 	float fader_db;        /* -inf (off) ... +10 */
@@ -39,6 +80,7 @@ struct strip_params {
 	bool solo;
 	bool solo_safe;
 	bool polarity_inverted;
+	struct strip_processing proc;
 };
 
 struct bus_params {

@@ -3,6 +3,7 @@
 #include <jack/ringbuffer.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -181,6 +182,20 @@ int engine_sync_monitor(struct engine *e, struct console *c)
 	return engine_send(e, &cmd);
 }
 
+int engine_rebuild(struct engine *e, const struct console *c)
+{
+	struct graph *old = engine_graph(e);
+	char err[256];
+	struct graph *g = graph_build(c, old, (float)e->sample_rate, err, sizeof err);
+	if (!g) {
+		fprintf(stderr, "dubstage: %s\n", err);
+		return -1;
+	}
+	graph_take_ports(g, old);
+	engine_publish(e, g);
+	return 0;
+}
+
 int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enum graph_op op)
 {
 	const struct console_strip *cs = &c->strips[s];
@@ -195,6 +210,40 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 			return -1;
 		return c->monitor ? send_solo_feed(e, c, s) : 0;
 	case GRAPH_OP_STRIP_SOLO_SAFE: cmd.value[0] = cs->params.solo_safe; break;
+	case GRAPH_OP_STRIP_FILTER: {
+		struct filter_shape shapes[GRAPH_SECTIONS];
+		graph_strip_shapes(&cs->params.proc, shapes);
+		_Static_assert(sizeof shapes[0] <= sizeof cmd.value, "a filter shape fits a command");
+		for (uint16_t k = 0; k < GRAPH_SECTIONS; k++) {
+			cmd.channel = k;
+			memcpy(cmd.value, &shapes[k], sizeof shapes[k]);
+			if (engine_send(e, &cmd) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	case GRAPH_OP_STRIP_DYNAMICS: {
+		const struct dynamics_params *d = &cs->params.proc.dyn;
+		_Static_assert(sizeof d->comp <= sizeof cmd.value && sizeof d->gate <= sizeof cmd.value,
+		               "dynamics parameters fit a command");
+		const void *part[] = {&d->gate, &d->comp, &d->deess};
+		const size_t size[] = {sizeof d->gate, sizeof d->comp, sizeof d->deess};
+		for (uint16_t k = GRAPH_DYN_GATE; k <= GRAPH_DYN_DEESS; k++) {
+			cmd.channel = k;
+			memcpy(cmd.value, part[k], size[k]);
+			if (engine_send(e, &cmd) < 0)
+				return -1;
+		}
+		memset(cmd.value, 0, sizeof cmd.value);
+		cmd.channel = GRAPH_DYN_ORDER;
+		cmd.value[0] = cs->params.proc.dyn_pre_eq;
+		break;
+	}
+	case GRAPH_OP_STRIP_DELAY:
+		if (!graph_strip_has_delay(engine_graph(e), s))
+			return engine_rebuild(e, c); /* built with the model's delay */
+		cmd.value[0] = (float)lrintf(cs->params.proc.delay_ms * 0.001f * (float)e->sample_rate);
+		break;
 	case GRAPH_OP_STRIP_POLARITY: cmd.value[0] = cs->params.polarity_inverted; break;
 	case GRAPH_OP_STRIP_PAN_ROW: {
 		const struct layout *in = layout_get(cs->input);

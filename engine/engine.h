@@ -55,6 +55,10 @@ int engine_send(struct engine *e, struct graph_cmd *cmd);
  * bus b). `op` names the parameter; GRAPH_OP_STRIP_PAN_ROW sends all rows. */
 int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enum graph_op op);
 int engine_sync_bus(struct engine *e, const struct console *c, uint32_t b, enum graph_op op);
+/* Builds the graph again from c (the console the published graph was built
+ * from, with changed settings that need new memory, such as a strip's first
+ * delay) and publishes it; running state carries over. */
+int engine_rebuild(struct engine *e, const struct console *c);
 /* Sends the monitor section as the model now holds it (source, speaker set,
  * mono, dim, mute, level, every loudspeaker's gain and delay). */
 int engine_sync_monitor(struct engine *e, struct console *c);

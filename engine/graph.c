@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/delay.h"
+#include "dsp/dynamics.h"
+#include "dsp/filter.h"
 #include "dsp/gain.h"
 #include "dsp/meter.h"
 #include "dsp/panner.h"
@@ -38,11 +41,26 @@ struct graph_strip {
 	uint32_t n_feeds;      /* its buses', then the solo feed when there is a monitor */
 	uint32_t meter_first;  /* n_in meters */
 	int32_t prev_index;    /* same-named strip in the previous graph, or -1 */
-	struct gain_ramp gain; /* trim * polarity * fader * mute * solo, one ramp */
+	struct gain_ramp pre;  /* trim * polarity, at the input */
+	struct gain_ramp gain; /* fader * mute * solo, after the processing */
+	float *ring;           /* n_in delay rings, or NULL: no delay line */
 	float fader_gain;
 	float trim_gain;
 	float sign;
 	bool mute, solo, solo_safe;
+};
+
+/* A strip's processing between trim and fader (shared by its channels). */
+struct strip_dsp {
+	struct filter_section sec[GRAPH_SECTIONS];
+	struct dynamics dyn;
+	bool dyn_pre_eq;
+};
+
+struct strip_channel {     /* per input channel, indexed like the strip's meters */
+	struct filter_state st[GRAPH_SECTIONS];
+	struct dynamics_channel dyn;
+	struct delay_line delay;
 };
 
 struct graph_route {       /* a source bus summed into a master */
@@ -81,7 +99,7 @@ struct graph_monitor {
 	struct gain_ramp *mat;
 	uint32_t n_mat;
 	struct gain_ramp gain[LAYOUT_MAX_CHANNELS];
-	struct monitor_delay delay[LAYOUT_MAX_CHANNELS];
+	struct delay_line delay[LAYOUT_MAX_CHANNELS];
 	float *delay_buf;      /* n_room rings */
 	float *solo_buf;       /* n_room blocks: the solo bus */
 };
@@ -93,6 +111,13 @@ struct graph {
 	float sample_rate;
 	uint32_t n_strips, n_buses;
 	struct graph_strip *strips;
+	struct strip_dsp *dsp;
+	struct strip_channel *chan;    /* n_in entries (every strip input channel) */
+	float **rings;                 /* per strip: the ring memory this graph frees */
+	bool *has_ring;                /* per strip, control thread only */
+	uint32_t ring_frames;          /* per channel */
+	struct graph_gr_readout *gr;
+	float *dyn_scratch;
 	enum layout_id *strip_input;  /* for adopting pan ramps: layouts must match */
 	struct graph_bus *buses;
 	uint32_t *bus_order;
@@ -120,7 +145,30 @@ struct graph {
 static float strip_target(const struct graph *g, const struct graph_strip *s)
 {
 	const bool solo_muted = g->solo_count > 0 && !s->solo && !s->solo_safe;
-	return (s->mute || solo_muted) ? 0.0f : s->trim_gain * s->sign * s->fader_gain;
+	return (s->mute || solo_muted) ? 0.0f : s->fader_gain;
+}
+
+static float strip_pre_target(const struct graph_strip *s)
+{
+	return s->trim_gain * s->sign;
+}
+
+void graph_strip_shapes(const struct strip_processing *p, struct filter_shape out[GRAPH_SECTIONS])
+{
+	filter_butterworth(true, p->hpf.freq_hz, (unsigned)p->hpf.slope_db, p->hpf.on, &out[GRAPH_SECTION_HPF]);
+	filter_butterworth(false, p->lpf.freq_hz, (unsigned)p->lpf.slope_db, p->lpf.on, &out[GRAPH_SECTION_LPF]);
+	for (int b = 0; b < CONSOLE_EQ_BANDS; b++) {
+		const struct eq_band_params *e = &p->eq[b];
+		const bool edge = b == 0 || b == CONSOLE_EQ_BANDS - 1;
+		const enum filter_type type = !edge || !e->shelf ? FILTER_BELL
+		                            : (b == 0 ? FILTER_LOW_SHELF : FILTER_HIGH_SHELF);
+		out[GRAPH_SECTION_EQ + b] = (struct filter_shape){type, e->freq_hz, e->gain_db, e->q, p->eq_on && e->on};
+	}
+	for (int k = 0; k < CONSOLE_NOTCHES; k++) {
+		const struct notch_params *nt = &p->notch[k];
+		out[GRAPH_SECTION_NOTCH + k] = (struct filter_shape){FILTER_NOTCH, nt->freq_hz, 0.0f, nt->q,
+		                                                      p->eq_on && nt->on};
+	}
 }
 
 static float bus_target(const struct graph_bus *b)
@@ -334,7 +382,7 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 		m->n_mat += m->n_room * src->n_ch;
 	}
 	m->mat = xcalloc(m->n_mat, sizeof *m->mat, &failed);
-	const uint32_t ring = monitor_delay_size((uint32_t)ceilf(CONSOLE_MONITOR_DELAY_MAX_MS * 0.001f * g->sample_rate),
+	const uint32_t ring = delay_line_size((uint32_t)ceilf(CONSOLE_MONITOR_DELAY_MAX_MS * 0.001f * g->sample_rate),
 	                                         GRAPH_BLOCK_FRAMES);
 	m->delay_buf = xcalloc((size_t)ring * m->n_room, sizeof(float), &failed);
 	m->solo_buf = xcalloc((size_t)GRAPH_BLOCK_FRAMES * m->n_room, sizeof(float), &failed);
@@ -353,11 +401,8 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 		 * over the running value when there was a monitor before). */
 		gain_ramp_init(&m->gain[r], 0.0f);
 		gain_ramp_set(&m->gain[r], gains[r], g->ramp_frames);
-		struct monitor_delay *d = &m->delay[r];
-		d->buf = m->delay_buf + (size_t)r * ring;
-		d->mask = ring - 1;
-		d->tap = d->next_tap = d->wanted =
-			(uint32_t)lrintf(cm->speaker[r].delay_ms * 0.001f * g->sample_rate);
+		delay_line_init(&m->delay[r], m->delay_buf + (size_t)r * ring, ring, GRAPH_BLOCK_FRAMES,
+		                (uint32_t)lrintf(cm->speaker[r].delay_ms * 0.001f * g->sample_rate));
 		g->blk[m->solo_first + r] = m->solo_buf + (size_t)r * GRAPH_BLOCK_FRAMES;
 	}
 	return 0;
@@ -394,6 +439,12 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		n_routes += c->buses[b].n_sources;
 
 	g->strips = xcalloc(c->n_strips, sizeof *g->strips, &failed);
+	g->dsp = xcalloc(c->n_strips, sizeof *g->dsp, &failed);
+	g->chan = xcalloc(n_in, sizeof *g->chan, &failed);
+	g->rings = xcalloc(c->n_strips, sizeof *g->rings, &failed);
+	g->has_ring = xcalloc(c->n_strips, sizeof *g->has_ring, &failed);
+	g->gr = xcalloc(c->n_strips, sizeof *g->gr, &failed);
+	g->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->strip_input = xcalloc(c->n_strips, sizeof *g->strip_input, &failed);
 	g->strip_names = xcalloc(c->n_strips, sizeof *g->strip_names, &failed);
 	g->buses = xcalloc(c->n_buses, sizeof *g->buses, &failed);
@@ -476,6 +527,10 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		return NULL;
 	}
 
+	g->ring_frames = delay_line_size((uint32_t)ceilf(CONSOLE_DELAY_MAX_MS * 0.001f * sample_rate), GRAPH_BLOCK_FRAMES);
+	struct name_index prev_strips = {0};
+	if (previous && name_index_init(&prev_strips, previous->strip_names, previous->n_strips) < 0)
+		failed = 1;
 	uint32_t in_port = 0, pan = 0, feed = 0;
 	meter = 0;
 	for (uint32_t i = 0; i < c->n_strips; i++) {
@@ -498,6 +553,27 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		g->strip_input[i] = cs->input;
 		if (s->solo)
 			g->solo_count++;
+		/* Processing at rest on the model's settings (graph_adopt_rt
+		 * carries running state over from the previous graph). */
+		struct strip_dsp *d = &g->dsp[i];
+		struct filter_shape shapes[GRAPH_SECTIONS];
+		graph_strip_shapes(&cs->params.proc, shapes);
+		for (int k = 0; k < GRAPH_SECTIONS; k++)
+			filter_section_init(&d->sec[k], &shapes[k], sample_rate);
+		dynamics_init(&d->dyn, &cs->params.proc.dyn, sample_rate);
+		d->dyn_pre_eq = cs->params.proc.dyn_pre_eq;
+		/* A delay line for a strip that delays, or that had one (so that
+		 * a delay set back to 0 and up again keeps its audio). */
+		int32_t prev = previous && !failed ? name_index_find(&prev_strips, cs->name) : -1;
+		if (cs->params.proc.delay_ms > 0.0f || (prev >= 0 && previous->has_ring[prev])) {
+			g->rings[i] = xcalloc((size_t)g->ring_frames * s->n_in, sizeof(float), &failed);
+			g->has_ring[i] = g->rings[i] != NULL;
+			s->ring = g->rings[i];
+		}
+		const uint32_t delay = (uint32_t)lrintf(cs->params.proc.delay_ms * 0.001f * sample_rate);
+		for (uint32_t ch = 0; s->ring && ch < s->n_in; ch++)
+			delay_line_init(&g->chan[in_port + ch].delay, s->ring + (size_t)ch * g->ring_frames, g->ring_frames,
+			                GRAPH_BLOCK_FRAMES, delay);
 
 		for (uint32_t f = 0; f < s->n_feeds; f++) {
 			struct graph_feed *gf = &g->feeds[feed++];
@@ -520,6 +596,13 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		in_port += s->n_in;
 		meter += s->n_in;
 	}
+	free(prev_strips.slot);
+	if (failed) {
+		graph_free(g);
+		snprintf(err, errlen, "out of memory building the graph (strip delay lines: %u KiB per channel)",
+		         (unsigned)(g->ring_frames * sizeof(float) / 1024));
+		return NULL;
+	}
 	/* Strip and bus gains start at 0 and ramp in, so a graph never starts
 	 * with a step; graph_adopt_rt replaces the start value for the strips
 	 * and buses that were already playing. */
@@ -527,6 +610,8 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		struct graph_strip *s = &g->strips[i];
 		gain_ramp_init(&s->gain, 0.0f);
 		gain_ramp_set(&s->gain, strip_target(g, s), g->ramp_frames);
+		gain_ramp_init(&s->pre, 0.0f);
+		gain_ramp_set(&s->pre, strip_pre_target(s), g->ramp_frames);
 	}
 	for (uint32_t b = 0; b < c->n_buses; b++) {
 		gain_ramp_init(&g->buses[b].gain, 0.0f);
@@ -545,6 +630,14 @@ void graph_free(struct graph *g)
 	if (!g)
 		return;
 	free(g->strips);
+	free(g->dsp);
+	free(g->chan);
+	for (uint32_t i = 0; g->rings && i < g->n_strips; i++)
+		free(g->rings[i]);
+	free(g->rings);
+	free(g->has_ring);
+	free(g->gr);
+	free(g->dyn_scratch);
 	free(g->strip_input);
 	free(g->strip_names);
 	free(g->buses);
@@ -581,6 +674,24 @@ const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint
 {
 	*n = g->strips[s].n_in;
 	return &g->readouts[g->strips[s].meter_first];
+}
+
+const struct graph_gr_readout *graph_strip_gain_reduction(const struct graph *g, uint32_t s)
+{
+	return &g->gr[s];
+}
+
+bool graph_strip_has_delay(const struct graph *g, uint32_t s)
+{
+	return g->has_ring[s];
+}
+
+void graph_take_ports(struct graph *g, const struct graph *old)
+{
+	if (g->ports.n_in != old->ports.n_in || g->ports.n_out != old->ports.n_out)
+		return;
+	memcpy(g->ports.in_handle, old->ports.in_handle, g->ports.n_in * sizeof *g->ports.in_handle);
+	memcpy(g->ports.out_handle, old->ports.out_handle, g->ports.n_out * sizeof *g->ports.out_handle);
 }
 
 const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32_t b, uint32_t *n)
@@ -623,7 +734,7 @@ RT static void adopt_monitor_rt(struct graph *g, struct graph *old)
 		m->delay_buf = om->delay_buf;
 		om->delay_buf = ring;
 		for (uint32_t r = 0; r < m->n_room; r++) {
-			struct monitor_delay *d = &m->delay[r];
+			struct delay_line *d = &m->delay[r];
 			float *const buf = d->buf;
 			const uint32_t wanted = d->wanted;
 			*d = om->delay[r];
@@ -642,6 +753,41 @@ RT static void adopt_monitor_rt(struct graph *g, struct graph *old)
 	}
 }
 
+/* A strip's filters and dynamics go on from where they were (states,
+ * glides, envelopes) towards the new graph's settings; its delay lines
+ * swap rings with the old graph's, so the audio in them plays on. */
+RT static void adopt_processing_rt(struct graph *g, uint32_t i, struct graph *old, uint32_t oi)
+{
+	struct strip_dsp *d = &g->dsp[i];
+	const struct strip_dsp *od = &old->dsp[oi];
+	struct graph_strip *s = &g->strips[i], *o = &old->strips[oi];
+	for (int k = 0; k < GRAPH_SECTIONS; k++) {
+		const struct filter_shape want = d->sec[k].target;
+		d->sec[k] = od->sec[k];
+		filter_section_set_rt(&d->sec[k], &want);
+	}
+	const struct dynamics_params want = d->dyn.p;
+	d->dyn = od->dyn;
+	dynamics_set_rt(&d->dyn, &want);
+	struct strip_channel *ch = &g->chan[s->meter_first], *och = &old->chan[o->meter_first];
+	for (uint32_t c = 0; c < s->n_in; c++) {
+		memcpy(ch[c].st, och[c].st, sizeof ch[c].st);
+		ch[c].dyn = och[c].dyn;
+	}
+	if (!s->ring || !o->ring)
+		return;
+	float *const ring = g->rings[i];
+	g->rings[i] = old->rings[oi], old->rings[oi] = ring;
+	s->ring = g->rings[i], o->ring = old->rings[oi];
+	for (uint32_t c = 0; c < s->n_in; c++) {
+		struct delay_line line = och[c].delay;
+		line.wanted = ch[c].delay.wanted; /* the new graph's delay, reached by crossfade */
+		och[c].delay = ch[c].delay;
+		och[c].delay.buf = o->ring + (size_t)c * old->ring_frames;
+		ch[c].delay = line;
+	}
+}
+
 RT void graph_adopt_rt(struct graph *g, struct graph *old)
 {
 	if (!old || g->prev_generation != old->generation)
@@ -650,10 +796,13 @@ RT void graph_adopt_rt(struct graph *g, struct graph *old)
 		struct graph_strip *s = &g->strips[i];
 		if (s->prev_index < 0)
 			continue;
-		const struct graph_strip *o = &old->strips[s->prev_index];
+		struct graph_strip *o = &old->strips[s->prev_index];
 		restart_ramp(&s->gain, o->gain.current, g->ramp_frames);
+		restart_ramp(&s->pre, o->pre.current, g->ramp_frames);
 		for (uint32_t c = 0; c < s->n_in && c < o->n_in; c++)
 			g->meters[s->meter_first + c] = old->meters[o->meter_first + c];
+		if (s->n_in == o->n_in)
+			adopt_processing_rt(g, i, old, (uint32_t)s->prev_index);
 		/* Pan gains carry over, feed by feed, where the strip's input and
 		 * the bus (matched by name; the solo feed by the solo feed) keep
 		 * their layouts. */
@@ -707,9 +856,45 @@ RT static void apply_monitor_rt(struct graph *g, const struct graph_cmd *cmd)
 		return;
 	case GRAPH_OP_MONITOR_DELAYS:
 		for (uint32_t r = 0; r < m->n_room; r++)
-			monitor_delay_set_rt(&m->delay[r], cmd->value[r] > 0.0f ? (uint32_t)cmd->value[r] : 0);
+			delay_line_set_rt(&m->delay[r], cmd->value[r] > 0.0f ? (uint32_t)cmd->value[r] : 0);
 		return;
 	default:
+		return;
+	}
+}
+
+RT static void apply_processing_rt(struct graph *g, const struct graph_cmd *cmd)
+{
+	struct graph_strip *s = &g->strips[cmd->index];
+	struct strip_dsp *d = &g->dsp[cmd->index];
+	struct strip_channel *ch = &g->chan[s->meter_first];
+	switch ((enum graph_op)cmd->op) {
+	case GRAPH_OP_STRIP_FILTER: {
+		if (cmd->channel >= GRAPH_SECTIONS)
+			return;
+		struct filter_section *f = &d->sec[cmd->channel];
+		struct filter_shape shape;
+		memcpy(&shape, cmd->value, sizeof shape);
+		if (!filter_section_active(f)) /* waking up: its states are from when it stopped */
+			for (uint32_t c = 0; c < s->n_in; c++)
+				ch[c].st[cmd->channel] = (struct filter_state){0};
+		filter_section_set_rt(f, &shape);
+		return;
+	}
+	case GRAPH_OP_STRIP_DYNAMICS: {
+		struct dynamics_params p = d->dyn.p;
+		switch (cmd->channel) {
+		case GRAPH_DYN_GATE: memcpy(&p.gate, cmd->value, sizeof p.gate); break;
+		case GRAPH_DYN_COMP: memcpy(&p.comp, cmd->value, sizeof p.comp); break;
+		case GRAPH_DYN_DEESS: memcpy(&p.deess, cmd->value, sizeof p.deess); break;
+		default: d->dyn_pre_eq = cmd->value[0] != 0.0f; return;
+		}
+		dynamics_set_rt(&d->dyn, &p);
+		return;
+	}
+	default: /* GRAPH_OP_STRIP_DELAY */
+		for (uint32_t c = 0; s->ring && c < s->n_in; c++)
+			delay_line_set_rt(&ch[c].delay, cmd->value[0] > 0.0f ? (uint32_t)cmd->value[0] : 0);
 		return;
 	}
 }
@@ -742,9 +927,20 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 	struct graph_strip *s = &g->strips[cmd->index];
 	switch ((enum graph_op)cmd->op) {
 	case GRAPH_OP_STRIP_FADER: s->fader_gain = v; break;
-	case GRAPH_OP_STRIP_TRIM: s->trim_gain = v; break;
+	case GRAPH_OP_STRIP_TRIM:
+		s->trim_gain = v;
+		gain_ramp_set(&s->pre, strip_pre_target(s), g->ramp_frames);
+		return;
+	case GRAPH_OP_STRIP_POLARITY:
+		s->sign = v != 0.0f ? -1.0f : 1.0f;
+		gain_ramp_set(&s->pre, strip_pre_target(s), g->ramp_frames);
+		return;
+	case GRAPH_OP_STRIP_FILTER:
+	case GRAPH_OP_STRIP_DYNAMICS:
+	case GRAPH_OP_STRIP_DELAY:
+		apply_processing_rt(g, cmd);
+		return;
 	case GRAPH_OP_STRIP_MUTE: s->mute = v != 0.0f; break;
-	case GRAPH_OP_STRIP_POLARITY: s->sign = v != 0.0f ? -1.0f : 1.0f; break;
 	case GRAPH_OP_STRIP_SOLO_SAFE: s->solo_safe = v != 0.0f; break;
 	case GRAPH_OP_STRIP_SOLO: {
 		const bool solo = v != 0.0f;
@@ -809,8 +1005,45 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 		float *x = g->blk[m->out_first + r];
 		gain_ramp_fill_rt(&m->gain[r], gains, n);
 		gain_apply_sanitized_rt(x, gains, x, n);
-		monitor_delay_process_rt(&m->delay[r], x, x, n, g->ramp_frames);
+		delay_line_process_rt(&m->delay[r], x, x, n, g->ramp_frames);
 	}
+}
+
+RT static void process_filters(struct graph *g, struct strip_dsp *d, struct strip_channel *ch, uint32_t n_ch,
+                               uint32_t n)
+{
+	for (int k = 0; k < GRAPH_SECTIONS; k++) {
+		struct filter_section *f = &d->sec[k];
+		if (!filter_section_active(f))
+			continue; /* off and at rest: a per-block decision, not per sample */
+		struct filter_state st[LAYOUT_MAX_CHANNELS];
+		for (uint32_t c = 0; c < n_ch; c++)
+			st[c] = ch[c].st[k];
+		filter_section_process_rt(f, st, g->post, n_ch, n);
+		for (uint32_t c = 0; c < n_ch; c++) {
+			filter_state_sanitize_rt(&st[c]);
+			ch[c].st[k] = st[c];
+		}
+	}
+}
+
+/* Filters, EQ and dynamics of strip i on its channels in g->post. */
+RT static void process_strip_dsp(struct graph *g, uint32_t i, uint32_t n)
+{
+	struct strip_dsp *d = &g->dsp[i];
+	const uint32_t n_ch = g->strips[i].n_in;
+	struct strip_channel *ch = &g->chan[g->strips[i].meter_first];
+	struct dynamics_channel dch[LAYOUT_MAX_CHANNELS];
+	const bool dyn = dynamics_active(&d->dyn);
+	for (uint32_t c = 0; dyn && c < n_ch; c++)
+		dch[c] = ch[c].dyn;
+	if (dyn && d->dyn_pre_eq)
+		dynamics_process_rt(&d->dyn, dch, g->post, n_ch, n, g->dyn_scratch);
+	process_filters(g, d, ch, n_ch, n);
+	if (dyn && !d->dyn_pre_eq)
+		dynamics_process_rt(&d->dyn, dch, g->post, n_ch, n, g->dyn_scratch);
+	for (uint32_t c = 0; dyn && c < n_ch; c++)
+		ch[c].dyn = dch[c];
 }
 
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
@@ -827,15 +1060,30 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
-		if (gain_ramp_is_silent(&s->gain)) {
+		struct strip_channel *ch = &g->chan[s->meter_first];
+		const bool silent = gain_ramp_is_silent(&s->gain);
+		if (silent && !s->ring) {
 			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
 			for (uint32_t c = 0; c < s->n_in; c++)
 				m[c].mean_square -= k * m[c].mean_square;
 			continue;
 		}
+		gain_ramp_fill_rt(&s->pre, gains, n);
+		for (uint32_t c = 0; c < s->n_in; c++)
+			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, post[c], n);
+		/* A muted strip's delay lines still take the input, so that
+		 * unmuting plays what arrived a delay ago. */
+		for (uint32_t c = 0; s->ring && c < s->n_in; c++)
+			delay_line_process_rt(&ch[c].delay, post[c], post[c], n, g->ramp_frames);
+		if (silent) {
+			for (uint32_t c = 0; c < s->n_in; c++)
+				m[c].mean_square -= k * m[c].mean_square;
+			continue;
+		}
+		process_strip_dsp(g, i, n);
 		gain_ramp_fill_rt(&s->gain, gains, n);
 		for (uint32_t c = 0; c < s->n_in; c++) {
-			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, post[c], n);
+			gain_apply_sanitized_rt(post[c], gains, post[c], n);
 			meter_process_rt(&m[c], post[c], n, k);
 		}
 		for (uint32_t f = 0; f < s->n_feeds; f++) {
@@ -881,6 +1129,13 @@ RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)
 			g->meter_k = meter_block_coefficient(g->sample_rate, GRAPH_METER_RMS_MS, len);
 		}
 		process_block(g, off, len, g->meter_k);
+	}
+	for (uint32_t i = 0; i < g->n_strips; i++) {
+		struct dynamics *d = &g->dsp[i].dyn;
+		atomic_store_explicit(&g->gr[i].gate, d->gate_gr_max, memory_order_relaxed);
+		atomic_store_explicit(&g->gr[i].comp, d->comp_gr_max, memory_order_relaxed);
+		atomic_store_explicit(&g->gr[i].deess, d->deess_gr_max, memory_order_relaxed);
+		d->gate_gr_max = d->comp_gr_max = d->deess_gr_max = 0.0f;
 	}
 	for (uint32_t i = 0; i < g->n_meters; i++) {
 		atomic_store_explicit(&g->readouts[i].peak, g->meters[i].peak, memory_order_relaxed);

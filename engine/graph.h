@@ -26,6 +26,10 @@ enum graph_op {
 	GRAPH_OP_STRIP_POLARITY,  /* value[0]: 1 inverts */
 	GRAPH_OP_STRIP_PAN_ROW,   /* feed: which of the strip's buses; channel: input channel;
 	                           * value[]: gain per bus channel */
+	GRAPH_OP_STRIP_FILTER,    /* channel: section (GRAPH_SECTION_*); value: a struct filter_shape */
+	GRAPH_OP_STRIP_DYNAMICS,  /* channel: GRAPH_DYN_*; value: that part's params struct, or
+	                           * value[0] 1 for dynamics before the filters */
+	GRAPH_OP_STRIP_DELAY,     /* value[0]: frames */
 	GRAPH_OP_BUS_FADER,
 	GRAPH_OP_BUS_MUTE,
 	GRAPH_OP_MONITOR_ROW,     /* index: source (bus, or n_buses: the solo bus); channel:
@@ -33,6 +37,17 @@ enum graph_op {
 	GRAPH_OP_MONITOR_GAINS,   /* value[]: gain per room loudspeaker */
 	GRAPH_OP_MONITOR_DELAYS,  /* value[]: delay in frames per room loudspeaker */
 };
+
+/* A strip's filter sections: Butterworth high-pass (2), low-pass (2), the
+ * four EQ bands, the two notches. */
+enum {
+	GRAPH_SECTION_HPF = 0,
+	GRAPH_SECTION_LPF = 2,
+	GRAPH_SECTION_EQ = 4,
+	GRAPH_SECTION_NOTCH = 8,
+	GRAPH_SECTIONS = 10,
+};
+enum { GRAPH_DYN_GATE, GRAPH_DYN_COMP, GRAPH_DYN_DEESS, GRAPH_DYN_ORDER };
 
 /* A fixed-size command from the control thread; applied at the top of a
  * period to the graph whose generation it names. */
@@ -49,6 +64,11 @@ struct graph_cmd {
 struct graph_meter_readout {
 	_Atomic float peak;         /* linear, max since the last peak reset */
 	_Atomic float mean_square;  /* linear, 300 ms integration */
+};
+
+/* Gain reduction of a strip's dynamics, dB (>= 0), the most in the last period. */
+struct graph_gr_readout {
+	_Atomic float gate, comp, deess;
 };
 
 /* Port buffers. The host sets in[]/out[] every period (jack_port_get_buffer,
@@ -81,6 +101,17 @@ uint32_t graph_bus_count(const struct graph *g);
 /* Meter slots of strip s (one per input channel) and bus b (one per channel). */
 const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n);
 const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32_t b, uint32_t *n);
+
+const struct graph_gr_readout *graph_strip_gain_reduction(const struct graph *g, uint32_t s);
+
+/* The filter sections a strip's processing asks for (GRAPH_SECTION_* order). */
+void graph_strip_shapes(const struct strip_processing *p, struct filter_shape out[GRAPH_SECTIONS]);
+/* Whether strip s has a delay line (strips get one when built with a delay
+ * other than 0, or when the previous graph's strip had one): setting a delay
+ * on a strip without one needs a new graph. Control thread. */
+bool graph_strip_has_delay(const struct graph *g, uint32_t s);
+/* Takes over the port handles of `old`, built from the same console. */
+void graph_take_ports(struct graph *g, const struct graph *old);
 
 /* The pan stage's gains: m[input channel][bus channel] for a strip of input
  * layout `in` into a bus of layout `bus` at the strip's position. Off the RT

@@ -44,23 +44,4 @@ void monitor_speaker_gains(const struct console *c, float g[LAYOUT_MAX_CHANNELS]
 void monitor_place(const struct layout *from, const struct layout *to,
                    float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
 
-/* A delay line whose length changes by a crossfade between the old and the
- * new tap (no click, no pitch change). buf holds mask + 1 frames. */
-struct monitor_delay {
-	float *buf;
-	uint32_t mask;
-	uint32_t write;
-	uint32_t tap;       /* frames of delay now */
-	uint32_t next_tap;  /* frames of delay being faded to (== tap: none) */
-	uint32_t wanted;    /* latest request; taken up when a fade ends */
-	float fade;         /* 0 ... 1 progress of the crossfade */
-};
-
-/* Ring length for delays up to max_frames in blocks of block frames. */
-uint32_t monitor_delay_size(uint32_t max_frames, uint32_t block);
-RT void monitor_delay_set_rt(struct monitor_delay *d, uint32_t frames);
-/* y = x delayed; a crossfade takes fade_frames. x and y may be the same. */
-RT void monitor_delay_process_rt(struct monitor_delay *d, float *x, float *y, uint32_t n,
-                                 uint32_t fade_frames);
-
 #endif

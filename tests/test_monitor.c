@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "dsp/gain.h"
+#include "dsp/delay.h"
 #include "engine/monitor.h"
 #include "tests/check_main.h"
 #include "tests/graph_rig.h"
@@ -130,14 +131,15 @@ END_TEST
 START_TEST(delay_is_sample_exact_and_moves_smoothly)
 {
 	static float ring[8192], x[64], y[64];
-	struct monitor_delay d = {.buf = ring, .mask = 8191};
-	monitor_delay_set_rt(&d, 100);
+	struct delay_line d;
+	delay_line_init(&d, ring, 8192, 64, 0);
+	delay_line_set_rt(&d, 100);
 	d.tap = d.next_tap = 100; /* as built */
 	float out[512] = {0};
 	for (int b = 0; b < 8; b++) {
 		for (int i = 0; i < 64; i++)
 			x[i] = (b == 0 && i == 5) ? 1.0f : 0.0f;
-		monitor_delay_process_rt(&d, x, y, 64, 480);
+		delay_line_process_rt(&d, x, y, 64, 480);
 		memcpy(out + b * 64, y, sizeof y);
 	}
 	for (int i = 0; i < 512; i++)
@@ -148,8 +150,8 @@ START_TEST(delay_is_sample_exact_and_moves_smoothly)
 	sine(sig, 48000, 0.5, 100, SR, 0);
 	for (int b = 0; b < 48000 / 64; b++) {
 		if (b == 100)
-			monitor_delay_set_rt(&d, 1000);
-		monitor_delay_process_rt(&d, sig + b * 64, res + b * 64, 64, 480);
+			delay_line_set_rt(&d, 1000);
+		delay_line_process_rt(&d, sig + b * 64, res + b * 64, 64, 480);
 	}
 	ck_assert_uint_eq(d.tap, 1000);
 	ck_assert_double_le(max_step(res + 1000, 47000), 2.5 * sine_max_step(0.5, 100, SR));
