@@ -215,7 +215,9 @@ static const char *const bus_keys[] = {"name", "format", "role", "sources", "dow
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
                                          "x", "y", "z",
                                          "size", "divergence", "width", "rotation", "lfe",
-                                         "mute", "solo", "solo_safe", "polarity", "connect", NULL};
+                                         "mute", "solo", "solo_safe", "polarity", "connect",
+                                         "delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
+static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", NULL};
 static const char *const monitor_keys[] = {"room", "source", "speakers", "level", "dim_level", "dim", "mute",
                                            "mono", "cal", "delay", "connect", NULL};
@@ -448,6 +450,79 @@ static int parse_room_position(struct ctx *x, json_t *js, struct strip_params *p
 	return 0;
 }
 
+/* One processing setting (engine/console.h's field table). */
+static int parse_field(struct ctx *x, json_t *v, const struct console_field *f, struct strip_processing *p)
+{
+	void *at = (char *)p + f->offset;
+	switch (f->kind) {
+	case CONSOLE_FIELD_BOOL:
+		if (!json_is_boolean(v))
+			return fail(x, "must be true or false, not %s", type_name(v));
+		*(bool *)at = json_is_true(v);
+		return 0;
+	case CONSOLE_FIELD_EQ_TYPE:
+		if (!json_is_string(v) || (strcmp(json_string_value(v), "shelf") != 0 &&
+		                           strcmp(json_string_value(v), "bell") != 0))
+			return fail(x, "must be \"bell\" or \"shelf\"");
+		*(bool *)at = strcmp(json_string_value(v), "shelf") == 0;
+		return 0;
+	case CONSOLE_FIELD_SLOPE:
+		if (!json_is_integer(v) || (json_integer_value(v) != 12 && json_integer_value(v) != 18 &&
+		                            json_integer_value(v) != 24))
+			return fail(x, "must be 12, 18 or 24 (dB/octave)");
+		*(float *)at = (float)json_integer_value(v);
+		return 0;
+	default: {
+		if (!json_is_number(v))
+			return fail(x, "must be a number (%s), not %s", f->units, type_name(v));
+		const double d = json_number_value(v);
+		if (!(d >= f->lo && d <= f->hi))
+			return fail(x, "%g is out of range (%s %s)", d, f->range, f->units);
+		*(float *)at = (float)d;
+		return 0;
+	}
+	}
+}
+
+/* The processing keys nest along the field paths: "hpf": {"freq": 80},
+ * "eq": {"on": true, "1": {"gain": 3}}, "dyn": {"comp": {"ratio": 4}}. */
+static int parse_processing(struct ctx *x, json_t *v, const char *path, struct strip_processing *p)
+{
+	const struct console_field *f = console_find_field(path);
+	if (f)
+		return parse_field(x, v, f, p);
+	if (!json_is_object(v))
+		return fail(x, "must be an object, not %s", type_name(v));
+	const char *key;
+	json_t *child;
+	json_object_foreach(v, key, child) {
+		char sub[64];
+		snprintf(sub, sizeof sub, "%s/%s", path, key);
+		bool known = false;
+		size_t n;
+		const struct console_field *all = console_processing_fields(&n);
+		for (size_t i = 0; i < n && !known; i++)
+			known = strncmp(all[i].path, sub, strlen(sub)) == 0 &&
+			        (all[i].path[strlen(sub)] == '/' || all[i].path[strlen(sub)] == 0);
+		push_key(x, key);
+		if (!known) {
+			char list[512] = "";
+			for (size_t i = 0; i < n; i++)
+				if (strncmp(all[i].path, path, strlen(path)) == 0 && all[i].path[strlen(path)] == '/') {
+					strncat(list, all[i].path + strlen(path) + 1, sizeof list - strlen(list) - 3);
+					strncat(list, ", ", sizeof list - strlen(list) - 1);
+				}
+			if (strlen(list) >= 2)
+				list[strlen(list) - 2] = 0;
+			return fail(x, "unknown key \"%s\" (allowed under \"%s\": %s)", key, path, list);
+		}
+		if (parse_processing(x, child, sub, p) < 0)
+			return -1;
+		pop(x);
+	}
+	return 0;
+}
+
 /* Parses one strips[] entry into `proto` (count copies are made later). */
 static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
                        struct console_strip *proto, unsigned *count)
@@ -507,6 +582,16 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 		return -1;
 	if (parse_room_position(x, js, &proto->params) < 0)
 		return -1;
+	console_processing_defaults(&proto->params.proc);
+	for (const char *const *root = processing_roots; *root; root++) {
+		json_t *v = json_object_get(js, *root);
+		if (!v)
+			continue;
+		push_key(x, *root);
+		if (parse_processing(x, v, *root, &proto->params.proc) < 0)
+			return -1;
+		pop(x);
+	}
 	if (*count && json_object_get(js, "connect")) {
 		push_key(x, "connect");
 		return fail(x, "cannot be combined with \"count\": connect each strip on its own entry");

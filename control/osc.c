@@ -30,11 +30,12 @@ enum value_rule {
 	RULE_BOOL,      /* on/off, stored as bool */
 	RULE_SOURCE,    /* the monitor's source: a bus name or number, or "solo" */
 	RULE_SET,       /* the monitor's speaker set: a format name */
+	RULE_SLOPE,     /* 12, 18 or 24: other values go to the nearest */
 };
 
 enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER };
 
-enum action { ACT_VALUE, ACT_METER, ACT_INFO };
+enum action { ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO };
 
 struct param {
 	const char *kind;   /* "strip", "bus", or NULL for a top-level address */
@@ -55,7 +56,7 @@ struct param {
 
 /* The address space. docs/osc.md is checked against this table by
  * tests/test_osc.c, so the two cannot drift. */
-static const struct param params[] = {
+static const struct param base_params[] = {
 	{"strip", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
 	 {"/strip/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}, NULL},
 	{"strip", "trim", ACT_VALUE, RULE_RANGE, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, STRIP(trim_db),
@@ -104,6 +105,9 @@ static const struct param params[] = {
 	 {"/strip/<n|name>/solo_safe", "i", "0/1", "0, 1", "Solo-safe: the strip keeps playing when others are soloed."}, NULL},
 	{"strip", "polarity", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(polarity_inverted), GRAPH_OP_STRIP_POLARITY,
 	 {"/strip/<n|name>/polarity", "i", "0/1", "0, 1", "1 inverts the polarity of every input channel."}, NULL},
+	{"strip", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/dyn/gr", "", "dB", ">= 0",
+	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
+	 "the most in the last period."}, NULL},
 	{"strip", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/meter", "", "dBFS", "",
 	 "Query only: replies with peak and RMS per input channel, post-fader "
 	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}, NULL},
@@ -147,14 +151,48 @@ static const struct param params[] = {
 	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL},
 };
 
-#define N_PARAMS (sizeof params / sizeof params[0])
+#define N_BASE (sizeof base_params / sizeof base_params[0])
+#define MAX_PARAMS (N_BASE + 96)
+
+/* The table: the rows above, then one per strip processing setting from
+ * engine/console.h's field table (which the config parser reads too). */
+static struct param params[MAX_PARAMS];
+static size_t n_params;
+
+static void init_params(void)
+{
+	if (n_params)
+		return;
+	static char paths[MAX_PARAMS][64];
+	for (size_t i = 0; i < N_BASE; i++)
+		params[n_params++] = base_params[i];
+	size_t n;
+	const struct console_field *f = console_processing_fields(&n);
+	for (size_t i = 0; i < n && n_params < MAX_PARAMS; i++) {
+		struct param *p = &params[n_params];
+		snprintf(paths[n_params], sizeof paths[n_params], "/strip/<n|name>/%s", f[i].path);
+		const bool number = f[i].kind == CONSOLE_FIELD_NUMBER;
+		*p = (struct param){
+			.kind = "strip", .name = f[i].path, .action = ACT_VALUE,
+			.rule = number ? RULE_RANGE : (f[i].kind == CONSOLE_FIELD_SLOPE ? RULE_SLOPE : RULE_BOOL),
+			.lo = f[i].lo, .hi = f[i].hi,
+			.offset = offsetof(struct strip_params, proc) + f[i].offset,
+			.op = f[i].group == CONSOLE_FIELD_FILTERS ? GRAPH_OP_STRIP_FILTER
+			    : f[i].group == CONSOLE_FIELD_DYNAMICS ? GRAPH_OP_STRIP_DYNAMICS : GRAPH_OP_STRIP_DELAY,
+			.doc = {paths[n_params], number || f[i].kind == CONSOLE_FIELD_SLOPE ? "f" : "i", f[i].units,
+			        f[i].range, f[i].doc},
+		};
+		n_params++;
+	}
+}
 
 const struct osc_address *osc_addresses(size_t *n)
 {
-	static struct osc_address table[N_PARAMS];
-	for (size_t i = 0; i < N_PARAMS; i++)
+	static struct osc_address table[MAX_PARAMS];
+	init_params();
+	for (size_t i = 0; i < n_params; i++)
 		table[i] = params[i].doc;
-	*n = N_PARAMS;
+	*n = n_params;
 	return table;
 }
 
@@ -364,6 +402,7 @@ static float clamp_value(const struct param *p, float v)
 	case RULE_RANGE: return console_clamp(v, p->lo, p->hi);
 	case RULE_WRAP: return panner_wrap_azimuth(v);
 	case RULE_BOOL: return v != 0.0f ? 1.0f : 0.0f;
+	case RULE_SLOPE: return v < 15.0f ? 12.0f : (v < 21.0f ? 18.0f : 24.0f);
 	default: return v;
 	}
 }
@@ -410,6 +449,19 @@ static void reply_meter(struct osc_server *s, const char *path, bool strip, uint
 		lo_message_add_float(m, gain_to_db(peak));
 		lo_message_add_float(m, ms > 0.0f ? 10.0f * log10f(ms) : -INFINITY);
 	}
+	send_message(s, path, m);
+}
+
+static void reply_gain_reduction(struct osc_server *s, const char *path, uint32_t i)
+{
+	struct graph *g = engine_graph(engine_of(s));
+	if (!g)
+		return;
+	const struct graph_gr_readout *r = graph_strip_gain_reduction(g, i);
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, atomic_load_explicit(&r->gate, memory_order_relaxed));
+	lo_message_add_float(m, atomic_load_explicit(&r->comp, memory_order_relaxed));
+	lo_message_add_float(m, atomic_load_explicit(&r->deess, memory_order_relaxed));
 	send_message(s, path, m);
 }
 
@@ -500,12 +552,14 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		}
 		for (uint32_t t = 0; t < k; t++) {
 			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
-			if (query_only)
+			if (p->action == ACT_GR)
+				reply_gain_reduction(s, out_path, targets[t]);
+			else if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else
 				reply_value(s, out_path, p, get_value(c, p, targets[t]));
 		}
-		if (query_only)
+		if (p->action == ACT_METER)
 			engine_reset_peaks(engine_of(s));
 		free(targets);
 		return;
@@ -531,7 +585,8 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 /* The table row of kind/name, or NULL. */
 static const struct param *find_param(const char *kind, const char *name)
 {
-	for (size_t i = 0; i < N_PARAMS; i++)
+	init_params();
+	for (size_t i = 0; i < n_params; i++)
 		if (params[i].kind && strcmp(params[i].kind, kind) == 0 && strcmp(params[i].name, name) == 0)
 			return &params[i];
 	return NULL;
@@ -548,10 +603,10 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		return 0;
 	}
 	strcpy(copy, path);
-	char *seg[4] = {0};
+	char *seg[6] = {0};
 	int nseg = 0;
 	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {
-		if (nseg == 4) {
+		if (nseg == 6) {
 			nseg++;
 			break;
 		}
@@ -573,10 +628,12 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		else if (nseg == 4 && strcmp(seg[1], "speaker") == 0)
 			p = find_param("monitor/speaker", seg[3]);
 		target = seg[2];
-	} else if (nseg == 3 || nseg == 4) {
-		/* The parameter is everything after the target: "fader", "pan/az". */
-		char name[64];
-		snprintf(name, sizeof name, "%s%s%s", seg[2], nseg == 4 ? "/" : "", nseg == 4 ? seg[3] : "");
+	} else if (nseg >= 3 && nseg <= 6) {
+		/* The parameter is everything after the target: "fader", "pan/az",
+		 * "eq/1/freq", "dyn/comp/threshold". */
+		char name[128] = "";
+		for (int k = 2; k < nseg; k++)
+			snprintf(name + strlen(name), sizeof name - strlen(name), "%s%s", k > 2 ? "/" : "", seg[k]);
 		p = find_param(seg[0], name);
 		target = seg[1];
 	}

@@ -1,5 +1,7 @@
 #include "engine/console.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,4 +178,127 @@ void console_processing_defaults(struct strip_processing *p)
 			.deess = {false, 6000.0f, -30.0f, 8.0f},
 		},
 	};
+}
+
+#define PROC(field) offsetof(struct strip_processing, field)
+#define MAX_FIELDS 80
+
+static struct console_field fields[MAX_FIELDS];
+static size_t n_fields;
+
+static void add(const char *path, enum console_field_kind kind, enum console_field_group group, float lo,
+                float hi, size_t offset, const char *units, const char *doc)
+{
+	struct console_field *f = &fields[n_fields++];
+	snprintf(f->path, sizeof f->path, "%s", path);
+	f->kind = kind, f->group = group, f->lo = lo, f->hi = hi, f->offset = offset, f->units = units, f->doc = doc;
+	switch (kind) {
+	case CONSOLE_FIELD_NUMBER: snprintf(f->range, sizeof f->range, "%g ... %g", lo, hi); break;
+	case CONSOLE_FIELD_SLOPE: snprintf(f->range, sizeof f->range, "12, 18, 24"); break;
+	case CONSOLE_FIELD_EQ_TYPE: snprintf(f->range, sizeof f->range, "0 bell, 1 shelf"); break;
+	default: snprintf(f->range, sizeof f->range, "0, 1"); break;
+	}
+}
+
+static void build_fields(void)
+{
+	const enum console_field_kind N = CONSOLE_FIELD_NUMBER, B = CONSOLE_FIELD_BOOL;
+	const enum console_field_group F = CONSOLE_FIELD_FILTERS, D = CONSOLE_FIELD_DYNAMICS;
+	add("delay", N, CONSOLE_FIELD_DELAY, 0, CONSOLE_DELAY_MAX_MS, PROC(delay_ms), "ms",
+	    "Strip delay, rounded to the nearest sample (sync offsets, ADR alignment); a change crossfades.");
+	const char *pass[] = {"hpf", "lpf"};
+	const size_t pass_off[] = {PROC(hpf), PROC(lpf)};
+	for (int k = 0; k < 2; k++) {
+		char p[32];
+		snprintf(p, sizeof p, "%s/on", pass[k]);
+		add(p, B, F, 0, 1, pass_off[k] + offsetof(struct pass_filter_params, on), "0/1",
+		    k ? "Low-pass filter on." : "High-pass filter on.");
+		snprintf(p, sizeof p, "%s/freq", pass[k]);
+		add(p, N, F, 10, 20000, pass_off[k] + offsetof(struct pass_filter_params, freq_hz), "Hz",
+		    "Butterworth cutoff (-3 dB).");
+		snprintf(p, sizeof p, "%s/slope", pass[k]);
+		add(p, CONSOLE_FIELD_SLOPE, F, 12, 24, pass_off[k] + offsetof(struct pass_filter_params, slope_db),
+		    "dB/octave", "12, 18 or 24 dB/octave (other values go to the nearest).");
+	}
+	add("eq/on", B, F, 0, 1, PROC(eq_on), "0/1", "The whole EQ (bands and notches); 0 bypasses it.");
+	for (int b = 0; b < CONSOLE_EQ_BANDS; b++) {
+		const size_t o = PROC(eq) + (size_t)b * sizeof(struct eq_band_params);
+		char p[32];
+		snprintf(p, sizeof p, "eq/%d/on", b + 1);
+		add(p, B, F, 0, 1, o + offsetof(struct eq_band_params, on), "0/1", "EQ band on.");
+		if (b == 0 || b == CONSOLE_EQ_BANDS - 1) {
+			snprintf(p, sizeof p, "eq/%d/type", b + 1);
+			add(p, CONSOLE_FIELD_EQ_TYPE, F, 0, 1, o + offsetof(struct eq_band_params, shelf), "0/1",
+			    b == 0 ? "Band 1: bell, or low shelf (config \"bell\"/\"shelf\")."
+			           : "Band 4: bell, or high shelf (config \"bell\"/\"shelf\").");
+		}
+		snprintf(p, sizeof p, "eq/%d/freq", b + 1);
+		add(p, N, F, 20, 20000, o + offsetof(struct eq_band_params, freq_hz), "Hz",
+		    "Centre (bell) or mid-point (shelf) frequency.");
+		snprintf(p, sizeof p, "eq/%d/gain", b + 1);
+		add(p, N, F, -CONSOLE_EQ_GAIN_MAX_DB, CONSOLE_EQ_GAIN_MAX_DB, o + offsetof(struct eq_band_params, gain_db),
+		    "dB", "Band gain.");
+		snprintf(p, sizeof p, "eq/%d/q", b + 1);
+		add(p, N, F, 0.1f, 10, o + offsetof(struct eq_band_params, q), "Q",
+		    "Bandwidth (bell) or shelf slope (0.7071: no overshoot).");
+	}
+	for (int k = 0; k < CONSOLE_NOTCHES; k++) {
+		const size_t o = PROC(notch) + (size_t)k * sizeof(struct notch_params);
+		char p[32];
+		snprintf(p, sizeof p, "notch/%d/on", k + 1);
+		add(p, B, F, 0, 1, o + offsetof(struct notch_params, on), "0/1", "Notch on (part of the EQ: eq/on bypasses it).");
+		snprintf(p, sizeof p, "notch/%d/freq", k + 1);
+		add(p, N, F, 20, 20000, o + offsetof(struct notch_params, freq_hz), "Hz", "Notch frequency (hum: 50/60 Hz and harmonics).");
+		snprintf(p, sizeof p, "notch/%d/q", k + 1);
+		add(p, N, F, 0.1f, 100, o + offsetof(struct notch_params, q), "Q", "Notch width: higher is narrower.");
+	}
+	add("dyn/pre_eq", B, D, 0, 1, PROC(dyn_pre_eq), "0/1", "1: dynamics before the filters and EQ.");
+	const size_t g = PROC(dyn.gate), c = PROC(dyn.comp), d = PROC(dyn.deess);
+#define GATE(f) (g + offsetof(struct expander_params, f))
+#define COMP(f) (c + offsetof(struct compressor_params, f))
+#define DEESS(f) (d + offsetof(struct deesser_params, f))
+	add("dyn/gate/on", B, D, 0, 1, GATE(on), "0/1", "Expander/gate on.");
+	add("dyn/gate/threshold", N, D, -80, 0, GATE(threshold_db), "dBFS", "Below this the gate closes.");
+	add("dyn/gate/range", N, D, 0, 80, GATE(range_db), "dB", "The most the gate attenuates.");
+	add("dyn/gate/ratio", N, D, 1, 100, GATE(ratio), ":1", "Expansion ratio below the threshold (100: a gate).");
+	add("dyn/gate/attack", N, D, 0.1f, 100, GATE(attack_ms), "ms", "Opening time constant.");
+	add("dyn/gate/hold", N, D, 0, 2000, GATE(hold_ms), "ms", "Stays open this long after the level falls.");
+	add("dyn/gate/release", N, D, 5, 3000, GATE(release_ms), "ms", "Closing time constant.");
+	add("dyn/comp/on", B, D, 0, 1, COMP(on), "0/1", "Compressor on.");
+	add("dyn/comp/threshold", N, D, -60, 0, COMP(threshold_db), "dBFS", "Compression starts here (middle of the knee).");
+	add("dyn/comp/ratio", N, D, 1, 20, COMP(ratio), ":1", "Ratio above the threshold.");
+	add("dyn/comp/knee", N, D, 0, 24, COMP(knee_db), "dB", "Soft-knee width (0: hard).");
+	add("dyn/comp/attack", N, D, 0.1f, 200, COMP(attack_ms), "ms", "Attack time constant.");
+	add("dyn/comp/release", N, D, 5, 3000, COMP(release_ms), "ms", "Release time constant.");
+	add("dyn/comp/makeup", N, D, 0, 24, COMP(makeup_db), "dB", "Makeup gain.");
+	add("dyn/comp/rms", B, D, 0, 1, COMP(rms), "0/1", "1: RMS detection (10 ms), 0: peak.");
+	add("dyn/comp/sc_hpf", B, D, 0, 1, COMP(sidechain_hpf), "0/1",
+	    "Side-chain high-pass (12 dB/octave) on: low frequencies do not drive the compressor or gate.");
+	add("dyn/comp/sc_hpf_freq", N, D, 20, 500, COMP(sidechain_hpf_hz), "Hz", "Side-chain high-pass cutoff.");
+	add("dyn/deess/on", B, D, 0, 1, DEESS(on), "0/1", "De-esser on.");
+	add("dyn/deess/freq", N, D, 4000, 10000, DEESS(freq_hz), "Hz",
+	    "The sibilance band: detected above this, lowered by a high shelf whose mid-point is here.");
+	add("dyn/deess/threshold", N, D, -60, 0, DEESS(threshold_db), "dBFS", "Band level where de-essing starts (4:1).");
+	add("dyn/deess/range", N, D, 0, 24, DEESS(range_db), "dB", "The most the band is lowered.");
+#undef GATE
+#undef COMP
+#undef DEESS
+}
+
+const struct console_field *console_processing_fields(size_t *n)
+{
+	if (n_fields == 0)
+		build_fields();
+	*n = n_fields;
+	return fields;
+}
+
+const struct console_field *console_find_field(const char *path)
+{
+	size_t n;
+	const struct console_field *f = console_processing_fields(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(f[i].path, path) == 0)
+			return &f[i];
+	return NULL;
 }

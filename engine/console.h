@@ -64,6 +64,31 @@ struct strip_processing {
 /* Defaults: everything off, at settings a mixer would start from. */
 void console_processing_defaults(struct strip_processing *p);
 
+/* The strip processing settings, one row each: the single description
+ * that the config parser (JSON keys nested along the path) and the OSC
+ * address space (/strip/<n|name>/<path>) both read. */
+enum console_field_kind {
+	CONSOLE_FIELD_NUMBER,   /* float within [lo, hi] */
+	CONSOLE_FIELD_BOOL,
+	CONSOLE_FIELD_SLOPE,    /* 12, 18 or 24 (stored as float) */
+	CONSOLE_FIELD_EQ_TYPE,  /* bool shelf: config "shelf"/"bell", OSC 1/0 */
+};
+enum console_field_group { CONSOLE_FIELD_FILTERS, CONSOLE_FIELD_DYNAMICS, CONSOLE_FIELD_DELAY };
+
+struct console_field {
+	char path[32];          /* "hpf/freq", "eq/1/gain", "dyn/comp/threshold" */
+	enum console_field_kind kind;
+	enum console_field_group group;
+	float lo, hi;
+	size_t offset;          /* into struct strip_processing */
+	const char *units;
+	char range[40];
+	const char *doc;
+};
+
+const struct console_field *console_processing_fields(size_t *n);
+const struct console_field *console_find_field(const char *path);
+
 struct strip_params {
 	float fader_db;        /* -inf (off) ... +10 */
 	float trim_db;         /* -24 ... +24 */
