@@ -476,7 +476,8 @@ static int parse_field(struct ctx *x, json_t *v, const struct console_field *f, 
 		if (!json_is_number(v))
 			return fail(x, "must be a number (%s), not %s", f->units, type_name(v));
 		const double d = json_number_value(v);
-		if (!(d >= f->lo && d <= f->hi))
+		const float value = (float)d; /* the limits are floats: 0.1 is 0.1f */
+		if (!(value >= f->lo && value <= f->hi))
 			return fail(x, "%g is out of range (%s %s)", d, f->range, f->units);
 		*(float *)at = (float)d;
 		return 0;

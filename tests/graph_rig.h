@@ -18,13 +18,13 @@ struct rig {
 	size_t pos;          /* frames run so far */
 };
 
-static inline void rig_open(struct rig *r, const char *config_text, size_t frames)
+static inline void rig_open_rate(struct rig *r, const char *config_text, size_t frames, float rate)
 {
 	char err[1024];
 	memset(r, 0, sizeof *r);
 	r->console = config_load_text(config_text, "rig", err, sizeof err);
 	ck_assert_msg(r->console != NULL, "%s", err);
-	r->graph = graph_build(r->console, NULL, 48000, err, sizeof err);
+	r->graph = graph_build(r->console, NULL, rate, err, sizeof err);
 	ck_assert_msg(r->graph != NULL, "%s", err);
 	struct graph_ports *p = graph_ports(r->graph);
 	r->frames = frames;
@@ -34,6 +34,11 @@ static inline void rig_open(struct rig *r, const char *config_text, size_t frame
 		r->in[i] = calloc(frames, sizeof(float));
 	for (uint32_t i = 0; i < p->n_out; i++)
 		r->out[i] = calloc(frames, sizeof(float));
+}
+
+static inline void rig_open(struct rig *r, const char *config_text, size_t frames)
+{
+	rig_open_rate(r, config_text, frames, 48000.0f);
 }
 
 /* Runs n more frames in periods of `period`. */

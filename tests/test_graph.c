@@ -1,4 +1,8 @@
 #include <math.h>
+#include <pmmintrin.h>
+#include <stdio.h>
+#include <time.h>
+#include <xmmintrin.h>
 
 #include "dsp/gain.h"
 #include "tests/check_main.h"
@@ -419,6 +423,158 @@ START_TEST(meters_publish_peak_and_rms)
 }
 END_TEST
 
+
+/* A mono strip into a mono bus, with processing settings spliced in. */
+static void open_processed(struct rig *r, const char *settings, size_t frames, float rate)
+{
+	char text[2048];
+	snprintf(text, sizeof text, "{\"buses\": [{\"name\": \"M\", \"format\": \"mono\", \"role\": \"stem\"}],"
+	         " \"strips\": [{\"name\": \"A\", \"bus\": \"M\"%s%s}]}", settings[0] ? ", " : "", settings);
+	rig_open_rate(r, text, frames, rate);
+}
+
+START_TEST(strip_delay_is_sample_exact)
+{
+	const float rates[] = {44100.0f, 48000.0f, 96000.0f};
+	const float delays_ms[] = {0.0f, 12.34f, 2000.0f};
+	for (int ri = 0; ri < 3; ri++)
+		for (int di = 0; di < 3; di++) {
+			char settings[64];
+			snprintf(settings, sizeof settings, "\"delay\": %g", delays_ms[di]);
+			struct rig r;
+			const size_t frames = (size_t)(2.5f * rates[ri]);
+			open_processed(&r, settings, frames, rates[ri]);
+			const size_t at = (size_t)(0.05f * rates[ri]); /* past the 10 ms start ramp */
+			r.in[0][at] = 0.5f;
+			rig_run(&r, frames - frames % 64, 64);
+			const size_t want = at + (size_t)lrintf(delays_ms[di] * 0.001f * rates[ri]);
+			for (size_t i = 0; i < frames - frames % 64; i++)
+				ck_assert_msg(r.out[0][i] == (i == want ? 0.5f : 0.0f), "%g Hz, delay %g ms: frame %zu is %g "
+				              "(impulse due at %zu)", rates[ri], delays_ms[di], i, r.out[0][i], want);
+			rig_close(&r);
+		}
+}
+END_TEST
+
+START_TEST(strip_eq_and_filters_in_the_path)
+{
+	/* Band 2 at 1 kHz, +12 dB: a 1 kHz sine comes out 12 dB up; a
+	 * 24 dB/octave high-pass at 1 kHz: -3.01 dB (Butterworth). */
+	struct rig r;
+	open_processed(&r, "\"eq\": {\"2\": {\"on\": true, \"freq\": 1000, \"gain\": 12, \"q\": 1}}", SR, SR);
+	play_sine(&r, 0, 0.1);
+	rig_run(&r, SR, 64);
+	ck_assert_double_eq_tol(level_db(&r, 0, SR / 2, SR / 2) - rms_db(r.in[0], SR / 2), 12.0, 0.05);
+	rig_close(&r);
+	open_processed(&r, "\"hpf\": {\"on\": true, \"freq\": 1000, \"slope\": 24}", SR, SR);
+	play_sine(&r, 0, 0.1);
+	rig_run(&r, SR, 64);
+	ck_assert_double_eq_tol(level_db(&r, 0, SR / 2, SR / 2) - rms_db(r.in[0], SR / 2), -10.0 * log10(2.0), 0.05);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(processing_moves_without_clicks)
+{
+	/* Every 64 frames a new EQ frequency (100 Hz -> 10 kHz in 1 s); then
+	 * the compressor switched on at -40 dB, the HPF to 24 dB at 2 kHz. */
+	struct rig r;
+	open_processed(&r, "\"eq\": {\"2\": {\"on\": true, \"freq\": 100, \"gain\": 12, \"q\": 2}}", 2 * SR, SR);
+	play_sine(&r, 0, 0.25);
+	rig_run(&r, SR / 4, 64);
+	struct strip_processing p = r.console->strips[0].params.proc;
+	struct filter_shape shapes[GRAPH_SECTIONS];
+	struct graph_cmd c = {.op = GRAPH_OP_STRIP_FILTER, .index = 0};
+	for (int k = 0; k < SR / 64; k++) {
+		p.eq[1].freq_hz = 100.0f * powf(100.0f, (float)k / (SR / 64));
+		graph_strip_shapes(&p, shapes);
+		c.channel = GRAPH_SECTION_EQ + 1;
+		memcpy(c.value, &shapes[GRAPH_SECTION_EQ + 1], sizeof shapes[0]);
+		graph_apply_rt(r.graph, &c);
+		rig_run(&r, 64, 64);
+	}
+	p.dyn.comp.on = true;
+	p.dyn.comp.threshold_db = -40.0f;
+	c = (struct graph_cmd){.op = GRAPH_OP_STRIP_DYNAMICS, .index = 0, .channel = GRAPH_DYN_COMP};
+	memcpy(c.value, &p.dyn.comp, sizeof p.dyn.comp);
+	graph_apply_rt(r.graph, &c);
+	rig_run(&r, SR / 4, 64);
+	p.hpf = (struct pass_filter_params){true, 2000.0f, 24.0f};
+	graph_strip_shapes(&p, shapes);
+	for (int k = GRAPH_SECTION_HPF; k < GRAPH_SECTION_HPF + 2; k++) {
+		c = (struct graph_cmd){.op = GRAPH_OP_STRIP_FILTER, .index = 0, .channel = (uint16_t)k};
+		memcpy(c.value, &shapes[k], sizeof shapes[0]);
+		graph_apply_rt(r.graph, &c);
+	}
+	rig_run(&r, SR / 4, 64);
+	const double ratio = worst_step_ratio(r.out[0] + SR / 8, r.pos - SR / 8, 1000.0, SR);
+	fprintf(stderr, "graph: EQ sweep, compressor on, HPF jump: step ratio %.4f\n", ratio);
+	ck_assert_msg(ratio <= 1.1, "step ratio %.3f", ratio);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(gain_reduction_is_metered)
+{
+	/* A 1 kHz sine peaking at -6 dBFS into -20 dB at 4:1 (peak detection,
+	 * hard knee): 14 dB over, 10.5 dB of gain reduction at the peaks. */
+	struct rig r;
+	open_processed(&r, "\"dyn\": {\"comp\": {\"on\": true, \"threshold\": -20, \"ratio\": 4, \"knee\": 0, "
+	               "\"attack\": 0.1, \"release\": 500}}", SR, SR);
+	play_sine(&r, 0, 0.5);
+	rig_run(&r, SR, 64);
+	const struct graph_gr_readout *gr = graph_strip_gain_reduction(r.graph, 0);
+	/* 0.1 ms attack on a sampled sine: within 0.15 dB of the peak figure. */
+	ck_assert_float_eq_tol(atomic_load(&gr->comp), 10.5f, 0.15f);
+	ck_assert_float_eq(atomic_load(&gr->gate), 0.0f);
+	rig_close(&r);
+}
+END_TEST
+
+static double seconds_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+START_TEST(decaying_tails_cost_no_more)
+{
+	/* The engine sets FTZ/DAZ on its RT thread (engine_begin_rt); so does
+	 * this test. A loud burst, then the filters' and envelopes' tails
+	 * decay towards denormal range: the tail must not cost more than 20 %
+	 * over the burst. Best of 7 runs each, against scheduling noise. */
+	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
+	const char *full = "\"hpf\": {\"on\": true, \"freq\": 40, \"slope\": 24},"
+	                   " \"lpf\": {\"on\": true, \"freq\": 16000},"
+	                   " \"eq\": {\"1\": {\"on\": true, \"gain\": 3}, \"2\": {\"on\": true, \"gain\": -4},"
+	                   " \"3\": {\"on\": true, \"gain\": 5, \"q\": 8}, \"4\": {\"on\": true, \"gain\": -2}},"
+	                   " \"notch\": {\"1\": {\"on\": true}},"
+	                   " \"dyn\": {\"gate\": {\"on\": true}, \"comp\": {\"on\": true}}";
+	const size_t burst = SR / 2;
+	struct rig r;
+	open_processed(&r, full, burst + 4 * SR, SR);
+	unsigned seed = 1;
+	for (size_t i = 0; i < burst; i++)
+		r.in[0][i] = (float)rand_r(&seed) / (float)RAND_MAX - 0.5f;
+	double best_burst = 1e9, best_tail = 1e9;
+	for (int trial = 0; trial < 7; trial++) {
+		r.pos = 0;
+		double t0 = seconds_now();
+		rig_run(&r, burst, 64);
+		best_burst = fmin(best_burst, seconds_now() - t0);
+		rig_run(&r, 2 * SR, 64); /* the tails well under way */
+		t0 = seconds_now();
+		rig_run(&r, burst, 64);
+		best_tail = fmin(best_tail, seconds_now() - t0);
+	}
+	fprintf(stderr, "graph: full strip, burst %.1f us, tail %.1f us per 0.5 s\n", best_burst * 1e6, best_tail * 1e6);
+	ck_assert_msg(best_tail <= 1.2 * best_burst, "tail %.1f us vs burst %.1f us", best_tail * 1e6, best_burst * 1e6);
+	rig_close(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("graph");
@@ -440,6 +596,11 @@ int main(void)
 	tcase_add_test(t, period_size_does_not_change_the_result);
 	tcase_add_test(t, adopting_the_previous_graph_is_seamless);
 	tcase_add_test(t, meters_publish_peak_and_rms);
+	tcase_add_test(t, strip_delay_is_sample_exact);
+	tcase_add_test(t, strip_eq_and_filters_in_the_path);
+	tcase_add_test(t, processing_moves_without_clicks);
+	tcase_add_test(t, gain_reduction_is_metered);
+	tcase_add_test(t, decaying_tails_cost_no_more);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
