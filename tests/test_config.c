@@ -183,6 +183,34 @@ START_TEST(unknown_references)
 }
 END_TEST
 
+START_TEST(strip_processing_keys)
+{
+#define STRIP_WITH(settings) "{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", " settings "}]}"
+	struct console *c = load(STRIP_WITH("\"delay\": 12.5, \"hpf\": {\"on\": true, \"freq\": 80, \"slope\": 18},"
+	                                    " \"eq\": {\"4\": {\"type\": \"shelf\", \"gain\": -3}},"
+	                                    " \"dyn\": {\"comp\": {\"on\": true, \"ratio\": 4}, \"pre_eq\": true}"));
+	ck_assert_msg(c != NULL, "%s", err);
+	const struct strip_processing *p = &c->strips[0].params.proc;
+	ck_assert_float_eq(p->delay_ms, 12.5f);
+	ck_assert(p->hpf.on);
+	ck_assert_float_eq(p->hpf.slope_db, 18.0f);
+	ck_assert(p->eq[3].shelf);
+	ck_assert_float_eq(p->eq[3].gain_db, -3.0f);
+	ck_assert(p->dyn.comp.on && p->dyn_pre_eq);
+	console_free(c);
+	REFUSED(STRIP_WITH("\"eq\": {\"5\": {\"gain\": 1}}"), "strips[0].eq.5", "unknown key \"5\"", "allowed under \"eq\"");
+	REFUSED(STRIP_WITH("\"eq\": {\"2\": {\"type\": \"shelf\"}}"), "strips[0].eq.2.type", "unknown key");
+	REFUSED(STRIP_WITH("\"eq\": {\"1\": {\"gain\": 30}}"), "strips[0].eq.1.gain", "30 is out of range (-18 ... 18 dB)");
+	REFUSED(STRIP_WITH("\"hpf\": {\"slope\": 36}"), "strips[0].hpf.slope", "12, 18 or 24");
+	REFUSED(STRIP_WITH("\"hpf\": 80"), "strips[0].hpf", "must be an object");
+	REFUSED(STRIP_WITH("\"eq\": {\"1\": {\"type\": \"peak\"}}"), "\"bell\" or \"shelf\"");
+	REFUSED(STRIP_WITH("\"dyn\": {\"comp\": {\"on\": 1}}"), "strips[0].dyn.comp.on", "true or false");
+	REFUSED(STRIP_WITH("\"delay\": 2500"), "strips[0].delay", "out of range");
+	REFUSED(STRIP_WITH("\"dyn\": {\"comp\": {\"ratio\": \"4\"}}"), "must be a number");
+#undef STRIP_WITH
+}
+END_TEST
+
 START_TEST(routing_errors)
 {
 	REFUSED("{\"buses\": [{\"name\": \"A\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"B\"]},"
@@ -296,6 +324,7 @@ int main(void)
 	tcase_add_test(t, duplicate_names);
 	tcase_add_test(t, unknown_references);
 	tcase_add_test(t, routing_errors);
+	tcase_add_test(t, strip_processing_keys);
 	tcase_add_test(t, downmix_overrides);
 	tcase_add_test(t, file_errors);
 	tcase_add_test(t, carry_params_by_name);
