@@ -53,13 +53,30 @@ void dynamics_init(struct dynamics *d, const struct dynamics_params *p, float sa
 	memcpy(d->now, d->want, sizeof d->now);
 }
 
-RT bool dynamics_active(const struct dynamics *d)
+/* Whether parameters first ... end-1 are still gliding. */
+RT static bool gliding(const struct dynamics *d, int first, int end)
 {
 	bool moving = false;
-	for (int i = 0; i < 9; i++)
+	for (int i = first; i < end; i++)
 		moving |= d->now[i] != d->want[i];
-	return d->p.comp.on || d->p.gate.on || d->p.deess.on || moving || d->comp_env > 1e-4f ||
-	       d->gate_env > 1e-4f || d->deess_env > 1e-4f || d->now[3] != 0.0f;
+	return moving;
+}
+
+/* A section runs while it is on, while its attenuation is still
+ * releasing, and while its parameters glide (e.g. makeup back to 0). */
+RT static bool comp_or_gate_active(const struct dynamics *d)
+{
+	return d->p.comp.on || d->p.gate.on || d->comp_env > 1e-4f || d->gate_env > 1e-4f || gliding(d, 0, 7);
+}
+
+RT static bool deess_active(const struct dynamics *d)
+{
+	return d->p.deess.on || d->deess_env > 1e-4f || gliding(d, 7, 9);
+}
+
+RT bool dynamics_active(const struct dynamics *d)
+{
+	return comp_or_gate_active(d) || deess_active(d);
 }
 
 /* Glides parameters first ... last-1 one sample; snaps when within 1e-4. */
@@ -124,9 +141,7 @@ RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, flo
                             uint32_t n, float *scratch)
 {
 	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
-	const bool comp_or_gate = d->p.comp.on || d->p.gate.on || d->comp_env > 1e-4f || d->gate_env > 1e-4f ||
-	                          d->now[3] != 0.0f || d->now[3] != d->want[3];
-	if (comp_or_gate) {
+	if (comp_or_gate_active(d)) {
 		/* The detector: the loudest channel, through the side-chain
 		 * high-pass when it is on. */
 		memset(det, 0, n * sizeof *det);
@@ -180,12 +195,7 @@ RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, flo
 		for (uint32_t j = 0; j < n_ch; j++)
 			for (uint32_t i = 0; i < n; i++)
 				x[j][i] *= gain[i];
-	} else {
-		for (int i = 0; i < 7; i++)
-			d->now[i] = d->want[i];
 	}
-	if (d->p.deess.on || d->deess_env > 1e-4f || d->now[8] != d->want[8])
+	if (deess_active(d))
 		deess(d, ch, x, n_ch, n, det, gain, band);
-	else
-		d->now[7] = d->want[7], d->now[8] = d->want[8];
 }

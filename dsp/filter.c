@@ -67,16 +67,22 @@ void filter_coefs_design(const struct filter_shape *s, float sample_rate, struct
 	out->m2 = s->on ? m[2] : 0.0f;
 }
 
-static float q_floor(float q) { return q < 0.025f ? 0.025f : q; }
+/* The target in the glide's terms: octaves of frequency and of Q. */
+static void set_target(struct filter_section *f, const struct filter_shape *shape)
+{
+	f->target = *shape;
+	f->target.q = shape->q < 0.025f ? 0.025f : shape->q;
+	f->target_octave = log2f(shape->freq_hz > FILTER_MIN_HZ ? shape->freq_hz : FILTER_MIN_HZ);
+	f->target_q_octave = log2f(f->target.q);
+}
 
 void filter_section_init(struct filter_section *f, const struct filter_shape *shape, float sample_rate)
 {
-	f->target = *shape;
-	f->target.q = q_floor(shape->q);
+	set_target(f, shape);
 	f->sample_rate = sample_rate;
 	f->smooth = 1.0f - expf(-(float)FILTER_CHUNK / (FILTER_SMOOTH_MS * 0.001f * sample_rate));
-	f->octave = log2f(shape->freq_hz > FILTER_MIN_HZ ? shape->freq_hz : FILTER_MIN_HZ);
-	f->q_octave = log2f(f->target.q);
+	f->octave = f->target_octave;
+	f->q_octave = f->target_q_octave;
 	f->gain_db = shape->gain_db;
 	f->type = shape->type;
 	f->wet = shape->on ? 1.0f : 0.0f;
@@ -86,8 +92,7 @@ void filter_section_init(struct filter_section *f, const struct filter_shape *sh
 
 RT void filter_section_set_rt(struct filter_section *f, const struct filter_shape *shape)
 {
-	f->target = *shape;
-	f->target.q = q_floor(shape->q);
+	set_target(f, shape);
 	f->moving = true;
 }
 
@@ -113,8 +118,7 @@ RT static void coefs_now(struct filter_section *f, float freq_hz, float q, float
 RT static void glide(struct filter_section *f)
 {
 	const struct filter_shape *t = &f->target;
-	const float octave = log2f(t->freq_hz > FILTER_MIN_HZ ? t->freq_hz : FILTER_MIN_HZ);
-	const float q_octave = log2f(t->q);
+	const float octave = f->target_octave, q_octave = f->target_q_octave;
 	const float k = f->smooth;
 	const float wet_target = t->on && t->type == f->type ? 1.0f : 0.0f;
 	f->octave += k * (octave - f->octave);

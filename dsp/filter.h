@@ -57,6 +57,7 @@ struct filter_state {
 
 struct filter_section {
 	struct filter_shape target;
+	float target_octave, target_q_octave; /* log2 of the target's frequency and Q */
 	enum filter_type type;           /* the type now playing (the target's, after a fade) */
 	float octave, q_octave, gain_db; /* smoothed: log2(freq), log2(q), dB */
 	float wet;                       /* smoothed: 0 passes the input, 1 is the filter */

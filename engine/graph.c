@@ -43,7 +43,6 @@ struct graph_strip {
 	int32_t prev_index;    /* same-named strip in the previous graph, or -1 */
 	struct gain_ramp pre;  /* trim * polarity, at the input */
 	struct gain_ramp gain; /* fader * mute * solo, after the processing */
-	float *ring;           /* n_in delay rings, or NULL: no delay line */
 	float fader_gain;
 	float trim_gain;
 	float sign;
@@ -55,12 +54,6 @@ struct strip_dsp {
 	struct filter_section sec[GRAPH_SECTIONS];
 	struct dynamics dyn;
 	bool dyn_pre_eq;
-};
-
-struct strip_channel {     /* per input channel, indexed like the strip's meters */
-	struct filter_state st[GRAPH_SECTIONS];
-	struct dynamics_channel dyn;
-	struct delay_line delay;
 };
 
 struct graph_route {       /* a source bus summed into a master */
@@ -112,8 +105,11 @@ struct graph {
 	uint32_t n_strips, n_buses;
 	struct graph_strip *strips;
 	struct strip_dsp *dsp;
-	struct strip_channel *chan;    /* n_in entries (every strip input channel) */
-	float **rings;                 /* per strip: the ring memory this graph frees */
+	/* Per strip input channel, indexed like the strip's meters: */
+	struct filter_state *filter_states; /* GRAPH_SECTIONS each; a strip's are section-major */
+	struct dynamics_channel *dyn_channels;
+	struct delay_line *delays;
+	float **rings;                 /* per strip: n_in delay rings, or NULL (no delay line) */
 	bool *has_ring;                /* per strip, control thread only */
 	uint32_t ring_frames;          /* per channel */
 	struct graph_gr_readout *gr;
@@ -151,6 +147,13 @@ static float strip_target(const struct graph *g, const struct graph_strip *s)
 static float strip_pre_target(const struct graph_strip *s)
 {
 	return s->trim_gain * s->sign;
+}
+
+/* The states of section k for each of the strip's channels (contiguous, so
+ * that filter_section_process_rt runs on them in place). */
+static struct filter_state *section_states(const struct graph *g, const struct graph_strip *s, int k)
+{
+	return &g->filter_states[(size_t)s->meter_first * GRAPH_SECTIONS + (size_t)k * s->n_in];
 }
 
 void graph_strip_shapes(const struct strip_processing *p, struct filter_shape out[GRAPH_SECTIONS])
@@ -408,6 +411,27 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 	return 0;
 }
 
+/* A delay line for each strip that delays, or whose namesake in the
+ * previous graph had one (so that a delay set back to 0 and up again keeps
+ * its audio, and the rings can be swapped on adoption). */
+static int build_delay_lines(struct graph *g, const struct console *c, const struct graph *previous)
+{
+	int failed = 0;
+	for (uint32_t i = 0; i < g->n_strips && !failed; i++) {
+		const struct graph_strip *s = &g->strips[i];
+		const float delay_ms = c->strips[i].params.proc.delay_ms;
+		if (delay_ms <= 0.0f && !(s->prev_index >= 0 && previous->has_ring[s->prev_index]))
+			continue;
+		g->rings[i] = xcalloc((size_t)g->ring_frames * s->n_in, sizeof(float), &failed);
+		g->has_ring[i] = g->rings[i] != NULL;
+		const uint32_t frames = (uint32_t)lrintf(delay_ms * 0.001f * g->sample_rate);
+		for (uint32_t ch = 0; g->rings[i] && ch < s->n_in; ch++)
+			delay_line_init(&g->delays[s->meter_first + ch], g->rings[i] + (size_t)ch * g->ring_frames,
+			                g->ring_frames, GRAPH_BLOCK_FRAMES, frames);
+	}
+	return failed ? -1 : 0;
+}
+
 struct graph *graph_build(const struct console *c, const struct graph *previous,
                           float sample_rate, char *err, size_t errlen)
 {
@@ -440,7 +464,9 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 
 	g->strips = xcalloc(c->n_strips, sizeof *g->strips, &failed);
 	g->dsp = xcalloc(c->n_strips, sizeof *g->dsp, &failed);
-	g->chan = xcalloc(n_in, sizeof *g->chan, &failed);
+	g->filter_states = xcalloc((size_t)n_in * GRAPH_SECTIONS, sizeof *g->filter_states, &failed);
+	g->dyn_channels = xcalloc(n_in, sizeof *g->dyn_channels, &failed);
+	g->delays = xcalloc(n_in, sizeof *g->delays, &failed);
 	g->rings = xcalloc(c->n_strips, sizeof *g->rings, &failed);
 	g->has_ring = xcalloc(c->n_strips, sizeof *g->has_ring, &failed);
 	g->gr = xcalloc(c->n_strips, sizeof *g->gr, &failed);
@@ -528,9 +554,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	}
 
 	g->ring_frames = delay_line_size((uint32_t)ceilf(CONSOLE_DELAY_MAX_MS * 0.001f * sample_rate), GRAPH_BLOCK_FRAMES);
-	struct name_index prev_strips = {0};
-	if (previous && name_index_init(&prev_strips, previous->strip_names, previous->n_strips) < 0)
-		failed = 1;
 	uint32_t in_port = 0, pan = 0, feed = 0;
 	meter = 0;
 	for (uint32_t i = 0; i < c->n_strips; i++) {
@@ -562,18 +585,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 			filter_section_init(&d->sec[k], &shapes[k], sample_rate);
 		dynamics_init(&d->dyn, &cs->params.proc.dyn, sample_rate);
 		d->dyn_pre_eq = cs->params.proc.dyn_pre_eq;
-		/* A delay line for a strip that delays, or that had one (so that
-		 * a delay set back to 0 and up again keeps its audio). */
-		int32_t prev = previous && !failed ? name_index_find(&prev_strips, cs->name) : -1;
-		if (cs->params.proc.delay_ms > 0.0f || (prev >= 0 && previous->has_ring[prev])) {
-			g->rings[i] = xcalloc((size_t)g->ring_frames * s->n_in, sizeof(float), &failed);
-			g->has_ring[i] = g->rings[i] != NULL;
-			s->ring = g->rings[i];
-		}
-		const uint32_t delay = (uint32_t)lrintf(cs->params.proc.delay_ms * 0.001f * sample_rate);
-		for (uint32_t ch = 0; s->ring && ch < s->n_in; ch++)
-			delay_line_init(&g->chan[in_port + ch].delay, s->ring + (size_t)ch * g->ring_frames, g->ring_frames,
-			                GRAPH_BLOCK_FRAMES, delay);
 
 		for (uint32_t f = 0; f < s->n_feeds; f++) {
 			struct graph_feed *gf = &g->feeds[feed++];
@@ -596,13 +607,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		in_port += s->n_in;
 		meter += s->n_in;
 	}
-	free(prev_strips.slot);
-	if (failed) {
-		graph_free(g);
-		snprintf(err, errlen, "out of memory building the graph (strip delay lines: %u KiB per channel)",
-		         (unsigned)(g->ring_frames * sizeof(float) / 1024));
-		return NULL;
-	}
+
 	/* Strip and bus gains start at 0 and ramp in, so a graph never starts
 	 * with a step; graph_adopt_rt replaces the start value for the strips
 	 * and buses that were already playing. */
@@ -619,6 +624,12 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	}
 	if (previous)
 		map_previous(g, previous);
+	if (build_delay_lines(g, c, previous) < 0) {
+		snprintf(err, errlen, "out of memory building the graph (strip delay lines: %u KiB per channel)",
+		         (unsigned)(g->ring_frames * sizeof(float) / 1024));
+		graph_free(g);
+		return NULL;
+	}
 
 	g->meter_k_frames = GRAPH_BLOCK_FRAMES;
 	g->meter_k = meter_block_coefficient(sample_rate, GRAPH_METER_RMS_MS, GRAPH_BLOCK_FRAMES);
@@ -631,7 +642,9 @@ void graph_free(struct graph *g)
 		return;
 	free(g->strips);
 	free(g->dsp);
-	free(g->chan);
+	free(g->filter_states);
+	free(g->dyn_channels);
+	free(g->delays);
 	for (uint32_t i = 0; g->rings && i < g->n_strips; i++)
 		free(g->rings[i]);
 	free(g->rings);
@@ -769,22 +782,20 @@ RT static void adopt_processing_rt(struct graph *g, uint32_t i, struct graph *ol
 	const struct dynamics_params want = d->dyn.p;
 	d->dyn = od->dyn;
 	dynamics_set_rt(&d->dyn, &want);
-	struct strip_channel *ch = &g->chan[s->meter_first], *och = &old->chan[o->meter_first];
-	for (uint32_t c = 0; c < s->n_in; c++) {
-		memcpy(ch[c].st, och[c].st, sizeof ch[c].st);
-		ch[c].dyn = och[c].dyn;
-	}
-	if (!s->ring || !o->ring)
+	memcpy(section_states(g, s, 0), section_states(old, o, 0), sizeof(struct filter_state) * GRAPH_SECTIONS * s->n_in);
+	memcpy(&g->dyn_channels[s->meter_first], &old->dyn_channels[o->meter_first],
+	       sizeof(struct dynamics_channel) * s->n_in);
+	if (!g->rings[i] || !old->rings[oi])
 		return;
+	struct delay_line *line = &g->delays[s->meter_first], *old_line = &old->delays[o->meter_first];
 	float *const ring = g->rings[i];
 	g->rings[i] = old->rings[oi], old->rings[oi] = ring;
-	s->ring = g->rings[i], o->ring = old->rings[oi];
 	for (uint32_t c = 0; c < s->n_in; c++) {
-		struct delay_line line = och[c].delay;
-		line.wanted = ch[c].delay.wanted; /* the new graph's delay, reached by crossfade */
-		och[c].delay = ch[c].delay;
-		och[c].delay.buf = o->ring + (size_t)c * old->ring_frames;
-		ch[c].delay = line;
+		struct delay_line running = old_line[c];
+		running.wanted = line[c].wanted; /* the new graph's delay, reached by crossfade */
+		old_line[c] = line[c];
+		old_line[c].buf = old->rings[oi] + (size_t)c * old->ring_frames;
+		line[c] = running;
 	}
 }
 
@@ -867,7 +878,6 @@ RT static void apply_processing_rt(struct graph *g, const struct graph_cmd *cmd)
 {
 	struct graph_strip *s = &g->strips[cmd->index];
 	struct strip_dsp *d = &g->dsp[cmd->index];
-	struct strip_channel *ch = &g->chan[s->meter_first];
 	switch ((enum graph_op)cmd->op) {
 	case GRAPH_OP_STRIP_FILTER: {
 		if (cmd->channel >= GRAPH_SECTIONS)
@@ -876,8 +886,7 @@ RT static void apply_processing_rt(struct graph *g, const struct graph_cmd *cmd)
 		struct filter_shape shape;
 		memcpy(&shape, cmd->value, sizeof shape);
 		if (!filter_section_active(f)) /* waking up: its states are from when it stopped */
-			for (uint32_t c = 0; c < s->n_in; c++)
-				ch[c].st[cmd->channel] = (struct filter_state){0};
+			memset(section_states(g, s, cmd->channel), 0, sizeof(struct filter_state) * s->n_in);
 		filter_section_set_rt(f, &shape);
 		return;
 	}
@@ -893,8 +902,8 @@ RT static void apply_processing_rt(struct graph *g, const struct graph_cmd *cmd)
 		return;
 	}
 	default: /* GRAPH_OP_STRIP_DELAY */
-		for (uint32_t c = 0; s->ring && c < s->n_in; c++)
-			delay_line_set_rt(&ch[c].delay, cmd->value[0] > 0.0f ? (uint32_t)cmd->value[0] : 0);
+		for (uint32_t c = 0; g->rings[cmd->index] && c < s->n_in; c++)
+			delay_line_set_rt(&g->delays[s->meter_first + c], cmd->value[0] > 0.0f ? (uint32_t)cmd->value[0] : 0);
 		return;
 	}
 }
@@ -1009,41 +1018,26 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 	}
 }
 
-RT static void process_filters(struct graph *g, struct strip_dsp *d, struct strip_channel *ch, uint32_t n_ch,
-                               uint32_t n)
-{
-	for (int k = 0; k < GRAPH_SECTIONS; k++) {
-		struct filter_section *f = &d->sec[k];
-		if (!filter_section_active(f))
-			continue; /* off and at rest: a per-block decision, not per sample */
-		struct filter_state st[LAYOUT_MAX_CHANNELS];
-		for (uint32_t c = 0; c < n_ch; c++)
-			st[c] = ch[c].st[k];
-		filter_section_process_rt(f, st, g->post, n_ch, n);
-		for (uint32_t c = 0; c < n_ch; c++) {
-			filter_state_sanitize_rt(&st[c]);
-			ch[c].st[k] = st[c];
-		}
-	}
-}
-
-/* Filters, EQ and dynamics of strip i on its channels in g->post. */
+/* Filters, EQ and dynamics of strip i on its channels in g->post. A
+ * filter section that is off and at rest is skipped for the block. */
 RT static void process_strip_dsp(struct graph *g, uint32_t i, uint32_t n)
 {
 	struct strip_dsp *d = &g->dsp[i];
-	const uint32_t n_ch = g->strips[i].n_in;
-	struct strip_channel *ch = &g->chan[g->strips[i].meter_first];
-	struct dynamics_channel dch[LAYOUT_MAX_CHANNELS];
+	const struct graph_strip *s = &g->strips[i];
+	struct dynamics_channel *dch = &g->dyn_channels[s->meter_first];
 	const bool dyn = dynamics_active(&d->dyn);
-	for (uint32_t c = 0; dyn && c < n_ch; c++)
-		dch[c] = ch[c].dyn;
 	if (dyn && d->dyn_pre_eq)
-		dynamics_process_rt(&d->dyn, dch, g->post, n_ch, n, g->dyn_scratch);
-	process_filters(g, d, ch, n_ch, n);
+		dynamics_process_rt(&d->dyn, dch, g->post, s->n_in, n, g->dyn_scratch);
+	for (int k = 0; k < GRAPH_SECTIONS; k++) {
+		if (!filter_section_active(&d->sec[k]))
+			continue;
+		struct filter_state *st = section_states(g, s, k);
+		filter_section_process_rt(&d->sec[k], st, g->post, s->n_in, n);
+		for (uint32_t c = 0; c < s->n_in; c++)
+			filter_state_sanitize_rt(&st[c]);
+	}
 	if (dyn && !d->dyn_pre_eq)
-		dynamics_process_rt(&d->dyn, dch, g->post, n_ch, n, g->dyn_scratch);
-	for (uint32_t c = 0; dyn && c < n_ch; c++)
-		ch[c].dyn = dch[c];
+		dynamics_process_rt(&d->dyn, dch, g->post, s->n_in, n, g->dyn_scratch);
 }
 
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
@@ -1060,22 +1054,19 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
-		struct strip_channel *ch = &g->chan[s->meter_first];
 		const bool silent = gain_ramp_is_silent(&s->gain);
-		if (silent && !s->ring) {
-			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
-			for (uint32_t c = 0; c < s->n_in; c++)
-				m[c].mean_square -= k * m[c].mean_square;
-			continue;
-		}
-		gain_ramp_fill_rt(&s->pre, gains, n);
-		for (uint32_t c = 0; c < s->n_in; c++)
-			gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, post[c], n);
 		/* A muted strip's delay lines still take the input, so that
 		 * unmuting plays what arrived a delay ago. */
-		for (uint32_t c = 0; s->ring && c < s->n_in; c++)
-			delay_line_process_rt(&ch[c].delay, post[c], post[c], n, g->ramp_frames);
+		const bool delays = g->rings[i] != NULL;
+		if (!silent || delays) {
+			gain_ramp_fill_rt(&s->pre, gains, n);
+			for (uint32_t c = 0; c < s->n_in; c++)
+				gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, post[c], n);
+			for (uint32_t c = 0; delays && c < s->n_in; c++)
+				delay_line_process_rt(&g->delays[s->meter_first + c], post[c], post[c], n, g->ramp_frames);
+		}
 		if (silent) {
+			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
 			for (uint32_t c = 0; c < s->n_in; c++)
 				m[c].mean_square -= k * m[c].mean_square;
 			continue;
