@@ -485,6 +485,14 @@ static int parse_field(struct ctx *x, json_t *v, const struct console_field *f, 
 	}
 }
 
+/* Whether a field path is `prefix` itself or lies under it ("eq/1/gain" is
+ * under "eq" and "eq/1", not under "eq/1/g"). */
+static bool path_is_under(const char *field_path, const char *prefix)
+{
+	const size_t n = strlen(prefix);
+	return strncmp(field_path, prefix, n) == 0 && (field_path[n] == '/' || field_path[n] == 0);
+}
+
 /* The processing keys nest along the field paths: "hpf": {"freq": 80},
  * "eq": {"on": true, "1": {"gain": 3}}, "dyn": {"comp": {"ratio": 4}}. */
 static int parse_processing(struct ctx *x, json_t *v, const char *path, struct strip_processing *p)
@@ -503,13 +511,12 @@ static int parse_processing(struct ctx *x, json_t *v, const char *path, struct s
 		size_t n;
 		const struct console_field *all = console_processing_fields(&n);
 		for (size_t i = 0; i < n && !known; i++)
-			known = strncmp(all[i].path, sub, strlen(sub)) == 0 &&
-			        (all[i].path[strlen(sub)] == '/' || all[i].path[strlen(sub)] == 0);
+			known = path_is_under(all[i].path, sub);
 		push_key(x, key);
 		if (!known) {
 			char list[512] = "";
 			for (size_t i = 0; i < n; i++)
-				if (strncmp(all[i].path, path, strlen(path)) == 0 && all[i].path[strlen(path)] == '/') {
+				if (path_is_under(all[i].path, path)) {
 					strncat(list, all[i].path + strlen(path) + 1, sizeof list - strlen(list) - 3);
 					strncat(list, ", ", sizeof list - strlen(list) - 1);
 				}

@@ -186,11 +186,18 @@ void console_processing_defaults(struct strip_processing *p)
 static struct console_field fields[MAX_FIELDS];
 static size_t n_fields;
 
-static void add(const char *path, enum console_field_kind kind, enum console_field_group group, float lo,
-                float hi, size_t offset, const char *units, const char *doc)
+/* Appends the field <group>/<leaf> ("eq/2" + "gain"); a NULL group: <leaf>. */
+static void add(const char *group_path, const char *leaf, enum console_field_kind kind,
+                enum console_field_group group, float lo, float hi, size_t offset, const char *units,
+                const char *doc)
 {
+	if (n_fields == MAX_FIELDS)
+		abort(); /* MAX_FIELDS too small for the table below: a programming error */
 	struct console_field *f = &fields[n_fields++];
-	snprintf(f->path, sizeof f->path, "%s", path);
+	const int len = snprintf(f->path, sizeof f->path, "%s%s%s", group_path ? group_path : "",
+	                         group_path ? "/" : "", leaf);
+	if (len <= 0 || (size_t)len >= sizeof f->path)
+		abort(); /* the table's own constant paths: a programming error, found by every test run */
 	f->kind = kind, f->group = group, f->lo = lo, f->hi = hi, f->offset = offset, f->units = units, f->doc = doc;
 	switch (kind) {
 	case CONSOLE_FIELD_NUMBER: snprintf(f->range, sizeof f->range, "%g ... %g", lo, hi); break;
@@ -204,82 +211,70 @@ static void build_fields(void)
 {
 	const enum console_field_kind N = CONSOLE_FIELD_NUMBER, B = CONSOLE_FIELD_BOOL;
 	const enum console_field_group F = CONSOLE_FIELD_FILTERS, D = CONSOLE_FIELD_DYNAMICS;
-	add("delay", N, CONSOLE_FIELD_DELAY, 0, CONSOLE_DELAY_MAX_MS, PROC(delay_ms), "ms",
+	char at[32];
+	add(NULL, "delay", N, CONSOLE_FIELD_DELAY, 0, CONSOLE_DELAY_MAX_MS, PROC(delay_ms), "ms",
 	    "Strip delay, rounded to the nearest sample (sync offsets, ADR alignment); a change crossfades.");
 	const char *pass[] = {"hpf", "lpf"};
 	const size_t pass_off[] = {PROC(hpf), PROC(lpf)};
 	for (int k = 0; k < 2; k++) {
-		char p[32];
-		snprintf(p, sizeof p, "%s/on", pass[k]);
-		add(p, B, F, 0, 1, pass_off[k] + offsetof(struct pass_filter_params, on), "0/1",
-		    k ? "Low-pass filter on." : "High-pass filter on.");
-		snprintf(p, sizeof p, "%s/freq", pass[k]);
-		add(p, N, F, 10, 20000, pass_off[k] + offsetof(struct pass_filter_params, freq_hz), "Hz",
-		    "Butterworth cutoff (-3 dB).");
-		snprintf(p, sizeof p, "%s/slope", pass[k]);
-		add(p, CONSOLE_FIELD_SLOPE, F, 12, 24, pass_off[k] + offsetof(struct pass_filter_params, slope_db),
-		    "dB/octave", "12, 18 or 24 dB/octave (other values go to the nearest).");
+#define PASS(f) (pass_off[k] + offsetof(struct pass_filter_params, f))
+		add(pass[k], "on", B, F, 0, 1, PASS(on), "0/1", k ? "Low-pass filter on." : "High-pass filter on.");
+		add(pass[k], "freq", N, F, 10, 20000, PASS(freq_hz), "Hz", "Butterworth cutoff (-3 dB).");
+		add(pass[k], "slope", CONSOLE_FIELD_SLOPE, F, 12, 24, PASS(slope_db), "dB/octave",
+		    "12, 18 or 24 dB/octave (other values go to the nearest).");
+#undef PASS
 	}
-	add("eq/on", B, F, 0, 1, PROC(eq_on), "0/1", "The whole EQ (bands and notches); 0 bypasses it.");
+	add("eq", "on", B, F, 0, 1, PROC(eq_on), "0/1", "The whole EQ (bands and notches); 0 bypasses it.");
 	for (int b = 0; b < CONSOLE_EQ_BANDS; b++) {
-		const size_t o = PROC(eq) + (size_t)b * sizeof(struct eq_band_params);
-		char p[32];
-		snprintf(p, sizeof p, "eq/%d/on", b + 1);
-		add(p, B, F, 0, 1, o + offsetof(struct eq_band_params, on), "0/1", "EQ band on.");
-		if (b == 0 || b == CONSOLE_EQ_BANDS - 1) {
-			snprintf(p, sizeof p, "eq/%d/type", b + 1);
-			add(p, CONSOLE_FIELD_EQ_TYPE, F, 0, 1, o + offsetof(struct eq_band_params, shelf), "0/1",
+#define BAND(f) (PROC(eq) + (size_t)b * sizeof(struct eq_band_params) + offsetof(struct eq_band_params, f))
+		snprintf(at, sizeof at, "eq/%d", b + 1);
+		add(at, "on", B, F, 0, 1, BAND(on), "0/1", "EQ band on.");
+		if (b == 0 || b == CONSOLE_EQ_BANDS - 1)
+			add(at, "type", CONSOLE_FIELD_EQ_TYPE, F, 0, 1, BAND(shelf), "0/1",
 			    b == 0 ? "Band 1: bell, or low shelf (config \"bell\"/\"shelf\")."
 			           : "Band 4: bell, or high shelf (config \"bell\"/\"shelf\").");
-		}
-		snprintf(p, sizeof p, "eq/%d/freq", b + 1);
-		add(p, N, F, 20, 20000, o + offsetof(struct eq_band_params, freq_hz), "Hz",
-		    "Centre (bell) or mid-point (shelf) frequency.");
-		snprintf(p, sizeof p, "eq/%d/gain", b + 1);
-		add(p, N, F, -CONSOLE_EQ_GAIN_MAX_DB, CONSOLE_EQ_GAIN_MAX_DB, o + offsetof(struct eq_band_params, gain_db),
-		    "dB", "Band gain.");
-		snprintf(p, sizeof p, "eq/%d/q", b + 1);
-		add(p, N, F, 0.1f, 10, o + offsetof(struct eq_band_params, q), "Q",
-		    "Bandwidth (bell) or shelf slope (0.7071: no overshoot).");
+		add(at, "freq", N, F, 20, 20000, BAND(freq_hz), "Hz", "Centre (bell) or mid-point (shelf) frequency.");
+		add(at, "gain", N, F, -CONSOLE_EQ_GAIN_MAX_DB, CONSOLE_EQ_GAIN_MAX_DB, BAND(gain_db), "dB", "Band gain.");
+		add(at, "q", N, F, 0.1f, 10, BAND(q), "Q", "Bandwidth (bell) or shelf slope (0.7071: no overshoot).");
+#undef BAND
 	}
 	for (int k = 0; k < CONSOLE_NOTCHES; k++) {
-		const size_t o = PROC(notch) + (size_t)k * sizeof(struct notch_params);
-		char p[32];
-		snprintf(p, sizeof p, "notch/%d/on", k + 1);
-		add(p, B, F, 0, 1, o + offsetof(struct notch_params, on), "0/1", "Notch on (part of the EQ: eq/on bypasses it).");
-		snprintf(p, sizeof p, "notch/%d/freq", k + 1);
-		add(p, N, F, 20, 20000, o + offsetof(struct notch_params, freq_hz), "Hz", "Notch frequency (hum: 50/60 Hz and harmonics).");
-		snprintf(p, sizeof p, "notch/%d/q", k + 1);
-		add(p, N, F, 0.1f, 100, o + offsetof(struct notch_params, q), "Q", "Notch width: higher is narrower.");
+#define NOTCH(f) (PROC(notch) + (size_t)k * sizeof(struct notch_params) + offsetof(struct notch_params, f))
+		snprintf(at, sizeof at, "notch/%d", k + 1);
+		add(at, "on", B, F, 0, 1, NOTCH(on), "0/1", "Notch on (part of the EQ: eq/on bypasses it).");
+		add(at, "freq", N, F, 20, 20000, NOTCH(freq_hz), "Hz", "Notch frequency (hum: 50/60 Hz and harmonics).");
+		add(at, "q", N, F, 0.1f, 100, NOTCH(q), "Q", "Notch width: higher is narrower.");
+#undef NOTCH
 	}
-	add("dyn/pre_eq", B, D, 0, 1, PROC(dyn_pre_eq), "0/1", "1: dynamics before the filters and EQ.");
-	const size_t g = PROC(dyn.gate), c = PROC(dyn.comp), d = PROC(dyn.deess);
-#define GATE(f) (g + offsetof(struct expander_params, f))
-#define COMP(f) (c + offsetof(struct compressor_params, f))
-#define DEESS(f) (d + offsetof(struct deesser_params, f))
-	add("dyn/gate/on", B, D, 0, 1, GATE(on), "0/1", "Expander/gate on.");
-	add("dyn/gate/threshold", N, D, -80, 0, GATE(threshold_db), "dBFS", "Below this the gate closes.");
-	add("dyn/gate/range", N, D, 0, 80, GATE(range_db), "dB", "The most the gate attenuates.");
-	add("dyn/gate/ratio", N, D, 1, 100, GATE(ratio), ":1", "Expansion ratio below the threshold (100: a gate).");
-	add("dyn/gate/attack", N, D, 0.1f, 100, GATE(attack_ms), "ms", "Opening time constant.");
-	add("dyn/gate/hold", N, D, 0, 2000, GATE(hold_ms), "ms", "Stays open this long after the level falls.");
-	add("dyn/gate/release", N, D, 5, 3000, GATE(release_ms), "ms", "Closing time constant.");
-	add("dyn/comp/on", B, D, 0, 1, COMP(on), "0/1", "Compressor on.");
-	add("dyn/comp/threshold", N, D, -60, 0, COMP(threshold_db), "dBFS", "Compression starts here (middle of the knee).");
-	add("dyn/comp/ratio", N, D, 1, 20, COMP(ratio), ":1", "Ratio above the threshold.");
-	add("dyn/comp/knee", N, D, 0, 24, COMP(knee_db), "dB", "Soft-knee width (0: hard).");
-	add("dyn/comp/attack", N, D, 0.1f, 200, COMP(attack_ms), "ms", "Attack time constant.");
-	add("dyn/comp/release", N, D, 5, 3000, COMP(release_ms), "ms", "Release time constant.");
-	add("dyn/comp/makeup", N, D, 0, 24, COMP(makeup_db), "dB", "Makeup gain.");
-	add("dyn/comp/rms", B, D, 0, 1, COMP(rms), "0/1", "1: RMS detection (10 ms), 0: peak.");
-	add("dyn/comp/sc_hpf", B, D, 0, 1, COMP(sidechain_hpf), "0/1",
+	add("dyn", "pre_eq", B, D, 0, 1, PROC(dyn_pre_eq), "0/1", "1: dynamics before the filters and EQ.");
+#define GATE(f) (PROC(dyn.gate) + offsetof(struct expander_params, f))
+#define COMP(f) (PROC(dyn.comp) + offsetof(struct compressor_params, f))
+#define DEESS(f) (PROC(dyn.deess) + offsetof(struct deesser_params, f))
+	add("dyn/gate", "on", B, D, 0, 1, GATE(on), "0/1", "Expander/gate on.");
+	add("dyn/gate", "threshold", N, D, -80, 0, GATE(threshold_db), "dBFS", "Below this the gate closes.");
+	add("dyn/gate", "range", N, D, 0, 80, GATE(range_db), "dB", "The most the gate attenuates.");
+	add("dyn/gate", "ratio", N, D, 1, 100, GATE(ratio), ":1", "Expansion ratio below the threshold (100: a gate).");
+	add("dyn/gate", "attack", N, D, 0.1f, 100, GATE(attack_ms), "ms", "Opening time constant.");
+	add("dyn/gate", "hold", N, D, 0, 2000, GATE(hold_ms), "ms", "Stays open this long after the level falls.");
+	add("dyn/gate", "release", N, D, 5, 3000, GATE(release_ms), "ms", "Closing time constant.");
+	add("dyn/comp", "on", B, D, 0, 1, COMP(on), "0/1", "Compressor on.");
+	add("dyn/comp", "threshold", N, D, -60, 0, COMP(threshold_db), "dBFS",
+	    "Compression starts here (middle of the knee).");
+	add("dyn/comp", "ratio", N, D, 1, 20, COMP(ratio), ":1", "Ratio above the threshold.");
+	add("dyn/comp", "knee", N, D, 0, 24, COMP(knee_db), "dB", "Soft-knee width (0: hard).");
+	add("dyn/comp", "attack", N, D, 0.1f, 200, COMP(attack_ms), "ms", "Attack time constant.");
+	add("dyn/comp", "release", N, D, 5, 3000, COMP(release_ms), "ms", "Release time constant.");
+	add("dyn/comp", "makeup", N, D, 0, 24, COMP(makeup_db), "dB", "Makeup gain.");
+	add("dyn/comp", "rms", B, D, 0, 1, COMP(rms), "0/1", "1: RMS detection (10 ms), 0: peak.");
+	add("dyn/comp", "sc_hpf", B, D, 0, 1, COMP(sidechain_hpf), "0/1",
 	    "Side-chain high-pass (12 dB/octave) on: low frequencies do not drive the compressor or gate.");
-	add("dyn/comp/sc_hpf_freq", N, D, 20, 500, COMP(sidechain_hpf_hz), "Hz", "Side-chain high-pass cutoff.");
-	add("dyn/deess/on", B, D, 0, 1, DEESS(on), "0/1", "De-esser on.");
-	add("dyn/deess/freq", N, D, 4000, 10000, DEESS(freq_hz), "Hz",
+	add("dyn/comp", "sc_hpf_freq", N, D, 20, 500, COMP(sidechain_hpf_hz), "Hz", "Side-chain high-pass cutoff.");
+	add("dyn/deess", "on", B, D, 0, 1, DEESS(on), "0/1", "De-esser on.");
+	add("dyn/deess", "freq", N, D, 4000, 10000, DEESS(freq_hz), "Hz",
 	    "The sibilance band: detected above this, lowered by a high shelf whose mid-point is here.");
-	add("dyn/deess/threshold", N, D, -60, 0, DEESS(threshold_db), "dBFS", "Band level where de-essing starts (4:1).");
-	add("dyn/deess/range", N, D, 0, 24, DEESS(range_db), "dB", "The most the band is lowered.");
+	add("dyn/deess", "threshold", N, D, -60, 0, DEESS(threshold_db), "dBFS",
+	    "Band level where de-essing starts (4:1).");
+	add("dyn/deess", "range", N, D, 0, 24, DEESS(range_db), "dB", "The most the band is lowered.");
 #undef GATE
 #undef COMP
 #undef DEESS
