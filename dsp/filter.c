@@ -92,6 +92,10 @@ void filter_section_init(struct filter_section *f, const struct filter_shape *sh
 
 RT void filter_section_set_rt(struct filter_section *f, const struct filter_shape *shape)
 {
+	const struct filter_shape *t = &f->target;
+	if (shape->type == t->type && shape->freq_hz == t->freq_hz && shape->gain_db == t->gain_db &&
+	    shape->q == t->q && shape->on == t->on)
+		return; /* the same settings again (a neighbour section changed): nothing to glide */
 	set_target(f, shape);
 	f->moving = true;
 }

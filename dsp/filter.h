@@ -72,7 +72,7 @@ void filter_coefs_design(const struct filter_shape *s, float sample_rate, struct
 
 /* A section at rest on `shape`. */
 void filter_section_init(struct filter_section *f, const struct filter_shape *shape, float sample_rate);
-/* New target: the section glides there. */
+/* New target: the section glides there (the same target again changes nothing). */
 RT void filter_section_set_rt(struct filter_section *f, const struct filter_shape *shape);
 /* Whether the section changes the signal now or is about to (false: off and
  * at rest, so the caller may skip it and its channels' state stays as is). */
