@@ -37,4 +37,17 @@ if ! JACK_NO_START_SERVER=1 jack_lsp -s "$server" >/dev/null 2>&1; then
   JACK_NO_START_SERVER=1 jack_lsp -s "$server" >/dev/null 2>&1 || { cat "$log" >&2; exit 1; }
 fi
 
-JACK_DEFAULT_SERVER="$server" build/dubstage run "$config" "$@"
+# In the background so that this script's traps run when it is signalled
+# (bash defers them while a foreground command runs): SIGTERM/SIGINT stop
+# the console, SIGHUP reloads its config, and the EXIT trap then stops the
+# JACK server it started.
+JACK_DEFAULT_SERVER="$server" build/dubstage run "$config" "$@" &
+console_pid=$!
+for sig in TERM INT HUP; do
+  trap "kill -$sig $console_pid 2>/dev/null || true" "$sig"
+done
+status=0
+while kill -0 "$console_pid" 2>/dev/null; do
+  wait "$console_pid" && status=0 || status=$?
+done
+exit "$status"
