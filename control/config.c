@@ -1,6 +1,7 @@
 #include "control/config.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -160,17 +161,12 @@ static int get_bool(struct ctx *x, json_t *obj, const char *key, bool *out)
 	return 0;
 }
 
-/* A number in [lo, hi]; `allow_off` also accepts the string "-inf". */
-static int get_db(struct ctx *x, json_t *obj, const char *key, float lo, float hi,
-                  bool allow_off, float *out)
+/* The number v (at the current path) in [lo, hi]; `allow_off` also accepts
+ * the string "-inf". */
+static int parse_number(struct ctx *x, json_t *v, float lo, float hi, bool allow_off, float *out)
 {
-	json_t *v = json_object_get(obj, key);
-	if (!v)
-		return 0;
-	push_key(x, key);
 	if (allow_off && json_is_string(v) && strcmp(json_string_value(v), "-inf") == 0) {
 		*out = -INFINITY;
-		pop(x);
 		return 0;
 	}
 	if (!json_is_number(v))
@@ -180,16 +176,29 @@ static int get_db(struct ctx *x, json_t *obj, const char *key, float lo, float h
 		return allow_off ? fail(x, "%g is out of range (\"-inf\" ... %+g dB)", d, (double)hi)
 		                 : fail(x, "%g is out of range (%+g ... %+g)", d, (double)lo, (double)hi);
 	*out = (allow_off && d <= GAIN_DB_OFF) ? -INFINITY : (float)d;
+	return 0;
+}
+
+/* obj's number `key`, when present (parse_number). */
+static int get_db(struct ctx *x, json_t *obj, const char *key, float lo, float hi,
+                  bool allow_off, float *out)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		return 0;
+	push_key(x, key);
+	if (parse_number(x, v, lo, hi, allow_off, out) < 0)
+		return -1;
 	pop(x);
 	return 0;
 }
 
-static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, uint32_t *n)
+static int get_port_list(struct ctx *x, json_t *obj, const char *key, unsigned max, char ***out, uint32_t *n)
 {
-	json_t *v = json_object_get(obj, "connect");
+	json_t *v = json_object_get(obj, key);
 	if (!v)
 		return 0;
-	push_key(x, "connect");
+	push_key(x, key);
 	if (!json_is_array(v))
 		return fail(x, "must be an array of JACK port names, not %s", type_name(v));
 	if (json_array_size(v) > max)
@@ -211,14 +220,18 @@ static int get_port_list(struct ctx *x, json_t *obj, unsigned max, char ***out, 
 }
 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "downmix", "fader", "mute",
-                                       "connect", NULL};
+                                       "connect", "to", "return_connect", "hpf", "lpf", "eq", "notch", "dyn",
+                                       NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
                                          "x", "y", "z",
                                          "size", "divergence", "width", "rotation", "lfe",
                                          "mute", "solo", "solo_safe", "polarity", "connect",
-                                         "delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
+                                         "delay", "hpf", "lpf", "eq", "notch", "dyn", "sends", NULL};
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
-static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", NULL};
+static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
+                                       NULL};
+static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
+static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
 static const char *const monitor_keys[] = {"room", "source", "speakers", "level", "dim_level", "dim", "mute",
                                            "mono", "cal", "delay", "connect", NULL};
 static const char *const downmix_keys[] = {"from", "to", "gains", NULL};
@@ -283,6 +296,8 @@ static int parse_downmix(struct ctx *x, json_t *list, struct downmix_table *tabl
 	return 0;
 }
 
+static int parse_processing_roots(struct ctx *x, json_t *obj, struct strip_processing *p, bool delay);
+
 static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 {
 	if (!json_is_object(jb))
@@ -304,15 +319,18 @@ static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 		b->role = BUS_ROLE_STEM;
 	else if (strcmp(role, "master") == 0)
 		b->role = BUS_ROLE_MASTER;
+	else if (strcmp(role, "aux") == 0)
+		b->role = BUS_ROLE_AUX;
 	else
-		return fail(x, "unknown role \"%s\" (roles: stem, master)", role);
+		return fail(x, "unknown role \"%s\" (roles: stem, master, aux)", role);
 	pop(x);
 	b->params.fader_db = 0.0f;
 	if (get_db(x, jb, "fader", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &b->params.fader_db) < 0 ||
 	    get_bool(x, jb, "mute", &b->params.mute) < 0 ||
-	    get_port_list(x, jb, layout_get(b->format)->channels, &b->connect, &b->n_connect) < 0)
+	    get_port_list(x, jb, "connect", layout_get(b->format)->channels, &b->connect, &b->n_connect) < 0)
 		return -1;
-	return 0;
+	console_processing_defaults(&b->params.proc);
+	return parse_processing_roots(x, jb, &b->params.proc, false);
 }
 
 /* A bus named by the string v, or -1 with an error listing the buses. */
@@ -350,10 +368,16 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 {
 	struct console_bus *b = &c->buses[bi];
 	json_t *src = json_object_get(jb, "sources");
-	if (b->role == BUS_ROLE_STEM) {
+	if (b->role != BUS_ROLE_AUX && (json_object_get(jb, "to") || json_object_get(jb, "return_connect"))) {
+		push_key(x, json_object_get(jb, "to") ? "to" : "return_connect");
+		return fail(x, "only an aux bus returns into another bus; bus %s is a %s", b->name,
+		            b->role == BUS_ROLE_STEM ? "stem" : "master");
+	}
+	if (b->role != BUS_ROLE_MASTER) {
 		if (src || json_object_get(jb, "downmix")) {
 			push_key(x, src ? "sources" : "downmix");
-			return fail(x, "only a master bus sums (and folds down) other buses; bus %s is a stem", b->name);
+			return fail(x, "only a master bus sums (and folds down) other buses; bus %s is %s", b->name,
+			            b->role == BUS_ROLE_STEM ? "a stem" : "an aux (it takes sends)");
 		}
 		return 0;
 	}
@@ -396,6 +420,90 @@ static int resolve_sources(struct ctx *x, json_t *jb, struct console *c, uint32_
 	return 0;
 }
 
+/* An aux bus's "to": the stem or master its return feeds, which then lists
+ * the aux among its sources (the graph sums it there after the aux's fader).
+ * A return of another format is folded down, or placed on the target's
+ * loudspeakers at its channels' nominal positions (a stereo reverb into a
+ * 7.1.4 stem plays from L and R). */
+static int resolve_aux(struct ctx *x, json_t *jb, struct console *c, uint32_t bi)
+{
+	struct console_bus *b = &c->buses[bi];
+	json_t *to = json_object_get(jb, "to");
+	if (!to)
+		return fail(x, "aux bus %s needs \"to\": the stem its return feeds", b->name);
+	if (c->n_aux == CONSOLE_MAX_AUX)
+		return fail(x, "bus %s: at most %d aux buses", b->name, CONSOLE_MAX_AUX);
+	char clash[2 * CONSOLE_NAME_MAX];
+	snprintf(clash, sizeof clash, "%s_return", b->name);
+	if (console_find_bus(c, clash) >= 0) {
+		push_key(x, "name");
+		return fail(x, "a bus is called \"%s\": its JACK ports would clash with the return ports of aux %s; "
+		            "rename one", clash, b->name);
+	}
+	push_key(x, "to");
+	const int t = find_bus_named(x, to, c);
+	if (t < 0)
+		return -1;
+	struct console_bus *target = &c->buses[t];
+	if (target->role == BUS_ROLE_AUX)
+		return fail(x, "an aux returns into a stem or a master, and %s is an aux", target->name);
+	uint32_t *grown = realloc(target->sources, (target->n_sources + 1) * sizeof *grown);
+	if (!grown)
+		return fail(x, "out of memory");
+	target->sources = grown;
+	target->sources[target->n_sources++] = bi;
+	pop(x);
+	c->aux[c->n_aux++] = bi;
+	return get_port_list(x, jb, "return_connect", layout_get(b->format)->channels, &b->return_connect,
+	                     &b->n_return_connect);
+}
+
+/* "sends": {"REV": -12, "ECHO": {"level": -6, "pre": true, "on": true}}:
+ * the strip's sends to aux buses by name; a bare number is the level. */
+static const char *const send_keys[] = {"level", "pre", "on", NULL};
+
+static int parse_sends(struct ctx *x, json_t *v, const struct console *c, struct strip_params *p)
+{
+	push_key(x, "sends");
+	if (!json_is_object(v))
+		return fail(x, "must map aux bus names to a level or {\"level\", \"pre\", \"on\"}, not %s",
+		            type_name(v));
+	const char *aux;
+	json_t *s;
+	json_object_foreach(v, aux, s) {
+		push_key(x, aux);
+		const int k = console_find_aux(c, aux);
+		if (k < 0) {
+			const int b = console_find_bus(c, aux);
+			return b >= 0 ? fail(x, "bus %s is not an aux bus (\"role\": \"aux\"): route a strip to it "
+			                     "with \"bus\"", aux)
+			              : fail(x, "no aux bus named \"%s\"", aux);
+		}
+		struct send_params *sp = &p->send[k];
+		if (json_is_number(s) || json_is_string(s)) {
+			if (parse_number(x, s, GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &sp->level_db) < 0)
+				return -1;
+		} else if (!json_is_object(s)) {
+			return fail(x, "must be a level in dB or {\"level\", \"pre\", \"on\"}, not %s", type_name(s));
+		} else if (check_keys(x, s, send_keys, "a send") < 0 ||
+		           get_db(x, s, "level", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &sp->level_db) < 0 ||
+		           get_bool(x, s, "pre", &sp->pre) < 0 || get_bool(x, s, "on", &sp->on) < 0) {
+			return -1;
+		}
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
+static int not_aux(struct ctx *x, const struct console *c, int b)
+{
+	if (c->buses[b].role == BUS_ROLE_AUX)
+		return fail(x, "bus %s is an aux bus: a strip reaches it with a send (\"sends\": {\"%s\": -10})",
+		            c->buses[b].name, c->buses[b].name);
+	return 0;
+}
+
 /* "bus": "DX" or ["DX", "DX51", "GUIDE"]: every bus the strip feeds. */
 static int parse_strip_buses(struct ctx *x, json_t *v, const struct console *c,
                              struct console_strip *proto)
@@ -404,7 +512,7 @@ static int parse_strip_buses(struct ctx *x, json_t *v, const struct console *c,
 	proto->n_bus = 0;
 	if (!json_is_array(v)) {
 		const int b = find_bus_named(x, v, c);
-		if (b < 0)
+		if (b < 0 || not_aux(x, c, b) < 0)
 			return -1;
 		proto->bus[proto->n_bus++] = (uint32_t)b;
 		pop(x);
@@ -415,7 +523,7 @@ static int parse_strip_buses(struct ctx *x, json_t *v, const struct console *c,
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		push_index(x, i);
 		const int b = distinct_bus_named(x, json_array_get(v, i), c, proto->bus, proto->n_bus);
-		if (b < 0)
+		if (b < 0 || not_aux(x, c, b) < 0)
 			return -1;
 		proto->bus[proto->n_bus++] = (uint32_t)b;
 		pop(x);
@@ -531,6 +639,21 @@ static int parse_processing(struct ctx *x, json_t *v, const char *path, struct s
 	return 0;
 }
 
+/* Every processing key of a strip or bus object ("delay": strips only). */
+static int parse_processing_roots(struct ctx *x, json_t *obj, struct strip_processing *p, bool delay)
+{
+	for (const char *const *root = processing_roots; *root; root++) {
+		json_t *v = json_object_get(obj, *root);
+		if (!v || (!delay && strcmp(*root, "delay") == 0))
+			continue;
+		push_key(x, *root);
+		if (parse_processing(x, v, *root, p) < 0)
+			return -1;
+		pop(x);
+	}
+	return 0;
+}
+
 /* Parses one strips[] entry into `proto` (count copies are made later). */
 static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
                        struct console_strip *proto, unsigned *count)
@@ -590,21 +713,18 @@ static int parse_strip(struct ctx *x, json_t *js, const struct console *c,
 		return -1;
 	if (parse_room_position(x, js, &proto->params) < 0)
 		return -1;
+	for (uint32_t k = 0; k < CONSOLE_MAX_AUX; k++)
+		proto->params.send[k] = (struct send_params){-INFINITY, false, true};
+	if (json_object_get(js, "sends") && parse_sends(x, json_object_get(js, "sends"), c, &proto->params) < 0)
+		return -1;
 	console_processing_defaults(&proto->params.proc);
-	for (const char *const *root = processing_roots; *root; root++) {
-		json_t *v = json_object_get(js, *root);
-		if (!v)
-			continue;
-		push_key(x, *root);
-		if (parse_processing(x, v, *root, &proto->params.proc) < 0)
-			return -1;
-		pop(x);
-	}
+	if (parse_processing_roots(x, js, &proto->params.proc, true) < 0)
+		return -1;
 	if (*count && json_object_get(js, "connect")) {
 		push_key(x, "connect");
 		return fail(x, "cannot be combined with \"count\": connect each strip on its own entry");
 	}
-	return get_port_list(x, js, layout_get(proto->input)->channels, &proto->connect, &proto->n_connect);
+	return get_port_list(x, js, "connect", layout_get(proto->input)->channels, &proto->connect, &proto->n_connect);
 }
 
 static void free_port_list(struct console_strip *s)
@@ -695,11 +815,14 @@ static int parse_monitor(struct ctx *x, json_t *o, struct console *c)
 	                         offsetof(struct monitor_speaker_params, cal_db)) < 0 ||
 	    parse_speaker_values(x, o, "delay", 0.0f, CONSOLE_MONITOR_DELAY_MAX_MS, m,
 	                         offsetof(struct monitor_speaker_params, delay_ms)) < 0 ||
-	    get_port_list(x, o, layout_get(m->room)->channels, &m->connect, &m->n_connect) < 0)
+	    get_port_list(x, o, "connect", layout_get(m->room)->channels, &m->connect, &m->n_connect) < 0)
 		return -1;
 	pop(x);
 	return 0;
 }
+
+static int parse_strips(struct ctx *x, json_t *strips, struct console *c);
+static int parse_groups(struct ctx *x, json_t *root, struct console *c, bool vca);
 
 static int parse_console(struct ctx *x, json_t *root, struct console *c)
 {
@@ -743,6 +866,13 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 			return -1;
 		pop(x);
 	}
+	/* After every master's own sources: an aux joins its target's list. */
+	for (uint32_t i = 0; i < c->n_buses; i++) {
+		push_index(x, i);
+		if (c->buses[i].role == BUS_ROLE_AUX && resolve_aux(x, json_array_get(buses, i), c, i) < 0)
+			return -1;
+		pop(x);
+	}
 	uint32_t cycle_bus = 0;
 	if (console_sort_buses(c, &cycle_bus) < 0) {
 		push_index(x, cycle_bus);
@@ -754,8 +884,13 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		return -1;
 
 	json_t *strips = json_object_get(root, "strips");
-	if (!strips)
-		return 0;
+	if (strips && parse_strips(x, strips, c) < 0)
+		return -1;
+	return parse_groups(x, root, c, true) < 0 ? -1 : parse_groups(x, root, c, false);
+}
+
+static int parse_strips(struct ctx *x, json_t *strips, struct console *c)
+{
 	push_key(x, "strips");
 	if (!json_is_array(strips))
 		return fail(x, "must be an array of strips, not %s", type_name(strips));
@@ -802,6 +937,133 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		}
 		pop(x);
 	}
+	pop(x);
+	return 0;
+}
+
+/* Each VCA's "vcas" (its member VCAs): a strip under a member VCA is under
+ * every VCA above it, each counted once. A VCA may not contain itself. */
+static int resolve_nested_vcas(struct ctx *x, json_t *list, struct console *c)
+{
+	uint32_t child[CONSOLE_MAX_GROUPS] = {0};
+	for (uint32_t v = 0; v < c->n_vcas; v++) {
+		json_t *kids = json_object_get(json_array_get(list, v), "vcas");
+		if (!kids)
+			continue;
+		push_index(x, v);
+		push_key(x, "vcas");
+		if (!json_is_array(kids))
+			return fail(x, "must be an array of VCA names, not %s", type_name(kids));
+		for (size_t i = 0; i < json_array_size(kids); i++) {
+			push_index(x, i);
+			json_t *k = json_array_get(kids, i);
+			const int w = json_is_string(k) ? console_find_vca(c, json_string_value(k)) : -1;
+			if (w < 0)
+				return fail(x, "no VCA named %s", json_is_string(k) ? json_string_value(k) : "(not a string)");
+			child[v] |= 1u << w;
+			pop(x);
+		}
+		pop(x);
+		pop(x);
+	}
+	/* below[v]: every VCA inside v, however deep. */
+	uint32_t below[CONSOLE_MAX_GROUPS];
+	memcpy(below, child, sizeof below);
+	for (uint32_t round = 0; round < c->n_vcas; round++)
+		for (uint32_t v = 0; v < c->n_vcas; v++)
+			for (uint32_t w = 0; w < c->n_vcas; w++)
+				if (below[v] & (1u << w))
+					below[v] |= below[w];
+	for (uint32_t v = 0; v < c->n_vcas; v++)
+		if (below[v] & (1u << v)) {
+			push_index(x, v);
+			push_key(x, "vcas");
+			return fail(x, "VCA %s contains itself through its member VCAs (a cycle)", c->vcas[v].name);
+		}
+	for (uint32_t s = 0; s < c->n_strips; s++) {
+		uint32_t mask = c->strips[s].vcas;
+		for (uint32_t v = 0; v < c->n_vcas; v++)
+			if (below[v] & c->strips[s].vcas)
+				mask |= 1u << v;
+		c->strips[s].vcas = mask;
+	}
+	return 0;
+}
+
+/* "strips": ["DX1", "ADR*"]: names or shell patterns; sets `bit` in the
+ * matching strips' mask at `mask_offset`. A name or pattern that matches
+ * no strip is an error (a typo would otherwise leave a strip out). */
+static int parse_members(struct ctx *x, json_t *list, struct console *c, uint32_t bit, size_t mask_offset)
+{
+	push_key(x, "strips");
+	if (!json_is_array(list))
+		return fail(x, "must be an array of strip names or patterns (\"DX*\"), not %s", type_name(list));
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		push_index(x, i);
+		json_t *v = json_array_get(list, i);
+		if (!json_is_string(v))
+			return fail(x, "must be a strip name or pattern, not %s", type_name(v));
+		uint32_t matched = 0;
+		for (uint32_t k = 0; k < c->n_strips; k++)
+			if (fnmatch(json_string_value(v), c->strips[k].name, 0) == 0) {
+				*(uint32_t *)((char *)&c->strips[k] + mask_offset) |= bit;
+				matched++;
+			}
+		if (!matched)
+			return fail(x, "\"%s\" matches no strip", json_string_value(v));
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
+/* "vcas": [{"name": "DX", "strips": ["DX*"]}, {"name": "ALL", "vcas": ["DX", "FX"]}]
+ * or "mute_groups": [{"name": "FOLEY", "strips": ["FOL*"]}]. A VCA's "vcas"
+ * are its member VCAs: it offsets their strips too. */
+static int parse_groups(struct ctx *x, json_t *root, struct console *c, bool vca)
+{
+	const char *key = vca ? "vcas" : "mute_groups";
+	json_t *list = json_object_get(root, key);
+	if (!list)
+		return 0;
+	push_key(x, key);
+	if (!json_is_array(list))
+		return fail(x, "must be an array of {\"name\", \"strips\"%s}, not %s", vca ? ", \"vcas\"" : "",
+		            type_name(list));
+	if (json_array_size(list) > CONSOLE_MAX_GROUPS)
+		return fail(x, "%zu groups: at most %d", json_array_size(list), CONSOLE_MAX_GROUPS);
+	struct console_group *groups = vca ? c->vcas : c->mute_groups;
+	uint32_t *n = vca ? &c->n_vcas : &c->n_mute_groups;
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		push_index(x, i);
+		json_t *o = json_array_get(list, i);
+		if (!json_is_object(o))
+			return fail(x, "must be an object, not %s", type_name(o));
+		if (check_keys(x, o, vca ? vca_keys : mute_group_keys, vca ? "a VCA" : "a mute group") < 0)
+			return -1;
+		const char *name = NULL;
+		if (get_string(x, o, "name", true, &name) < 0)
+			return -1;
+		push_key(x, "name");
+		if (check_name(x, name, CONSOLE_NAME_MAX) < 0)
+			return -1;
+		if ((vca ? console_find_vca(c, name) : console_find_mute_group(c, name)) >= 0)
+			return fail(x, "\"%s\" is used twice", name);
+		pop(x);
+		struct console_group *g = &groups[(*n)++];
+		snprintf(g->name, sizeof g->name, "%s", name);
+		if (get_bool(x, o, "mute", &g->params.mute) < 0 ||
+		    (vca && get_db(x, o, "fader", GAIN_DB_OFF, CONSOLE_FADER_MAX_DB, true, &g->params.fader_db) < 0))
+			return -1;
+		json_t *members = json_object_get(o, "strips");
+		if (members && parse_members(x, members, c, 1u << i, vca ? offsetof(struct console_strip, vcas)
+		                                                         : offsetof(struct console_strip, mute_groups)) < 0)
+			return -1;
+		pop(x);
+	}
+	if (vca && resolve_nested_vcas(x, list, c) < 0)
+		return -1;
+	pop(x);
 	return 0;
 }
 

@@ -24,6 +24,7 @@ void console_free(struct console *c)
 		free(c->buses[i].sources);
 		free(c->buses[i].downmix);
 		free_list(c->buses[i].connect, c->buses[i].n_connect);
+		free_list(c->buses[i].return_connect, c->buses[i].n_return_connect);
 	}
 	if (c->monitor)
 		free_list(c->monitor->connect, c->monitor->n_connect);
@@ -56,11 +57,65 @@ int console_find_bus(const struct console *c, const char *name)
 	return -1;
 }
 
-uint32_t console_input_port_count(const struct console *c)
+float console_strip_fader_db(const struct console *c, uint32_t s)
+{
+	float db = c->strips[s].params.fader_db;
+	for (uint32_t v = 0; v < c->n_vcas; v++)
+		if (c->strips[s].vcas & (1u << v))
+			db += c->vcas[v].params.fader_db; /* -inf stays -inf */
+	return db > CONSOLE_VCA_SUM_MAX_DB ? CONSOLE_VCA_SUM_MAX_DB : db;
+}
+
+bool console_strip_muted(const struct console *c, uint32_t s)
+{
+	const struct console_strip *cs = &c->strips[s];
+	bool muted = cs->params.mute;
+	for (uint32_t v = 0; v < c->n_vcas; v++)
+		muted |= (cs->vcas & (1u << v)) && c->vcas[v].params.mute;
+	for (uint32_t m = 0; m < c->n_mute_groups; m++)
+		muted |= (cs->mute_groups & (1u << m)) && c->mute_groups[m].params.mute;
+	return muted;
+}
+
+static int find_group(const struct console_group *g, uint32_t n, const char *name)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (strcmp(g[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int console_find_vca(const struct console *c, const char *name)
+{
+	return find_group(c->vcas, c->n_vcas, name);
+}
+
+int console_find_mute_group(const struct console *c, const char *name)
+{
+	return find_group(c->mute_groups, c->n_mute_groups, name);
+}
+
+int console_find_aux(const struct console *c, const char *name)
+{
+	for (uint32_t k = 0; k < c->n_aux; k++)
+		if (strcmp(c->buses[c->aux[k]].name, name) == 0)
+			return (int)k;
+	return -1;
+}
+
+uint32_t console_return_port_first(const struct console *c)
 {
 	uint32_t n = 0;
 	for (uint32_t i = 0; i < c->n_strips; i++)
 		n += layout_get(c->strips[i].input)->channels;
+	return n;
+}
+
+uint32_t console_input_port_count(const struct console *c)
+{
+	uint32_t n = console_return_port_first(c);
+	for (uint32_t k = 0; k < c->n_aux; k++)
+		n += layout_get(c->buses[c->aux[k]].format)->channels;
 	return n;
 }
 
@@ -115,13 +170,31 @@ void console_carry_params(struct console *to, const struct console *from)
 {
 	for (uint32_t i = 0; i < to->n_strips; i++) {
 		int j = console_find_strip(from, to->strips[i].name);
-		if (j >= 0)
-			to->strips[i].params = from->strips[j].params;
+		if (j < 0)
+			continue;
+		struct strip_params *p = &to->strips[i].params;
+		struct send_params sends[CONSOLE_MAX_AUX];
+		memcpy(sends, p->send, sizeof sends); /* the new config's, for new auxes */
+		*p = from->strips[j].params;
+		for (uint32_t k = 0; k < to->n_aux; k++) {
+			const int fk = console_find_aux(from, to->buses[to->aux[k]].name);
+			p->send[k] = fk >= 0 ? from->strips[j].params.send[fk] : sends[k];
+		}
 	}
 	for (uint32_t i = 0; i < to->n_buses; i++) {
 		int j = console_find_bus(from, to->buses[i].name);
 		if (j >= 0)
 			to->buses[i].params = from->buses[j].params;
+	}
+	for (uint32_t v = 0; v < to->n_vcas; v++) {
+		const int j = console_find_vca(from, to->vcas[v].name);
+		if (j >= 0)
+			to->vcas[v].params = from->vcas[j].params;
+	}
+	for (uint32_t m = 0; m < to->n_mute_groups; m++) {
+		const int j = console_find_mute_group(from, to->mute_groups[m].name);
+		if (j >= 0)
+			to->mute_groups[m].params = from->mute_groups[j].params;
 	}
 	struct console_monitor *tm = to->monitor;
 	const struct console_monitor *fm = from->monitor;

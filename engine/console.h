@@ -16,6 +16,9 @@
 #define CONSOLE_MAX_STRIPS 4096
 #define CONSOLE_MAX_BUSES 256
 #define CONSOLE_STRIP_MAX_BUSES 8  /* buses one strip feeds (a 7.1.4 stem, a 5.1 stem, a guide mix...) */
+#define CONSOLE_MAX_AUX 8          /* aux buses per console: every strip has a send to each */
+#define CONSOLE_MAX_GROUPS 32      /* VCAs per console, and mute groups per console */
+#define CONSOLE_VCA_SUM_MAX_DB 20.0f /* a strip's fader plus its VCAs' offsets stops here */
 
 /* Parameter ranges (docs/osc.md and docs/config.md quote these). */
 #define CONSOLE_FADER_MAX_DB 10.0f
@@ -27,7 +30,10 @@
 #define CONSOLE_NOTCHES 2
 #define CONSOLE_EQ_GAIN_MAX_DB 18.0f
 
-enum bus_role { BUS_ROLE_STEM, BUS_ROLE_MASTER };
+/* Stems take strips; masters sum stems (and other masters); an aux bus takes
+ * strips' sends, plays them out of its JACK ports (to an external
+ * processor), and feeds what comes back on its return ports into a stem. */
+enum bus_role { BUS_ROLE_STEM, BUS_ROLE_MASTER, BUS_ROLE_AUX };
 
 struct pass_filter_params { /* Butterworth high- or low-pass */
 	bool on;
@@ -89,6 +95,15 @@ struct console_field {
 const struct console_field *console_processing_fields(size_t *n);
 const struct console_field *console_find_field(const char *path);
 
+/* A strip's send to one aux bus: panned into the aux's format from the
+ * strip's position. Pre-fader sends follow the strip's mute, not its fader
+ * or solo-in-place (docs/config.md "Aux buses and sends"). */
+struct send_params {
+	float level_db;        /* -inf (off) ... +10 */
+	bool pre;              /* taps after the dynamics, before the fader */
+	bool on;
+};
+
 struct strip_params {
 	float fader_db;        /* -inf (off) ... +10 */
 	float trim_db;         /* -24 ... +24 */
@@ -106,11 +121,13 @@ struct strip_params {
 	bool solo_safe;
 	bool polarity_inverted;
 	struct strip_processing proc;
+	struct send_params send[CONSOLE_MAX_AUX]; /* by aux ordinal: console.aux[k] */
 };
 
 struct bus_params {
 	float fader_db;
 	bool mute;
+	struct strip_processing proc; /* filters, EQ, dynamics before the fader (no delay) */
 };
 
 /* The monitor section (control-room path): docs/config.md "monitor". */
@@ -142,9 +159,23 @@ struct console_monitor {
 	uint32_t heard;             /* control thread: the source the engine last got gains for */
 };
 
+/* A VCA (fader offset and mute over its member strips) or a mute group (a
+ * mute master: the fader is unused). docs/config.md "VCAs and mute groups". */
+struct group_params {
+	float fader_db;        /* -inf ... +10: added to every member's own fader */
+	bool mute;
+};
+
+struct console_group {
+	char name[CONSOLE_NAME_MAX];
+	struct group_params params;
+};
+
 struct console_strip {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id input;
+	uint32_t vcas;         /* bit v: VCA v controls it, directly or through nested VCAs */
+	uint32_t mute_groups;  /* bit m: mute group m mutes it */
 	uint32_t bus[CONSOLE_STRIP_MAX_BUSES]; /* each panned from the same position in its own format */
 	uint32_t n_bus;
 	struct strip_params params;
@@ -156,12 +187,14 @@ struct console_bus {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id format;
 	enum bus_role role;
-	uint32_t *sources;     /* bus indices summed into a master */
+	uint32_t *sources;     /* bus indices summed into it (a master's sources, auxes returning into it) */
 	uint32_t n_sources;
 	struct downmix_table *downmix; /* a master's own fold-down overrides, or NULL */
 	struct bus_params params;
 	char **connect;        /* one JACK port per channel, or NULL */
 	uint32_t n_connect;
+	char **return_connect; /* an aux's return: the JACK port feeding each channel, or NULL */
+	uint32_t n_return_connect;
 };
 
 struct console {
@@ -171,6 +204,12 @@ struct console {
 	struct console_bus *buses;
 	uint32_t n_buses;
 	uint32_t *bus_order;   /* every source before the masters it feeds */
+	uint32_t aux[CONSOLE_MAX_AUX]; /* the aux buses, in console order */
+	uint32_t n_aux;
+	struct console_group vcas[CONSOLE_MAX_GROUPS];
+	uint32_t n_vcas;
+	struct console_group mute_groups[CONSOLE_MAX_GROUPS];
+	uint32_t n_mute_groups;
 	struct downmix_table downmix; /* fold-down steps, with the config's overrides */
 	struct console_monitor *monitor; /* NULL: the console has no monitor section */
 };
@@ -189,8 +228,23 @@ const struct downmix_table *console_bus_downmix(const struct console *c, uint32_
 
 int console_find_strip(const struct console *c, const char *name); /* index or -1 */
 int console_find_bus(const struct console *c, const char *name);
+/* The ordinal of aux bus `name` among c->aux (its strips' send slot), or -1. */
+int console_find_aux(const struct console *c, const char *name);
+/* What strip s plays at: its own fader plus the offsets of every VCA that
+ * controls it (each counted once, however it is reached), at most
+ * CONSOLE_VCA_SUM_MAX_DB; -inf when any of them is off. */
+float console_strip_fader_db(const struct console *c, uint32_t s);
+/* Its own mute, or a muted VCA that controls it, or a muted mute group it is in. */
+bool console_strip_muted(const struct console *c, uint32_t s);
+int console_find_vca(const struct console *c, const char *name);
+int console_find_mute_group(const struct console *c, const char *name);
 
-/* JACK ports the console registers: every strip input channel and every bus channel. */
+/* The first input port of the aux returns (after every strip's inputs). */
+uint32_t console_return_port_first(const struct console *c);
+
+/* JACK ports the console registers: every strip input channel, then every
+ * aux bus's return channels; every bus channel (an aux's: its send), then the
+ * monitor's loudspeakers. */
 uint32_t console_input_port_count(const struct console *c);
 uint32_t console_output_port_count(const struct console *c);
 
@@ -199,7 +253,7 @@ uint32_t console_output_port_count(const struct console *c);
 int console_sort_buses(struct console *c, uint32_t *cycle_bus);
 
 /* Copies the live parameters of every strip and bus of `from` into the one of
- * the same name in `to` (a reload keeps the mix). */
+ * the same name in `to` (a reload keeps the mix; sends follow their aux by name). */
 void console_carry_params(struct console *to, const struct console *from);
 
 static inline float console_clamp(float v, float lo, float hi)

@@ -15,6 +15,7 @@
 #include "engine/monitor.h"
 
 #define SOLO_FEED_BUS UINT32_MAX /* graph_feed.bus of a strip's feed into the solo bus */
+#define NO_RETURN UINT32_MAX     /* graph_bus.return_first of a bus that is not an aux */
 
 /* Which rows of a ramp matrix (a strip's feed, a monitor source) can sound:
  * rows whose targets are not all zero, and every row for a ramp's length
@@ -26,8 +27,9 @@ struct row_activity {
 	uint32_t fading;       /* frames until rows set to zero have ramped out */
 };
 
-struct graph_feed {       /* a strip panned into one of its buses */
+struct graph_feed {       /* a strip panned into one of its buses, or a send into an aux */
 	uint32_t bus;          /* or SOLO_FEED_BUS */
+	bool pre;              /* taps before the fader (a pre-fader send) */
 	struct row_activity activity;
 	uint32_t out_first;    /* first output of the bus */
 	uint32_t n_out;
@@ -38,7 +40,8 @@ struct graph_strip {
 	uint32_t in_first;     /* first input port */
 	uint32_t n_in;
 	uint32_t feed_first;
-	uint32_t n_feeds;      /* its buses', then the solo feed when there is a monitor */
+	uint32_t n_feeds;      /* its buses', the solo feed when there is a monitor, then its sends */
+	uint32_t send_first;   /* feed index of its first send: per aux a post-fader and a pre-fader feed */
 	uint32_t meter_first;  /* n_in meters */
 	int32_t prev_index;    /* same-named strip in the previous graph, or -1 */
 	struct gain_ramp pre;  /* trim * polarity, at the input */
@@ -49,7 +52,8 @@ struct graph_strip {
 	bool mute, solo, solo_safe;
 };
 
-/* A strip's processing between trim and fader (shared by its channels). */
+/* A strip's processing between trim and fader, or a bus's before its fader
+ * (shared by its channels). graph.dsp holds the strips', then the buses'. */
 struct strip_dsp {
 	struct filter_section sec[GRAPH_SECTIONS];
 	struct dynamics dyn;
@@ -64,6 +68,8 @@ struct graph_route {       /* a source bus summed into a master */
 
 struct graph_bus {
 	uint32_t out_first;
+	uint32_t sig_first;    /* its signal in graph.blk: its outputs, or an aux's own buffers */
+	uint32_t return_first; /* an aux's first return input port, or NO_RETURN */
 	uint32_t n_ch;
 	uint32_t meter_first;
 	uint32_t route_first;
@@ -104,16 +110,18 @@ struct graph {
 	float sample_rate;
 	uint32_t n_strips, n_buses;
 	struct graph_strip *strips;
-	struct strip_dsp *dsp;
-	/* Per strip input channel, indexed like the strip's meters: */
-	struct filter_state *filter_states; /* GRAPH_SECTIONS each; a strip's are section-major */
+	struct strip_dsp *dsp;         /* n_strips + n_buses */
+	/* Per strip input channel and bus channel, indexed like their meters: */
+	struct filter_state *filter_states; /* GRAPH_SECTIONS each; a strip's or bus's are section-major */
 	struct dynamics_channel *dyn_channels;
-	struct delay_line *delays;
+	struct delay_line *delays;     /* strips only */
 	float **rings;                 /* per strip: n_in delay rings, or NULL (no delay line) */
 	bool *has_ring;                /* per strip, control thread only */
 	uint32_t ring_frames;          /* per channel */
-	struct graph_gr_readout *gr;
+	struct graph_gr_readout *gr;   /* n_strips + n_buses */
 	float *dyn_scratch;
+	float *unity;                  /* a block of 1.0f: an aux return's sanitising copy */
+	float *aux_buf;                /* the aux buses' signals (their returns, processed) */
 	enum layout_id *strip_input;  /* for adopting pan ramps: layouts must match */
 	struct graph_bus *buses;
 	uint32_t *bus_order;
@@ -129,7 +137,8 @@ struct graph {
 	uint32_t meter_k_frames;
 	float meter_k;
 	struct graph_ports ports;
-	float **blk;                  /* this block's buffers: outputs at the block's offset, then the solo bus */
+	float **blk;                  /* this block's buffers: outputs at the block's offset, the solo bus,
+	                               * then the aux buses' signals */
 	uint32_t n_blk;
 	struct graph_monitor *monitor; /* NULL: no monitor section */
 	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
@@ -149,11 +158,12 @@ static float strip_pre_target(const struct graph_strip *s)
 	return s->trim_gain * s->sign;
 }
 
-/* The states of section k for each of the strip's channels (contiguous, so
- * that filter_section_process_rt runs on them in place). */
-static struct filter_state *section_states(const struct graph *g, const struct graph_strip *s, int k)
+/* The states of section k for each of the n_ch channels whose first meter
+ * is meter_first (a strip's or bus's: contiguous, so that
+ * filter_section_process_rt runs on them in place). */
+static struct filter_state *section_states(const struct graph *g, uint32_t meter_first, uint32_t n_ch, int k)
 {
-	return &g->filter_states[(size_t)s->meter_first * GRAPH_SECTIONS + (size_t)k * s->n_in];
+	return &g->filter_states[(size_t)meter_first * GRAPH_SECTIONS + (size_t)k * n_ch];
 }
 
 void graph_strip_shapes(const struct strip_processing *p, struct filter_shape out[GRAPH_SECTIONS])
@@ -247,6 +257,40 @@ void graph_solo_matrix(const struct console *c, uint32_t s,
 	graph_pan_matrix(layout_get(cs->input), layout_get(c->monitor->room), &cs->params, m);
 	if (!cs->params.solo)
 		memset(m, 0, sizeof(float) * LAYOUT_MAX_CHANNELS * LAYOUT_MAX_CHANNELS);
+}
+
+void graph_send_matrix(const struct console *c, uint32_t s, uint32_t k, bool pre,
+                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS])
+{
+	const struct console_strip *cs = &c->strips[s];
+	const struct send_params *sp = &cs->params.send[k];
+	graph_pan_matrix(layout_get(cs->input), layout_get(c->buses[c->aux[k]].format), &cs->params, m);
+	/* The tap not in use is silent (a pre/post switch crossfades); a
+	 * pre-fader send stops with the strip's mute, not with its fader. */
+	const bool sounds = sp->on && sp->pre == pre && !(pre && console_strip_muted(c, s));
+	const float gain = sounds ? gain_from_db(sp->level_db) : 0.0f;
+	for (unsigned i = 0; i < LAYOUT_MAX_CHANNELS; i++)
+		for (unsigned o = 0; o < LAYOUT_MAX_CHANNELS; o++)
+			m[i][o] *= gain;
+}
+
+/* How source bus src adds into bus dst: dst's fold-down of src's format, or,
+ * for an aux returning into a wider bus, its channels placed at their
+ * nominal positions on dst's loudspeakers. Returns -1 when neither exists. */
+static int route_matrix(const struct console *c, uint32_t src, uint32_t dst, struct downmix_matrix *fold)
+{
+	const struct console_bus *cs = &c->buses[src], *cd = &c->buses[dst];
+	if (downmix_matrix(console_bus_downmix(c, dst), cs->format, cd->format, fold, NULL, NULL) == 0)
+		return 0;
+	if (cs->role != BUS_ROLE_AUX)
+		return -1;
+	struct strip_params nominal = {.pan_width = 1.0f, .lfe_send_db = -INFINITY};
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	graph_pan_matrix(layout_get(cs->format), layout_get(cd->format), &nominal, m);
+	for (unsigned d = 0; d < LAYOUT_MAX_CHANNELS; d++)
+		for (unsigned k = 0; k < LAYOUT_MAX_CHANNELS; k++)
+			fold->m[d][k] = m[k][d];
+	return 0;
 }
 
 /* Open-addressing name index, only while building (off the RT thread). */
@@ -380,7 +424,7 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 	for (uint32_t k = 0; !failed && k < m->n_sources; k++) {
 		struct graph_monitor_source *src = &m->sources[k];
 		src->n_ch = layout_get(monitor_source_format(c, k))->channels;
-		src->first = k < c->n_buses ? g->buses[k].out_first : m->solo_first;
+		src->first = k < c->n_buses ? g->buses[k].sig_first : m->solo_first;
 		src->mat_first = m->n_mat;
 		m->n_mat += m->n_room * src->n_ch;
 	}
@@ -409,6 +453,18 @@ static int build_monitor(struct graph *g, const struct console *c, uint32_t n_ou
 		g->blk[m->solo_first + r] = m->solo_buf + (size_t)r * GRAPH_BLOCK_FRAMES;
 	}
 	return 0;
+}
+
+/* Processing at rest on the model's settings (graph_adopt_rt carries the
+ * running state over from the previous graph). */
+static void init_dsp(struct strip_dsp *d, const struct strip_processing *p, float sample_rate)
+{
+	struct filter_shape shapes[GRAPH_SECTIONS];
+	graph_strip_shapes(p, shapes);
+	for (int k = 0; k < GRAPH_SECTIONS; k++)
+		filter_section_init(&d->sec[k], &shapes[k], sample_rate);
+	dynamics_init(&d->dyn, &p->dyn, sample_rate);
+	d->dyn_pre_eq = p->dyn_pre_eq;
 }
 
 /* A delay line for each strip that delays, or whose namesake in the
@@ -448,8 +504,11 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->n_buses = c->n_buses;
 
 	const uint32_t n_in = console_input_port_count(c), n_out = console_output_port_count(c);
+	const uint32_t n_strip_ch = console_return_port_first(c);
 	const uint32_t n_room = c->monitor ? layout_get(c->monitor->room)->channels : 0;
-	uint32_t n_pan = 0, n_routes = 0, n_feeds = 0;
+	uint32_t n_pan = 0, n_routes = 0, n_feeds = 0, n_aux_ch = 0;
+	for (uint32_t k = 0; k < c->n_aux; k++)
+		n_aux_ch += layout_get(c->buses[c->aux[k]].format)->channels;
 	for (uint32_t i = 0; i < c->n_strips; i++) {
 		const uint32_t n_ch = layout_get(c->strips[i].input)->channels;
 		for (uint32_t f = 0; f < c->strips[i].n_bus; f++, n_feeds++)
@@ -458,19 +517,24 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 			n_feeds++;
 			n_pan += n_ch * n_room;
 		}
+		n_feeds += 2 * c->n_aux; /* the sends: post- and pre-fader feeds */
+		n_pan += 2 * n_ch * n_aux_ch;
 	}
 	for (uint32_t b = 0; b < c->n_buses; b++)
 		n_routes += c->buses[b].n_sources;
 
 	g->strips = xcalloc(c->n_strips, sizeof *g->strips, &failed);
-	g->dsp = xcalloc(c->n_strips, sizeof *g->dsp, &failed);
-	g->filter_states = xcalloc((size_t)n_in * GRAPH_SECTIONS, sizeof *g->filter_states, &failed);
-	g->dyn_channels = xcalloc(n_in, sizeof *g->dyn_channels, &failed);
-	g->delays = xcalloc(n_in, sizeof *g->delays, &failed);
+	g->n_meters = n_strip_ch + n_out;
+	g->dsp = xcalloc(c->n_strips + c->n_buses, sizeof *g->dsp, &failed);
+	g->filter_states = xcalloc((size_t)g->n_meters * GRAPH_SECTIONS, sizeof *g->filter_states, &failed);
+	g->dyn_channels = xcalloc(g->n_meters, sizeof *g->dyn_channels, &failed);
+	g->delays = xcalloc(n_strip_ch, sizeof *g->delays, &failed);
 	g->rings = xcalloc(c->n_strips, sizeof *g->rings, &failed);
 	g->has_ring = xcalloc(c->n_strips, sizeof *g->has_ring, &failed);
-	g->gr = xcalloc(c->n_strips, sizeof *g->gr, &failed);
+	g->gr = xcalloc(c->n_strips + c->n_buses, sizeof *g->gr, &failed);
 	g->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+	g->unity = xcalloc(GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+	g->aux_buf = xcalloc((size_t)n_aux_ch * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->strip_input = xcalloc(c->n_strips, sizeof *g->strip_input, &failed);
 	g->strip_names = xcalloc(c->n_strips, sizeof *g->strip_names, &failed);
 	g->buses = xcalloc(c->n_buses, sizeof *g->buses, &failed);
@@ -480,7 +544,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->feeds = xcalloc(n_feeds, sizeof *g->feeds, &failed);
 	g->pan = xcalloc(n_pan, sizeof *g->pan, &failed);
 	g->n_pan = n_pan;
-	g->n_meters = n_in + n_out;
 	g->meters = xcalloc(g->n_meters, sizeof *g->meters, &failed);
 	g->readouts = xcalloc(g->n_meters, sizeof *g->readouts, &failed);
 	g->ports.n_in = n_in;
@@ -489,7 +552,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->ports.out = xcalloc(n_out, sizeof *g->ports.out, &failed);
 	g->ports.in_handle = xcalloc(n_in, sizeof *g->ports.in_handle, &failed);
 	g->ports.out_handle = xcalloc(n_out, sizeof *g->ports.out_handle, &failed);
-	g->n_blk = n_out + n_room;
+	g->n_blk = n_out + n_room + n_aux_ch;
 	g->blk = xcalloc(g->n_blk, sizeof *g->blk, &failed);
 	const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
 	g->scratch = aligned_alloc(64, scratch_bytes);
@@ -499,17 +562,32 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		return NULL;
 	}
 	memset(g->scratch, 0, scratch_bytes);
+	for (uint32_t i = 0; i < GRAPH_BLOCK_FRAMES; i++)
+		g->unity[i] = 1.0f;
 	for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
 		g->post[c] = g->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
 
-	/* Buses: output ports in console order; bus meters after the strip meters. */
-	uint32_t out_port = 0, meter = n_in;
+	/* Buses: output ports in console order; bus meters after the strip
+	 * meters. An aux's signal (its return) has buffers of its own after
+	 * the solo bus's; its outputs carry the sends. */
+	uint32_t out_port = 0, meter = n_strip_ch, return_port = n_strip_ch, aux_blk = n_out + n_room;
 	for (uint32_t b = 0; b < c->n_buses; b++) {
 		const struct console_bus *cb = &c->buses[b];
 		struct graph_bus *gb = &g->buses[b];
 		memcpy(g->bus_names[b], cb->name, CONSOLE_NAME_MAX);
 		gb->out_first = out_port;
 		gb->n_ch = layout_get(cb->format)->channels;
+		gb->sig_first = out_port;
+		gb->return_first = NO_RETURN;
+		if (cb->role == BUS_ROLE_AUX) {
+			gb->return_first = return_port;
+			gb->sig_first = aux_blk;
+			for (uint32_t ch = 0; ch < gb->n_ch; ch++)
+				g->blk[aux_blk + ch] = g->aux_buf + (size_t)(aux_blk + ch - n_out - n_room) * GRAPH_BLOCK_FRAMES;
+			return_port += gb->n_ch;
+			aux_blk += gb->n_ch;
+		}
+		init_dsp(&g->dsp[c->n_strips + b], &cb->params.proc, sample_rate);
 		gb->format = cb->format;
 		gb->meter_first = meter;
 		gb->fader_gain = gain_from_db(cb->params.fader_db);
@@ -532,10 +610,9 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 				if (cd->sources[k] != src)
 					continue;
 				struct graph_route *r = &g->routes[route++];
-				r->dest_first = g->buses[d].out_first;
+				r->dest_first = g->buses[d].sig_first;
 				r->dest_channels = g->buses[d].n_ch;
-				if (downmix_matrix(console_bus_downmix(c, d), c->buses[src].format, cd->format, &r->fold,
-				                   NULL, NULL) < 0) {
+				if (route_matrix(c, src, d, &r->fold) < 0) {
 					snprintf(err, errlen, "bus %s: no downmix from %s to %s",
 					         cd->name, layout_get(c->buses[src].format)->name,
 					         layout_get(cd->format)->name);
@@ -576,30 +653,27 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		g->strip_input[i] = cs->input;
 		if (s->solo)
 			g->solo_count++;
-		/* Processing at rest on the model's settings (graph_adopt_rt
-		 * carries running state over from the previous graph). */
-		struct strip_dsp *d = &g->dsp[i];
-		struct filter_shape shapes[GRAPH_SECTIONS];
-		graph_strip_shapes(&cs->params.proc, shapes);
-		for (int k = 0; k < GRAPH_SECTIONS; k++)
-			filter_section_init(&d->sec[k], &shapes[k], sample_rate);
-		dynamics_init(&d->dyn, &cs->params.proc.dyn, sample_rate);
-		d->dyn_pre_eq = cs->params.proc.dyn_pre_eq;
+		init_dsp(&g->dsp[i], &cs->params.proc, sample_rate);
 
+		s->send_first = s->n_feeds;
+		s->n_feeds += 2 * c->n_aux;
 		for (uint32_t f = 0; f < s->n_feeds; f++) {
 			struct graph_feed *gf = &g->feeds[feed++];
 			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
 			if (f < cs->n_bus) {
 				gf->bus = cs->bus[f];
-				gf->out_first = g->buses[gf->bus].out_first;
-				gf->n_out = g->buses[gf->bus].n_ch;
 				graph_pan_matrix(in, layout_get(c->buses[gf->bus].format), &cs->params, m);
-			} else {
+			} else if (f < s->send_first) {
 				gf->bus = SOLO_FEED_BUS;
-				gf->out_first = g->monitor->solo_first;
-				gf->n_out = n_room;
 				graph_solo_matrix(c, i, m);
+			} else {
+				const uint32_t k = (f - s->send_first) / 2;
+				gf->bus = c->aux[k];
+				gf->pre = (f - s->send_first) % 2 == 1;
+				graph_send_matrix(c, i, k, gf->pre, m);
 			}
+			gf->out_first = gf->bus == SOLO_FEED_BUS ? g->monitor->solo_first : g->buses[gf->bus].out_first;
+			gf->n_out = gf->bus == SOLO_FEED_BUS ? n_room : g->buses[gf->bus].n_ch;
 			gf->pan_first = pan;
 			init_ramp_matrix(&g->pan[pan], &gf->activity, s->n_in, gf->n_out, m);
 			pan += s->n_in * gf->n_out;
@@ -651,6 +725,8 @@ void graph_free(struct graph *g)
 	free(g->has_ring);
 	free(g->gr);
 	free(g->dyn_scratch);
+	free(g->unity);
+	free(g->aux_buf);
 	free(g->strip_input);
 	free(g->strip_names);
 	free(g->buses);
@@ -692,6 +768,11 @@ const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint
 const struct graph_gr_readout *graph_strip_gain_reduction(const struct graph *g, uint32_t s)
 {
 	return &g->gr[s];
+}
+
+const struct graph_gr_readout *graph_bus_gain_reduction(const struct graph *g, uint32_t b)
+{
+	return &g->gr[g->n_strips + b];
 }
 
 bool graph_strip_has_delay(const struct graph *g, uint32_t s)
@@ -769,11 +850,13 @@ RT static void adopt_monitor_rt(struct graph *g, struct graph *old)
 /* A strip's filters and dynamics go on from where they were (states,
  * glides, envelopes) towards the new graph's settings; its delay lines
  * swap rings with the old graph's, so the audio in them plays on. */
-RT static void adopt_processing_rt(struct graph *g, uint32_t i, struct graph *old, uint32_t oi)
+/* dsp unit u (a strip's or bus's) with n_ch channels from meter_first goes
+ * on from the old graph's unit ou (same channel count). */
+RT static void adopt_dsp_rt(struct graph *g, uint32_t u, uint32_t meter_first, const struct graph *old,
+                            uint32_t ou, uint32_t old_meter_first, uint32_t n_ch)
 {
-	struct strip_dsp *d = &g->dsp[i];
-	const struct strip_dsp *od = &old->dsp[oi];
-	struct graph_strip *s = &g->strips[i], *o = &old->strips[oi];
+	struct strip_dsp *d = &g->dsp[u];
+	const struct strip_dsp *od = &old->dsp[ou];
 	for (int k = 0; k < GRAPH_SECTIONS; k++) {
 		const struct filter_shape want = d->sec[k].target;
 		d->sec[k] = od->sec[k];
@@ -782,9 +865,16 @@ RT static void adopt_processing_rt(struct graph *g, uint32_t i, struct graph *ol
 	const struct dynamics_params want = d->dyn.p;
 	d->dyn = od->dyn;
 	dynamics_set_rt(&d->dyn, &want);
-	memcpy(section_states(g, s, 0), section_states(old, o, 0), sizeof(struct filter_state) * GRAPH_SECTIONS * s->n_in);
-	memcpy(&g->dyn_channels[s->meter_first], &old->dyn_channels[o->meter_first],
-	       sizeof(struct dynamics_channel) * s->n_in);
+	memcpy(section_states(g, meter_first, n_ch, 0), section_states(old, old_meter_first, n_ch, 0),
+	       sizeof(struct filter_state) * GRAPH_SECTIONS * n_ch);
+	memcpy(&g->dyn_channels[meter_first], &old->dyn_channels[old_meter_first],
+	       sizeof(struct dynamics_channel) * n_ch);
+}
+
+RT static void adopt_processing_rt(struct graph *g, uint32_t i, struct graph *old, uint32_t oi)
+{
+	struct graph_strip *s = &g->strips[i], *o = &old->strips[oi];
+	adopt_dsp_rt(g, i, s->meter_first, old, oi, o->meter_first, s->n_in);
 	if (!g->rings[i] || !old->rings[oi])
 		return;
 	struct delay_line *line = &g->delays[s->meter_first], *old_line = &old->delays[o->meter_first];
@@ -824,7 +914,7 @@ RT void graph_adopt_rt(struct graph *g, struct graph *old)
 			const bool solo = gf->bus == SOLO_FEED_BUS;
 			for (uint32_t of = 0; of < o->n_feeds; of++) {
 				const struct graph_feed *ofd = &old->feeds[o->feed_first + of];
-				if ((ofd->bus == SOLO_FEED_BUS) != solo || ofd->n_out != gf->n_out ||
+				if ((ofd->bus == SOLO_FEED_BUS) != solo || ofd->n_out != gf->n_out || ofd->pre != gf->pre ||
 				    (!solo && (int32_t)ofd->bus != g->buses[gf->bus].prev_index))
 					continue;
 				adopt_ramp_matrix(&g->pan[gf->pan_first], &gf->activity, &old->pan[ofd->pan_first],
@@ -838,6 +928,9 @@ RT void graph_adopt_rt(struct graph *g, struct graph *old)
 			continue;
 		const struct graph_bus *o = &old->buses[gb->prev_index];
 		restart_ramp(&gb->gain, o->gain.current, g->ramp_frames);
+		if (gb->n_ch == o->n_ch)
+			adopt_dsp_rt(g, g->n_strips + b, gb->meter_first, old, old->n_strips + (uint32_t)gb->prev_index,
+			             o->meter_first, gb->n_ch);
 		for (uint32_t c = 0; c < gb->n_ch && c < o->n_ch; c++)
 			g->meters[gb->meter_first + c] = old->meters[o->meter_first + c];
 	}
@@ -874,38 +967,42 @@ RT static void apply_monitor_rt(struct graph *g, const struct graph_cmd *cmd)
 	}
 }
 
-RT static void apply_processing_rt(struct graph *g, const struct graph_cmd *cmd)
+/* A filter section or dynamics part of dsp unit u (a strip's or bus's, with
+ * n_ch channels from meter_first). */
+RT static void apply_dsp_rt(struct graph *g, uint32_t u, uint32_t meter_first, uint32_t n_ch, bool filter,
+                            const struct graph_cmd *cmd)
 {
-	struct graph_strip *s = &g->strips[cmd->index];
-	struct strip_dsp *d = &g->dsp[cmd->index];
-	switch ((enum graph_op)cmd->op) {
-	case GRAPH_OP_STRIP_FILTER: {
+	struct strip_dsp *d = &g->dsp[u];
+	if (filter) {
 		if (cmd->channel >= GRAPH_SECTIONS)
 			return;
 		struct filter_section *f = &d->sec[cmd->channel];
 		struct filter_shape shape;
 		memcpy(&shape, cmd->value, sizeof shape);
 		if (!filter_section_active(f)) /* waking up: its states are from when it stopped */
-			memset(section_states(g, s, cmd->channel), 0, sizeof(struct filter_state) * s->n_in);
+			memset(section_states(g, meter_first, n_ch, cmd->channel), 0, sizeof(struct filter_state) * n_ch);
 		filter_section_set_rt(f, &shape);
 		return;
 	}
-	case GRAPH_OP_STRIP_DYNAMICS: {
-		struct dynamics_params p = d->dyn.p;
-		switch (cmd->channel) {
-		case GRAPH_DYN_GATE: memcpy(&p.gate, cmd->value, sizeof p.gate); break;
-		case GRAPH_DYN_COMP: memcpy(&p.comp, cmd->value, sizeof p.comp); break;
-		case GRAPH_DYN_DEESS: memcpy(&p.deess, cmd->value, sizeof p.deess); break;
-		default: d->dyn_pre_eq = cmd->value[0] != 0.0f; return;
-		}
-		dynamics_set_rt(&d->dyn, &p);
+	struct dynamics_params p = d->dyn.p;
+	switch (cmd->channel) {
+	case GRAPH_DYN_GATE: memcpy(&p.gate, cmd->value, sizeof p.gate); break;
+	case GRAPH_DYN_COMP: memcpy(&p.comp, cmd->value, sizeof p.comp); break;
+	case GRAPH_DYN_DEESS: memcpy(&p.deess, cmd->value, sizeof p.deess); break;
+	default: d->dyn_pre_eq = cmd->value[0] != 0.0f; return;
+	}
+	dynamics_set_rt(&d->dyn, &p);
+}
+
+RT static void apply_processing_rt(struct graph *g, const struct graph_cmd *cmd)
+{
+	struct graph_strip *s = &g->strips[cmd->index];
+	if (cmd->op != GRAPH_OP_STRIP_DELAY) {
+		apply_dsp_rt(g, cmd->index, s->meter_first, s->n_in, cmd->op == GRAPH_OP_STRIP_FILTER, cmd);
 		return;
 	}
-	default: /* GRAPH_OP_STRIP_DELAY */
-		for (uint32_t c = 0; g->rings[cmd->index] && c < s->n_in; c++)
-			delay_line_set_rt(&g->delays[s->meter_first + c], cmd->value[0] > 0.0f ? (uint32_t)cmd->value[0] : 0);
-		return;
-	}
+	for (uint32_t c = 0; g->rings[cmd->index] && c < s->n_in; c++)
+		delay_line_set_rt(&g->delays[s->meter_first + c], cmd->value[0] > 0.0f ? (uint32_t)cmd->value[0] : 0);
 }
 
 RT static void retarget_strip(struct graph *g, struct graph_strip *s)
@@ -924,6 +1021,10 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 		if (cmd->index >= g->n_buses)
 			return;
 		struct graph_bus *b = &g->buses[cmd->index];
+		if (cmd->op == GRAPH_OP_BUS_FILTER || cmd->op == GRAPH_OP_BUS_DYNAMICS) {
+			apply_dsp_rt(g, g->n_strips + cmd->index, b->meter_first, b->n_ch, cmd->op == GRAPH_OP_BUS_FILTER, cmd);
+			return;
+		}
 		if (cmd->op == GRAPH_OP_BUS_FADER)
 			b->fader_gain = v;
 		else
@@ -1018,26 +1119,49 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 	}
 }
 
-/* Filters, EQ and dynamics of strip i on its channels in g->post. A
- * filter section that is off and at rest is skipped for the block. */
-RT static void process_strip_dsp(struct graph *g, uint32_t i, uint32_t n)
+/* Filters, EQ and dynamics of dsp unit u (a strip's or bus's) on its n_ch
+ * channels x[], whose first meter is meter_first. A filter section that is
+ * off and at rest is skipped for the block. */
+RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, float *const *x, uint32_t n_ch,
+                           uint32_t n)
 {
-	struct strip_dsp *d = &g->dsp[i];
-	const struct graph_strip *s = &g->strips[i];
-	struct dynamics_channel *dch = &g->dyn_channels[s->meter_first];
+	struct strip_dsp *d = &g->dsp[u];
+	struct dynamics_channel *dch = &g->dyn_channels[meter_first];
 	const bool dyn = dynamics_active(&d->dyn);
 	if (dyn && d->dyn_pre_eq)
-		dynamics_process_rt(&d->dyn, dch, g->post, s->n_in, n, g->dyn_scratch);
+		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
 	for (int k = 0; k < GRAPH_SECTIONS; k++) {
 		if (!filter_section_active(&d->sec[k]))
 			continue;
-		struct filter_state *st = section_states(g, s, k);
-		filter_section_process_rt(&d->sec[k], st, g->post, s->n_in, n);
-		for (uint32_t c = 0; c < s->n_in; c++)
+		struct filter_state *st = section_states(g, meter_first, n_ch, k);
+		filter_section_process_rt(&d->sec[k], st, x, n_ch, n);
+		for (uint32_t c = 0; c < n_ch; c++)
 			filter_state_sanitize_rt(&st[c]);
 	}
 	if (dyn && !d->dyn_pre_eq)
-		dynamics_process_rt(&d->dyn, dch, g->post, s->n_in, n, g->dyn_scratch);
+		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
+}
+
+/* Whether any of strip s's pre-fader sends can sound (then the strip runs
+ * even with its fader closed). */
+RT static bool pre_sends_live(const struct graph *g, const struct graph_strip *s)
+{
+	bool live = false;
+	for (uint32_t f = s->send_first + 1; f < s->n_feeds; f += 2) {
+		const struct row_activity *a = &g->feeds[s->feed_first + f].activity;
+		live |= a->live_rows != 0 || a->fading > 0;
+	}
+	return live;
+}
+
+/* Adds strip s's channels x[] into the feeds of one tap (pre- or post-fader). */
+RT static void mix_feeds(struct graph *g, const struct graph_strip *s, bool pre, float *const *x, uint32_t n)
+{
+	for (uint32_t f = 0; f < s->n_feeds; f++) {
+		struct graph_feed *fd = &g->feeds[s->feed_first + f];
+		if (fd->pre == pre && activity_runs(&fd->activity, n)) /* matrix [input channel][bus channel] */
+			mix_matrix(g, &g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, fd->out_first, fd->n_out, n);
+	}
 }
 
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
@@ -1054,7 +1178,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
-		const bool silent = gain_ramp_is_silent(&s->gain);
+		const bool silent = gain_ramp_is_silent(&s->gain) && !pre_sends_live(g, s);
 		/* A muted strip's delay lines still take the input, so that
 		 * unmuting plays what arrived a delay ago. */
 		const bool delays = g->rings[i] != NULL;
@@ -1071,34 +1195,36 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 				m[c].mean_square -= k * m[c].mean_square;
 			continue;
 		}
-		process_strip_dsp(g, i, n);
+		process_dsp(g, i, s->meter_first, post, s->n_in, n);
+		mix_feeds(g, s, true, post, n);
 		gain_ramp_fill_rt(&s->gain, gains, n);
 		for (uint32_t c = 0; c < s->n_in; c++) {
 			gain_apply_sanitized_rt(post[c], gains, post[c], n);
 			meter_process_rt(&m[c], post[c], n, k);
 		}
-		for (uint32_t f = 0; f < s->n_feeds; f++) {
-			struct graph_feed *fd = &g->feeds[s->feed_first + f];
-			if (activity_runs(&fd->activity, n)) /* matrix [input channel][bus channel] */
-				mix_matrix(g, &g->pan[fd->pan_first], fd->n_out, 1, post, s->n_in, fd->out_first, fd->n_out, n);
-		}
+		mix_feeds(g, s, false, post, n);
 	}
 
+	/* Buses in order: an aux takes its return (sanitised) as its signal;
+	 * then processing, fader, meters, and the sum into the buses it feeds. */
 	for (uint32_t k_ = 0; k_ < g->n_buses; k_++) {
-		struct graph_bus *b = &g->buses[g->bus_order[k_]];
+		const uint32_t bi = g->bus_order[k_];
+		struct graph_bus *b = &g->buses[bi];
+		float *const *x = &blk[b->sig_first];
+		for (uint32_t c = 0; b->return_first != NO_RETURN && c < b->n_ch; c++)
+			gain_apply_sanitized_rt(g->ports.in[b->return_first + c] + off, g->unity, x[c], n);
+		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n);
 		gain_ramp_fill_rt(&b->gain, gains, n);
 		for (uint32_t c = 0; c < b->n_ch; c++) {
-			float *x = blk[b->out_first + c];
-			gain_apply_sanitized_rt(x, gains, x, n);
-			meter_process_rt(&g->meters[b->meter_first + c], x, n, k);
+			gain_apply_sanitized_rt(x[c], gains, x[c], n);
+			meter_process_rt(&g->meters[b->meter_first + c], x[c], n, k);
 		}
 		for (uint32_t r = 0; r < b->n_routes; r++) {
 			const struct graph_route *rt = &g->routes[b->route_first + r];
 			for (uint32_t d = 0; d < rt->dest_channels; d++)
 				for (uint32_t c = 0; c < b->n_ch; c++)
 					if (rt->fold.m[d][c] != 0.0f)
-						gain_mix_constant_rt(blk[b->out_first + c], rt->fold.m[d][c],
-						                     blk[rt->dest_first + d], n);
+						gain_mix_constant_rt(x[c], rt->fold.m[d][c], blk[rt->dest_first + d], n);
 		}
 	}
 	if (g->monitor)
@@ -1121,7 +1247,7 @@ RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)
 		}
 		process_block(g, off, len, g->meter_k);
 	}
-	for (uint32_t i = 0; i < g->n_strips; i++) {
+	for (uint32_t i = 0; i < g->n_strips + g->n_buses; i++) {
 		struct dynamics *d = &g->dsp[i].dyn;
 		atomic_store_explicit(&g->gr[i].gate, d->gate_gr_max, memory_order_relaxed);
 		atomic_store_explicit(&g->gr[i].comp, d->comp_gr_max, memory_order_relaxed);

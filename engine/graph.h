@@ -6,6 +6,7 @@
 #define DUBSTAGE_ENGINE_GRAPH_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +33,8 @@ enum graph_op {
 	GRAPH_OP_STRIP_DELAY,     /* value[0]: frames */
 	GRAPH_OP_BUS_FADER,
 	GRAPH_OP_BUS_MUTE,
+	GRAPH_OP_BUS_FILTER,      /* like the strip's, on the bus's channels before its fader */
+	GRAPH_OP_BUS_DYNAMICS,
 	GRAPH_OP_MONITOR_ROW,     /* index: source (bus, or n_buses: the solo bus); channel:
 	                           * room loudspeaker; value[]: gain per source channel */
 	GRAPH_OP_MONITOR_GAINS,   /* value[]: gain per room loudspeaker */
@@ -103,6 +106,7 @@ const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint
 const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32_t b, uint32_t *n);
 
 const struct graph_gr_readout *graph_strip_gain_reduction(const struct graph *g, uint32_t s);
+const struct graph_gr_readout *graph_bus_gain_reduction(const struct graph *g, uint32_t b);
 
 /* The filter sections a strip's processing asks for (GRAPH_SECTION_* order). */
 void graph_strip_shapes(const struct strip_processing *p, struct filter_shape out[GRAPH_SECTIONS]);
@@ -119,6 +123,13 @@ void graph_take_ports(struct graph *g, const struct graph *old);
 void graph_pan_matrix(const struct layout *in, const struct layout *bus,
                       const struct strip_params *p,
                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
+
+/* The gains of strip s's send to aux k (console.aux[k]) through its
+ * post-fader (pre false) or pre-fader feed: the position's gains in the
+ * aux's format times the send level when that tap is in use and the send is
+ * on (a pre-fader send also stops while the strip is muted), else zero. */
+void graph_send_matrix(const struct console *c, uint32_t s, uint32_t k, bool pre,
+                       float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS]);
 
 /* The pan gains of strip s into the solo bus (the monitor room's layout):
  * its position's gains while soloed, zero otherwise. */

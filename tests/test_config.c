@@ -131,7 +131,7 @@ START_TEST(bad_values)
 {
 	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"10.2\", \"role\": \"stem\"}]}",
 	        "buses[0].format", "unknown format \"10.2\"", "9.1.6");
-	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"aux\"}]}",
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"send\"}]}",
 	        "buses[0].role", "unknown role");
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"input\": \"quad\"}]}",
 	        "strips[0].input", "unknown input format");
@@ -295,6 +295,121 @@ START_TEST(file_errors)
 }
 END_TEST
 
+#define AUX_BUSES "\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.4\", \"role\": \"stem\"}," \
+                  "{\"name\": \"PM\", \"format\": \"7.1.4\", \"role\": \"master\", \"sources\": [\"DX\"]}," \
+                  "{\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"," \
+                  " \"return_connect\": [\"verb:out_l\", \"verb:out_r\"], \"eq\": {\"1\": {\"gain\": -4}}}," \
+                  "{\"name\": \"ECHO\", \"format\": \"mono\", \"role\": \"aux\", \"to\": \"PM\"}]"
+
+START_TEST(aux_buses_and_sends)
+{
+	struct console *c = load("{" AUX_BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\","
+	                         " \"sends\": {\"REV\": -12, \"ECHO\": {\"level\": -3, \"pre\": true, \"on\": false}}},"
+	                         " {\"name\": \"B\", \"bus\": \"DX\"}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_aux, 2);
+	const int rev = console_find_aux(c, "REV"), echo = console_find_aux(c, "ECHO");
+	ck_assert_int_eq(rev, 0);
+	ck_assert_int_eq(echo, 1);
+	ck_assert_uint_eq(c->aux[rev], (uint32_t)console_find_bus(c, "REV"));
+	/* the aux joins its target's sources, after the target's own */
+	const struct console_bus *dx = &c->buses[console_find_bus(c, "DX")];
+	const struct console_bus *pm = &c->buses[console_find_bus(c, "PM")];
+	ck_assert_uint_eq(dx->n_sources, 1);
+	ck_assert_uint_eq(dx->sources[0], c->aux[rev]);
+	ck_assert_uint_eq(pm->n_sources, 2);
+	ck_assert_uint_eq(pm->sources[1], c->aux[echo]);
+	ck_assert_uint_eq(c->buses[c->aux[rev]].n_return_connect, 2);
+	ck_assert_str_eq(c->buses[c->aux[rev]].return_connect[1], "verb:out_r");
+	ck_assert_float_eq(c->buses[c->aux[rev]].params.proc.eq[0].gain_db, -4.0f);
+	/* return inputs follow the strips' inputs: 2 mono strips, then L R, then M */
+	ck_assert_uint_eq(console_return_port_first(c), 2);
+	ck_assert_uint_eq(console_input_port_count(c), 2 + 2 + 1);
+	const struct send_params *a = c->strips[0].params.send, *b = c->strips[1].params.send;
+	ck_assert_float_eq(a[rev].level_db, -12.0f);
+	ck_assert(a[rev].on && !a[rev].pre);
+	ck_assert_float_eq(a[echo].level_db, -3.0f);
+	ck_assert(!a[echo].on && a[echo].pre);
+	/* an unlisted send is off the air: level -inf, on, post */
+	ck_assert(isinf(b[rev].level_db) && b[rev].level_db < 0);
+	ck_assert(b[rev].on && !b[rev].pre);
+	console_free(c);
+
+#define AUX_STRIP(buses, strip) "{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}," buses \
+                                "], \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"" strip "}]}"
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\"}", ""), "buses[1]", "needs \"to\"");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"NOPE\"}", ""),
+	        "buses[1].to", "NOPE");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"R2\"},"
+	                  "{\"name\": \"R2\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}", ""),
+	        "buses[1].to", "R2 is an aux");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\", \"sources\": [\"DX\"]}", ""),
+	        "buses[1].sources", "only a master");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\", \"to\": \"DX\"}]}",
+	        "buses[0].to", "only an aux bus");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\","
+	                  " \"return_connect\": [\"a:b\", \"a:c\", \"a:d\"]}", ""),
+	        "buses[1].return_connect", "3 ports", "only 2 channels");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"},"
+	                  "{\"name\": \"R_return\", \"format\": \"2.0\", \"role\": \"stem\"}", ""),
+	        "buses[1].name", "R_return", "clash");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
+	                  ", \"sends\": {\"DX\": -10}"), "strips[0].sends.DX", "not an aux");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
+	                  ", \"sends\": {\"X\": -10}"), "strips[0].sends.X", "no aux bus named");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
+	                  ", \"sends\": {\"R\": {\"level\": -10, \"post\": true}}"), "strips[0].sends.R", "unknown key \"post\"");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
+	                  ", \"sends\": {\"R\": 40}"), "strips[0].sends.R", "out of range");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
+	                  ", \"sends\": {\"R\": true}"), "strips[0].sends.R", "level in dB");
+	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
+	                  ", \"sends\": [-10]"), "strips[0].sends", "must map");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	        "{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
+	        " \"strips\": [{\"name\": \"A\", \"bus\": [\"DX\", \"R\"]}]}", "strips[0].bus[1]", "is an aux bus");
+#undef AUX_STRIP
+}
+END_TEST
+
+START_TEST(vcas_and_mute_groups)
+{
+	struct console *c = load("{" BUSES ", \"strips\": [{\"name\": \"DX\", \"count\": 3, \"bus\": \"DX\"},"
+	                         " {\"name\": \"FX\", \"count\": 2, \"bus\": \"DX\"}],"
+	                         " \"vcas\": [{\"name\": \"DIAL\", \"strips\": [\"DX*\"], \"fader\": -4},"
+	                         "            {\"name\": \"ALL\", \"vcas\": [\"DIAL\", \"EFX\"], \"mute\": true},"
+	                         "            {\"name\": \"EFX\", \"strips\": [\"FX1\", \"FX2\", \"DX3\"]}],"
+	                         " \"mute_groups\": [{\"name\": \"M1\", \"strips\": [\"FX?\"]}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_vcas, 3);
+	ck_assert_uint_eq(c->n_mute_groups, 1);
+	ck_assert_float_eq(c->vcas[0].params.fader_db, -4.0f);
+	ck_assert(c->vcas[1].params.mute);
+	/* ALL holds DIAL and EFX, so every strip is under ALL */
+	ck_assert_uint_eq(c->strips[console_find_strip(c, "DX1")].vcas, 0x3);
+	ck_assert_uint_eq(c->strips[console_find_strip(c, "DX3")].vcas, 0x7);
+	ck_assert_uint_eq(c->strips[console_find_strip(c, "FX2")].vcas, 0x6);
+	ck_assert_uint_eq(c->strips[console_find_strip(c, "FX2")].mute_groups, 0x1);
+	ck_assert_uint_eq(c->strips[console_find_strip(c, "DX2")].mute_groups, 0x0);
+	console_free(c);
+
+#define GROUPS(groups) "{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}], " groups "}"
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\", \"strips\": [\"B*\"]}]"), "vcas[0].strips[0]", "matches no strip");
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\", \"strips\": \"A\"}]"), "vcas[0].strips", "must be an array");
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\"}, {\"name\": \"V\"}]"), "vcas[1].name", "used twice");
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\", \"vcas\": [\"W\"]}, {\"name\": \"W\", \"vcas\": [\"V\"]}]"),
+	        "vcas[0].vcas", "a cycle");
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\", \"vcas\": [\"Z\"]}]"), "vcas[0].vcas[0]", "no VCA named Z");
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\", \"fader\": 30}]"), "vcas[0].fader", "out of range");
+	REFUSED(GROUPS("\"vcas\": [{\"name\": \"V\", \"solo\": true}]"), "vcas[0]", "unknown key \"solo\"");
+	REFUSED(GROUPS("\"mute_groups\": [{\"name\": \"M\", \"fader\": -3}]"), "mute_groups[0]", "unknown key \"fader\"");
+	REFUSED(GROUPS("\"mute_groups\": {\"name\": \"M\"}"), "mute_groups", "must be an array");
+	REFUSED(GROUPS("\"mute_groups\": [{\"name\": \"M\", \"mute\": 1}]"), "mute_groups[0].mute", "true or false");
+	REFUSED(GROUPS("\"mute_groups\": [{\"strips\": [\"A\"]}]"), "mute_groups[0]", "\"name\"");
+#undef GROUPS
+}
+END_TEST
+
 START_TEST(carry_params_by_name)
 {
 	struct console *a = load("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"}]}");
@@ -327,6 +442,8 @@ int main(void)
 	tcase_add_test(t, strip_processing_keys);
 	tcase_add_test(t, downmix_overrides);
 	tcase_add_test(t, file_errors);
+	tcase_add_test(t, aux_buses_and_sends);
+	tcase_add_test(t, vcas_and_mute_groups);
 	tcase_add_test(t, carry_params_by_name);
 	suite_add_tcase(s, t);
 	return run_suite(s);
