@@ -433,13 +433,6 @@ static int resolve_aux(struct ctx *x, json_t *jb, struct console *c, uint32_t bi
 		return fail(x, "aux bus %s needs \"to\": the stem its return feeds", b->name);
 	if (c->n_aux == CONSOLE_MAX_AUX)
 		return fail(x, "bus %s: at most %d aux buses", b->name, CONSOLE_MAX_AUX);
-	char clash[2 * CONSOLE_NAME_MAX];
-	snprintf(clash, sizeof clash, "%s_return", b->name);
-	if (console_find_bus(c, clash) >= 0) {
-		push_key(x, "name");
-		return fail(x, "a bus is called \"%s\": its JACK ports would clash with the return ports of aux %s; "
-		            "rename one", clash, b->name);
-	}
 	push_key(x, "to");
 	const int t = find_bus_named(x, to, c);
 	if (t < 0)
@@ -932,6 +925,16 @@ static int parse_strips(struct ctx *x, json_t *strips, struct console *c)
 				free_port_list(&proto);
 				return fail(x, "strip name \"%s\" is used twice%s", s->name,
 				            count ? " (count expands a name to NAME1 ... NAMEn)" : "");
+			}
+			for (uint32_t a = 0; a < c->n_aux; a++) {
+				char ret[2 * CONSOLE_NAME_MAX];
+				snprintf(ret, sizeof ret, "%s_return", c->buses[c->aux[a]].name);
+				if (strcmp(ret, s->name) == 0) {
+					push_key(x, "name");
+					free_port_list(&proto);
+					return fail(x, "strip %s: its JACK input ports (in_%s...) would be aux %s's return "
+					            "ports; rename one", s->name, s->name, c->buses[c->aux[a]].name);
+				}
 			}
 			c->n_strips++;
 		}

@@ -33,12 +33,12 @@ enum value_rule {
 	RULE_SLOPE,     /* 12, 18 or 24: other values go to the nearest */
 };
 
-enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER };
+enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER, KIND_VCA, KIND_MUTE_GROUP };
 
 enum action { ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO };
 
 struct param {
-	const char *kind;   /* "strip", "bus", or NULL for a top-level address */
+	const char *kind;   /* "strip", "bus", "vca", ... or NULL for a top-level address */
 	const char *name;   /* the rest of the path: "fader", "pan/az" */
 	enum action action;
 	enum value_rule rule;
@@ -53,6 +53,9 @@ struct param {
 #define BUS(field) offsetof(struct bus_params, field)
 #define MON(field) offsetof(struct monitor_params, field)
 #define SPK(field) offsetof(struct monitor_speaker_params, field)
+#define GRP(field) offsetof(struct group_params, field)
+/* A send's fields are rows of aux 1; the <aux> segment moves the offset. */
+#define SEND(field) (offsetof(struct strip_params, send) + offsetof(struct send_params, field))
 
 /* The address space. docs/osc.md is checked against this table by
  * tests/test_osc.c, so the two cannot drift. */
@@ -105,7 +108,15 @@ static const struct param base_params[] = {
 	 {"/strip/<n|name>/solo_safe", "i", "0/1", "0, 1", "Solo-safe: the strip keeps playing when others are soloed."}, NULL},
 	{"strip", "polarity", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(polarity_inverted), GRAPH_OP_STRIP_POLARITY,
 	 {"/strip/<n|name>/polarity", "i", "0/1", "0, 1", "1 inverts the polarity of every input channel."}, NULL},
-	{"strip", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/dyn/gr", "", "dB", ">= 0",
+	{"strip", "send/level", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, SEND(level_db), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/send/<n|aux>/level", "f", "dB", "-inf ... +10", "Send level into an aux bus (by aux "
+	 "name, or 1-based among the aux buses), panned into the aux's format from the strip's position."}, NULL},
+	{"strip", "send/pre", ACT_VALUE, RULE_BOOL, 0, 1, SEND(pre), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/send/<n|aux>/pre", "i", "0/1", "0, 1", "1: pre-fader (after the dynamics; follows "
+	 "the mute, not the fader or solo), 0: post-fader. Switching crossfades."}, NULL},
+	{"strip", "send/on", ACT_VALUE, RULE_BOOL, 0, 1, SEND(on), GRAPH_OP_STRIP_PAN_ROW,
+	 {"/strip/<n|name>/send/<n|aux>/on", "i", "0/1", "0, 1", "Send on (ramped)."}, NULL},
+	{"strip", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
 	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
 	 "the most in the last period."}, NULL},
 	{"strip", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/meter", "", "dBFS", "",
@@ -115,6 +126,16 @@ static const struct param base_params[] = {
 	 {"/bus/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}, NULL},
 	{"bus", "mute", ACT_VALUE, RULE_BOOL, 0, 1, BUS(mute), GRAPH_OP_BUS_MUTE,
 	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}, NULL},
+	{"bus", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
+	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
+	 "the most in the last period."}, NULL},
+	{"vca", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, GRP(fader_db), GRAPH_OP_STRIP_FADER,
+	 {"/vca/<n|name>/fader", "f", "dB", "-inf ... +10", "VCA fader: offsets its member strips' faders "
+	 "(their own positions stay); offsets of several VCAs add, capped at +20 dB in all."}, NULL},
+	{"vca", "mute", ACT_VALUE, RULE_BOOL, 0, 1, GRP(mute), GRAPH_OP_STRIP_MUTE,
+	 {"/vca/<n|name>/mute", "i", "0/1", "0, 1", "Mutes every member strip (their own mutes stay)."}, NULL},
+	{"mute_group", "mute", ACT_VALUE, RULE_BOOL, 0, 1, GRP(mute), GRAPH_OP_STRIP_MUTE,
+	 {"/mute_group/<n|name>/mute", "i", "0/1", "0, 1", "Mute-group master: mutes every member strip."}, NULL},
 	{"bus", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/meter", "", "dBFS", "",
 	 "Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}, NULL},
 	{"monitor", "source", ACT_VALUE, RULE_SOURCE, 0, 0, 0, 0, {"/monitor/source", "s", "bus", "a bus name, "
@@ -152,10 +173,12 @@ static const struct param base_params[] = {
 };
 
 #define N_BASE (sizeof base_params / sizeof base_params[0])
-#define MAX_PARAMS (N_BASE + 96)
+#define MAX_PROCESSING_FIELDS 64
+#define MAX_PARAMS (N_BASE + 2 * MAX_PROCESSING_FIELDS)
 
 /* The table: the rows above, then one per strip processing setting from
- * engine/console.h's field table (which the config parser reads too). */
+ * engine/console.h's field table (which the config parser reads too), and
+ * the same for buses (all but the delay). */
 static struct param params[MAX_PARAMS];
 static size_t n_params;
 
@@ -168,22 +191,31 @@ static void init_params(void)
 		params[n_params++] = base_params[i];
 	size_t n;
 	const struct console_field *f = console_processing_fields(&n);
-	for (size_t i = 0; i < n && n_params < MAX_PARAMS; i++) {
-		struct param *p = &params[n_params];
-		snprintf(paths[n_params], sizeof paths[n_params], "/strip/<n|name>/%s", f[i].path);
-		const bool number = f[i].kind == CONSOLE_FIELD_NUMBER;
-		*p = (struct param){
-			.kind = "strip", .name = f[i].path, .action = ACT_VALUE,
-			.rule = number ? RULE_RANGE : (f[i].kind == CONSOLE_FIELD_SLOPE ? RULE_SLOPE : RULE_BOOL),
-			.lo = f[i].lo, .hi = f[i].hi,
-			.offset = offsetof(struct strip_params, proc) + f[i].offset,
-			.op = f[i].group == CONSOLE_FIELD_FILTERS ? GRAPH_OP_STRIP_FILTER
-			    : f[i].group == CONSOLE_FIELD_DYNAMICS ? GRAPH_OP_STRIP_DYNAMICS : GRAPH_OP_STRIP_DELAY,
-			.doc = {paths[n_params], number || f[i].kind == CONSOLE_FIELD_SLOPE ? "f" : "i", f[i].units,
-			        f[i].range, f[i].doc},
-		};
-		n_params++;
-	}
+	for (int bus = 0; bus <= 1; bus++)
+		for (size_t i = 0; i < n && i < MAX_PROCESSING_FIELDS; i++) {
+			const bool delay = f[i].group == CONSOLE_FIELD_DELAY;
+			if (bus && delay)
+				continue;
+			struct param *p = &params[n_params];
+			/* A bus row is documented with its strip row. */
+			snprintf(paths[n_params], sizeof paths[n_params], "/%s/<n|name>/%s", delay ? "strip" : "{strip,bus}",
+			         f[i].path);
+			const bool number = f[i].kind == CONSOLE_FIELD_NUMBER;
+			const enum graph_op filter = bus ? GRAPH_OP_BUS_FILTER : GRAPH_OP_STRIP_FILTER;
+			const enum graph_op dynamics = bus ? GRAPH_OP_BUS_DYNAMICS : GRAPH_OP_STRIP_DYNAMICS;
+			*p = (struct param){
+				.kind = bus ? "bus" : "strip", .name = f[i].path, .action = ACT_VALUE,
+				.rule = number ? RULE_RANGE : (f[i].kind == CONSOLE_FIELD_SLOPE ? RULE_SLOPE : RULE_BOOL),
+				.lo = f[i].lo, .hi = f[i].hi,
+				.offset = (bus ? offsetof(struct bus_params, proc) : offsetof(struct strip_params, proc)) +
+				          f[i].offset,
+				.op = f[i].group == CONSOLE_FIELD_FILTERS ? filter
+				    : f[i].group == CONSOLE_FIELD_DYNAMICS ? dynamics : GRAPH_OP_STRIP_DELAY,
+				.doc = {paths[n_params], number || f[i].kind == CONSOLE_FIELD_SLOPE ? "f" : "i", f[i].units,
+				        f[i].range, f[i].doc},
+			};
+			n_params++;
+		}
 }
 
 const struct osc_address *osc_addresses(size_t *n)
@@ -251,6 +283,8 @@ static enum kind kind_of(const struct param *p)
 {
 	return strcmp(p->kind, "strip") == 0 ? KIND_STRIP
 	     : strcmp(p->kind, "bus") == 0 ? KIND_BUS
+	     : strcmp(p->kind, "vca") == 0 ? KIND_VCA
+	     : strcmp(p->kind, "mute_group") == 0 ? KIND_MUTE_GROUP
 	     : strcmp(p->kind, "monitor") == 0 ? KIND_MONITOR : KIND_SPEAKER;
 }
 
@@ -259,6 +293,8 @@ static uint32_t target_count(const struct console *c, enum kind k)
 	switch (k) {
 	case KIND_STRIP: return c->n_strips;
 	case KIND_BUS: return c->n_buses;
+	case KIND_VCA: return c->n_vcas;
+	case KIND_MUTE_GROUP: return c->n_mute_groups;
 	case KIND_MONITOR: return 1;
 	default: return layout_get(c->monitor->room)->channels;
 	}
@@ -269,6 +305,8 @@ static const char *target_name(struct console *c, enum kind k, uint32_t i)
 	switch (k) {
 	case KIND_STRIP: return c->strips[i].name;
 	case KIND_BUS: return c->buses[i].name;
+	case KIND_VCA: return c->vcas[i].name;
+	case KIND_MUTE_GROUP: return c->mute_groups[i].name;
 	case KIND_MONITOR: return "";
 	default: return layout_get(c->monitor->room)->speakers[i].name;
 	}
@@ -279,6 +317,8 @@ static int find_target(struct console *c, enum kind k, const char *name)
 	switch (k) {
 	case KIND_STRIP: return console_find_strip(c, name);
 	case KIND_BUS: return console_find_bus(c, name);
+	case KIND_VCA: return console_find_vca(c, name);
+	case KIND_MUTE_GROUP: return console_find_mute_group(c, name);
 	case KIND_MONITOR: return 0;
 	default: return layout_channel_index(layout_get(c->monitor->room), name);
 	}
@@ -322,6 +362,8 @@ static void *field_of(struct console *c, const struct param *p, uint32_t i)
 	switch (kind_of(p)) {
 	case KIND_STRIP: base = (char *)&c->strips[i].params; break;
 	case KIND_BUS: base = (char *)&c->buses[i].params; break;
+	case KIND_VCA: base = (char *)&c->vcas[i].params; break;
+	case KIND_MUTE_GROUP: base = (char *)&c->mute_groups[i].params; break;
 	case KIND_MONITOR: base = (char *)&c->monitor->params; break;
 	default: base = (char *)&c->monitor->speaker[i]; break;
 	}
@@ -421,6 +463,8 @@ static void set_value(struct osc_server *s, const struct param *p, uint32_t i, f
 	switch (kind_of(p)) {
 	case KIND_STRIP: engine_sync_strip(engine_of(s), c, i, p->op); break;
 	case KIND_BUS: engine_sync_bus(engine_of(s), c, i, p->op); break;
+	case KIND_VCA: engine_sync_group(engine_of(s), c, true, i, p->op); break;
+	case KIND_MUTE_GROUP: engine_sync_group(engine_of(s), c, false, i, p->op); break;
 	default: engine_sync_monitor(engine_of(s), c); break;
 	}
 }
@@ -452,12 +496,12 @@ static void reply_meter(struct osc_server *s, const char *path, bool strip, uint
 	send_message(s, path, m);
 }
 
-static void reply_gain_reduction(struct osc_server *s, const char *path, uint32_t i)
+static void reply_gain_reduction(struct osc_server *s, const char *path, bool strip, uint32_t i)
 {
 	struct graph *g = engine_graph(engine_of(s));
 	if (!g)
 		return;
-	const struct graph_gr_readout *r = graph_strip_gain_reduction(g, i);
+	const struct graph_gr_readout *r = strip ? graph_strip_gain_reduction(g, i) : graph_bus_gain_reduction(g, i);
 	lo_message m = lo_message_new();
 	lo_message_add_float(m, atomic_load_explicit(&r->gate, memory_order_relaxed));
 	lo_message_add_float(m, atomic_load_explicit(&r->comp, memory_order_relaxed));
@@ -537,7 +581,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 			            layout_get(c->monitor->room)->name, n);
 		else
 			reply_error(s, "%s: no %s \"%s\" (the console has %u %s%s, numbered from 1)", path,
-			            p->kind, seg, n, p->kind, n == 1 ? "" : (strip ? "s" : "es"));
+			            p->kind, seg, n, p->kind, n == 1 ? "" : (kind == KIND_BUS ? "es" : "s"));
 		free(targets);
 		return;
 	}
@@ -553,7 +597,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		for (uint32_t t = 0; t < k; t++) {
 			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
 			if (p->action == ACT_GR)
-				reply_gain_reduction(s, out_path, targets[t]);
+				reply_gain_reduction(s, out_path, strip, targets[t]);
 			else if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else
@@ -590,6 +634,36 @@ static const struct param *find_param(const char *kind, const char *name)
 		if (params[i].kind && strcmp(params[i].kind, kind) == 0 && strcmp(params[i].name, name) == 0)
 			return &params[i];
 	return NULL;
+}
+
+/* /strip/<n|name>/send/<aux>/<field>: the send row of aux 1 moved to the
+ * aux named (or numbered, 1-based among the aux buses) by `aux`. */
+static void handle_send(struct osc_server *s, const char *path, const char *aux, const char *field,
+                        const char *target, const char *types, lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	char name[128];
+	snprintf(name, sizeof name, "send/%s", field);
+	const struct param *row = find_param("strip", name);
+	if (!row) {
+		reply_error(s, "unknown address %s: a send has level, pre and on (see docs/osc.md)", path);
+		return;
+	}
+	int k = console_find_aux(c, aux);
+	if (k < 0 && all_digits(aux)) {
+		const unsigned long v = strtoul(aux, NULL, 10);
+		k = v >= 1 && v <= c->n_aux ? (int)v - 1 : -1;
+	}
+	if (k < 0) {
+		reply_error(s, "%s: no aux bus \"%s\" (the console has %u, by name or numbered from 1)", path, aux,
+		            c->n_aux);
+		return;
+	}
+	struct param p = *row;
+	p.offset += (size_t)k * sizeof(struct send_params);
+	snprintf(name, sizeof name, "send/%s/%s", aux, field);
+	p.name = name; /* replies go out on the address as sent */
+	handle_param(s, path, &p, target, types, argv, argc);
 }
 
 static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
@@ -634,8 +708,13 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		char name[128] = "";
 		for (int k = 2; k < nseg; k++)
 			snprintf(name + strlen(name), sizeof name - strlen(name), "%s%s", k > 2 ? "/" : "", seg[k]);
-		p = find_param(seg[0], name);
+		/* a send row is reached only through its <aux> segment */
+		p = strncmp(name, "send/", 5) == 0 ? NULL : find_param(seg[0], name);
 		target = seg[1];
+		if (nseg == 5 && strcmp(seg[0], "strip") == 0 && strcmp(seg[2], "send") == 0) {
+			handle_send(s, path, seg[3], seg[4], target, types, argv, argc);
+			return 0;
+		}
 	}
 	if (p) {
 		handle_param(s, path, p, target, types, argv, argc);

@@ -143,6 +143,55 @@ static int send_rows(struct engine *e, struct graph_cmd cmd, float m[LAYOUT_MAX_
 	return 0;
 }
 
+/* The strip's rows into its aux sends (every aux, or only the pre-fader
+ * feeds: the only ones that follow the mute). */
+static int send_send_feeds(struct engine *e, const struct console *c, uint32_t s, bool pre_only)
+{
+	const uint32_t first = c->strips[s].n_bus + (c->monitor ? 1 : 0);
+	for (uint32_t k = 0; k < c->n_aux; k++)
+		for (int pre = pre_only; pre <= 1; pre++) {
+			float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+			graph_send_matrix(c, s, k, pre, m);
+			const struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = s, .feed = first + 2 * k + (uint32_t)pre};
+			if (send_rows(e, cmd, m, layout_get(c->strips[s].input)->channels) < 0)
+				return -1;
+		}
+	return 0;
+}
+
+/* A strip's or bus's filter sections (op GRAPH_OP_*_FILTER) or dynamics
+ * parts (GRAPH_OP_*_DYNAMICS), one command each. */
+static int send_processing(struct engine *e, struct graph_cmd cmd, const struct strip_processing *proc)
+{
+	if (cmd.op == GRAPH_OP_STRIP_FILTER || cmd.op == GRAPH_OP_BUS_FILTER) {
+		struct filter_shape shapes[GRAPH_SECTIONS];
+		graph_strip_shapes(proc, shapes);
+		_Static_assert(sizeof shapes[0] <= sizeof cmd.value, "a filter shape fits a command");
+		for (uint16_t k = 0; k < GRAPH_SECTIONS; k++) {
+			cmd.channel = k;
+			memcpy(cmd.value, &shapes[k], sizeof shapes[k]);
+			if (engine_send(e, &cmd) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	const struct dynamics_params *d = &proc->dyn;
+	_Static_assert(sizeof d->comp <= sizeof cmd.value && sizeof d->gate <= sizeof cmd.value,
+	               "dynamics parameters fit a command");
+	const void *part[] = {&d->gate, &d->comp, &d->deess};
+	const size_t size[] = {sizeof d->gate, sizeof d->comp, sizeof d->deess};
+	for (uint16_t k = GRAPH_DYN_GATE; k <= GRAPH_DYN_DEESS; k++) {
+		cmd.channel = k;
+		memcpy(cmd.value, part[k], size[k]);
+		if (engine_send(e, &cmd) < 0)
+			return -1;
+	}
+	memset(cmd.value, 0, sizeof cmd.value);
+	cmd.channel = GRAPH_DYN_ORDER;
+	cmd.value[0] = proc->dyn_pre_eq;
+	return engine_send(e, &cmd);
+}
+
 /* The strip's rows into the solo bus (its position's gains while soloed). */
 static int send_solo_feed(struct engine *e, const struct console *c, uint32_t s)
 {
@@ -201,44 +250,22 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 	const struct console_strip *cs = &c->strips[s];
 	struct graph_cmd cmd = {.op = (uint16_t)op, .index = s};
 	switch (op) {
-	case GRAPH_OP_STRIP_FADER: cmd.value[0] = gain_from_db(cs->params.fader_db); break;
+	case GRAPH_OP_STRIP_FADER: cmd.value[0] = gain_from_db(console_strip_fader_db(c, s)); break;
 	case GRAPH_OP_STRIP_TRIM: cmd.value[0] = gain_from_db(cs->params.trim_db); break;
-	case GRAPH_OP_STRIP_MUTE: cmd.value[0] = cs->params.mute; break;
+	case GRAPH_OP_STRIP_MUTE:
+		/* with its VCAs' and mute groups' mutes; pre-fader sends follow */
+		cmd.value[0] = console_strip_muted(c, s);
+		if (engine_send(e, &cmd) < 0)
+			return -1;
+		return send_send_feeds(e, c, s, true);
 	case GRAPH_OP_STRIP_SOLO:
 		cmd.value[0] = cs->params.solo;
 		if (engine_send(e, &cmd) < 0)
 			return -1;
 		return c->monitor ? send_solo_feed(e, c, s) : 0;
 	case GRAPH_OP_STRIP_SOLO_SAFE: cmd.value[0] = cs->params.solo_safe; break;
-	case GRAPH_OP_STRIP_FILTER: {
-		struct filter_shape shapes[GRAPH_SECTIONS];
-		graph_strip_shapes(&cs->params.proc, shapes);
-		_Static_assert(sizeof shapes[0] <= sizeof cmd.value, "a filter shape fits a command");
-		for (uint16_t k = 0; k < GRAPH_SECTIONS; k++) {
-			cmd.channel = k;
-			memcpy(cmd.value, &shapes[k], sizeof shapes[k]);
-			if (engine_send(e, &cmd) < 0)
-				return -1;
-		}
-		return 0;
-	}
-	case GRAPH_OP_STRIP_DYNAMICS: {
-		const struct dynamics_params *d = &cs->params.proc.dyn;
-		_Static_assert(sizeof d->comp <= sizeof cmd.value && sizeof d->gate <= sizeof cmd.value,
-		               "dynamics parameters fit a command");
-		const void *part[] = {&d->gate, &d->comp, &d->deess};
-		const size_t size[] = {sizeof d->gate, sizeof d->comp, sizeof d->deess};
-		for (uint16_t k = GRAPH_DYN_GATE; k <= GRAPH_DYN_DEESS; k++) {
-			cmd.channel = k;
-			memcpy(cmd.value, part[k], size[k]);
-			if (engine_send(e, &cmd) < 0)
-				return -1;
-		}
-		memset(cmd.value, 0, sizeof cmd.value);
-		cmd.channel = GRAPH_DYN_ORDER;
-		cmd.value[0] = cs->params.proc.dyn_pre_eq;
-		break;
-	}
+	case GRAPH_OP_STRIP_FILTER:
+	case GRAPH_OP_STRIP_DYNAMICS: return send_processing(e, cmd, &cs->params.proc);
 	case GRAPH_OP_STRIP_DELAY:
 		if (!graph_strip_has_delay(engine_graph(e), s))
 			return engine_rebuild(e, c); /* built with the model's delay */
@@ -256,7 +283,9 @@ int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enu
 			if (send_rows(e, cmd, m, in->channels) < 0)
 				return -1;
 		}
-		return c->monitor ? send_solo_feed(e, c, s) : 0;
+		if (c->monitor && send_solo_feed(e, c, s) < 0)
+			return -1;
+		return send_send_feeds(e, c, s, false);
 	}
 	default:
 		return -1;
@@ -272,9 +301,20 @@ int engine_sync_bus(struct engine *e, const struct console *c, uint32_t b, enum 
 		cmd.value[0] = gain_from_db(cb->params.fader_db);
 	else if (op == GRAPH_OP_BUS_MUTE)
 		cmd.value[0] = cb->params.mute;
+	else if (op == GRAPH_OP_BUS_FILTER || op == GRAPH_OP_BUS_DYNAMICS)
+		return send_processing(e, cmd, &cb->params.proc);
 	else
 		return -1;
 	return engine_send(e, &cmd);
+}
+
+int engine_sync_group(struct engine *e, const struct console *c, bool vca, uint32_t g, enum graph_op op)
+{
+	for (uint32_t s = 0; s < c->n_strips; s++)
+		if (((vca ? c->strips[s].vcas : c->strips[s].mute_groups) >> g) & 1u)
+			if (engine_sync_strip(e, c, s, op) < 0)
+				return -1;
+	return 0;
 }
 
 void engine_reset_peaks(struct engine *e)

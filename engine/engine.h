@@ -55,6 +55,10 @@ int engine_send(struct engine *e, struct graph_cmd *cmd);
  * bus b). `op` names the parameter; GRAPH_OP_STRIP_PAN_ROW sends all rows. */
 int engine_sync_strip(struct engine *e, const struct console *c, uint32_t s, enum graph_op op);
 int engine_sync_bus(struct engine *e, const struct console *c, uint32_t b, enum graph_op op);
+/* After a VCA's (vca) or mute group's parameter changed: re-sends `op`
+ * (GRAPH_OP_STRIP_FADER or _MUTE) for every member strip, whose effective
+ * fader and mute the console computes with all its groups. */
+int engine_sync_group(struct engine *e, const struct console *c, bool vca, uint32_t g, enum graph_op op);
 /* Builds the graph again from c (the console the published graph was built
  * from, with changed settings that need new memory, such as a strip's first
  * delay) and publishes it; running state carries over. */

@@ -643,10 +643,10 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		s->feed_first = feed;
 		s->n_feeds = cs->n_bus + (c->monitor ? 1 : 0);
 		s->meter_first = meter;
-		s->fader_gain = gain_from_db(cs->params.fader_db);
+		s->fader_gain = gain_from_db(console_strip_fader_db(c, i)); /* with its VCAs' offsets */
 		s->trim_gain = gain_from_db(cs->params.trim_db);
 		s->sign = cs->params.polarity_inverted ? -1.0f : 1.0f;
-		s->mute = cs->params.mute;
+		s->mute = console_strip_muted(c, i);
 		s->solo = cs->params.solo;
 		s->solo_safe = cs->params.solo_safe;
 		s->prev_index = -1;

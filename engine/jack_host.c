@@ -125,7 +125,8 @@ void jack_host_close(struct jack_host *h)
 }
 
 /* One JACK port of a console. Ports come in graph order (struct
- * graph_ports): strip inputs, strips then channels, then bus outputs. */
+ * graph_ports): strip inputs, strips then channels, then aux return
+ * inputs, then bus outputs, then the monitor's. */
 struct console_port {
 	bool input;
 	char name[2 * CONSOLE_NAME_MAX + 16]; /* short name: in_BOOM, in_SCORE_L, PM_Ltf */
@@ -154,15 +155,22 @@ static struct console_port *list_ports(const struct console *c, uint32_t *n)
 	struct console_port *out = calloc(*n ? *n : 1, sizeof *out);
 	if (!out)
 		return NULL;
-	uint32_t k = 0;
+	uint32_t port = 0;
 	for (uint32_t s = 0; s < c->n_strips; s++)
-		add_ports(out, &k, true, c->strips[s].name, layout_get(c->strips[s].input),
+		add_ports(out, &port, true, c->strips[s].name, layout_get(c->strips[s].input),
 		          c->strips[s].connect, c->strips[s].n_connect);
+	for (uint32_t a = 0; a < c->n_aux; a++) {
+		/* in_REV_return_L: where the external processor's output comes back */
+		const struct console_bus *aux = &c->buses[c->aux[a]];
+		char name[CONSOLE_NAME_MAX + 8];
+		snprintf(name, sizeof name, "%s_return", aux->name);
+		add_ports(out, &port, true, name, layout_get(aux->format), aux->return_connect, aux->n_return_connect);
+	}
 	for (uint32_t b = 0; b < c->n_buses; b++)
-		add_ports(out, &k, false, c->buses[b].name, layout_get(c->buses[b].format),
+		add_ports(out, &port, false, c->buses[b].name, layout_get(c->buses[b].format),
 		          c->buses[b].connect, c->buses[b].n_connect);
 	if (c->monitor)
-		add_ports(out, &k, false, "monitor", layout_get(c->monitor->room), c->monitor->connect,
+		add_ports(out, &port, false, "monitor", layout_get(c->monitor->room), c->monitor->connect,
 		          c->monitor->n_connect);
 	return out;
 }

@@ -350,9 +350,9 @@ START_TEST(aux_buses_and_sends)
 	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\","
 	                  " \"return_connect\": [\"a:b\", \"a:c\", \"a:d\"]}", ""),
 	        "buses[1].return_connect", "3 ports", "only 2 channels");
-	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"},"
-	                  "{\"name\": \"R_return\", \"format\": \"2.0\", \"role\": \"stem\"}", ""),
-	        "buses[1].name", "R_return", "clash");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	        "{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
+	        " \"strips\": [{\"name\": \"R_return\", \"bus\": \"DX\"}]}", "strips[0].name", "return ports");
 	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",
 	                  ", \"sends\": {\"DX\": -10}"), "strips[0].sends.DX", "not an aux");
 	REFUSED(AUX_STRIP("{\"name\": \"R\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}",

@@ -174,6 +174,79 @@ START_TEST(full_queue_is_refused_and_counted)
 }
 END_TEST
 
+/* VCA and mute-group changes reach every member's effective gain; a
+ * pre-fader send follows the (group) mute, not the VCA fader. */
+START_TEST(groups_and_sends_sync)
+{
+	char err[512];
+	struct console *c = config_load_text(
+		"{\"buses\": [{\"name\": \"DX\", \"format\": \"mono\", \"role\": \"stem\"},"
+		" {\"name\": \"REV\", \"format\": \"mono\", \"role\": \"aux\", \"to\": \"DX\"}],"
+		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"sends\": {\"REV\": {\"level\": -6.0206, \"pre\": true}}},"
+		" {\"name\": \"B\", \"bus\": \"DX\"}],"
+		" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\"]}],"
+		" \"mute_groups\": [{\"name\": \"M\", \"strips\": [\"B\"]}]}", "t", err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	struct engine *e = engine_create(48000);
+	struct graph *g0 = graph_build(c, NULL, 48000, err, sizeof err);
+	ck_assert_msg(g0 != NULL, "%s", err);
+	engine_publish(e, g0);
+	float a[64], b[64], ret[64] = {0}, dx[64], rev[64];
+	for (int i = 0; i < 64; i++) {
+		a[i] = 0.5f;
+		b[i] = 0.25f;
+	}
+	/* 20 periods: past the 10 ms ramps; returns the last sample of DX and REV */
+#define RUN()                                                                                            \
+	for (int k = 0; k < 20; k++) {                                                                       \
+		struct graph *g = engine_begin_rt(e);                                                            \
+		struct graph_ports *p = graph_ports(g);                                                          \
+		ck_assert_uint_eq(p->n_in, 3);                                                                   \
+		p->in[0] = a;                                                                                    \
+		p->in[1] = b;                                                                                    \
+		p->in[2] = ret;                                                                                  \
+		p->out[0] = dx;                                                                                  \
+		p->out[1] = rev;                                                                                 \
+		engine_end_rt(e, g, 64);                                                                         \
+	}
+	RUN();
+	ck_assert_float_eq_tol(dx[63], 0.75f, 1e-5);
+	ck_assert_float_eq_tol(rev[63], 0.25f, 1e-5);
+	c->vcas[0].params.fader_db = -6.0206f;
+	ck_assert_int_eq(engine_sync_group(e, c, true, 0, GRAPH_OP_STRIP_FADER), 0);
+	RUN();
+	ck_assert_float_eq_tol(dx[63], 0.25f + 0.25f, 1e-5);
+	ck_assert_float_eq_tol(rev[63], 0.25f, 1e-5); /* pre-fader: the VCA fader does not reach it */
+	c->vcas[0].params.mute = true;
+	ck_assert_int_eq(engine_sync_group(e, c, true, 0, GRAPH_OP_STRIP_MUTE), 0);
+	RUN();
+	ck_assert_float_eq_tol(dx[63], 0.25f, 1e-5);
+	ck_assert_float_eq(rev[63], 0.0f); /* the pre-fader send follows the VCA mute */
+	c->mute_groups[0].params.mute = true;
+	ck_assert_int_eq(engine_sync_group(e, c, false, 0, GRAPH_OP_STRIP_MUTE), 0);
+	RUN();
+	ck_assert_float_eq(dx[63], 0.0f);
+	/* unmuted, the send switched to post-fader: it now follows the VCA fader */
+	c->vcas[0].params.mute = false;
+	ck_assert_int_eq(engine_sync_group(e, c, true, 0, GRAPH_OP_STRIP_MUTE), 0);
+	c->strips[0].params.send[0].pre = false;
+	ck_assert_int_eq(engine_sync_strip(e, c, 0, GRAPH_OP_STRIP_PAN_ROW), 0);
+	RUN();
+	ck_assert_float_eq_tol(rev[63], 0.125f, 1e-5);
+	ck_assert_float_eq_tol(dx[63], 0.25f, 1e-5);
+	/* the return comes back into DX through REV's fader */
+	for (int i = 0; i < 64; i++)
+		ret[i] = 0.125f;
+	c->buses[1].params.fader_db = -6.0206f;
+	ck_assert_int_eq(engine_sync_bus(e, c, 1, GRAPH_OP_BUS_FADER), 0);
+	RUN();
+	ck_assert_float_eq_tol(dx[63], 0.25f + 0.0625f, 1e-5);
+#undef RUN
+	engine_destroy(e);
+	console_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("engine");
@@ -183,6 +256,7 @@ int main(void)
 	tcase_add_test(t, commands_follow_graph_generations);
 	tcase_add_test(t, load_statistics);
 	tcase_add_test(t, full_queue_is_refused_and_counted);
+	tcase_add_test(t, groups_and_sends_sync);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

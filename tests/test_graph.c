@@ -531,6 +531,118 @@ START_TEST(gain_reduction_is_metered)
 }
 END_TEST
 
+/* Aux sends and returns. Inputs: A, B, C, D (mono), then REV's return L R,
+ * then ECHO's return (mono). Outputs: DX (5.1), REV L R, PM (5.1), ECHO. */
+static const char *const aux_console =
+	"{\"buses\": ["
+	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\", \"fader\": -3},"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+	" {\"name\": \"ECHO\", \"format\": \"mono\", \"role\": \"aux\", \"to\": \"PM\","
+	"  \"hpf\": {\"on\": true, \"freq\": 1000, \"slope\": 12}}],"
+	" \"strips\": ["
+	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30, \"fader\": -10, \"sends\": {\"REV\": -6}},"
+	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30, \"fader\": -144, \"sends\": {\"REV\": {\"level\": -6, \"pre\": true}}},"
+	" {\"name\": \"C\", \"bus\": \"DX\", \"pan\": 30, \"mute\": true, \"sends\": {\"REV\": {\"level\": 0, \"pre\": true}}},"
+	" {\"name\": \"D\", \"bus\": \"DX\", \"pan\": -30, \"sends\": {\"REV\": {\"level\": 0, \"on\": false}}}]}";
+enum { AUX_A, AUX_B, AUX_C, AUX_D, REV_RET_L, REV_RET_R, ECHO_RET };
+enum { AUX_DX_L, AUX_DX_R, AUX_REV_L = 6, AUX_REV_R, AUX_PM_L, AUX_PM_R, AUX_PM_C, AUX_ECHO = 14 };
+
+START_TEST(sends_tap_pre_and_post_fader)
+{
+	/* One strip at a time plays; the REV outputs carry the send sum. */
+	struct rig r;
+	rig_open(&r, aux_console, 4 * (SETTLE + MEASURE));
+	const double in_db = 20.0 * log10(0.1 / sqrt(2.0));
+	for (uint32_t s = AUX_A; s <= AUX_D; s++)
+		sine(r.in[s] + s * (SETTLE + MEASURE), SETTLE + MEASURE, 0.1, 1000, SR, 0);
+	rig_run(&r, r.frames, 64);
+	const size_t a = SETTLE, b = a + SETTLE + MEASURE, c = b + SETTLE + MEASURE, d = c + SETTLE + MEASURE;
+	/* A post-fader send: fader -10 then send -6, panned hard left (L at +30) */
+	ck_assert_double_eq_tol(level_db(&r, AUX_REV_L, a, MEASURE) - in_db, -16.0, 0.05);
+	ck_assert_double_eq_tol(level_db(&r, AUX_DX_L, a, MEASURE) - in_db, -10.0, 0.05);
+	ck_assert_double_lt(level_db(&r, AUX_REV_R, a, MEASURE), -140.0);
+	/* B pre-fader: its fader is off, the send is not */
+	ck_assert_double_eq_tol(level_db(&r, AUX_REV_L, b, MEASURE) - in_db, -6.0, 0.05);
+	ck_assert_double_lt(level_db(&r, AUX_DX_L, b, MEASURE), -140.0);
+	/* C is muted: its pre-fader send follows the mute; D's send is off */
+	ck_assert_double_lt(level_db(&r, AUX_REV_L, c, MEASURE), -140.0);
+	ck_assert_double_lt(level_db(&r, AUX_REV_R, d, MEASURE), -140.0);
+	ck_assert_double_eq_tol(level_db(&r, AUX_DX_R, d, MEASURE) - in_db, 0.0, 0.05);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(pre_fader_sends_ignore_solo_in_place)
+{
+	/* D soloed: A, B and C leave the stem, B's pre-fader send stays. */
+	struct rig r;
+	rig_open(&r, aux_console, SETTLE + MEASURE);
+	sine(r.in[AUX_B], r.frames, 0.1, 1000, SR, 0);
+	sine(r.in[AUX_A], r.frames, 0.1, 1000, SR, 0);
+	rig_cmd(&r, GRAPH_OP_STRIP_SOLO, AUX_D, 1);
+	rig_run(&r, r.frames, 64);
+	const double in_db = 20.0 * log10(0.1 / sqrt(2.0));
+	ck_assert_double_eq_tol(level_db(&r, AUX_REV_L, SETTLE, MEASURE) - in_db, -6.0, 0.05);
+	ck_assert_double_lt(level_db(&r, AUX_DX_L, SETTLE, MEASURE), -140.0);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(aux_returns_reach_their_stem)
+{
+	/* REV's return (stereo, fader -3) into the 5.1 stem at L and R; ECHO's (mono,
+	 * 12 dB/octave high-pass at 1 kHz: -3.01 dB there) into the 5.1
+	 * printmaster at the mono channel's nominal position, C. */
+	struct rig r;
+	rig_open(&r, aux_console, SETTLE + MEASURE);
+	sine(r.in[REV_RET_L], r.frames, 0.1, 1000, SR, 0);
+	sine(r.in[ECHO_RET], r.frames, 0.1, 1000, SR, 0);
+	rig_run(&r, r.frames, 64);
+	const double in_db = 20.0 * log10(0.1 / sqrt(2.0));
+	ck_assert_double_eq_tol(level_db(&r, AUX_DX_L, SETTLE, MEASURE) - in_db, -3.0, 0.05);
+	ck_assert_double_lt(level_db(&r, AUX_DX_R, SETTLE, MEASURE), -140.0);
+	/* the DX stem reaches PM's L unchanged; ECHO plays from C only */
+	ck_assert_double_eq_tol(level_db(&r, AUX_PM_L, SETTLE, MEASURE) - in_db, -3.0, 0.05);
+	ck_assert_double_eq_tol(level_db(&r, AUX_PM_C, SETTLE, MEASURE) - in_db, -10.0 * log10(2.0), 0.05);
+	ck_assert_double_lt(level_db(&r, AUX_PM_R, SETTLE, MEASURE), -140.0);
+	/* an aux's own outputs carry the sends, not the return */
+	ck_assert_double_lt(level_db(&r, AUX_ECHO, SETTLE, MEASURE), -140.0);
+	ck_assert_double_lt(level_db(&r, AUX_REV_L, SETTLE, MEASURE), -140.0);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(bus_dynamics_and_eq_in_the_path)
+{
+	/* A stem's compressor: RMS detection, -20 dB threshold, 4:1, hard knee;
+	 * a -13 dB RMS sine comes out at -20 + 7/4 = -18.25 dB RMS. Its EQ:
+	 * band 2 +6 dB at 1 kHz first (before the dynamics): -7 dB in, 13 over,
+	 * -16.75 out. */
+	static const char *text =
+		"{\"buses\": [{\"name\": \"DX\", \"format\": \"mono\", \"role\": \"stem\","
+		" \"dyn\": {\"comp\": {\"on\": true, \"threshold\": -20, \"ratio\": 4, \"knee\": 0, \"rms\": true,"
+		" \"attack\": 1, \"release\": 100}}}],"
+		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}]}";
+	struct rig r;
+	rig_open(&r, text, 2 * SR);
+	sine(r.in[0], r.frames, pow(10.0, -13.0 / 20.0) * sqrt(2.0), 1000, SR, 0);
+	rig_run(&r, SR, 64);
+	ck_assert_double_eq_tol(level_db(&r, 0, SR / 2, SR / 2), -18.25, 0.1);
+	ck_assert_float_eq_tol(atomic_load(&graph_bus_gain_reduction(r.graph, 0)->comp), 5.25f, 0.2f);
+	struct strip_processing p = r.console->buses[0].params.proc;
+	p.eq[1] = (struct eq_band_params){.on = true, .freq_hz = 1000, .gain_db = 6, .q = 1};
+	struct filter_shape shapes[GRAPH_SECTIONS];
+	graph_strip_shapes(&p, shapes);
+	struct graph_cmd c = {.op = GRAPH_OP_BUS_FILTER, .index = 0, .channel = GRAPH_SECTION_EQ + 1};
+	memcpy(c.value, &shapes[GRAPH_SECTION_EQ + 1], sizeof shapes[0]);
+	graph_apply_rt(r.graph, &c);
+	rig_run(&r, SR, 64);
+	ck_assert_double_eq_tol(level_db(&r, 0, SR + SR / 2, SR / 2), -16.75, 0.1);
+	rig_close(&r);
+}
+END_TEST
+
 static double seconds_now(void)
 {
 	struct timespec t;
@@ -600,6 +712,10 @@ int main(void)
 	tcase_add_test(t, strip_eq_and_filters_in_the_path);
 	tcase_add_test(t, processing_moves_without_clicks);
 	tcase_add_test(t, gain_reduction_is_metered);
+	tcase_add_test(t, sends_tap_pre_and_post_fader);
+	tcase_add_test(t, pre_fader_sends_ignore_solo_in_place);
+	tcase_add_test(t, aux_returns_reach_their_stem);
+	tcase_add_test(t, bus_dynamics_and_eq_in_the_path);
 	tcase_add_test(t, decaying_tails_cost_no_more);
 	suite_add_tcase(s, t);
 	return run_suite(s);

@@ -27,9 +27,12 @@ static void setup(void)
 	char err[512];
 	con = config_load_text("{\"name\": \"t\", \"buses\": ["
 		"{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
-		"{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+		"{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+		"{\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
 		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"},"
-		" {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 3}], \"monitor\": {\"room\": \"5.1\"}}",
+		" {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 3}], \"monitor\": {\"room\": \"5.1\"},"
+		" \"vcas\": [{\"name\": \"DIAL\", \"strips\": [\"A\", \"B\"]}],"
+		" \"mute_groups\": [{\"name\": \"FXM\", \"strips\": [\"FX*\"]}]}",
 		"t", err, sizeof err);
 	ck_assert_msg(con != NULL, "%s", err);
 	eng = engine_create(48000);
@@ -139,7 +142,7 @@ START_TEST(info_answers_the_sender)
 	ck_assert_int_eq(r.argv[1]->i, 48000);
 	ck_assert_int_eq(r.argv[2]->i, 64);
 	ck_assert_int_eq(r.argv[3]->i, 5);
-	ck_assert_int_eq(r.argv[4]->i, 2);
+	ck_assert_int_eq(r.argv[4]->i, 3);
 	lo_message_free(r.msg);
 }
 END_TEST
@@ -442,6 +445,79 @@ START_TEST(monitor_addresses)
 }
 END_TEST
 
+START_TEST(sends_vcas_and_bus_processing)
+{
+	struct reply r = {0};
+	send_f("/strip/A/send/REV/level", -12.0f);
+	send_i("/strip/A/send/REV/pre", 1);
+	expect_silence();
+	ck_assert_float_eq(con->strips[0].params.send[0].level_db, -12.0f);
+	ck_assert(con->strips[0].params.send[0].pre);
+	send_query("/strip/A/send/1/level"); /* the aux by number */
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/A/send/1/level");
+	ck_assert_float_eq(r.argv[0]->f, -12.0f);
+	send_i("/strip/FX*/send/REV/on", 0); /* patterns on the strip */
+	ck_assert(!con->strips[2].params.send[0].on && !con->strips[4].params.send[0].on);
+	ck_assert(con->strips[0].params.send[0].on);
+	send_f("/strip/B/send/REV/level", 40.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/B/send/REV/level");
+	ck_assert_float_eq(r.argv[0]->f, 10.0f);
+
+	send_f("/vca/DIAL/fader", -4.0f);
+	ck_assert_float_eq(con->vcas[0].params.fader_db, -4.0f);
+	ck_assert_float_eq(console_strip_fader_db(con, 1), -4.0f);
+	ck_assert_float_eq(con->strips[1].params.fader_db, 0.0f); /* its own fader stays */
+	send_query("/strip/B/fader"); /* a strip reports its own position */
+	ck_assert(recv_reply(&r));
+	ck_assert_float_eq(r.argv[0]->f, 0.0f);
+	send_i("/vca/1/mute", 1);
+	ck_assert(console_strip_muted(con, 0) && !con->strips[0].params.mute);
+	send_query("/vca/DIAL/mute");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/vca/DIAL/mute");
+	ck_assert_int_eq(r.argv[0]->i, 1);
+	send_i("/mute_group/FXM/mute", 1);
+	ck_assert(console_strip_muted(con, 2) && console_strip_muted(con, 4));
+
+	send_f("/bus/DX/eq/2/gain", 30.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/bus/DX/eq/2/gain");
+	ck_assert_float_eq(r.argv[0]->f, 18.0f);
+	ck_assert_float_eq(con->buses[0].params.proc.eq[1].gain_db, 18.0f);
+	send_i("/bus/REV/dyn/comp/on", 1);
+	ck_assert(con->buses[2].params.proc.dyn.comp.on);
+	send_query("/bus/PM/dyn/gr");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "fff");
+
+	/* broken input */
+	send_f("/strip/A/send/NOPE/level", -3.0f);
+	expect_error("no aux bus \"NOPE\"");
+	send_f("/strip/A/send/2/level", -3.0f);
+	expect_error("no aux bus \"2\" (the console has 1");
+	send_f("/strip/A/send/REV/gain", -3.0f);
+	expect_error("a send has level, pre and on");
+	send_f("/strip/A/send/level", -3.0f);
+	expect_error("unknown address");
+	send_f("/strip/A/send/REV/level", NAN);
+	expect_error("NaN");
+	send_msg("/strip/A/send/REV/pre", lo_message_new());
+	ck_assert(recv_reply(&r)); /* a query, not an error */
+	ck_assert_str_eq(r.path, "/strip/A/send/REV/pre");
+	lo_message_free(r.msg);
+	r.msg = NULL;
+	send_f("/vca/NOPE/fader", -3.0f);
+	expect_error("no vca \"NOPE\" (the console has 1 vca,");
+	send_f("/mute_group/FXM/fader", -3.0f);
+	expect_error("unknown address");
+	send_f("/bus/DX/delay", 10.0f);
+	expect_error("unknown address");
+	ck_assert_float_eq(con->strips[0].params.send[0].level_db, -12.0f);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -493,6 +569,7 @@ int main(void)
 	tcase_add_test(t, broken_input_is_refused);
 	tcase_add_test(t, docs_match_the_address_table);
 	tcase_add_test(t, monitor_addresses);
+	tcase_add_test(t, sends_vcas_and_bus_processing);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
