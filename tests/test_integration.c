@@ -30,7 +30,9 @@ static const char *const config_v1 =
 	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
 	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
-	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
+	" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\", \"B\"]}],"
 	" \"monitor\": {\"room\": \"5.1\"},"
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
@@ -45,7 +47,9 @@ static const char *const config_v2 =
 	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
 	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
-	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
+	" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\", \"B\"]}],"
 	" \"monitor\": {\"room\": \"5.1\"},"
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
@@ -197,8 +201,9 @@ struct probe {
 	jack_client_t *client;
 	jack_port_t *play[MAX_PLAY], *rec[MAX_REC];
 	int n_play, n_rec;
-	float amp[MAX_PLAY];     /* sine amplitude, or DC when dc[i] */
+	float amp[MAX_PLAY];     /* sine amplitude, or DC when dc[i], or noise's */
 	bool dc[MAX_PLAY];
+	bool noise[MAX_PLAY];    /* uniform noise: no period, so a delay can be measured */
 	uint64_t phase;
 	atomic_int recording;    /* 1 while capturing */
 	size_t captured;
@@ -210,9 +215,13 @@ static int probe_process(jack_nframes_t n, void *arg)
 	struct probe *p = arg;
 	for (int i = 0; i < p->n_play; i++) {
 		float *out = jack_port_get_buffer(p->play[i], n);
-		for (jack_nframes_t k = 0; k < n; k++)
+		for (jack_nframes_t k = 0; k < n; k++) {
+			/* noise from a hash of the frame number: the same frame, the same value */
+			const uint32_t h = (uint32_t)((p->phase + k) * 2654435761u) ^ (uint32_t)((p->phase + k) >> 7);
 			out[k] = p->dc[i] ? p->amp[i]
-			                  : p->amp[i] * (float)sin(2.0 * M_PI * 1000.0 * (double)((p->phase + k) % 48) / RATE);
+			       : p->noise[i] ? p->amp[i] * ((float)(h % 65536u) / 32768.0f - 1.0f)
+			                     : p->amp[i] * (float)sin(2.0 * M_PI * 1000.0 * (double)((p->phase + k) % 48) / RATE);
+		}
 	}
 	p->phase += n;
 	if (atomic_load(&p->recording)) {
@@ -304,6 +313,10 @@ static void reset_console(void)
 	osc_f("/strip/S/pan", 0.0f);
 	osc_f("/bus/*/fader", 0.0f);
 	osc_i("/bus/*/mute", 0);
+	osc_f("/vca/V/fader", 0.0f);
+	osc_i("/vca/V/mute", 0);
+	osc_f("/strip/*/send/REV/level", -INFINITY);
+	osc_i("/strip/*/send/REV/pre", 0);
 }
 
 #define SINE_M20 0.1f  /* -20 dBFS peak */
@@ -318,7 +331,7 @@ START_TEST(info_answers)
 	ck_assert_int_eq(a[1]->i, RATE);
 	ck_assert_int_eq(a[2]->i, PERIOD);
 	ck_assert_int_eq(a[3]->i, 5);
-	ck_assert_int_eq(a[4]->i, 4);
+	ck_assert_int_eq(a[4]->i, 5);
 	ck_assert_float_ge(a[5]->f, 0.0f);
 	ck_assert_float_le(a[5]->f, a[6]->f);
 	ck_assert_float_lt(a[6]->f, 50.0f); /* a 5-strip console is far from the budget */
@@ -558,6 +571,123 @@ START_TEST(meters_report_levels)
 }
 END_TEST
 
+/* ---- an external processor in the aux loop: a JACK client that halves ---- */
+
+struct halver {
+	jack_client_t *client;
+	jack_port_t *in[2], *out[2];
+};
+
+static int halver_process(jack_nframes_t n, void *arg)
+{
+	struct halver *h = arg;
+	for (int c = 0; c < 2; c++) {
+		const float *x = jack_port_get_buffer(h->in[c], n);
+		float *y = jack_port_get_buffer(h->out[c], n);
+		for (jack_nframes_t k = 0; k < n; k++)
+			y[k] = 0.5f * x[k];
+	}
+	return 0;
+}
+
+/* dubstage:REV_L/R -> halver -> dubstage:in_REV_return_L/R */
+static struct halver *halver_open(void)
+{
+	struct halver *h = calloc(1, sizeof *h);
+	jack_status_t st;
+	h->client = jack_client_open("verb", JackNoStartServer | JackServerName, &st, server);
+	ck_assert(h->client != NULL);
+	const char *side[] = {"L", "R"};
+	char name[64], a[128], b[128];
+	for (int c = 0; c < 2; c++) {
+		snprintf(name, sizeof name, "in_%s", side[c]);
+		h->in[c] = jack_port_register(h->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+		snprintf(name, sizeof name, "out_%s", side[c]);
+		h->out[c] = jack_port_register(h->client, name, JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0);
+	}
+	jack_set_process_callback(h->client, halver_process, h);
+	ck_assert_int_eq(jack_activate(h->client), 0);
+	for (int c = 0; c < 2; c++) {
+		snprintf(a, sizeof a, "dubstage:REV_%s", side[c]);
+		ck_assert_int_eq(jack_connect(h->client, a, jack_port_name(h->in[c])), 0);
+		snprintf(b, sizeof b, "dubstage:in_REV_return_%s", side[c]);
+		ck_assert_int_eq(jack_connect(h->client, jack_port_name(h->out[c]), b), 0);
+	}
+	return h;
+}
+
+static void halver_close(struct halver *h)
+{
+	jack_deactivate(h->client);
+	jack_client_close(h->client);
+	free(h);
+}
+
+/* The lag (frames) at which ret[] best matches 0.5 * sent[]; *residual: the
+ * rms of the difference there relative to the rms of ret. */
+static int loop_lag(const float *sent, const float *ret, size_t n, int max_lag, double *residual)
+{
+	int best = -1;
+	double best_err = INFINITY, energy = 0;
+	for (size_t i = (size_t)max_lag; i < n; i++)
+		energy += (double)ret[i] * ret[i];
+	for (int lag = 0; lag <= max_lag; lag++) {
+		double err = 0;
+		for (size_t i = (size_t)max_lag; i < n; i++) {
+			const double d = ret[i] - 0.5 * sent[i - (size_t)lag];
+			err += d * d;
+		}
+		if (err < best_err) {
+			best_err = err;
+			best = lag;
+		}
+	}
+	*residual = sqrt(best_err / (energy + 1e-30));
+	return best;
+}
+
+/* A strip's pre-fader send (its fader off) goes out on REV's ports, through
+ * another JACK client and back into REV's return, then into DX through REV's
+ * fader; a VCA fader does not touch the pre-fader send, a VCA mute does. */
+START_TEST(aux_loop_through_an_external_processor)
+{
+	reset_console();
+	struct halver *h = halver_open();
+	const char *to[] = {"in_B"}, *from[] = {"DX_L", "REV_L", "REV_R"};
+	struct probe *p = probe_open(to, 1, from, 3);
+	p->amp[0] = 0.2f;
+	p->noise[0] = true;
+	osc_f("/strip/B/fader", -INFINITY);
+	osc_i("/strip/B/send/REV/pre", 1);
+	osc_f("/strip/B/send/REV/level", -6.0f);
+	osc_f("/bus/REV/fader", -3.0f);
+	osc_f("/vca/V/fader", -20.0f);
+	probe_record(p);
+	/* pan +30 in 2.0: all of B on REV_L */
+	double in_db = 20.0 * log10(0.2 / sqrt(3.0)); /* uniform noise in +-0.2 */
+	ck_assert_double_eq_tol(take_rms_db(p, 1) - in_db, -6.0, 0.2);
+	ck_assert_double_lt(take_rms_db(p, 2), -120.0);
+	/* DX_L = REV fader (-3 dB) x the halved return, one JACK period late:
+	 * the loop's two clients form a cycle, which JACK breaks with a period. */
+	const double g = pow(10.0, -3.0 / 20.0);
+	for (size_t i = 0; i < REC_FRAMES; i++)
+		p->take[0][i] /= (float)g;
+	double residual;
+	const int lag = loop_lag(p->take[1], p->take[0], REC_FRAMES, 4 * PERIOD, &residual);
+	fprintf(stderr, "integration: aux loop round trip %d frames (period %d), residual %.2e\n", lag, PERIOD,
+	        residual);
+	ck_assert_int_eq(lag, PERIOD);
+	ck_assert_double_lt(residual, 1e-4);
+	/* a VCA mute stops the pre-fader send */
+	osc_i("/vca/V/mute", 1);
+	probe_record(p);
+	ck_assert_double_lt(take_rms_db(p, 1), -120.0);
+	ck_assert_double_lt(take_rms_db(p, 0), -120.0);
+	probe_close(p);
+	halver_close(h);
+}
+END_TEST
+
 /* SIGHUP reloads the config: the new strip's port appears, the mix is kept,
  * audio through the old strips goes on - while OSC changes keep coming. */
 START_TEST(reload_while_running)
@@ -638,6 +768,7 @@ int main(void)
 	tcase_add_test(t, one_strip_on_a_7_1_4_stem_and_a_5_1_bus);
 	tcase_add_test(t, monitor_ports);
 	tcase_add_test(t, meters_report_levels);
+	tcase_add_test(t, aux_loop_through_an_external_processor);
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, rt_guard_saw_no_violation);
 	suite_add_tcase(s, t);
