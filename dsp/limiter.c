@@ -1,0 +1,202 @@
+#include "dsp/limiter.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ITU-R BS.1770-4 Annex 2: the 48-tap interpolating filter as 4 phases of
+ * 12; phase p, tap k multiplies the input k frames ago. Phases 2 and 3 are
+ * phases 1 and 0 reversed. */
+#define TAPS 12
+#define PHASES 4
+static const float annex2[PHASES][TAPS] = {
+	{0.0017089843750f, 0.0109863281250f, -0.0196533203125f, 0.0332031250000f, -0.0594482421875f,
+	 0.1373291015625f, 0.9721679687500f, -0.1022949218750f, 0.0476074218750f, -0.0266113281250f,
+	 0.0148925781250f, -0.0083007812500f},
+	{-0.0291748046875f, 0.0292968750000f, -0.0517578125000f, 0.0891113281250f, -0.1665039062500f,
+	 0.4650878906250f, 0.7797851562500f, -0.2003173828125f, 0.1015625000000f, -0.0582275390625f,
+	 0.0330810546875f, -0.0189208984375f},
+	{-0.0189208984375f, 0.0330810546875f, -0.0582275390625f, 0.1015625000000f, -0.2003173828125f,
+	 0.7797851562500f, 0.4650878906250f, -0.1665039062500f, 0.0891113281250f, -0.0517578125000f,
+	 0.0292968750000f, -0.0291748046875f},
+	{-0.0083007812500f, 0.0148925781250f, -0.0266113281250f, 0.0476074218750f, -0.1022949218750f,
+	 0.9721679687500f, 0.1373291015625f, -0.0594482421875f, 0.0332031250000f, -0.0196533203125f,
+	 0.0109863281250f, 0.0017089843750f},
+};
+/* The detector's value at frame n describes the signal between frames
+ * n - REACH_BACK and n (its filter's span around the centre taps). */
+#define REACH_BACK (TAPS / 2 + 1)
+#define HIST 16 /* history ring per channel, doubled so a window is contiguous */
+
+struct limiter {
+	uint32_t n_ch;
+	uint32_t look;        /* L: the moving average spans L + 1 frames */
+	uint32_t latency;     /* L + REACH_BACK */
+	uint32_t window;      /* the minimum spans L + 1 + REACH_BACK + 1 frames */
+	float rate;
+	float ceiling;        /* linear */
+	float release_coef;
+	bool on;
+
+	float *hist;          /* [n_ch][2 * HIST] */
+	uint32_t hist_pos;
+	float *audio;         /* [n_ch][audio_mask + 1] */
+	uint32_t audio_mask, audio_pos;
+	float *min_val;       /* monotonic queue of the window's candidates */
+	uint32_t *min_at;
+	uint32_t min_mask, min_head, min_tail;
+	float *avg;           /* the last L + 1 smoothed gains */
+	uint32_t avg_pos;
+	double avg_sum;
+	float smooth;         /* release-smoothed gain */
+	float gain_min;       /* lowest gain since the last reduction reading */
+	uint32_t frame;       /* frame counter for the queue (wraps: compared by difference) */
+};
+
+void limiter_params_defaults(struct limiter_params *p)
+{
+	*p = (struct limiter_params){.on = false, .ceiling_db = -1.0f, .release_ms = 100.0f};
+}
+
+static uint32_t pow2_at_least(uint32_t n)
+{
+	uint32_t p = 1;
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+struct limiter *limiter_create(uint32_t n_ch, float rate, const struct limiter_params *p)
+{
+	struct limiter *l = calloc(1, sizeof *l);
+	if (!l)
+		return NULL;
+	l->n_ch = n_ch;
+	l->rate = rate;
+	l->look = (uint32_t)lrintf(LIMITER_LOOKAHEAD_MS * 0.001f * rate);
+	l->latency = l->look + REACH_BACK;
+	l->window = l->look + 1 + REACH_BACK + 1;
+	l->audio_mask = pow2_at_least(l->latency + 1) - 1;
+	l->min_mask = pow2_at_least(l->window + 1) - 1;
+	l->hist = calloc((size_t)n_ch * 2 * HIST, sizeof *l->hist);
+	l->audio = calloc((size_t)n_ch * (l->audio_mask + 1), sizeof *l->audio);
+	l->min_val = calloc(l->min_mask + 1, sizeof *l->min_val);
+	l->min_at = calloc(l->min_mask + 1, sizeof *l->min_at);
+	l->avg = calloc(l->look + 1, sizeof *l->avg);
+	if (!l->hist || !l->audio || !l->min_val || !l->min_at || !l->avg) {
+		limiter_free(l);
+		return NULL;
+	}
+	for (uint32_t i = 0; i <= l->look; i++)
+		l->avg[i] = 1.0f;
+	l->avg_sum = l->look + 1;
+	l->smooth = 1.0f;
+	l->gain_min = 1.0f;
+	limiter_set_rt(l, p);
+	return l;
+}
+
+void limiter_free(struct limiter *l)
+{
+	if (!l)
+		return;
+	free(l->hist);
+	free(l->audio);
+	free(l->min_val);
+	free(l->min_at);
+	free(l->avg);
+	free(l);
+}
+
+uint32_t limiter_latency(const struct limiter *l) { return l->latency; }
+uint32_t limiter_channels(const struct limiter *l) { return l->n_ch; }
+
+RT void limiter_set_rt(struct limiter *l, const struct limiter_params *p)
+{
+	l->on = p->on;
+	l->ceiling = powf(10.0f, clampf(p->ceiling_db, LIMITER_CEILING_MIN_DB, LIMITER_CEILING_MAX_DB) / 20.0f);
+	const float release = clampf(p->release_ms, LIMITER_RELEASE_MIN_MS, LIMITER_RELEASE_MAX_MS);
+	l->release_coef = 1.0f - expf(-1000.0f / (release * l->rate));
+}
+
+/* The loudest of the 4 interpolated values (and the sample) over a window
+ * whose newest frame is w[0], older ones at w[-1], w[-2], ... */
+RT static inline float window_peak(const float *w)
+{
+	float peak = fabsf(w[0]);
+	for (int p = 0; p < PHASES; p++) {
+		float y = 0.0f;
+		for (int k = 0; k < TAPS; k++)
+			y += annex2[p][k] * w[-k];
+		peak = fmaxf(peak, fabsf(y));
+	}
+	return peak;
+}
+
+RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n)
+{
+	const uint32_t hist_stride = 2 * HIST, audio_stride = l->audio_mask + 1;
+	const float inv_count = 1.0f / (float)(l->look + 1);
+	for (uint32_t i = 0; i < n; i++) {
+		/* detector: every channel's true peak around this frame */
+		l->hist_pos = (l->hist_pos + 1) & (HIST - 1);
+		float peak = 0.0f;
+		for (uint32_t c = 0; c < l->n_ch; c++) {
+			float *h = l->hist + (size_t)c * hist_stride;
+			h[l->hist_pos] = h[l->hist_pos + HIST] = x[c][i];
+			peak = fmaxf(peak, window_peak(&h[l->hist_pos + HIST]));
+		}
+		const float need = l->on && peak > l->ceiling ? l->ceiling / peak : 1.0f;
+
+		/* the least gain needed over the window: a queue of increasing
+		 * values, the oldest (smallest) first */
+		const uint32_t now = l->frame++;
+		while (l->min_tail != l->min_head && l->min_val[(l->min_tail - 1) & l->min_mask] >= need)
+			l->min_tail--;
+		l->min_val[l->min_tail & l->min_mask] = need;
+		l->min_at[l->min_tail & l->min_mask] = now;
+		l->min_tail++;
+		if (now - l->min_at[l->min_head & l->min_mask] >= l->window)
+			l->min_head++;
+		const float least = l->min_val[l->min_head & l->min_mask];
+
+		/* falls at once, rises at the release rate; then the average */
+		l->smooth = least < l->smooth ? least : l->smooth + (least - l->smooth) * l->release_coef;
+		l->avg_sum += (double)l->smooth - (double)l->avg[l->avg_pos];
+		l->avg[l->avg_pos] = l->smooth;
+		l->avg_pos = l->avg_pos == l->look ? 0 : l->avg_pos + 1;
+		/* exactly 1 when every term is 1: no drift on untouched audio */
+		const float gain = l->avg_sum >= (double)(l->look + 1) ? 1.0f : (float)l->avg_sum * inv_count;
+		l->gain_min = fminf(l->gain_min, gain);
+
+		/* the audio, `latency` frames late */
+		const uint32_t w = l->audio_pos, r = (l->audio_pos - l->latency) & l->audio_mask;
+		for (uint32_t c = 0; c < l->n_ch; c++) {
+			float *a = l->audio + (size_t)c * audio_stride;
+			a[w] = x[c][i];
+			x[c][i] = gain * a[r];
+		}
+		l->audio_pos = (l->audio_pos + 1) & l->audio_mask;
+	}
+}
+
+RT float limiter_take_reduction_rt(struct limiter *l)
+{
+	const float g = l->gain_min;
+	l->gain_min = 1.0f;
+	return g < 1.0f ? -20.0f * log10f(g) : 0.0f;
+}
+
+float limiter_true_peak(const float *x, uint32_t n)
+{
+	float w[TAPS + 1] = {0}; /* w[TAPS] newest */
+	float peak = 0.0f;
+	for (uint32_t i = 0; i < n + TAPS; i++) {
+		memmove(w, w + 1, TAPS * sizeof *w);
+		w[TAPS] = i < n ? x[i] : 0.0f; /* then flush the filter */
+		peak = fmaxf(peak, window_peak(&w[TAPS]));
+	}
+	return peak;
+}
