@@ -221,7 +221,8 @@ static int get_port_list(struct ctx *x, json_t *obj, const char *key, unsigned m
 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "downmix", "fader", "mute",
                                        "connect", "to", "return_connect", "hpf", "lpf", "eq", "notch", "dyn",
-                                       NULL};
+                                       "limiter", NULL};
+static const char *const limiter_keys[] = {"on", "ceiling", "release", NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
                                          "x", "y", "z",
                                          "size", "divergence", "width", "rotation", "lfe",
@@ -330,7 +331,27 @@ static int parse_bus(struct ctx *x, json_t *jb, struct console_bus *b)
 	    get_port_list(x, jb, "connect", layout_get(b->format)->channels, &b->connect, &b->n_connect) < 0)
 		return -1;
 	console_processing_defaults(&b->params.proc);
-	return parse_processing_roots(x, jb, &b->params.proc, false);
+	if (parse_processing_roots(x, jb, &b->params.proc, false) < 0)
+		return -1;
+	limiter_params_defaults(&b->params.limiter);
+	json_t *lim = json_object_get(jb, "limiter");
+	if (!lim)
+		return 0;
+	push_key(x, "limiter");
+	if (b->role != BUS_ROLE_MASTER)
+		return fail(x, "only a master bus has a limiter (the print's true-peak ceiling); %s is %s", b->name,
+		            b->role == BUS_ROLE_STEM ? "a stem" : "an aux");
+	if (!json_is_object(lim))
+		return fail(x, "must be an object {\"on\", \"ceiling\", \"release\"}, not %s", type_name(lim));
+	if (check_keys(x, lim, limiter_keys, "the limiter") < 0 || get_bool(x, lim, "on", &b->params.limiter.on) < 0 ||
+	    get_db(x, lim, "ceiling", LIMITER_CEILING_MIN_DB, LIMITER_CEILING_MAX_DB, false, &b->params.limiter.ceiling_db) < 0)
+		return -1;
+	if (get_db(x, lim, "release", LIMITER_RELEASE_MIN_MS, LIMITER_RELEASE_MAX_MS, false,
+	           &b->params.limiter.release_ms) < 0) /* get_db reads any bounded number */
+		return -1;
+	b->has_limiter = true;
+	pop(x);
+	return 0;
 }
 
 /* A bus named by the string v, or -1 with an error listing the buses. */

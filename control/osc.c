@@ -35,7 +35,7 @@ enum value_rule {
 
 enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER, KIND_VCA, KIND_MUTE_GROUP };
 
-enum action { ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO };
+enum action { ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO, ACT_LIMITER_GR, ACT_LATENCY };
 
 struct param {
 	const char *kind;   /* "strip", "bus", "vca", ... or NULL for a top-level address */
@@ -129,6 +129,20 @@ static const struct param base_params[] = {
 	{"bus", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
 	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
 	 "the most in the last period."}, NULL},
+	{"bus", "limiter/on", ACT_VALUE, RULE_BOOL, 0, 1, BUS(limiter.on), GRAPH_OP_BUS_LIMITER,
+	 {"/bus/<n|name>/limiter/on", "i", "0/1", "0, 1", "A master's true-peak limiter on (masters with "
+	 "\"limiter\" in their config; the look-ahead delay stays either way)."}, NULL},
+	{"bus", "limiter/ceiling", ACT_VALUE, RULE_RANGE, LIMITER_CEILING_MIN_DB, LIMITER_CEILING_MAX_DB,
+	 BUS(limiter.ceiling_db), GRAPH_OP_BUS_LIMITER, {"/bus/<n|name>/limiter/ceiling", "f", "dBTP", "-20 ... 0",
+	 "The most the outputs reach, measured as BS.1770-4 Annex 2 true peak (default -1)."}, NULL},
+	{"bus", "limiter/release", ACT_VALUE, RULE_RANGE, LIMITER_RELEASE_MIN_MS, LIMITER_RELEASE_MAX_MS,
+	 BUS(limiter.release_ms), GRAPH_OP_BUS_LIMITER, {"/bus/<n|name>/limiter/release", "f", "ms", "10 ... 2000",
+	 "Release time constant (default 100)."}, NULL},
+	{"bus", "limiter/gr", ACT_LIMITER_GR, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/limiter/gr", "", "dB", ">= 0",
+	 "Query only: the limiter's most gain reduction in the last period (f)."}, NULL},
+	{"bus", "limiter/latency", ACT_LATENCY, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/limiter/latency", "",
+	 "frames", "", "Query only: how late the master's outputs are against its stems (i frames, f ms): the "
+	 "look-ahead, 1.5 ms plus 7 frames."}, NULL},
 	{"vca", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, GRP(fader_db), GRAPH_OP_STRIP_FADER,
 	 {"/vca/<n|name>/fader", "f", "dB", "-inf ... +10", "VCA fader: offsets its member strips' faders "
 	 "(their own positions stay); offsets of several VCAs add, capped at +20 dB in all."}, NULL},
@@ -509,6 +523,22 @@ static void reply_gain_reduction(struct osc_server *s, const char *path, bool st
 	send_message(s, path, m);
 }
 
+static void reply_limiter(struct osc_server *s, const char *path, bool latency, uint32_t b)
+{
+	struct graph *g = engine_graph(engine_of(s));
+	if (!g)
+		return;
+	lo_message m = lo_message_new();
+	if (latency) {
+		const uint32_t frames = graph_bus_latency(g, b);
+		lo_message_add_int32(m, (int32_t)frames);
+		lo_message_add_float(m, 1000.0f * (float)frames / (float)engine_sample_rate(engine_of(s)));
+	} else {
+		lo_message_add_float(m, atomic_load_explicit(&graph_bus_gain_reduction(g, b)->limit, memory_order_relaxed));
+	}
+	send_message(s, path, m);
+}
+
 static void reply_info(struct osc_server *s)
 {
 	struct console *c = console_of(s);
@@ -574,7 +604,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	uint32_t *targets = malloc((n ? n : 1) * sizeof *targets);
 	if (!targets)
 		return;
-	const uint32_t k = resolve(c, kind, seg, targets);
+	uint32_t k = resolve(c, kind, seg, targets);
 	if (k == 0) {
 		if (kind == KIND_SPEAKER)
 			reply_error(s, "%s: no loudspeaker \"%s\" in the %s room (names or 1 ... %u)", path, seg,
@@ -586,6 +616,21 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		return;
 	}
 	const bool pattern = kind != KIND_MONITOR && has_pattern(seg);
+	if (strncmp(p->name, "limiter/", 8) == 0) {
+		/* Only masters configured with a limiter have one (its look-ahead
+		 * is their outputs' latency, fixed by the config). */
+		uint32_t kept = 0;
+		for (uint32_t t = 0; t < k; t++)
+			if (c->buses[targets[t]].has_limiter)
+				targets[kept++] = targets[t];
+		if (kept == 0) {
+			reply_error(s, "%s: %s has no limiter (a master with \"limiter\" in its config has one; its "
+			            "look-ahead delays the master's outputs)", path, pattern ? "no matching bus" : seg);
+			free(targets);
+			return;
+		}
+		k = kept;
+	}
 	char out_path[256];
 	const bool query_only = p->action != ACT_VALUE;
 	if (query_only || argc == 0) {
@@ -598,6 +643,8 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
 			if (p->action == ACT_GR)
 				reply_gain_reduction(s, out_path, strip, targets[t]);
+			else if (p->action == ACT_LIMITER_GR || p->action == ACT_LATENCY)
+				reply_limiter(s, out_path, p->action == ACT_LATENCY, targets[t]);
 			else if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else

@@ -183,8 +183,12 @@ void console_carry_params(struct console *to, const struct console *from)
 	}
 	for (uint32_t i = 0; i < to->n_buses; i++) {
 		int j = console_find_bus(from, to->buses[i].name);
-		if (j >= 0)
-			to->buses[i].params = from->buses[j].params;
+		if (j < 0)
+			continue;
+		const struct limiter_params configured = to->buses[i].params.limiter;
+		to->buses[i].params = from->buses[j].params;
+		if (!from->buses[j].has_limiter) /* a limiter new in this config starts as configured */
+			to->buses[i].params.limiter = configured;
 	}
 	for (uint32_t v = 0; v < to->n_vcas; v++) {
 		const int j = console_find_vca(from, to->vcas[v].name);

@@ -11,6 +11,7 @@
 #include "dsp/downmix.h"
 #include "dsp/dynamics.h"
 #include "dsp/layout.h"
+#include "dsp/limiter.h"
 
 #define CONSOLE_NAME_MAX 32        /* bytes incl. NUL, for strip and bus names */
 #define CONSOLE_MAX_STRIPS 4096
@@ -128,6 +129,7 @@ struct bus_params {
 	float fader_db;
 	bool mute;
 	struct strip_processing proc; /* filters, EQ, dynamics before the fader (no delay) */
+	struct limiter_params limiter; /* a master's, when it has one (console_bus.has_limiter) */
 };
 
 /* The monitor section (control-room path): docs/config.md "monitor". */
@@ -195,6 +197,8 @@ struct console_bus {
 	uint32_t n_connect;
 	char **return_connect; /* an aux's return: the JACK port feeding each channel, or NULL */
 	uint32_t n_return_connect;
+	bool has_limiter;      /* a master with "limiter" in its config: its outputs run through
+	                        * the true-peak limiter and lag by its look-ahead */
 };
 
 struct console {

@@ -303,6 +303,10 @@ int engine_sync_bus(struct engine *e, const struct console *c, uint32_t b, enum 
 		cmd.value[0] = cb->params.mute;
 	else if (op == GRAPH_OP_BUS_FILTER || op == GRAPH_OP_BUS_DYNAMICS)
 		return send_processing(e, cmd, &cb->params.proc);
+	else if (op == GRAPH_OP_BUS_LIMITER) {
+		_Static_assert(sizeof cb->params.limiter <= sizeof cmd.value, "limiter settings fit a command");
+		memcpy(cmd.value, &cb->params.limiter, sizeof cb->params.limiter);
+	}
 	else
 		return -1;
 	return engine_send(e, &cmd);

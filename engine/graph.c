@@ -79,6 +79,8 @@ struct graph_bus {
 	struct gain_ramp gain; /* fader * mute */
 	float fader_gain;
 	bool mute;
+	struct limiter *limiter; /* a master's true-peak limiter on its outputs, or NULL */
+	struct limiter_params limiter_params;
 };
 
 struct graph_monitor_source { /* a bus the monitor can play */
@@ -593,6 +595,12 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		gb->fader_gain = gain_from_db(cb->params.fader_db);
 		gb->mute = cb->params.mute;
 		gb->prev_index = -1;
+		gb->limiter_params = cb->params.limiter;
+		if (cb->has_limiter && !(gb->limiter = limiter_create(gb->n_ch, sample_rate, &cb->params.limiter))) {
+			graph_free(g);
+			snprintf(err, errlen, "out of memory building the graph");
+			return NULL;
+		}
 		g->bus_order[b] = c->bus_order[b];
 		out_port += gb->n_ch;
 		meter += gb->n_ch;
@@ -729,6 +737,8 @@ void graph_free(struct graph *g)
 	free(g->aux_buf);
 	free(g->strip_input);
 	free(g->strip_names);
+	for (uint32_t b = 0; g->buses && b < g->n_buses; b++)
+		limiter_free(g->buses[b].limiter);
 	free(g->buses);
 	free(g->bus_names);
 	free(g->bus_order);
@@ -757,6 +767,11 @@ struct graph_ports *graph_ports(struct graph *g) { return &g->ports; }
 uint32_t graph_generation(const struct graph *g) { return g->generation; }
 void graph_set_generation(struct graph *g, uint32_t generation) { g->generation = generation; }
 uint32_t graph_strip_count(const struct graph *g) { return g->n_strips; }
+uint32_t graph_bus_latency(const struct graph *g, uint32_t b)
+{
+	return g->buses[b].limiter ? limiter_latency(g->buses[b].limiter) : 0;
+}
+
 uint32_t graph_bus_count(const struct graph *g) { return g->n_buses; }
 
 const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n)
@@ -931,6 +946,14 @@ RT void graph_adopt_rt(struct graph *g, struct graph *old)
 		if (gb->n_ch == o->n_ch)
 			adopt_dsp_rt(g, g->n_strips + b, gb->meter_first, old, old->n_strips + (uint32_t)gb->prev_index,
 			             o->meter_first, gb->n_ch);
+		if (gb->limiter && o->limiter && limiter_channels(gb->limiter) == limiter_channels(o->limiter)) {
+			/* The running limiter (the audio in its look-ahead) carries on
+			 * with the new settings; the old graph frees the fresh one. */
+			struct limiter *fresh = gb->limiter;
+			gb->limiter = o->limiter;
+			((struct graph_bus *)o)->limiter = fresh;
+			limiter_set_rt(gb->limiter, &gb->limiter_params);
+		}
 		for (uint32_t c = 0; c < gb->n_ch && c < o->n_ch; c++)
 			g->meters[gb->meter_first + c] = old->meters[o->meter_first + c];
 	}
@@ -1021,6 +1044,12 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 		if (cmd->index >= g->n_buses)
 			return;
 		struct graph_bus *b = &g->buses[cmd->index];
+		if (cmd->op == GRAPH_OP_BUS_LIMITER) {
+			memcpy(&b->limiter_params, cmd->value, sizeof b->limiter_params);
+			if (b->limiter)
+				limiter_set_rt(b->limiter, &b->limiter_params);
+			return;
+		}
 		if (cmd->op == GRAPH_OP_BUS_FILTER || cmd->op == GRAPH_OP_BUS_DYNAMICS) {
 			apply_dsp_rt(g, g->n_strips + cmd->index, b->meter_first, b->n_ch, cmd->op == GRAPH_OP_BUS_FILTER, cmd);
 			return;
@@ -1215,10 +1244,8 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			gain_apply_sanitized_rt(g->ports.in[b->return_first + c] + off, g->unity, x[c], n);
 		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n);
 		gain_ramp_fill_rt(&b->gain, gains, n);
-		for (uint32_t c = 0; c < b->n_ch; c++) {
+		for (uint32_t c = 0; c < b->n_ch; c++)
 			gain_apply_sanitized_rt(x[c], gains, x[c], n);
-			meter_process_rt(&g->meters[b->meter_first + c], x[c], n, k);
-		}
 		for (uint32_t r = 0; r < b->n_routes; r++) {
 			const struct graph_route *rt = &g->routes[b->route_first + r];
 			for (uint32_t d = 0; d < rt->dest_channels; d++)
@@ -1226,6 +1253,13 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 					if (rt->fold.m[d][c] != 0.0f)
 						gain_mix_constant_rt(x[c], rt->fold.m[d][c], blk[rt->dest_first + d], n);
 		}
+		/* A master's limiter acts on its outputs only: what it feeds (a
+		 * fold-down master with a ceiling of its own) stays in time. The
+		 * meters read what leaves. */
+		if (b->limiter)
+			limiter_process_rt(b->limiter, x, n);
+		for (uint32_t c = 0; c < b->n_ch; c++)
+			meter_process_rt(&g->meters[b->meter_first + c], x[c], n, k);
 	}
 	if (g->monitor)
 		process_monitor(g, n);
@@ -1254,6 +1288,10 @@ RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)
 		atomic_store_explicit(&g->gr[i].deess, d->deess_gr_max, memory_order_relaxed);
 		d->gate_gr_max = d->comp_gr_max = d->deess_gr_max = 0.0f;
 	}
+	for (uint32_t b = 0; b < g->n_buses; b++)
+		if (g->buses[b].limiter)
+			atomic_store_explicit(&g->gr[g->n_strips + b].limit, limiter_take_reduction_rt(g->buses[b].limiter),
+			                      memory_order_relaxed);
 	for (uint32_t i = 0; i < g->n_meters; i++) {
 		atomic_store_explicit(&g->readouts[i].peak, g->meters[i].peak, memory_order_relaxed);
 		atomic_store_explicit(&g->readouts[i].mean_square, g->meters[i].mean_square,

@@ -35,6 +35,7 @@ enum graph_op {
 	GRAPH_OP_BUS_MUTE,
 	GRAPH_OP_BUS_FILTER,      /* like the strip's, on the bus's channels before its fader */
 	GRAPH_OP_BUS_DYNAMICS,
+	GRAPH_OP_BUS_LIMITER,     /* value: a struct limiter_params */
 	GRAPH_OP_MONITOR_ROW,     /* index: source (bus, or n_buses: the solo bus); channel:
 	                           * room loudspeaker; value[]: gain per source channel */
 	GRAPH_OP_MONITOR_GAINS,   /* value[]: gain per room loudspeaker */
@@ -72,6 +73,7 @@ struct graph_meter_readout {
 /* Gain reduction of a strip's dynamics, dB (>= 0), the most in the last period. */
 struct graph_gr_readout {
 	_Atomic float gate, comp, deess;
+	_Atomic float limit;        /* a master's limiter */
 };
 
 /* Port buffers. The host sets in[]/out[] every period (jack_port_get_buffer,
@@ -100,6 +102,8 @@ uint32_t graph_generation(const struct graph *g);
 void graph_set_generation(struct graph *g, uint32_t generation);
 uint32_t graph_strip_count(const struct graph *g);
 uint32_t graph_bus_count(const struct graph *g);
+/* Frames bus b's outputs lag its sum: a master limiter's look-ahead, or 0. */
+uint32_t graph_bus_latency(const struct graph *g, uint32_t b);
 
 /* Meter slots of strip s (one per input channel) and bus b (one per channel). */
 const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n);

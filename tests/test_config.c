@@ -372,6 +372,37 @@ START_TEST(aux_buses_and_sends)
 }
 END_TEST
 
+START_TEST(master_limiter_keys)
+{
+	struct console *c = load("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	                         "{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"],"
+	                         " \"limiter\": {\"on\": true, \"ceiling\": -2, \"release\": 250}},"
+	                         "{\"name\": \"LoRo\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"PM\"],"
+	                         " \"limiter\": {}}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(!c->buses[0].has_limiter && c->buses[1].has_limiter && c->buses[2].has_limiter);
+	ck_assert(c->buses[1].params.limiter.on);
+	ck_assert_float_eq(c->buses[1].params.limiter.ceiling_db, -2.0f);
+	ck_assert_float_eq(c->buses[1].params.limiter.release_ms, 250.0f);
+	/* defaults: off, -1 dBTP, 100 ms */
+	ck_assert(!c->buses[2].params.limiter.on);
+	ck_assert_float_eq(c->buses[2].params.limiter.ceiling_db, -1.0f);
+	ck_assert_float_eq(c->buses[2].params.limiter.release_ms, 100.0f);
+	console_free(c);
+#define LIMITED(limiter) "{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}," \
+                         "{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]," \
+                         " \"limiter\": " limiter "}]}"
+	REFUSED(LIMITED("{\"ceiling\": 1}"), "buses[1].limiter.ceiling", "out of range");
+	REFUSED(LIMITED("{\"release\": 1}"), "buses[1].limiter.release", "out of range");
+	REFUSED(LIMITED("{\"lookahead\": 5}"), "buses[1].limiter", "unknown key \"lookahead\"");
+	REFUSED(LIMITED("true"), "buses[1].limiter", "must be an object");
+	REFUSED(LIMITED("{\"on\": \"yes\"}"), "buses[1].limiter.on", "true or false");
+	REFUSED("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\", \"limiter\": {}}]}",
+	        "buses[0].limiter", "only a master bus has a limiter");
+#undef LIMITED
+}
+END_TEST
+
 START_TEST(vcas_and_mute_groups)
 {
 	struct console *c = load("{" BUSES ", \"strips\": [{\"name\": \"DX\", \"count\": 3, \"bus\": \"DX\"},"
@@ -444,6 +475,7 @@ int main(void)
 	tcase_add_test(t, file_errors);
 	tcase_add_test(t, aux_buses_and_sends);
 	tcase_add_test(t, vcas_and_mute_groups);
+	tcase_add_test(t, master_limiter_keys);
 	tcase_add_test(t, carry_params_by_name);
 	suite_add_tcase(s, t);
 	return run_suite(s);

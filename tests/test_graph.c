@@ -643,6 +643,41 @@ START_TEST(bus_dynamics_and_eq_in_the_path)
 }
 END_TEST
 
+START_TEST(master_limiter_on_the_outputs_only)
+{
+	/* A +3 dBTP fs/4 sine into a stem, a limited 2.0 master (-1 dBTP) and a
+	 * fold-down master fed by it: the master's outputs are limited and late
+	 * by the latency; the stem and what the master feeds are neither. */
+	static const char *text =
+		"{\"buses\": [{\"name\": \"ST\", \"format\": \"2.0\", \"role\": \"stem\"},"
+		" {\"name\": \"PM\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"ST\"],"
+		"  \"limiter\": {\"on\": true, \"ceiling\": -1}},"
+		" {\"name\": \"MONO\", \"format\": \"mono\", \"role\": \"master\", \"sources\": [\"PM\"]}],"
+		" \"strips\": [{\"name\": \"A\", \"bus\": \"ST\", \"pan\": 30}]}";
+	struct rig r;
+	rig_open(&r, text, SR / 2);
+	for (size_t i = 0; i < r.frames; i++)
+		r.in[0][i] = (float)(sqrt(2.0) * sin(M_PI / 2 * (double)i + M_PI / 4));
+	rig_run(&r, r.frames, 64);
+	const uint32_t lat = graph_bus_latency(r.graph, 1);
+	ck_assert_uint_eq(lat, 72 + 7);
+	ck_assert_uint_eq(graph_bus_latency(r.graph, 0), 0);
+	const size_t from = SETTLE;
+	/* the stem is untouched: samples at +-1, the true peak sqrt(2) between */
+	ck_assert_double_eq_tol(fabs(r.out[0][from]), 1.0, 1e-5);
+	/* the master's L is the stem's L, lag frames late, times the limiter's
+	 * steady gain: +3.01 dBTP brought to -1 */
+	const double g = r.out[2][from + lat] / r.out[0][from];
+	ck_assert_double_eq_tol(20 * log10(g), -4.01, 0.05);
+	for (size_t i = from; i < from + 480; i++)
+		ck_assert_double_eq_tol(r.out[2][i + lat], g * r.out[0][i], 1e-5);
+	/* the fold-down master gets the unlimited sum, on time: L + R at -3 dB */
+	ck_assert_double_eq_tol(r.out[4][from], 0.70710678 * (r.out[0][from] + r.out[1][from]), 1e-5);
+	ck_assert_float_ge(atomic_load(&graph_bus_gain_reduction(r.graph, 1)->limit), 4.0f);
+	rig_close(&r);
+}
+END_TEST
+
 static double seconds_now(void)
 {
 	struct timespec t;
@@ -716,6 +751,7 @@ int main(void)
 	tcase_add_test(t, pre_fader_sends_ignore_solo_in_place);
 	tcase_add_test(t, aux_returns_reach_their_stem);
 	tcase_add_test(t, bus_dynamics_and_eq_in_the_path);
+	tcase_add_test(t, master_limiter_on_the_outputs_only);
 	tcase_add_test(t, decaying_tails_cost_no_more);
 	suite_add_tcase(s, t);
 	return run_suite(s);

@@ -27,7 +27,7 @@ static void setup(void)
 	char err[512];
 	con = config_load_text("{\"name\": \"t\", \"buses\": ["
 		"{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
-		"{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+		"{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"], \"limiter\": {}},"
 		"{\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
 		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"},"
 		" {\"name\": \"FX\", \"bus\": \"DX\", \"count\": 3}], \"monitor\": {\"room\": \"5.1\"},"
@@ -491,6 +491,30 @@ START_TEST(sends_vcas_and_bus_processing)
 	send_query("/bus/PM/dyn/gr");
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(r.types, "fff");
+
+	/* the printmaster's limiter */
+	send_i("/bus/PM/limiter/on", 1);
+	send_f("/bus/PM/limiter/ceiling", 3.0f);
+	ck_assert(recv_reply(&r)); /* clamped to 0 dBTP, fed back */
+	ck_assert_str_eq(r.path, "/bus/PM/limiter/ceiling");
+	ck_assert_float_eq(r.argv[0]->f, 0.0f);
+	ck_assert(con->buses[1].params.limiter.on);
+	send_query("/bus/PM/limiter/latency");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "if");
+	ck_assert_int_eq(r.argv[0]->i, 72 + 7);
+	ck_assert_float_eq_tol(r.argv[1]->f, 79.0f / 48.0f, 1e-4f);
+	send_query("/bus/PM/limiter/gr");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "f");
+	send_i("/bus/*/limiter/on", 0); /* a pattern reaches the masters that have one */
+	ck_assert(!con->buses[1].params.limiter.on);
+	expect_silence();
+	send_i("/bus/DX/limiter/on", 1);
+	expect_error("DX has no limiter");
+	ck_assert(!con->buses[0].params.limiter.on);
+	send_f("/bus/PM/limiter/gr", 1.0f);
+	expect_error("query-only");
 
 	/* broken input */
 	send_f("/strip/A/send/NOPE/level", -3.0f);
