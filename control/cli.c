@@ -234,6 +234,13 @@ static int cmd_run(int argc, char **argv)
 	       DUBSTAGE_VERSION, c->name, jack_host_client_name(h), jack_host_sample_rate(h),
 	       jack_host_period(h), console_input_port_count(c), console_output_port_count(c),
 	       c->n_strips, c->n_buses, o.osc_bind, osc_server_port(osc));
+	for (uint32_t b = 0; b < c->n_buses; b++)
+		if (c->buses[b].has_limiter) {
+			const uint32_t frames = graph_bus_latency(engine_graph(jack_host_engine(h)), b);
+			printf("dubstage: master %s has a true-peak limiter: its outputs are %u frames (%.2f ms) "
+			       "later than its stems\n", c->buses[b].name, frames,
+			       1000.0 * frames / jack_host_sample_rate(h));
+		}
 	fflush(stdout);
 
 	int status = 0;

@@ -50,7 +50,7 @@ END_TEST
 START_TEST(check_accepts_and_refuses)
 {
 	ck_assert_int_eq(RUN("check", SOURCE_ROOT "/configs/default.json"), 0);
-	ck_assert(strstr(OUT, "ok: \"Reel 3 final\", 40 strips, 6 buses, 109 JACK ports (41 in, 68 out)") != NULL);
+	ck_assert(strstr(OUT, "ok: \"Reel 3 final\", 40 strips, 8 buses, 137 JACK ports (55 in, 82 out)") != NULL);
 	const char *bad = "/tmp/dubstage-cli-bad.json";
 	FILE *f = fopen(bad, "w");
 	fputs("{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}],\n"
@@ -103,7 +103,7 @@ START_TEST(too_many_ports_is_a_clear_error)
 	stop_process(jackd, 5000);
 	unlink(jlog);
 	ck_assert_int_eq(rc, 1);
-	ck_assert_msg(strstr(out, "the console needs 109 JACK ports (41 inputs, 68 outputs)") &&
+	ck_assert_msg(strstr(out, "the console needs 137 JACK ports (55 inputs, 82 outputs)") &&
 	              strstr(out, "run out of ports"), "%s", out);
 	ck_assert_msg(!left, "ports were left registered");
 }

@@ -35,7 +35,10 @@ START_TEST(shipped_configs_load)
 	struct console *c = config_load_file(SOURCE_ROOT "/configs/default.json", err, sizeof err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_str_eq(c->name, "Reel 3 final");
-	ck_assert_uint_eq(c->n_buses, 6);
+	ck_assert_uint_eq(c->n_buses, 8);
+	ck_assert_uint_eq(c->n_aux, 2);
+	ck_assert_uint_eq(c->n_vcas, 4);
+	ck_assert(c->buses[console_find_bus(c, "PM")].has_limiter);
 	ck_assert_ptr_nonnull(c->monitor);
 	ck_assert_uint_eq(c->monitor->source, (uint32_t)console_find_bus(c, "PM"));
 	ck_assert_int_ge(console_find_strip(c, "FX32"), 0);
