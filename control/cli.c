@@ -246,9 +246,11 @@ static int cmd_run(int argc, char **argv)
 	int status = 0;
 	for (bool running = true; running;) {
 		struct pollfd fds[3] = {{osc_server_fd(osc), POLLIN, 0}, {sfd, POLLIN, 0}, {wake[0], POLLIN, 0}};
-		poll(fds, 3, 100);
+		const int wait = osc_server_timeout_ms(osc);
+		poll(fds, 3, wait < 100 ? wait : 100);
 		if (fds[0].revents & POLLIN)
 			osc_server_poll(osc);
+		osc_server_tick(osc);
 		struct signalfd_siginfo si;
 		while (read(sfd, &si, sizeof si) == sizeof si) {
 			if (si.ssi_signo == SIGHUP)

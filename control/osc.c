@@ -13,8 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "control/fader_law.h"
+#include "control/subscription.h"
 #include "dsp/gain.h"
 #include "dsp/panner.h"
 #include "engine/monitor.h"
@@ -31,11 +34,15 @@ enum value_rule {
 	RULE_SOURCE,    /* the monitor's source: a bus name or number, or "solo" */
 	RULE_SET,       /* the monitor's speaker set: a format name */
 	RULE_SLOPE,     /* 12, 18 or 24: other values go to the nearest */
+	RULE_FADER_POS, /* a surface position 0 ... 1 for a dB field, by the fader law */
 };
 
 enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER, KIND_VCA, KIND_MUTE_GROUP };
 
-enum action { ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO, ACT_LIMITER_GR, ACT_LATENCY };
+enum action {
+	ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO, ACT_LIMITER_GR, ACT_LATENCY,
+	ACT_SUBSCRIBE, ACT_UNSUBSCRIBE, ACT_METERS_SUBSCRIBE, ACT_METERS_UNSUBSCRIBE, ACT_DUMP,
+};
 
 struct param {
 	const char *kind;   /* "strip", "bus", "vca", ... or NULL for a top-level address */
@@ -62,6 +69,9 @@ struct param {
 static const struct param base_params[] = {
 	{"strip", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
 	 {"/strip/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}, NULL},
+	{"strip", "fader/pos", ACT_VALUE, RULE_FADER_POS, 0, 1, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
+	 {"/strip/<n|name>/fader/pos", "f", "position", "0 ... 1", "The fader as a surface position, by the fader "
+	 "law below (0.75 is 0 dB)."}, NULL},
 	{"strip", "trim", ACT_VALUE, RULE_RANGE, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, STRIP(trim_db),
 	 GRAPH_OP_STRIP_TRIM, {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
 	 "Input trim, before everything else on the strip."}, NULL},
@@ -124,6 +134,8 @@ static const struct param base_params[] = {
 	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}, NULL},
 	{"bus", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, BUS(fader_db), GRAPH_OP_BUS_FADER,
 	 {"/bus/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}, NULL},
+	{"bus", "fader/pos", ACT_VALUE, RULE_FADER_POS, 0, 1, BUS(fader_db), GRAPH_OP_BUS_FADER,
+	 {"/bus/<n|name>/fader/pos", "f", "position", "0 ... 1", "The bus fader as a surface position."}, NULL},
 	{"bus", "mute", ACT_VALUE, RULE_BOOL, 0, 1, BUS(mute), GRAPH_OP_BUS_MUTE,
 	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}, NULL},
 	{"bus", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
@@ -146,6 +158,8 @@ static const struct param base_params[] = {
 	{"vca", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, GRP(fader_db), GRAPH_OP_STRIP_FADER,
 	 {"/vca/<n|name>/fader", "f", "dB", "-inf ... +10", "VCA fader: offsets its member strips' faders "
 	 "(their own positions stay); offsets of several VCAs add, capped at +20 dB in all."}, NULL},
+	{"vca", "fader/pos", ACT_VALUE, RULE_FADER_POS, 0, 1, GRP(fader_db), GRAPH_OP_STRIP_FADER,
+	 {"/vca/<n|name>/fader/pos", "f", "position", "0 ... 1", "The VCA fader as a surface position."}, NULL},
 	{"vca", "mute", ACT_VALUE, RULE_BOOL, 0, 1, GRP(mute), GRAPH_OP_STRIP_MUTE,
 	 {"/vca/<n|name>/mute", "i", "0/1", "0, 1", "Mutes every member strip (their own mutes stay)."}, NULL},
 	{"mute_group", "mute", ACT_VALUE, RULE_BOOL, 0, 1, GRP(mute), GRAPH_OP_STRIP_MUTE,
@@ -181,6 +195,19 @@ static const struct param base_params[] = {
 	{"monitor/speaker", "delay", ACT_VALUE, RULE_RANGE, 0, CONSOLE_MONITOR_DELAY_MAX_MS, SPK(delay_ms), 0,
 	 {"/monitor/speaker/<n|name>/delay", "f", "ms", "0 ... 50",
 	 "Alignment delay of one loudspeaker; a change crossfades between the old and new delay."}, NULL},
+	{NULL, "subscribe", ACT_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/subscribe", "[i [i]]", "s, 0/1", "1 ... 3600",
+	 "Feedback: this address and port get every state change, whoever made it, until the lease (default "
+	 "10 s) runs out; send again to renew. Second argument 1: also the changes this surface makes itself "
+	 "(motor faders). Reply /subscribe i seconds i echo."}, NULL},
+	{NULL, "unsubscribe", ACT_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/unsubscribe", "", "", "",
+	 "Ends this address's state and meter subscriptions."}, NULL},
+	{NULL, "meters/subscribe", ACT_METERS_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/subscribe", "[f [i]]",
+	 "Hz, s", "1 ... 60 Hz", "Meter frames (see \"Meter frames\") at this rate (default 30 Hz) until the "
+	 "lease (default 10 s) runs out. Reply /meters/subscribe f rate i seconds."}, NULL},
+	{NULL, "meters/unsubscribe", ACT_METERS_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/unsubscribe", "",
+	 "", "", "Stops meter frames to this address."}, NULL},
+	{NULL, "dump", ACT_DUMP, RULE_NONE, 0, 0, 0, 0, {"/dump", "", "", "", "Replies with every settable "
+	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
 	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
 	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL},
@@ -251,7 +278,18 @@ struct osc_server {
 	socklen_t from_len;
 	char lo_error[256];
 	uint64_t bad_packets;
+	struct subscription subs;
+	uint32_t meter_frame;
 };
+
+static void notify(struct osc_server *s, const char *path, lo_message m, bool from_sender);
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static struct console *console_of(struct osc_server *s) { return s->host.console(s->host.ctx); }
 static struct engine *engine_of(struct osc_server *s) { return s->host.engine(s->host.ctx); }
@@ -442,11 +480,17 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 		m->speakers = set;
 	}
 	engine_sync_monitor(engine_of(s), c);
+	lo_message n = lo_message_new();
+	lo_message_add_string(n, source ? (m->source == c->n_buses ? "solo" : c->buses[m->source].name)
+	                                : layout_get(m->speakers)->name);
+	notify(s, path, n, true);
 }
 
 static float get_value(struct console *c, const struct param *p, uint32_t i)
 {
 	const void *f = field_of(c, p, i);
+	if (p->rule == RULE_FADER_POS)
+		return fader_law_position(*(const float *)f);
 	return p->rule == RULE_BOOL ? (float)*(const bool *)f : *(const float *)f;
 }
 
@@ -459,6 +503,7 @@ static float clamp_value(const struct param *p, float v)
 	case RULE_WRAP: return panner_wrap_azimuth(v);
 	case RULE_BOOL: return v != 0.0f ? 1.0f : 0.0f;
 	case RULE_SLOPE: return v < 15.0f ? 12.0f : (v < 21.0f ? 18.0f : 24.0f);
+	case RULE_FADER_POS: return console_clamp(v, 0.0f, 1.0f);
 	default: return v;
 	}
 }
@@ -471,7 +516,7 @@ static void set_value(struct osc_server *s, const struct param *p, uint32_t i, f
 	if (p->rule == RULE_BOOL)
 		*(bool *)f = v != 0.0f;
 	else
-		*(float *)f = v;
+		*(float *)f = p->rule == RULE_FADER_POS ? fader_law_db(v) : v;
 	if (p->changed)
 		p->changed(&c->strips[i].params);
 	switch (kind_of(p)) {
@@ -483,14 +528,72 @@ static void set_value(struct osc_server *s, const struct param *p, uint32_t i, f
 	}
 }
 
+static lo_message value_message(const struct param *p, float v);
+
 static void reply_value(struct osc_server *s, const char *path, const struct param *p, float v)
+{
+	send_message(s, path, value_message(p, v));
+}
+
+static lo_message value_message(const struct param *p, float v)
 {
 	lo_message m = lo_message_new();
 	if (p->rule == RULE_BOOL)
 		lo_message_add_int32(m, (int32_t)v);
 	else
 		lo_message_add_float(m, v);
-	send_message(s, path, m);
+	return m;
+}
+
+/* Sends m (then frees it) to every surface subscribed to state changes;
+ * the surface whose message made the change (from_sender) only when it
+ * asked for echo. */
+static void notify(struct osc_server *s, const char *path, lo_message m, bool from_sender)
+{
+	char buf[OSC_MAX_DATAGRAM];
+	size_t len = lo_message_length(m, path);
+	const double now = now_s();
+	if (len <= sizeof buf && lo_message_serialise(m, path, buf, &len))
+		for (uint32_t i = 0; i < s->subs.n; i++) {
+			const struct subscriber *e = &s->subs.list[i];
+			if (e->state_until <= now ||
+			    (from_sender && !e->echo &&
+			     subscription_same_address(e, (const struct sockaddr *)&s->from, s->from_len)))
+				continue;
+			sendto(s->fd, buf, len, 0, (const struct sockaddr *)&e->addr, e->addr_len);
+		}
+	lo_message_free(m);
+}
+
+static bool is_send_row(const struct param *p) { return strncmp(p->name, "send/", 5) == 0; }
+
+/* After row p of target i changed: subscribers get its new value, and that
+ * of every row showing the same field (fader and fader/pos, pan and pan/az)
+ * or derived from it (a room position moves az and el). */
+static void notify_param(struct osc_server *s, const struct param *p, uint32_t i)
+{
+	if (s->subs.n == 0)
+		return;
+	struct console *c = console_of(s);
+	char path[256], name[128];
+	struct param canonical = *p;
+	if (is_send_row(p)) { /* by the aux's name, however the sender named it */
+		const size_t k = (p->offset - offsetof(struct strip_params, send)) / sizeof(struct send_params);
+		snprintf(name, sizeof name, "send/%s/%s", c->buses[c->aux[k]].name, strrchr(p->name, '/') + 1);
+		canonical.name = name;
+	}
+	for (size_t r = 0; r <= n_params; r++) {
+		const struct param *q = r == 0 ? &canonical : &params[r - 1]; /* the row that changed first */
+		if (r > 0) {
+			if (q == p || !q->kind || q->action != ACT_VALUE || strcmp(q->kind, p->kind) != 0 ||
+			    q->rule == RULE_SOURCE || q->rule == RULE_SET || is_send_row(q) || is_send_row(p))
+				continue;
+			if (q->offset != p->offset && !(p->changed && q->changed))
+				continue;
+		}
+		format_path(path, sizeof path, c, q, "", true, i);
+		notify(s, path, value_message(q, get_value(c, q, i)), true);
+	}
 }
 
 static void reply_meter(struct osc_server *s, const char *path, bool strip, uint32_t i)
@@ -661,8 +764,10 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		return;
 	}
 	const float applied = clamp_value(p, v);
-	for (uint32_t t = 0; t < k; t++)
+	for (uint32_t t = 0; t < k; t++) {
 		set_value(s, p, targets[t], applied);
+		notify_param(s, p, targets[t]);
+	}
 	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->rule != RULE_BOOL) {
 		/* Tell the sender where the control really is. */
 		for (uint32_t t = 0; t < k; t++) {
@@ -713,6 +818,178 @@ static void handle_send(struct osc_server *s, const char *path, const char *aux,
 	handle_param(s, path, &p, target, types, argv, argc);
 }
 
+/* A numeric argument (i, f, d, h) as a double; false when it is not one. */
+static bool number_argument(char type, const lo_arg *a, double *out)
+{
+	switch (type) {
+	case 'i': *out = a->i; return true;
+	case 'f': *out = a->f; return isfinite(a->f);
+	case 'd': *out = a->d; return isfinite(a->d);
+	case 'h': *out = (double)a->h; return true;
+	default: return false;
+	}
+}
+
+static double clampd(double v, double lo, double hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+static void handle_subscribe(struct osc_server *s, const char *path, bool meters, const char *types,
+                             lo_arg **argv, int argc)
+{
+	double a[2] = {meters ? SUBSCRIPTION_METER_HZ : SUBSCRIPTION_LEASE_S, meters ? SUBSCRIPTION_LEASE_S : 0};
+	if (argc > 2) {
+		reply_error(s, "%s takes at most 2 arguments, got %d", path, argc);
+		return;
+	}
+	for (int k = 0; k < argc; k++)
+		if (!number_argument(types[k], argv[k], &a[k])) {
+			reply_error(s, "%s: argument %d must be a finite number (%s), got type '%c'", path, k + 1,
+			            meters ? (k ? "lease seconds" : "frames per second") : (k ? "echo 0/1" : "lease seconds"),
+			            types[k]);
+			return;
+		}
+	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&s->from, s->from_len, true);
+	if (!e) {
+		reply_error(s, "%s: %d surfaces are subscribed already; unsubscribe one", path, SUBSCRIPTION_MAX);
+		return;
+	}
+	const double now = now_s();
+	lo_message m = lo_message_new();
+	if (meters) {
+		e->meter_hz = (float)clampd(a[0], 1.0, SUBSCRIPTION_METER_MAX_HZ);
+		const double lease = clampd(a[1], 1.0, SUBSCRIPTION_LEASE_MAX_S);
+		if (e->meters_until <= now)
+			e->next_meter = now;
+		e->meters_until = now + lease;
+		lo_message_add_float(m, e->meter_hz);
+		lo_message_add_int32(m, (int32_t)lease);
+	} else {
+		const double lease = clampd(a[0], 1.0, SUBSCRIPTION_LEASE_MAX_S);
+		e->state_until = now + lease;
+		e->echo = a[1] != 0.0;
+		lo_message_add_int32(m, (int32_t)lease);
+		lo_message_add_int32(m, e->echo);
+	}
+	send_message(s, path, m);
+}
+
+static void handle_unsubscribe(struct osc_server *s, bool meters_only)
+{
+	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&s->from, s->from_len, false);
+	if (!e)
+		return;
+	e->meters_until = 0;
+	if (!meters_only)
+		e->state_until = 0;
+	subscription_expire(&s->subs, now_s());
+}
+
+/* /dump's reply: messages packed into OSC bundles of at most DUMP_BUNDLE
+ * bytes, sent to the sender as each fills. */
+#define DUMP_BUNDLE 1200
+struct dump_writer {
+	char buf[DUMP_BUNDLE + OSC_MAX_DATAGRAM];
+	size_t len;
+	uint32_t messages;
+};
+
+static void dump_flush(struct osc_server *s, struct dump_writer *w)
+{
+	if (w->len > 16)
+		sendto(s->fd, w->buf, w->len, 0, (struct sockaddr *)&s->from, s->from_len);
+	memcpy(w->buf, "#bundle\0\0\0\0\0\0\0\0\1", 16); /* time tag 1: immediately */
+	w->len = 16;
+}
+
+static void dump_add(struct osc_server *s, struct dump_writer *w, const char *path, lo_message m)
+{
+	size_t len = lo_message_length(m, path);
+	if (len + 4 <= OSC_MAX_DATAGRAM) {
+		if (w->len + 4 + len > DUMP_BUNDLE)
+			dump_flush(s, w);
+		const uint32_t be = htonl((uint32_t)len);
+		memcpy(w->buf + w->len, &be, 4);
+		if (lo_message_serialise(m, path, w->buf + w->len + 4, &len)) {
+			w->len += 4 + len;
+			w->messages++;
+		}
+	}
+	lo_message_free(m);
+}
+
+static void dump_state(struct osc_server *s)
+{
+	struct console *c = console_of(s);
+	static struct dump_writer w;
+	w.len = 0;
+	w.messages = 0;
+	dump_flush(s, &w);
+	char path[256], name[128];
+	for (size_t r = 0; r < n_params; r++) {
+		const struct param *p = &params[r];
+		if (!p->kind || p->action != ACT_VALUE)
+			continue;
+		const enum kind kind = kind_of(p);
+		if ((kind == KIND_MONITOR || kind == KIND_SPEAKER) && !c->monitor)
+			continue;
+		if (p->rule == RULE_SOURCE || p->rule == RULE_SET) {
+			const struct console_monitor *m = c->monitor;
+			lo_message v = lo_message_new();
+			lo_message_add_string(v, p->rule == RULE_SET ? layout_get(m->speakers)->name
+			                         : m->source == c->n_buses ? "solo" : c->buses[m->source].name);
+			dump_add(s, &w, p->doc.path, v);
+			continue;
+		}
+		const uint32_t n = target_count(c, kind);
+		for (uint32_t i = 0; i < n; i++) {
+			if (kind == KIND_BUS && strncmp(p->name, "limiter/", 8) == 0 && !c->buses[i].has_limiter)
+				continue;
+			for (uint32_t k = 0; k < (is_send_row(p) ? c->n_aux : 1); k++) {
+				struct param q = *p;
+				if (is_send_row(p)) {
+					q.offset += (size_t)k * sizeof(struct send_params);
+					snprintf(name, sizeof name, "send/%s/%s", c->buses[c->aux[k]].name, p->name + 5);
+					q.name = name;
+				}
+				format_path(path, sizeof path, c, &q, "", true, i);
+				dump_add(s, &w, path, value_message(&q, get_value(c, &q, i)));
+			}
+		}
+	}
+	dump_flush(s, &w);
+	lo_message done = lo_message_new();
+	lo_message_add_int32(done, (int32_t)w.messages);
+	send_message(s, "/dump/done", done);
+}
+
+/* The top-level addresses: /info, /subscribe, /meters/subscribe, /dump ... */
+static void handle_top(struct osc_server *s, const char *path, const struct param *p, const char *types,
+                       lo_arg **argv, int argc)
+{
+	const bool takes_args = p->action == ACT_SUBSCRIBE || p->action == ACT_METERS_SUBSCRIBE;
+	if (!takes_args && argc != 0) {
+		reply_error(s, "%s takes no arguments", path);
+		return;
+	}
+	switch (p->action) {
+	case ACT_INFO: reply_info(s); break;
+	case ACT_SUBSCRIBE: handle_subscribe(s, path, false, types, argv, argc); break;
+	case ACT_METERS_SUBSCRIBE: handle_subscribe(s, path, true, types, argv, argc); break;
+	case ACT_UNSUBSCRIBE: handle_unsubscribe(s, false); break;
+	case ACT_METERS_UNSUBSCRIBE: handle_unsubscribe(s, true); break;
+	case ACT_DUMP: dump_state(s); break;
+	default: break;
+	}
+}
+
+static const struct param *find_top(const char *name)
+{
+	init_params();
+	for (size_t i = 0; i < n_params; i++)
+		if (!params[i].kind && strcmp(params[i].name, name) == 0)
+			return &params[i];
+	return NULL;
+}
+
 static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
                       lo_message msg, void *user)
 {
@@ -733,12 +1010,14 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		}
 		seg[nseg++] = t;
 	}
-	if (nseg == 1 && strcmp(seg[0], "info") == 0) {
-		if (argc != 0)
-			reply_error(s, "/info takes no arguments");
-		else
-			reply_info(s);
-		return 0;
+	if (nseg == 1 || (nseg == 2 && strcmp(seg[0], "meters") == 0)) {
+		char name[128];
+		snprintf(name, sizeof name, nseg == 1 ? "%s" : "%s/%s", seg[0], nseg == 1 ? "" : seg[1]);
+		const struct param *top = find_top(name);
+		if (top) {
+			handle_top(s, path, top, types, argv, argc);
+			return 0;
+		}
 	}
 	const struct param *p = NULL;
 	const char *target = NULL;
@@ -878,4 +1157,117 @@ void osc_server_poll(struct osc_server *s)
 			reply_error(s, "malformed OSC packet (%zd bytes): liblo error %d", n, rc);
 		}
 	}
+}
+
+/* ---- meter frames -------------------------------------------------------- */
+
+#define METER_FLOOR_DB -144.0f
+#define METER_SLOTS_PER_MESSAGE 160 /* 1,280 bytes of levels: one unfragmented datagram */
+
+static void put_be_float(unsigned char *to, float v)
+{
+	uint32_t u;
+	memcpy(&u, &v, 4);
+	u = htonl(u);
+	memcpy(to, &u, 4);
+}
+
+static float floor_db(float db) { return db > METER_FLOOR_DB ? db : METER_FLOOR_DB; }
+
+/* Sends one frame to e: section 0, levels (peak dB, RMS dB per strip input
+ * channel, then per bus channel); section 1, gain reduction (gate, comp,
+ * de-esser, limiter dB per strip, then per bus). Each section in messages
+ * /meters i frame i section i first i total b data of at most
+ * METER_SLOTS_PER_MESSAGE slots, big-endian float32. */
+static void send_meter_frame(struct osc_server *s, const struct subscriber *e, const float *levels,
+                             uint32_t n_levels, const float *gr, uint32_t n_units)
+{
+	const struct {
+		const float *data;
+		uint32_t slots, width;
+	} sec[2] = {{levels, n_levels, 2}, {gr, n_units, 4}};
+	static unsigned char bytes[METER_SLOTS_PER_MESSAGE * 4 * 4];
+	char buf[OSC_MAX_DATAGRAM];
+	for (int k = 0; k < 2; k++)
+		for (uint32_t first = 0; first < sec[k].slots; first += METER_SLOTS_PER_MESSAGE) {
+			const uint32_t count = sec[k].slots - first < METER_SLOTS_PER_MESSAGE ? sec[k].slots - first
+			                                                                       : METER_SLOTS_PER_MESSAGE;
+			for (uint32_t v = 0; v < count * sec[k].width; v++)
+				put_be_float(bytes + 4 * v, sec[k].data[first * sec[k].width + v]);
+			lo_blob blob = lo_blob_new((int32_t)(count * sec[k].width * 4), bytes);
+			lo_message m = lo_message_new();
+			lo_message_add_int32(m, (int32_t)s->meter_frame);
+			lo_message_add_int32(m, k);
+			lo_message_add_int32(m, (int32_t)first);
+			lo_message_add_int32(m, (int32_t)sec[k].slots);
+			lo_message_add_blob(m, blob);
+			size_t len = lo_message_length(m, "/meters");
+			if (len <= sizeof buf && lo_message_serialise(m, "/meters", buf, &len))
+				sendto(s->fd, buf, len, 0, (const struct sockaddr *)&e->addr, e->addr_len);
+			lo_message_free(m);
+			lo_blob_free(blob);
+		}
+}
+
+void osc_server_tick(struct osc_server *s)
+{
+	const double now = now_s();
+	subscription_expire(&s->subs, now);
+	bool due = false;
+	for (uint32_t i = 0; i < s->subs.n; i++)
+		due |= s->subs.list[i].meters_until > 0 && s->subs.list[i].next_meter <= now;
+	struct graph *g = engine_graph(engine_of(s));
+	if (!due || !g)
+		return;
+	const uint32_t n_strips = graph_strip_count(g), n_buses = graph_bus_count(g);
+	uint32_t n_levels = 0;
+	for (uint32_t i = 0; i < n_strips + n_buses; i++) {
+		uint32_t n;
+		i < n_strips ? graph_strip_meters(g, i, &n) : graph_bus_meters(g, i - n_strips, &n);
+		n_levels += n;
+	}
+	float *levels = malloc((size_t)(n_levels ? n_levels : 1) * 2 * sizeof *levels);
+	float *gr = malloc((size_t)(n_strips + n_buses ? n_strips + n_buses : 1) * 4 * sizeof *gr);
+	if (!levels || !gr) {
+		free(levels);
+		free(gr);
+		return;
+	}
+	uint32_t slot = 0;
+	for (uint32_t i = 0; i < n_strips + n_buses; i++) {
+		uint32_t n;
+		const struct graph_meter_readout *r = i < n_strips ? graph_strip_meters(g, i, &n)
+		                                                   : graph_bus_meters(g, i - n_strips, &n);
+		for (uint32_t c = 0; c < n; c++, slot++) {
+			const float ms = atomic_load_explicit(&r[c].mean_square, memory_order_relaxed);
+			levels[2 * slot] = floor_db(gain_to_db(atomic_load_explicit(&r[c].peak, memory_order_relaxed)));
+			levels[2 * slot + 1] = floor_db(ms > 0.0f ? 10.0f * log10f(ms) : -INFINITY);
+		}
+		const struct graph_gr_readout *d = i < n_strips ? graph_strip_gain_reduction(g, i)
+		                                                : graph_bus_gain_reduction(g, i - n_strips);
+		gr[4 * i] = atomic_load_explicit(&d->gate, memory_order_relaxed);
+		gr[4 * i + 1] = atomic_load_explicit(&d->comp, memory_order_relaxed);
+		gr[4 * i + 2] = atomic_load_explicit(&d->deess, memory_order_relaxed);
+		gr[4 * i + 3] = atomic_load_explicit(&d->limit, memory_order_relaxed);
+	}
+	for (uint32_t i = 0; i < s->subs.n; i++) {
+		struct subscriber *e = &s->subs.list[i];
+		if (!(e->meters_until > 0 && e->next_meter <= now))
+			continue;
+		send_meter_frame(s, e, levels, n_levels, gr, n_strips + n_buses);
+		e->next_meter += 1.0 / e->meter_hz;
+		if (e->next_meter < now) /* fell behind (a stall): no burst to catch up */
+			e->next_meter = now + 1.0 / e->meter_hz;
+	}
+	s->meter_frame++;
+	engine_reset_peaks(engine_of(s)); /* the next frame's peaks are since this one */
+	free(levels);
+	free(gr);
+}
+
+int osc_server_timeout_ms(const struct osc_server *s)
+{
+	const double now = now_s();
+	const double wait = subscription_next_deadline(&s->subs, now) - now;
+	return wait <= 0 ? 0 : (int)ceil(wait * 1000.0);
 }

@@ -38,6 +38,12 @@ int osc_server_fd(const struct osc_server *s);
 uint16_t osc_server_port(const struct osc_server *s);
 /* Reads and handles every datagram waiting on the socket (never blocks). */
 void osc_server_poll(struct osc_server *s);
+/* Time-driven work: sends the meter frames that are due and ends leases
+ * that ran out. Call it when osc_server_timeout_ms has passed (and may call
+ * it more often). */
+void osc_server_tick(struct osc_server *s);
+/* Milliseconds until osc_server_tick has something to do (at most 1000). */
+int osc_server_timeout_ms(const struct osc_server *s);
 /* Datagrams that were not valid OSC. */
 uint64_t osc_server_bad_packets(const struct osc_server *s);
 

@@ -542,6 +542,279 @@ START_TEST(sends_vcas_and_bus_processing)
 }
 END_TEST
 
+/* Another UDP client on the loopback, for a second or third surface. */
+static int open_surface(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in any = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&any, sizeof any), 0);
+	return fd;
+}
+
+static void surface_send(int fd, const char *path, lo_message m)
+{
+	char buf[4096];
+	size_t n = sizeof buf;
+	ck_assert(lo_message_serialise(m, path, buf, &n) != NULL);
+	lo_message_free(m);
+	ck_assert_int_eq(sendto(fd, buf, n, 0, (struct sockaddr *)&server_addr, sizeof server_addr), (ssize_t)n);
+	osc_server_poll(srv);
+}
+
+/* Every message waiting on fd within 100 ms, paths joined by spaces. */
+static void drain(int fd, char *paths, size_t len)
+{
+	paths[0] = '\0';
+	char buf[9000];
+	struct pollfd p = {fd, POLLIN, 0};
+	while (poll(&p, 1, 100) == 1) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		ck_assert_int_gt(n, 0);
+		snprintf(paths + strlen(paths), len - strlen(paths), "%s%s", paths[0] ? " " : "", buf);
+	}
+}
+
+START_TEST(fader_positions_follow_the_law)
+{
+	struct reply r = {0};
+	send_f("/strip/A/fader/pos", 0.75f);
+	ck_assert_float_eq_tol(con->strips[0].params.fader_db, 0.0f, 1e-5f);
+	send_f("/strip/A/fader/pos", 0.5f);
+	ck_assert_float_eq_tol(con->strips[0].params.fader_db, -10.0f, 1e-5f);
+	send_f("/strip/A/fader", -30.0f);
+	send_query("/strip/A/fader/pos");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/A/fader/pos");
+	ck_assert_float_eq_tol(r.argv[0]->f, 0.25f, 1e-6f);
+	send_f("/strip/A/fader/pos", 1.5f); /* clamped, fed back */
+	ck_assert(recv_reply(&r));
+	ck_assert_float_eq(r.argv[0]->f, 1.0f);
+	ck_assert_float_eq(con->strips[0].params.fader_db, 10.0f);
+	send_f("/strip/A/fader/pos", 0.0f);
+	ck_assert(isinf(con->strips[0].params.fader_db));
+	send_f("/vca/DIAL/fader/pos", 0.5f);
+	ck_assert_float_eq_tol(con->vcas[0].params.fader_db, -10.0f, 1e-5f);
+	send_f("/bus/PM/fader/pos", 0.6f);
+	ck_assert_float_eq_tol(con->buses[1].params.fader_db, -6.0f, 1e-5f);
+	lo_message_free(r.msg);
+	send_f("/strip/A/fader/pos", INFINITY);
+	expect_error("infinity");
+	ck_assert(isinf(con->strips[0].params.fader_db)); /* unchanged by the refused value */
+}
+END_TEST
+
+START_TEST(subscribers_get_every_change_but_their_own)
+{
+	char got[4096];
+	const int a = open_surface(), b = open_surface();
+	lo_message m = lo_message_new();
+	surface_send(a, "/subscribe", m); /* default lease, no echo */
+	m = lo_message_new();
+	lo_message_add_int32(m, 30);
+	lo_message_add_int32(m, 1);
+	surface_send(b, "/subscribe", m); /* echo on */
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/subscribe");
+	drain(b, got, sizeof got);
+	ck_assert_str_eq(got, "/subscribe");
+	/* a change by a third client, through a pattern: both see both fader addresses, by name */
+	send_f("/strip/{A,B}/fader", -6.0f);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/A/fader /strip/A/fader/pos /strip/B/fader /strip/B/fader/pos");
+	drain(b, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/A/fader /strip/A/fader/pos /strip/B/fader /strip/B/fader/pos");
+	expect_silence(); /* the third client did not subscribe */
+	/* a's own change: b sees it, a (no echo) does not */
+	m = lo_message_new();
+	lo_message_add_int32(m, 1);
+	surface_send(a, "/strip/FX1/mute", m);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "");
+	drain(b, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/FX1/mute");
+	/* b's own change comes back to b (echo) */
+	m = lo_message_new();
+	lo_message_add_float(m, -20.0f);
+	surface_send(b, "/strip/1/pan/x", m);
+	drain(b, got, sizeof got);
+	ck_assert_msg(strstr(got, "/strip/A/pan/x") && strstr(got, "/strip/A/pan/az") && strstr(got, "/strip/A/pan/el"),
+	              "%s", got);
+	drain(a, got, sizeof got);
+	ck_assert_msg(strstr(got, "/strip/A/pan/x") != NULL, "%s", got);
+	/* sends, VCAs and the monitor are fed back too */
+	send_f("/strip/B/send/1/level", -9.0f);
+	send_f("/vca/DIAL/fader", -2.0f);
+	lo_message src = lo_message_new();
+	lo_message_add_string(src, "DX");
+	send_msg("/monitor/source", src);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/B/send/REV/level /vca/DIAL/fader /vca/DIAL/fader/pos /monitor/source");
+	drain(b, got, sizeof got);
+	/* unsubscribed: nothing more */
+	surface_send(a, "/unsubscribe", lo_message_new());
+	send_i("/strip/A/mute", 1);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "");
+	drain(b, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/A/mute");
+	close(a);
+	close(b);
+}
+END_TEST
+
+START_TEST(leases_run_out)
+{
+	char got[4096];
+	const int a = open_surface();
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 1); /* one second */
+	surface_send(a, "/subscribe", m);
+	drain(a, got, sizeof got);
+	send_i("/strip/A/solo", 1);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/A/solo");
+	usleep(1100 * 1000);
+	osc_server_tick(srv);
+	send_i("/strip/A/solo", 0);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "");
+	/* broken subscriptions */
+	m = lo_message_new();
+	lo_message_add_string(m, "ten");
+	send_msg("/subscribe", m);
+	expect_error("must be a finite number");
+	m = lo_message_new();
+	lo_message_add_int32(m, 1);
+	lo_message_add_int32(m, 1);
+	lo_message_add_int32(m, 1);
+	send_msg("/subscribe", m);
+	expect_error("at most 2 arguments");
+	m = lo_message_new();
+	lo_message_add_float(m, NAN);
+	send_msg("/meters/subscribe", m);
+	expect_error("must be a finite number");
+	send_i("/unsubscribe", 1);
+	expect_error("takes no arguments");
+	send_i("/dump", 1);
+	expect_error("takes no arguments");
+	close(a);
+}
+END_TEST
+
+START_TEST(dump_holds_the_whole_state)
+{
+	send_f("/strip/FX3/send/REV/level", -7.0f);
+	send_f("/vca/DIAL/fader", -3.0f);
+	send_query("/dump");
+	static char buf[9000];
+	int messages = 0, done = -1;
+	bool saw_send = false, saw_vca = false, saw_source = false, saw_limiter_on_stem = false;
+	struct pollfd p = {client, POLLIN, 0};
+	while (done < 0 && poll(&p, 1, 500) == 1) {
+		ssize_t n = recv(client, buf, sizeof buf, 0);
+		ck_assert_int_gt(n, 0);
+		if (strcmp(buf, "/dump/done") == 0) {
+			int result;
+			lo_message m = lo_message_deserialise(buf, (size_t)n, &result);
+			ck_assert(m != NULL);
+			done = lo_message_get_argv(m)[0]->i;
+			lo_message_free(m);
+			break;
+		}
+		ck_assert_str_eq(buf, "#bundle");
+		ck_assert_int_le(n, 1200);
+		for (ssize_t at = 16; at < n;) {
+			uint32_t len;
+			memcpy(&len, buf + at, 4);
+			len = ntohl(len);
+			int result;
+			lo_message m = lo_message_deserialise(buf + at + 4, len, &result);
+			ck_assert_msg(m != NULL, "element at %zd is not OSC", at);
+			const char *path = buf + at + 4;
+			if (strcmp(path, "/strip/FX3/send/REV/level") == 0) {
+				saw_send = true;
+				ck_assert_float_eq(lo_message_get_argv(m)[0]->f, -7.0f);
+			}
+			if (strcmp(path, "/vca/DIAL/fader") == 0) {
+				saw_vca = true;
+				ck_assert_float_eq(lo_message_get_argv(m)[0]->f, -3.0f);
+			}
+			if (strcmp(path, "/monitor/source") == 0) {
+				saw_source = true;
+				ck_assert_str_eq(&lo_message_get_argv(m)[0]->s, "PM");
+			}
+			saw_limiter_on_stem |= strcmp(path, "/bus/DX/limiter/on") == 0;
+			lo_message_free(m);
+			messages++;
+			at += 4 + (ssize_t)len;
+		}
+	}
+	ck_assert_int_eq(done, messages);
+	ck_assert(saw_send && saw_vca && saw_source && !saw_limiter_on_stem);
+	/* 5 strips x (their rows + 3 send rows) and more: the count is the whole table */
+	ck_assert_int_gt(messages, 5 * 70);
+}
+END_TEST
+
+START_TEST(meter_frames)
+{
+	/* strip A plays DC 0.5 for a few periods: its slot reads -6.02 dBFS */
+	struct graph *g = engine_graph(eng);
+	struct graph_ports *ports = graph_ports(g);
+	static float bufs[40][64];
+	for (int i = 0; i < 64; i++)
+		bufs[0][i] = 0.5f;
+	for (int k = 0; k < 10; k++) {
+		g = engine_begin_rt(eng);
+		for (uint32_t i = 0; i < ports->n_in; i++)
+			ports->in[i] = i == 0 ? bufs[0] : bufs[1];
+		for (uint32_t o = 0; o < ports->n_out; o++)
+			ports->out[o] = bufs[2 + o];
+		engine_end_rt(eng, g, 64);
+	}
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, 50.0f);
+	send_msg("/meters/subscribe", m);
+	struct reply r = {0};
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/meters/subscribe");
+	ck_assert_float_eq(r.argv[0]->f, 50.0f);
+	ck_assert_int_eq(r.argv[1]->i, 10);
+	osc_server_tick(srv); /* the first frame is due at once */
+	/* levels: 5 strips x 1 + DX 6 + PM 6 + REV 2 = 19 slots; gain reduction: 8 units */
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/meters");
+	ck_assert_str_eq(r.types, "iiiib");
+	ck_assert_int_eq(r.argv[1]->i, 0);
+	ck_assert_int_eq(r.argv[2]->i, 0);
+	ck_assert_int_eq(r.argv[3]->i, 19);
+	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 19 * 8);
+	const unsigned char *d = lo_blob_dataptr((lo_blob)r.argv[4]);
+	uint32_t u;
+	float peak, quiet;
+	memcpy(&u, d, 4);
+	u = ntohl(u);
+	memcpy(&peak, &u, 4);
+	memcpy(&u, d + 8, 4); /* strip B: silent, floored */
+	u = ntohl(u);
+	memcpy(&quiet, &u, 4);
+	ck_assert_float_eq_tol(peak, -6.0206f, 0.001f);
+	ck_assert_float_eq(quiet, -144.0f);
+	ck_assert(recv_reply(&r));
+	ck_assert_int_eq(r.argv[1]->i, 1);
+	ck_assert_int_eq(r.argv[3]->i, 8);
+	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 8 * 16);
+	/* not due again before 20 ms */
+	osc_server_tick(srv);
+	expect_silence();
+	send_msg("/meters/unsubscribe", lo_message_new());
+	usleep(30 * 1000);
+	osc_server_tick(srv);
+	expect_silence();
+	lo_message_free(r.msg);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -594,6 +867,11 @@ int main(void)
 	tcase_add_test(t, docs_match_the_address_table);
 	tcase_add_test(t, monitor_addresses);
 	tcase_add_test(t, sends_vcas_and_bus_processing);
+	tcase_add_test(t, fader_positions_follow_the_law);
+	tcase_add_test(t, subscribers_get_every_change_but_their_own);
+	tcase_add_test(t, leases_run_out);
+	tcase_add_test(t, dump_holds_the_whole_state);
+	tcase_add_test(t, meter_frames);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
