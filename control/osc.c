@@ -195,13 +195,14 @@ static const struct param base_params[] = {
 	{"monitor/speaker", "delay", ACT_VALUE, RULE_RANGE, 0, CONSOLE_MONITOR_DELAY_MAX_MS, SPK(delay_ms), 0,
 	 {"/monitor/speaker/<n|name>/delay", "f", "ms", "0 ... 50",
 	 "Alignment delay of one loudspeaker; a change crossfades between the old and new delay."}, NULL},
-	{NULL, "subscribe", ACT_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/subscribe", "[i [i]]", "s, 0/1", "1 ... 3600",
-	 "Feedback: this address and port get every state change, whoever made it, until the lease (default "
-	 "10 s) runs out; send again to renew. Second argument 1: also the changes this surface makes itself "
-	 "(motor faders). Reply /subscribe i seconds i echo."}, NULL},
+	{NULL, "subscribe", ACT_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/subscribe", "[i [i [i]]]", "s, 0/1, port",
+	 "1 ... 3600", "Feedback: this address and port get every state change, whoever made it, until the "
+	 "lease (default 10 s) runs out; send again to renew. Second argument 1: also the changes this surface "
+	 "makes itself (motor faders). Third: another port of the sender's host to send to. Reply /subscribe "
+	 "i seconds i echo."}, NULL},
 	{NULL, "unsubscribe", ACT_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/unsubscribe", "", "", "",
 	 "Ends this address's state and meter subscriptions."}, NULL},
-	{NULL, "meters/subscribe", ACT_METERS_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/subscribe", "[f [i]]",
+	{NULL, "meters/subscribe", ACT_METERS_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/subscribe", "[f [i [i]]]",
 	 "Hz, s", "1 ... 60 Hz", "Meter frames (see \"Meter frames\") at this rate (default 30 Hz) until the "
 	 "lease (default 10 s) runs out. Reply /meters/subscribe f rate i seconds."}, NULL},
 	{NULL, "meters/unsubscribe", ACT_METERS_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/unsubscribe", "",
@@ -835,19 +836,33 @@ static double clampd(double v, double lo, double hi) { return v < lo ? lo : (v >
 static void handle_subscribe(struct osc_server *s, const char *path, bool meters, const char *types,
                              lo_arg **argv, int argc)
 {
-	double a[2] = {meters ? SUBSCRIPTION_METER_HZ : SUBSCRIPTION_LEASE_S, meters ? SUBSCRIPTION_LEASE_S : 0};
-	if (argc > 2) {
-		reply_error(s, "%s takes at most 2 arguments, got %d", path, argc);
+	double a[3] = {meters ? SUBSCRIPTION_METER_HZ : SUBSCRIPTION_LEASE_S, meters ? SUBSCRIPTION_LEASE_S : 0, 0};
+	if (argc > 3) {
+		reply_error(s, "%s takes at most 3 arguments, got %d", path, argc);
 		return;
 	}
 	for (int k = 0; k < argc; k++)
 		if (!number_argument(types[k], argv[k], &a[k])) {
+			static const char *const what[2][3] = {{"lease seconds", "echo 0/1", "port"},
+			                                       {"frames per second", "lease seconds", "port"}};
 			reply_error(s, "%s: argument %d must be a finite number (%s), got type '%c'", path, k + 1,
-			            meters ? (k ? "lease seconds" : "frames per second") : (k ? "echo 0/1" : "lease seconds"),
-			            types[k]);
+			            what[meters][k], types[k]);
 			return;
 		}
-	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&s->from, s->from_len, true);
+	/* A third argument names another port on the sender's host to send to
+	 * (a listener such as oscdump, which cannot send itself). */
+	struct sockaddr_storage to = s->from;
+	if (argc == 3) {
+		if (!(a[2] >= 1 && a[2] <= 65535)) {
+			reply_error(s, "%s: port %g is not 1 ... 65535", path, a[2]);
+			return;
+		}
+		if (to.ss_family == AF_INET)
+			((struct sockaddr_in *)&to)->sin_port = htons((uint16_t)a[2]);
+		else
+			((struct sockaddr_in6 *)&to)->sin6_port = htons((uint16_t)a[2]);
+	}
+	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&to, s->from_len, true);
 	if (!e) {
 		reply_error(s, "%s: %d surfaces are subscribed already; unsubscribe one", path, SUBSCRIPTION_MAX);
 		return;

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "engine/graph.h"
 #include "tests/check_main.h"
@@ -76,6 +78,13 @@ static int free_udp_port(void)
 	getsockname(fd, (struct sockaddr *)&a, &len);
 	close(fd);
 	return ntohs(a.sin_port);
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* ---- OSC client ----------------------------------------------------------- */
@@ -688,6 +697,142 @@ START_TEST(aux_loop_through_an_external_processor)
 }
 END_TEST
 
+/* ---- surfaces: real OSC clients ------------------------------------------ */
+
+static int surface_open(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	return fd;
+}
+
+static void surface_send(int fd, const char *path, lo_message m)
+{
+	char buf[1024];
+	size_t n = sizeof buf;
+	lo_message_serialise(m, path, buf, &n);
+	lo_message_free(m);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)osc_port),
+	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+}
+
+/* Waits up to timeout_ms for a message on `path` at fd; its arrival time
+ * (monotonic seconds), or -1. */
+static double surface_wait(int fd, const char *path, int timeout_ms)
+{
+	char buf[2048];
+	const double end = now_s() + timeout_ms / 1000.0;
+	for (double t = now_s(); t < end; t = now_s()) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, (int)((end - t) * 1000.0) + 1) != 1)
+			continue;
+		if (recv(fd, buf, sizeof buf, 0) > 0 && strcmp(buf, path) == 0)
+			return now_s();
+	}
+	return -1;
+}
+
+static void surface_flush(int fd)
+{
+	char buf[2048];
+	struct pollfd p = {fd, POLLIN, 0};
+	while (poll(&p, 1, 20) == 1)
+		recv(fd, buf, sizeof buf, 0);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Runs oscsend with the given arguments and waits for it. */
+static void run_oscsend(char *const *args)
+{
+	char *argv[16] = {"oscsend", "127.0.0.1", NULL};
+	char port[16];
+	snprintf(port, sizeof port, "%d", osc_port);
+	argv[2] = port;
+	int k = 3;
+	for (; args[k - 3] && k < 15; k++)
+		argv[k] = args[k - 3];
+	argv[k] = NULL;
+	char log[160];
+	snprintf(log, sizeof log, "%s/oscsend.log", dir);
+	pid_t pid = spawn_logged(argv, log, NULL);
+	int st;
+	ck_assert_msg(wait_exit(pid, 5000, &st) && WIFEXITED(st) && WEXITSTATUS(st) == 0, "oscsend: %s", slurp(log));
+	unlink(log);
+}
+
+/* Two subscribed surfaces see a third's fader moves within 20 ms (the
+ * latency of 200 moves is measured and printed); oscdump, subscribed by
+ * oscsend through the port argument, sees exactly the strips a pattern hit;
+ * a lease that is not renewed ends. */
+START_TEST(surfaces_see_each_other)
+{
+	reset_console();
+	const int a = surface_open(), b = surface_open();
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 30);
+	surface_send(a, "/subscribe", m);
+	m = lo_message_new();
+	lo_message_add_int32(m, 30);
+	surface_send(b, "/subscribe", m);
+	ck_assert(surface_wait(a, "/subscribe", 2000) > 0 && surface_wait(b, "/subscribe", 2000) > 0);
+	enum { MOVES = 200 };
+	static double lat[2 * MOVES];
+	for (int k = 0; k < MOVES; k++) {
+		const double t0 = now_s();
+		osc_f("/strip/B/fader", -(float)(k % 40));
+		const double ta = surface_wait(a, "/strip/B/fader", 1000), tb = surface_wait(b, "/strip/B/fader", 1000);
+		ck_assert_msg(ta > 0 && tb > 0, "move %d: no feedback", k);
+		lat[2 * k] = 1000.0 * (ta - t0);
+		lat[2 * k + 1] = 1000.0 * (tb - t0);
+		surface_flush(a);
+		surface_flush(b);
+	}
+	qsort(lat, 2 * MOVES, sizeof lat[0], cmp_double);
+	fprintf(stderr, "integration: feedback latency over %d moves to 2 surfaces: p50 %.3f ms, p99 %.3f ms, max %.3f ms\n",
+	        MOVES, lat[MOVES], lat[2 * MOVES * 99 / 100], lat[2 * MOVES - 1]);
+	ck_assert_double_lt(lat[2 * MOVES - 1], 20.0);
+
+	/* oscdump as a third subscriber, on a port it listens on */
+	char dump_log[160], port[16];
+	snprintf(dump_log, sizeof dump_log, "%s/oscdump.log", dir);
+	const int dump_port = free_udp_port();
+	snprintf(port, sizeof port, "%d", dump_port);
+	char *dargv[] = {"oscdump", "-L", port, NULL};
+	pid_t dump = spawn_logged(dargv, dump_log, NULL);
+	sleep_ms(200);
+	run_oscsend((char *[]){"/subscribe", "iii", "30", "0", port, NULL});
+	run_oscsend((char *[]){"/strip/{A,C}/mute", "i", "1", NULL});
+	run_oscsend((char *[]){"/strip/A/mute", "i", "0", NULL});
+	sleep_ms(300);
+	stop_process(dump, 2000);
+	const char *seen = slurp(dump_log);
+	ck_assert_msg(strstr(seen, "/strip/A/mute i 1") && strstr(seen, "/strip/C/mute i 1") &&
+	              strstr(seen, "/strip/A/mute i 0"), "%s", seen);
+	ck_assert_msg(!strstr(seen, "/strip/B/mute") && !strstr(seen, "/strip/S/mute"), "%s", seen);
+	unlink(dump_log);
+
+	/* a one-second lease, not renewed, ends */
+	m = lo_message_new();
+	lo_message_add_int32(m, 1);
+	surface_send(a, "/subscribe", m);
+	ck_assert(surface_wait(a, "/subscribe", 2000) > 0);
+	sleep_ms(1300);
+	osc_f("/strip/B/fader", -3.0f);
+	ck_assert(surface_wait(b, "/strip/B/fader", 1000) > 0);
+	ck_assert(surface_wait(a, "/strip/B/fader", 300) < 0);
+	surface_send(b, "/unsubscribe", lo_message_new());
+	close(a);
+	close(b);
+}
+END_TEST
+
 /* SIGHUP reloads the config: the new strip's port appears, the mix is kept,
  * audio through the old strips goes on - while OSC changes keep coming. */
 START_TEST(reload_while_running)
@@ -769,6 +914,7 @@ int main(void)
 	tcase_add_test(t, monitor_ports);
 	tcase_add_test(t, meters_report_levels);
 	tcase_add_test(t, aux_loop_through_an_external_processor);
+	tcase_add_test(t, surfaces_see_each_other);
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, rt_guard_saw_no_violation);
 	suite_add_tcase(s, t);

@@ -684,11 +684,16 @@ START_TEST(leases_run_out)
 	send_msg("/subscribe", m);
 	expect_error("must be a finite number");
 	m = lo_message_new();
-	lo_message_add_int32(m, 1);
-	lo_message_add_int32(m, 1);
-	lo_message_add_int32(m, 1);
+	for (int k = 0; k < 4; k++)
+		lo_message_add_int32(m, 1);
 	send_msg("/subscribe", m);
-	expect_error("at most 2 arguments");
+	expect_error("at most 3 arguments");
+	m = lo_message_new();
+	lo_message_add_int32(m, 5);
+	lo_message_add_int32(m, 0);
+	lo_message_add_int32(m, 70000);
+	send_msg("/subscribe", m);
+	expect_error("port 70000 is not 1 ... 65535");
 	m = lo_message_new();
 	lo_message_add_float(m, NAN);
 	send_msg("/meters/subscribe", m);
