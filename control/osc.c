@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control/fader_law.h"
+#include "control/param.h"
 #include "control/subscription.h"
 #include "dsp/gain.h"
 #include "dsp/panner.h"
@@ -24,249 +25,12 @@
 
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
 
-/* How a parameter's value is stored, limited and sent to the engine. */
-enum value_rule {
-	RULE_NONE,      /* query-only addresses (meters, /info) */
-	RULE_DB_OFF,    /* dB up to `hi`; at or below -144 (or -inf) it is off */
-	RULE_RANGE,     /* clamped to [lo, hi] */
-	RULE_WRAP,      /* an angle, wrapped to (-180, 180] */
-	RULE_BOOL,      /* on/off, stored as bool */
-	RULE_SOURCE,    /* the monitor's source: a bus name or number, or "solo" */
-	RULE_SET,       /* the monitor's speaker set: a format name */
-	RULE_SLOPE,     /* 12, 18 or 24: other values go to the nearest */
-	RULE_FADER_POS, /* a surface position 0 ... 1 for a dB field, by the fader law */
-};
-
-enum kind { KIND_STRIP, KIND_BUS, KIND_MONITOR, KIND_SPEAKER, KIND_VCA, KIND_MUTE_GROUP };
-
-enum action {
-	ACT_VALUE, ACT_METER, ACT_GR, ACT_INFO, ACT_LIMITER_GR, ACT_LATENCY,
-	ACT_SUBSCRIBE, ACT_UNSUBSCRIBE, ACT_METERS_SUBSCRIBE, ACT_METERS_UNSUBSCRIBE, ACT_DUMP,
-};
-
-struct param {
-	const char *kind;   /* "strip", "bus", "vca", ... or NULL for a top-level address */
-	const char *name;   /* the rest of the path: "fader", "pan/az" */
-	enum action action;
-	enum value_rule rule;
-	float lo, hi;
-	size_t offset;      /* into struct strip_params or struct bus_params */
-	enum graph_op op;   /* what engine_sync_* sends when it changes */
-	struct osc_address doc;
-	void (*changed)(struct strip_params *); /* keeps dependent strip fields in step */
-};
-
-#define STRIP(field) offsetof(struct strip_params, field)
-#define BUS(field) offsetof(struct bus_params, field)
-#define MON(field) offsetof(struct monitor_params, field)
-#define SPK(field) offsetof(struct monitor_speaker_params, field)
-#define GRP(field) offsetof(struct group_params, field)
-/* A send's fields are rows of aux 1; the <aux> segment moves the offset. */
-#define SEND(field) (offsetof(struct strip_params, send) + offsetof(struct send_params, field))
-
-/* The address space. docs/osc.md is checked against this table by
- * tests/test_osc.c, so the two cannot drift. */
-static const struct param base_params[] = {
-	{"strip", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
-	 {"/strip/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Strip fader."}, NULL},
-	{"strip", "fader/pos", ACT_VALUE, RULE_FADER_POS, 0, 1, STRIP(fader_db), GRAPH_OP_STRIP_FADER,
-	 {"/strip/<n|name>/fader/pos", "f", "position", "0 ... 1", "The fader as a surface position, by the fader "
-	 "law below (0.75 is 0 dB)."}, NULL},
-	{"strip", "trim", ACT_VALUE, RULE_RANGE, CONSOLE_TRIM_MIN_DB, CONSOLE_TRIM_MAX_DB, STRIP(trim_db),
-	 GRAPH_OP_STRIP_TRIM, {"/strip/<n|name>/trim", "f", "dB", "-24 ... +24",
-	 "Input trim, before everything else on the strip."}, NULL},
-	{"strip", "pan/az", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_azimuth_deg), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/az", "f", "degrees", "any; wrapped to (-180, 180]", "Azimuth, ITU-R BS.2051: 0 "
-	 "front centre, positive to the left (L is +30). Stereo and wider inputs rotate about it."}, console_pan_direction_changed},
-	{"strip", "pan/el", ACT_VALUE, RULE_RANGE, -90, 90, STRIP(pan_elevation_deg), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/el", "f", "degrees", "-90 ... +90",
-	 "Elevation: 0 the ear plane, +90 overhead, below 0 folds onto the ear layer."}, console_pan_direction_changed},
-	{"strip", "pan/x", ACT_VALUE, RULE_RANGE, -1, 1, STRIP(pan_x), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/x", "f", "room", "-1 ... +1", "Room position, left -1 ... right +1 (docs/layouts.md: "
-	 "the room and its 0 ... 1 form). Setting x, y or z pans by room position until az or el is set."},
-	 console_pan_room_changed},
-	{"strip", "pan/y", ACT_VALUE, RULE_RANGE, -1, 1, STRIP(pan_y), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/y", "f", "room", "-1 ... +1", "Room position, back -1 ... front (screen) +1."},
-	 console_pan_room_changed},
-	{"strip", "pan/z", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_z), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/z", "f", "room", "0 ... 1", "Room position, ear level 0 ... ceiling +1."},
-	 console_pan_room_changed},
-	{"strip", "pan/size", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_size), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/size", "f", "0 ... 1", "0 ... 1",
-	 "Size: 0 a point source, 1 an even spread over the room (power preserved)."}, NULL},
-	{"strip", "pan/divergence", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_divergence), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/divergence", "f", "0 ... 1", "0 ... 1",
-	 "Centre divergence: the share of C's energy moved into L and R."}, NULL},
-	{"strip", "pan/width", ACT_VALUE, RULE_RANGE, 0, 1, STRIP(pan_width), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/width", "f", "0 ... 1", "0 ... 1", "Stereo and wider inputs: 1 keeps the "
-	 "channels at their nominal spread, 0 collapses them to the pan position."}, NULL},
-	{"strip", "pan/rotation", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_rotation_deg), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/rotation", "f", "degrees", "any; wrapped to (-180, 180]",
-	 "Stereo and wider inputs: turns the image."}, NULL},
-	{"strip", "pan/lfe", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, STRIP(lfe_send_db), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan/lfe", "f", "dB", "-inf ... +10",
-	 "LFE send, independent of the position (a wider input's channels each send their share)."}, NULL},
-	{"strip", "pan", ACT_VALUE, RULE_WRAP, 0, 0, STRIP(pan_azimuth_deg), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/pan", "f", "degrees", "any; wrapped to (-180, 180]",
-	 "Same as /pan/az (the foundation's address)."}, console_pan_direction_changed},
-	{"strip", "mute", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(mute), GRAPH_OP_STRIP_MUTE,
-	 {"/strip/<n|name>/mute", "i", "0/1", "0, 1", "Mute (ramped: no click)."}, NULL},
-	{"strip", "solo", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(solo), GRAPH_OP_STRIP_SOLO,
-	 {"/strip/<n|name>/solo", "i", "0/1", "0, 1",
-	 "Solo in place: while any strip is soloed, strips neither soloed nor solo-safe are silent."}, NULL},
-	{"strip", "solo_safe", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(solo_safe), GRAPH_OP_STRIP_SOLO_SAFE,
-	 {"/strip/<n|name>/solo_safe", "i", "0/1", "0, 1", "Solo-safe: the strip keeps playing when others are soloed."}, NULL},
-	{"strip", "polarity", ACT_VALUE, RULE_BOOL, 0, 1, STRIP(polarity_inverted), GRAPH_OP_STRIP_POLARITY,
-	 {"/strip/<n|name>/polarity", "i", "0/1", "0, 1", "1 inverts the polarity of every input channel."}, NULL},
-	{"strip", "send/level", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, SEND(level_db), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/send/<n|aux>/level", "f", "dB", "-inf ... +10", "Send level into an aux bus (by aux "
-	 "name, or 1-based among the aux buses), panned into the aux's format from the strip's position."}, NULL},
-	{"strip", "send/pre", ACT_VALUE, RULE_BOOL, 0, 1, SEND(pre), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/send/<n|aux>/pre", "i", "0/1", "0, 1", "1: pre-fader (after the dynamics; follows "
-	 "the mute, not the fader or solo), 0: post-fader. Switching crossfades."}, NULL},
-	{"strip", "send/on", ACT_VALUE, RULE_BOOL, 0, 1, SEND(on), GRAPH_OP_STRIP_PAN_ROW,
-	 {"/strip/<n|name>/send/<n|aux>/on", "i", "0/1", "0, 1", "Send on (ramped)."}, NULL},
-	{"strip", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
-	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
-	 "the most in the last period."}, NULL},
-	{"strip", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/meter", "", "dBFS", "",
-	 "Query only: replies with peak and RMS per input channel, post-fader "
-	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}, NULL},
-	{"bus", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, BUS(fader_db), GRAPH_OP_BUS_FADER,
-	 {"/bus/<n|name>/fader", "f", "dB", "-inf ... +10 (values below -144 and -inf mean off)", "Bus fader."}, NULL},
-	{"bus", "fader/pos", ACT_VALUE, RULE_FADER_POS, 0, 1, BUS(fader_db), GRAPH_OP_BUS_FADER,
-	 {"/bus/<n|name>/fader/pos", "f", "position", "0 ... 1", "The bus fader as a surface position."}, NULL},
-	{"bus", "mute", ACT_VALUE, RULE_BOOL, 0, 1, BUS(mute), GRAPH_OP_BUS_MUTE,
-	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}, NULL},
-	{"bus", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
-	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
-	 "the most in the last period."}, NULL},
-	{"bus", "limiter/on", ACT_VALUE, RULE_BOOL, 0, 1, BUS(limiter.on), GRAPH_OP_BUS_LIMITER,
-	 {"/bus/<n|name>/limiter/on", "i", "0/1", "0, 1", "A master's true-peak limiter on (masters with "
-	 "\"limiter\" in their config; the look-ahead delay stays either way)."}, NULL},
-	{"bus", "limiter/ceiling", ACT_VALUE, RULE_RANGE, LIMITER_CEILING_MIN_DB, LIMITER_CEILING_MAX_DB,
-	 BUS(limiter.ceiling_db), GRAPH_OP_BUS_LIMITER, {"/bus/<n|name>/limiter/ceiling", "f", "dBTP", "-20 ... 0",
-	 "The most the outputs reach, measured as BS.1770-4 Annex 2 true peak (default -1)."}, NULL},
-	{"bus", "limiter/release", ACT_VALUE, RULE_RANGE, LIMITER_RELEASE_MIN_MS, LIMITER_RELEASE_MAX_MS,
-	 BUS(limiter.release_ms), GRAPH_OP_BUS_LIMITER, {"/bus/<n|name>/limiter/release", "f", "ms", "10 ... 2000",
-	 "Release time constant (default 100)."}, NULL},
-	{"bus", "limiter/gr", ACT_LIMITER_GR, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/limiter/gr", "", "dB", ">= 0",
-	 "Query only: the limiter's most gain reduction in the last period (f)."}, NULL},
-	{"bus", "limiter/latency", ACT_LATENCY, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/limiter/latency", "",
-	 "frames", "", "Query only: how late the master's outputs are against its stems (i frames, f ms): the "
-	 "look-ahead, 1.5 ms plus 7 frames."}, NULL},
-	{"vca", "fader", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, GRP(fader_db), GRAPH_OP_STRIP_FADER,
-	 {"/vca/<n|name>/fader", "f", "dB", "-inf ... +10", "VCA fader: offsets its member strips' faders "
-	 "(their own positions stay); offsets of several VCAs add, capped at +20 dB in all."}, NULL},
-	{"vca", "fader/pos", ACT_VALUE, RULE_FADER_POS, 0, 1, GRP(fader_db), GRAPH_OP_STRIP_FADER,
-	 {"/vca/<n|name>/fader/pos", "f", "position", "0 ... 1", "The VCA fader as a surface position."}, NULL},
-	{"vca", "mute", ACT_VALUE, RULE_BOOL, 0, 1, GRP(mute), GRAPH_OP_STRIP_MUTE,
-	 {"/vca/<n|name>/mute", "i", "0/1", "0, 1", "Mutes every member strip (their own mutes stay)."}, NULL},
-	{"mute_group", "mute", ACT_VALUE, RULE_BOOL, 0, 1, GRP(mute), GRAPH_OP_STRIP_MUTE,
-	 {"/mute_group/<n|name>/mute", "i", "0/1", "0, 1", "Mute-group master: mutes every member strip."}, NULL},
-	{"bus", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/meter", "", "dBFS", "",
-	 "Query only: peak and RMS per bus channel, post-fader (f peak, f rms, ...)."}, NULL},
-	{"monitor", "source", ACT_VALUE, RULE_SOURCE, 0, 0, 0, 0, {"/monitor/source", "s", "bus", "a bus name, "
-	 "i 1 ... buses, or \"solo\"", "What the control room hears: the printmaster, any stem, or the solo bus "
-	 "(the soloed strips, post-fader, panned in the room's format). Crossfaded in 10 ms."}, NULL},
-	{"monitor", "speakers", ACT_VALUE, RULE_SET, 0, 0, 0, 0, {"/monitor/speakers", "s", "format",
-	 "the room's format or a fold-down of it (\"7.1.4\", \"5.1\", \"2.0\", \"mono\", ...)",
-	 "The speaker set in use: the source is folded down to it by the documented steps and played "
-	 "on the room's loudspeakers (docs/config.md)."}, NULL},
-	{"monitor", "level", ACT_VALUE, RULE_DB_OFF, 0, CONSOLE_FADER_MAX_DB, MON(level_db), 0,
-	 {"/monitor/level", "f", "dB", "-inf ... +10", "Control-room level."}, NULL},
-	{"monitor", "dim", ACT_VALUE, RULE_BOOL, 0, 1, MON(dim), 0,
-	 {"/monitor/dim", "i", "0/1", "0, 1", "Dim: lowers the monitor by the dim level."}, NULL},
-	{"monitor", "dim_level", ACT_VALUE, RULE_RANGE, CONSOLE_MONITOR_DIM_MIN_DB, 0, MON(dim_db), 0,
-	 {"/monitor/dim_level", "f", "dB", "-60 ... 0", "How far dim lowers the monitor (default -20)."}, NULL},
-	{"monitor", "mute", ACT_VALUE, RULE_BOOL, 0, 1, MON(mute), 0,
-	 {"/monitor/mute", "i", "0/1", "0, 1", "Mutes every loudspeaker (ramped)."}, NULL},
-	{"monitor", "mono", ACT_VALUE, RULE_BOOL, 0, 1, MON(mono), 0,
-	 {"/monitor/mono", "i", "0/1", "0, 1", "Mono check: folds the speaker set to mono (2.0 -> mono is "
-	 "0.7071 (L + R)), played from C, or from L and R at -3 dB in a room without C."}, NULL},
-	{"monitor/speaker", "mute", ACT_VALUE, RULE_BOOL, 0, 1, SPK(mute), 0,
-	 {"/monitor/speaker/<n|name>/mute", "i", "0/1", "0, 1", "Mutes one loudspeaker of the room."}, NULL},
-	{"monitor/speaker", "solo", ACT_VALUE, RULE_BOOL, 0, 1, SPK(solo), 0,
-	 {"/monitor/speaker/<n|name>/solo", "i", "0/1", "0, 1",
-	 "While any loudspeaker is soloed, only soloed ones play."}, NULL},
-	{"monitor/speaker", "cal", ACT_VALUE, RULE_RANGE, CONSOLE_MONITOR_CAL_MIN_DB, CONSOLE_MONITOR_CAL_MAX_DB,
-	 SPK(cal_db), 0, {"/monitor/speaker/<n|name>/cal", "f", "dB", "-24 ... +24",
-	 "Calibration trim of one loudspeaker (room alignment)."}, NULL},
-	{"monitor/speaker", "delay", ACT_VALUE, RULE_RANGE, 0, CONSOLE_MONITOR_DELAY_MAX_MS, SPK(delay_ms), 0,
-	 {"/monitor/speaker/<n|name>/delay", "f", "ms", "0 ... 50",
-	 "Alignment delay of one loudspeaker; a change crossfades between the old and new delay."}, NULL},
-	{NULL, "subscribe", ACT_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/subscribe", "[i [i [i]]]", "s, 0/1, port",
-	 "1 ... 3600", "Feedback: this address and port get every state change, whoever made it, until the "
-	 "lease (default 10 s) runs out; send again to renew. Second argument 1: also the changes this surface "
-	 "makes itself (motor faders). Third: another port of the sender's host to send to. Reply /subscribe "
-	 "i seconds i echo."}, NULL},
-	{NULL, "unsubscribe", ACT_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/unsubscribe", "", "", "",
-	 "Ends this address's state and meter subscriptions."}, NULL},
-	{NULL, "meters/subscribe", ACT_METERS_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/subscribe", "[f [i [i]]]",
-	 "Hz, s", "1 ... 60 Hz", "Meter frames (see \"Meter frames\") at this rate (default 30 Hz) until the "
-	 "lease (default 10 s) runs out. Reply /meters/subscribe f rate i seconds."}, NULL},
-	{NULL, "meters/unsubscribe", ACT_METERS_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/unsubscribe", "",
-	 "", "", "Stops meter frames to this address."}, NULL},
-	{NULL, "dump", ACT_DUMP, RULE_NONE, 0, 0, 0, 0, {"/dump", "", "", "", "Replies with every settable "
-	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL},
-	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
-	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
-	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL},
-};
-
-#define N_BASE (sizeof base_params / sizeof base_params[0])
-#define MAX_PROCESSING_FIELDS 64
-#define MAX_PARAMS (N_BASE + 2 * MAX_PROCESSING_FIELDS)
-
-/* The table: the rows above, then one per strip processing setting from
- * engine/console.h's field table (which the config parser reads too), and
- * the same for buses (all but the delay). */
-static struct param params[MAX_PARAMS];
-static size_t n_params;
-
-static void init_params(void)
-{
-	if (n_params)
-		return;
-	static char paths[MAX_PARAMS][64];
-	for (size_t i = 0; i < N_BASE; i++)
-		params[n_params++] = base_params[i];
-	size_t n;
-	const struct console_field *f = console_processing_fields(&n);
-	for (int bus = 0; bus <= 1; bus++)
-		for (size_t i = 0; i < n && i < MAX_PROCESSING_FIELDS; i++) {
-			const bool delay = f[i].group == CONSOLE_FIELD_DELAY;
-			if (bus && delay)
-				continue;
-			struct param *p = &params[n_params];
-			/* A bus row is documented with its strip row. */
-			snprintf(paths[n_params], sizeof paths[n_params], "/%s/<n|name>/%s", delay ? "strip" : "{strip,bus}",
-			         f[i].path);
-			const bool number = f[i].kind == CONSOLE_FIELD_NUMBER;
-			const enum graph_op filter = bus ? GRAPH_OP_BUS_FILTER : GRAPH_OP_STRIP_FILTER;
-			const enum graph_op dynamics = bus ? GRAPH_OP_BUS_DYNAMICS : GRAPH_OP_STRIP_DYNAMICS;
-			*p = (struct param){
-				.kind = bus ? "bus" : "strip", .name = f[i].path, .action = ACT_VALUE,
-				.rule = number ? RULE_RANGE : (f[i].kind == CONSOLE_FIELD_SLOPE ? RULE_SLOPE : RULE_BOOL),
-				.lo = f[i].lo, .hi = f[i].hi,
-				.offset = (bus ? offsetof(struct bus_params, proc) : offsetof(struct strip_params, proc)) +
-				          f[i].offset,
-				.op = f[i].group == CONSOLE_FIELD_FILTERS ? filter
-				    : f[i].group == CONSOLE_FIELD_DYNAMICS ? dynamics : GRAPH_OP_STRIP_DELAY,
-				.doc = {paths[n_params], number || f[i].kind == CONSOLE_FIELD_SLOPE ? "f" : "i", f[i].units,
-				        f[i].range, f[i].doc},
-			};
-			n_params++;
-		}
-}
-
 const struct osc_address *osc_addresses(size_t *n)
 {
-	static struct osc_address table[MAX_PARAMS];
-	init_params();
-	for (size_t i = 0; i < n_params; i++)
+	static struct osc_address table[512];
+	const struct param *params = param_table(n);
+	for (size_t i = 0; i < *n && i < 512; i++)
 		table[i] = params[i].doc;
-	*n = n_params;
 	return table;
 }
 
@@ -332,56 +96,11 @@ static bool all_digits(const char *seg)
 	return true;
 }
 
-static enum kind kind_of(const struct param *p)
-{
-	return strcmp(p->kind, "strip") == 0 ? KIND_STRIP
-	     : strcmp(p->kind, "bus") == 0 ? KIND_BUS
-	     : strcmp(p->kind, "vca") == 0 ? KIND_VCA
-	     : strcmp(p->kind, "mute_group") == 0 ? KIND_MUTE_GROUP
-	     : strcmp(p->kind, "monitor") == 0 ? KIND_MONITOR : KIND_SPEAKER;
-}
-
-static uint32_t target_count(const struct console *c, enum kind k)
-{
-	switch (k) {
-	case KIND_STRIP: return c->n_strips;
-	case KIND_BUS: return c->n_buses;
-	case KIND_VCA: return c->n_vcas;
-	case KIND_MUTE_GROUP: return c->n_mute_groups;
-	case KIND_MONITOR: return 1;
-	default: return layout_get(c->monitor->room)->channels;
-	}
-}
-
-static const char *target_name(struct console *c, enum kind k, uint32_t i)
-{
-	switch (k) {
-	case KIND_STRIP: return c->strips[i].name;
-	case KIND_BUS: return c->buses[i].name;
-	case KIND_VCA: return c->vcas[i].name;
-	case KIND_MUTE_GROUP: return c->mute_groups[i].name;
-	case KIND_MONITOR: return "";
-	default: return layout_get(c->monitor->room)->speakers[i].name;
-	}
-}
-
-static int find_target(struct console *c, enum kind k, const char *name)
-{
-	switch (k) {
-	case KIND_STRIP: return console_find_strip(c, name);
-	case KIND_BUS: return console_find_bus(c, name);
-	case KIND_VCA: return console_find_vca(c, name);
-	case KIND_MUTE_GROUP: return console_find_mute_group(c, name);
-	case KIND_MONITOR: return 0;
-	default: return layout_channel_index(layout_get(c->monitor->room), name);
-	}
-}
-
 /* Resolves the <n|name> segment (a 1-based number, a name, or an OSC pattern
  * matched against names) into indices; returns how many. */
-static uint32_t resolve(struct console *c, enum kind kind, const char *seg, uint32_t *out)
+static uint32_t resolve(struct console *c, enum param_kind kind, const char *seg, uint32_t *out)
 {
-	const uint32_t n = target_count(c, kind);
+	const uint32_t n = param_target_count(c, kind);
 	if (kind == KIND_MONITOR) {
 		out[0] = 0;
 		return 1;
@@ -389,7 +108,7 @@ static uint32_t resolve(struct console *c, enum kind kind, const char *seg, uint
 	if (has_pattern(seg)) {
 		uint32_t k = 0;
 		for (uint32_t i = 0; i < n; i++)
-			if (lo_pattern_match(target_name(c, kind, i), seg))
+			if (lo_pattern_match(param_target_name(c, kind, i), seg))
 				out[k++] = i;
 		return k;
 	}
@@ -401,34 +120,19 @@ static uint32_t resolve(struct console *c, enum kind kind, const char *seg, uint
 		}
 		return 0;
 	}
-	int i = find_target(c, kind, seg);
+	int i = param_find_target(c, kind, seg);
 	if (i < 0)
 		return 0;
 	out[0] = (uint32_t)i;
 	return 1;
 }
 
-/* The model's storage for parameter p of strip, bus or loudspeaker i. */
-static void *field_of(struct console *c, const struct param *p, uint32_t i)
-{
-	char *base;
-	switch (kind_of(p)) {
-	case KIND_STRIP: base = (char *)&c->strips[i].params; break;
-	case KIND_BUS: base = (char *)&c->buses[i].params; break;
-	case KIND_VCA: base = (char *)&c->vcas[i].params; break;
-	case KIND_MUTE_GROUP: base = (char *)&c->mute_groups[i].params; break;
-	case KIND_MONITOR: base = (char *)&c->monitor->params; break;
-	default: base = (char *)&c->monitor->speaker[i]; break;
-	}
-	return base + p->offset;
-}
-
 /* The address a reply about target i goes out on. */
 static void format_path(char *out, size_t len, struct console *c, const struct param *p, const char *seg,
                         bool pattern, uint32_t i)
 {
-	const enum kind k = kind_of(p);
-	const char *target = pattern ? target_name(c, k, i) : seg;
+	const enum param_kind k = param_kind_of(p);
+	const char *target = pattern ? param_target_name(c, k, i) : seg;
 	if (k == KIND_MONITOR)
 		snprintf(out, len, "/monitor/%s", p->name);
 	else if (k == KIND_SPEAKER)
@@ -487,47 +191,6 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 	notify(s, path, n, true);
 }
 
-static float get_value(struct console *c, const struct param *p, uint32_t i)
-{
-	const void *f = field_of(c, p, i);
-	if (p->rule == RULE_FADER_POS)
-		return fader_law_position(*(const float *)f);
-	return p->rule == RULE_BOOL ? (float)*(const bool *)f : *(const float *)f;
-}
-
-/* Limits v by the parameter's rule; returns the value applied. */
-static float clamp_value(const struct param *p, float v)
-{
-	switch (p->rule) {
-	case RULE_DB_OFF: return v <= GAIN_DB_OFF ? -INFINITY : console_clamp(v, GAIN_DB_OFF, p->hi);
-	case RULE_RANGE: return console_clamp(v, p->lo, p->hi);
-	case RULE_WRAP: return panner_wrap_azimuth(v);
-	case RULE_BOOL: return v != 0.0f ? 1.0f : 0.0f;
-	case RULE_SLOPE: return v < 15.0f ? 12.0f : (v < 21.0f ? 18.0f : 24.0f);
-	case RULE_FADER_POS: return console_clamp(v, 0.0f, 1.0f);
-	default: return v;
-	}
-}
-
-/* Stores v in the model and sends it to the engine. */
-static void set_value(struct osc_server *s, const struct param *p, uint32_t i, float v)
-{
-	struct console *c = console_of(s);
-	void *f = field_of(c, p, i);
-	if (p->rule == RULE_BOOL)
-		*(bool *)f = v != 0.0f;
-	else
-		*(float *)f = p->rule == RULE_FADER_POS ? fader_law_db(v) : v;
-	if (p->changed)
-		p->changed(&c->strips[i].params);
-	switch (kind_of(p)) {
-	case KIND_STRIP: engine_sync_strip(engine_of(s), c, i, p->op); break;
-	case KIND_BUS: engine_sync_bus(engine_of(s), c, i, p->op); break;
-	case KIND_VCA: engine_sync_group(engine_of(s), c, true, i, p->op); break;
-	case KIND_MUTE_GROUP: engine_sync_group(engine_of(s), c, false, i, p->op); break;
-	default: engine_sync_monitor(engine_of(s), c); break;
-	}
-}
 
 static lo_message value_message(const struct param *p, float v);
 
@@ -566,8 +229,6 @@ static void notify(struct osc_server *s, const char *path, lo_message m, bool fr
 	lo_message_free(m);
 }
 
-static bool is_send_row(const struct param *p) { return strncmp(p->name, "send/", 5) == 0; }
-
 /* After row p of target i changed: subscribers get its new value, and that
  * of every row showing the same field (fader and fader/pos, pan and pan/az)
  * or derived from it (a room position moves az and el). */
@@ -578,22 +239,23 @@ static void notify_param(struct osc_server *s, const struct param *p, uint32_t i
 	struct console *c = console_of(s);
 	char path[256], name[128];
 	struct param canonical = *p;
-	if (is_send_row(p)) { /* by the aux's name, however the sender named it */
-		const size_t k = (p->offset - offsetof(struct strip_params, send)) / sizeof(struct send_params);
-		snprintf(name, sizeof name, "send/%s/%s", c->buses[c->aux[k]].name, strrchr(p->name, '/') + 1);
+	if (param_is_send(p)) { /* by the aux's name, however the sender named it */
+		snprintf(name, sizeof name, "send/%s/%s", c->buses[c->aux[param_aux_of(p)]].name, strrchr(p->name, '/') + 1);
 		canonical.name = name;
 	}
+	size_t n_params;
+	const struct param *params = param_table(&n_params);
 	for (size_t r = 0; r <= n_params; r++) {
 		const struct param *q = r == 0 ? &canonical : &params[r - 1]; /* the row that changed first */
 		if (r > 0) {
 			if (q == p || !q->kind || q->action != ACT_VALUE || strcmp(q->kind, p->kind) != 0 ||
-			    q->rule == RULE_SOURCE || q->rule == RULE_SET || is_send_row(q) || is_send_row(p))
+			    q->rule == RULE_SOURCE || q->rule == RULE_SET || param_is_send(q) || param_is_send(p))
 				continue;
 			if (q->offset != p->offset && !(p->changed && q->changed))
 				continue;
 		}
 		format_path(path, sizeof path, c, q, "", true, i);
-		notify(s, path, value_message(q, get_value(c, q, i)), true);
+		notify(s, path, value_message(q, param_get(c, q, i)), true);
 	}
 }
 
@@ -694,7 +356,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
                          const char *seg, const char *types, lo_arg **argv, int argc)
 {
 	struct console *c = console_of(s);
-	const enum kind kind = kind_of(p);
+	const enum param_kind kind = param_kind_of(p);
 	if ((kind == KIND_MONITOR || kind == KIND_SPEAKER) && !c->monitor) {
 		reply_error(s, "%s: this console has no monitor section (docs/config.md, \"monitor\")", path);
 		return;
@@ -704,7 +366,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		return;
 	}
 	const bool strip = kind == KIND_STRIP;
-	const uint32_t n = target_count(c, kind);
+	const uint32_t n = param_target_count(c, kind);
 	uint32_t *targets = malloc((n ? n : 1) * sizeof *targets);
 	if (!targets)
 		return;
@@ -752,7 +414,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 			else if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else
-				reply_value(s, out_path, p, get_value(c, p, targets[t]));
+				reply_value(s, out_path, p, param_get(c, p, targets[t]));
 		}
 		if (p->action == ACT_METER)
 			engine_reset_peaks(engine_of(s));
@@ -764,9 +426,9 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		free(targets);
 		return;
 	}
-	const float applied = clamp_value(p, v);
+	const float applied = param_clamp(p, v);
 	for (uint32_t t = 0; t < k; t++) {
-		set_value(s, p, targets[t], applied);
+		param_set(engine_of(s), c, p, targets[t], applied);
 		notify_param(s, p, targets[t]);
 	}
 	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->rule != RULE_BOOL) {
@@ -779,16 +441,6 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	free(targets);
 }
 
-/* The table row of kind/name, or NULL. */
-static const struct param *find_param(const char *kind, const char *name)
-{
-	init_params();
-	for (size_t i = 0; i < n_params; i++)
-		if (params[i].kind && strcmp(params[i].kind, kind) == 0 && strcmp(params[i].name, name) == 0)
-			return &params[i];
-	return NULL;
-}
-
 /* /strip/<n|name>/send/<aux>/<field>: the send row of aux 1 moved to the
  * aux named (or numbered, 1-based among the aux buses) by `aux`. */
 static void handle_send(struct osc_server *s, const char *path, const char *aux, const char *field,
@@ -797,7 +449,7 @@ static void handle_send(struct osc_server *s, const char *path, const char *aux,
 	struct console *c = console_of(s);
 	char name[128];
 	snprintf(name, sizeof name, "send/%s", field);
-	const struct param *row = find_param("strip", name);
+	const struct param *row = param_find("strip", name);
 	if (!row) {
 		reply_error(s, "unknown address %s: a send has level, pre and on (see docs/osc.md)", path);
 		return;
@@ -812,8 +464,7 @@ static void handle_send(struct osc_server *s, const char *path, const char *aux,
 		            c->n_aux);
 		return;
 	}
-	struct param p = *row;
-	p.offset += (size_t)k * sizeof(struct send_params);
+	struct param p = param_for_aux(row, (uint32_t)k);
 	snprintf(name, sizeof name, "send/%s/%s", aux, field);
 	p.name = name; /* replies go out on the address as sent */
 	handle_param(s, path, &p, target, types, argv, argc);
@@ -939,11 +590,13 @@ static void dump_state(struct osc_server *s)
 	w.messages = 0;
 	dump_flush(s, &w);
 	char path[256], name[128];
+	size_t n_params;
+	const struct param *params = param_table(&n_params);
 	for (size_t r = 0; r < n_params; r++) {
 		const struct param *p = &params[r];
 		if (!p->kind || p->action != ACT_VALUE)
 			continue;
-		const enum kind kind = kind_of(p);
+		const enum param_kind kind = param_kind_of(p);
 		if ((kind == KIND_MONITOR || kind == KIND_SPEAKER) && !c->monitor)
 			continue;
 		if (p->rule == RULE_SOURCE || p->rule == RULE_SET) {
@@ -954,19 +607,18 @@ static void dump_state(struct osc_server *s)
 			dump_add(s, &w, p->doc.path, v);
 			continue;
 		}
-		const uint32_t n = target_count(c, kind);
+		const uint32_t n = param_target_count(c, kind);
 		for (uint32_t i = 0; i < n; i++) {
 			if (kind == KIND_BUS && strncmp(p->name, "limiter/", 8) == 0 && !c->buses[i].has_limiter)
 				continue;
-			for (uint32_t k = 0; k < (is_send_row(p) ? c->n_aux : 1); k++) {
-				struct param q = *p;
-				if (is_send_row(p)) {
-					q.offset += (size_t)k * sizeof(struct send_params);
+			for (uint32_t k = 0; k < (param_is_send(p) ? c->n_aux : 1); k++) {
+				struct param q = param_is_send(p) ? param_for_aux(p, k) : *p;
+				if (param_is_send(p)) {
 					snprintf(name, sizeof name, "send/%s/%s", c->buses[c->aux[k]].name, p->name + 5);
 					q.name = name;
 				}
 				format_path(path, sizeof path, c, &q, "", true, i);
-				dump_add(s, &w, path, value_message(&q, get_value(c, &q, i)));
+				dump_add(s, &w, path, value_message(&q, param_get(c, &q, i)));
 			}
 		}
 	}
@@ -996,15 +648,6 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	}
 }
 
-static const struct param *find_top(const char *name)
-{
-	init_params();
-	for (size_t i = 0; i < n_params; i++)
-		if (!params[i].kind && strcmp(params[i].name, name) == 0)
-			return &params[i];
-	return NULL;
-}
-
 static int on_message(const char *path, const char *types, lo_arg **argv, int argc,
                       lo_message msg, void *user)
 {
@@ -1028,7 +671,7 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 	if (nseg == 1 || (nseg == 2 && strcmp(seg[0], "meters") == 0)) {
 		char name[128];
 		snprintf(name, sizeof name, nseg == 1 ? "%s" : "%s/%s", seg[0], nseg == 1 ? "" : seg[1]);
-		const struct param *top = find_top(name);
+		const struct param *top = param_find_top(name);
 		if (top) {
 			handle_top(s, path, top, types, argv, argc);
 			return 0;
@@ -1039,9 +682,9 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 	if (nseg >= 2 && strcmp(seg[0], "monitor") == 0) {
 		/* /monitor/<param>, /monitor/speaker/<n|name>/<param> */
 		if (nseg == 2)
-			p = find_param("monitor", seg[1]);
+			p = param_find("monitor", seg[1]);
 		else if (nseg == 4 && strcmp(seg[1], "speaker") == 0)
-			p = find_param("monitor/speaker", seg[3]);
+			p = param_find("monitor/speaker", seg[3]);
 		target = seg[2];
 	} else if (nseg >= 3 && nseg <= 6) {
 		/* The parameter is everything after the target: "fader", "pan/az",
@@ -1050,7 +693,7 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		for (int k = 2; k < nseg; k++)
 			snprintf(name + strlen(name), sizeof name - strlen(name), "%s%s", k > 2 ? "/" : "", seg[k]);
 		/* a send row is reached only through its <aux> segment */
-		p = strncmp(name, "send/", 5) == 0 ? NULL : find_param(seg[0], name);
+		p = strncmp(name, "send/", 5) == 0 ? NULL : param_find(seg[0], name);
 		target = seg[1];
 		if (nseg == 5 && strcmp(seg[0], "strip") == 0 && strcmp(seg[2], "send") == 0) {
 			handle_send(s, path, seg[3], seg[4], target, types, argv, argc);

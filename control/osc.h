@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "control/param.h"
 #include "engine/console.h"
 #include "engine/engine.h"
 
@@ -18,14 +19,6 @@ struct osc_host {
 	struct console *(*console)(void *ctx);
 	struct engine *(*engine)(void *ctx);
 	uint32_t (*period)(void *ctx);
-};
-
-struct osc_address {
-	const char *path;   /* as documented, e.g. "/strip/<n|name>/fader" */
-	const char *types;  /* argument types accepted when setting; "" = none */
-	const char *units;
-	const char *range;
-	const char *doc;
 };
 
 struct osc_server;
