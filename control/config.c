@@ -230,7 +230,7 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
                                          "delay", "hpf", "lpf", "eq", "notch", "dyn", "sends", NULL};
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
-                                       NULL};
+                                       "snapshots", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
 static const char *const monitor_keys[] = {"room", "source", "speakers", "level", "dim_level", "dim", "mute",
@@ -848,6 +848,11 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 	if (get_string(x, root, "name", false, &name) < 0)
 		return -1;
 	c->name = strdup(name);
+	const char *snapshots = NULL;
+	if (get_string(x, root, "snapshots", false, &snapshots) < 0)
+		return -1;
+	if (snapshots && !(c->snapshot_dir = strdup(snapshots)))
+		return fail(x, "out of memory");
 	downmix_table_init(&c->downmix);
 	if (json_object_get(root, "downmix") && parse_downmix(x, json_object_get(root, "downmix"), &c->downmix) < 0)
 		return -1;
@@ -1148,5 +1153,18 @@ struct console *config_load_file(const char *path, char *err, size_t errlen)
 	}
 	struct console *c = config_load_text(text, path, err, errlen);
 	free(text);
+	if (c && c->snapshot_dir && c->snapshot_dir[0] != '/' && strchr(path, '/')) {
+		/* relative to the config file's folder, not to where dubstage runs */
+		const int dir_len = (int)(strrchr(path, '/') - path);
+		char *joined = malloc((size_t)dir_len + strlen(c->snapshot_dir) + 2);
+		if (!joined) {
+			snprintf(err, errlen, "out of memory");
+			console_free(c);
+			return NULL;
+		}
+		sprintf(joined, "%.*s/%s", dir_len, path, c->snapshot_dir);
+		free(c->snapshot_dir);
+		c->snapshot_dir = joined;
+	}
 	return c;
 }

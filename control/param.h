@@ -52,6 +52,7 @@ struct param {
 	enum graph_op op;   /* what engine_sync_* sends when it changes */
 	struct osc_address doc;
 	void (*changed)(struct strip_params *); /* keeps dependent strip fields in step */
+	bool model_only;    /* console state the engine does not use (recall safes) */
 };
 
 /* Every row, in documentation order. */

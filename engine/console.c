@@ -33,6 +33,7 @@ void console_free(struct console *c)
 	free(c->buses);
 	free(c->bus_order);
 	free(c->name);
+	free(c->snapshot_dir);
 	free(c);
 }
 

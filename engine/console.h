@@ -105,6 +105,15 @@ struct send_params {
 	bool on;
 };
 
+/* What a snapshot recall leaves alone on a strip (film consoles' recall
+ * safes): everything, or its filters and EQ, its dynamics, its fader. */
+struct recall_safe {
+	bool all;
+	bool eq;               /* hpf, lpf, eq, notch */
+	bool dyn;
+	bool fader;
+};
+
 struct strip_params {
 	float fader_db;        /* -inf (off) ... +10 */
 	float trim_db;         /* -24 ... +24 */
@@ -123,6 +132,7 @@ struct strip_params {
 	bool polarity_inverted;
 	struct strip_processing proc;
 	struct send_params send[CONSOLE_MAX_AUX]; /* by aux ordinal: console.aux[k] */
+	struct recall_safe safe; /* not part of the mix: snapshots neither save nor recall it */
 };
 
 struct bus_params {
@@ -216,6 +226,7 @@ struct console {
 	uint32_t n_mute_groups;
 	struct downmix_table downmix; /* fold-down steps, with the config's overrides */
 	struct console_monitor *monitor; /* NULL: the console has no monitor section */
+	char *snapshot_dir;    /* where snapshots are kept, or NULL (config "snapshots") */
 };
 
 void console_free(struct console *c);
