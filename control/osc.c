@@ -18,6 +18,7 @@
 
 #include "control/fader_law.h"
 #include "control/param.h"
+#include "control/snapshot.h"
 #include "control/subscription.h"
 #include "dsp/gain.h"
 #include "dsp/panner.h"
@@ -45,6 +46,8 @@ struct osc_server {
 	uint64_t bad_packets;
 	struct subscription subs;
 	uint32_t meter_frame;
+	struct snapshot_recall *recall; /* a recall fading in, or NULL */
+	double recall_next;             /* when its next step is due */
 };
 
 static void notify(struct osc_server *s, const char *path, lo_message m, bool from_sender);
@@ -232,7 +235,7 @@ static void notify(struct osc_server *s, const char *path, lo_message m, bool fr
 /* After row p of target i changed: subscribers get its new value, and that
  * of every row showing the same field (fader and fader/pos, pan and pan/az)
  * or derived from it (a room position moves az and el). */
-static void notify_param(struct osc_server *s, const struct param *p, uint32_t i)
+static void notify_param(struct osc_server *s, const struct param *p, uint32_t i, bool from_sender)
 {
 	if (s->subs.n == 0)
 		return;
@@ -255,7 +258,7 @@ static void notify_param(struct osc_server *s, const struct param *p, uint32_t i
 				continue;
 		}
 		format_path(path, sizeof path, c, q, "", true, i);
-		notify(s, path, value_message(q, param_get(c, q, i)), true);
+		notify(s, path, value_message(q, param_get(c, q, i)), from_sender);
 	}
 }
 
@@ -429,7 +432,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	const float applied = param_clamp(p, v);
 	for (uint32_t t = 0; t < k; t++) {
 		param_set(engine_of(s), c, p, targets[t], applied);
-		notify_param(s, p, targets[t]);
+		notify_param(s, p, targets[t], true);
 	}
 	if (applied != v && !(isinf(applied) && v <= GAIN_DB_OFF) && p->rule != RULE_BOOL) {
 		/* Tell the sender where the control really is. */
@@ -628,11 +631,111 @@ static void dump_state(struct osc_server *s)
 	send_message(s, "/dump/done", done);
 }
 
+/* ---- snapshots ------------------------------------------------------------ */
+
+static void recall_settled(void *ctx, const struct param *row, uint32_t target)
+{
+	notify_param(ctx, row, target, false); /* everyone, the recalling surface too */
+}
+
+/* Steps the recall in progress (and ends it). */
+static void step_recall(struct osc_server *s, double now)
+{
+	if (!s->recall)
+		return;
+	if (snapshot_recall_step(s->recall, engine_of(s), console_of(s), now, recall_settled, s)) {
+		snapshot_recall_free(s->recall);
+		s->recall = NULL;
+		return;
+	}
+	/* 20 ms steps (each ramped by the engine over 10 ms), longer when many
+	 * settings move, so the command queue keeps up */
+	s->recall_next = now + 0.02 + 0.001 * (double)(s->recall->n_changes / 50);
+}
+
+static void handle_snapshot(struct osc_server *s, const char *path, enum action act, const char *types,
+                            lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	const bool named = act != ACT_SNAPSHOT_LIST;
+	const int max_args = act == ACT_SNAPSHOT_RECALL ? 2 : named;
+	if (argc < (int)named || argc > max_args || (named && types[0] != 's')) {
+		reply_error(s, "%s expects %s", path, act == ACT_SNAPSHOT_RECALL ? "s name [f fade seconds]"
+		                                     : named ? "s name" : "no arguments");
+		return;
+	}
+	if (!c->snapshot_dir) {
+		reply_error(s, "%s: this console has no snapshot folder (set \"snapshots\" in its config)", path);
+		return;
+	}
+	char err[512];
+	const char *name = named ? &argv[0]->s : "";
+	lo_message m = lo_message_new();
+	if (act == ACT_SNAPSHOT_LIST) {
+		char(*names)[SNAPSHOT_NAME_MAX];
+		uint32_t n;
+		if (snapshot_list(c->snapshot_dir, &names, &n, err, sizeof err) < 0) {
+			lo_message_free(m);
+			reply_error(s, "%s: %s", path, err);
+			return;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			lo_message_add_string(m, names[i]);
+			if ((i + 1) % 100 == 0 && i + 1 < n) {
+				send_message(s, path, m);
+				m = lo_message_new();
+			}
+		}
+		free(names);
+		send_message(s, path, m);
+		return;
+	}
+	int rc = 0;
+	if (act == ACT_SNAPSHOT_SAVE) {
+		rc = snapshot_save(c, c->snapshot_dir, name, err, sizeof err);
+		lo_message_add_string(m, name);
+	} else if (act == ACT_SNAPSHOT_DELETE) {
+		rc = snapshot_delete(c->snapshot_dir, name, err, sizeof err);
+		lo_message_add_string(m, name);
+	} else {
+		double fade = 0;
+		if (argc == 2 && (!number_argument(types[1], argv[1], &fade) || fade < 0 || fade > 60)) {
+			lo_message_free(m);
+			reply_error(s, "%s: the fade must be 0 ... 60 seconds", path);
+			return;
+		}
+		if (s->recall) { /* a recall still fading ends where it was going, first */
+			snapshot_recall_step(s->recall, engine_of(s), c, INFINITY, recall_settled, s);
+			snapshot_recall_free(s->recall);
+			s->recall = NULL;
+		}
+		struct snapshot_recall *r = snapshot_read(c, c->snapshot_dir, name, fade, err, sizeof err);
+		if (!r) {
+			rc = -1;
+		} else {
+			s->recall = r;
+			lo_message_add_string(m, name);
+			lo_message_add_int32(m, (int32_t)r->n_matched);
+			lo_message_add_int32(m, (int32_t)r->n_unmatched);
+			lo_message_add_string(m, r->unmatched);
+			step_recall(s, now_s());
+		}
+	}
+	if (rc < 0) {
+		lo_message_free(m);
+		reply_error(s, "%s: %s", path, err);
+		return;
+	}
+	send_message(s, path, m);
+}
+
 /* The top-level addresses: /info, /subscribe, /meters/subscribe, /dump ... */
 static void handle_top(struct osc_server *s, const char *path, const struct param *p, const char *types,
                        lo_arg **argv, int argc)
 {
-	const bool takes_args = p->action == ACT_SUBSCRIBE || p->action == ACT_METERS_SUBSCRIBE;
+	const bool takes_args = p->action == ACT_SUBSCRIBE || p->action == ACT_METERS_SUBSCRIBE ||
+	                        p->action == ACT_SNAPSHOT_SAVE || p->action == ACT_SNAPSHOT_RECALL ||
+	                        p->action == ACT_SNAPSHOT_DELETE;
 	if (!takes_args && argc != 0) {
 		reply_error(s, "%s takes no arguments", path);
 		return;
@@ -644,6 +747,10 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	case ACT_UNSUBSCRIBE: handle_unsubscribe(s, false); break;
 	case ACT_METERS_UNSUBSCRIBE: handle_unsubscribe(s, true); break;
 	case ACT_DUMP: dump_state(s); break;
+	case ACT_SNAPSHOT_SAVE:
+	case ACT_SNAPSHOT_RECALL:
+	case ACT_SNAPSHOT_LIST:
+	case ACT_SNAPSHOT_DELETE: handle_snapshot(s, path, p->action, types, argv, argc); break;
 	default: break;
 	}
 }
@@ -668,7 +775,7 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		}
 		seg[nseg++] = t;
 	}
-	if (nseg == 1 || (nseg == 2 && strcmp(seg[0], "meters") == 0)) {
+	if (nseg == 1 || (nseg == 2 && (strcmp(seg[0], "meters") == 0 || strcmp(seg[0], "snapshot") == 0))) {
 		char name[128];
 		snprintf(name, sizeof name, nseg == 1 ? "%s" : "%s/%s", seg[0], nseg == 1 ? "" : seg[1]);
 		const struct param *top = param_find_top(name);
@@ -783,6 +890,7 @@ void osc_server_close(struct osc_server *s)
 {
 	if (!s)
 		return;
+	snapshot_recall_free(s->recall);
 	lo_server_free(s->lo);
 	close(s->fd);
 	free(s);
@@ -870,6 +978,8 @@ static void send_meter_frame(struct osc_server *s, const struct subscriber *e, c
 void osc_server_tick(struct osc_server *s)
 {
 	const double now = now_s();
+	if (s->recall && now >= s->recall_next)
+		step_recall(s, now);
 	subscription_expire(&s->subs, now);
 	bool due = false;
 	for (uint32_t i = 0; i < s->subs.n; i++)
@@ -926,6 +1036,9 @@ void osc_server_tick(struct osc_server *s)
 int osc_server_timeout_ms(const struct osc_server *s)
 {
 	const double now = now_s();
-	const double wait = subscription_next_deadline(&s->subs, now) - now;
+	double deadline = subscription_next_deadline(&s->subs, now);
+	if (s->recall && s->recall_next < deadline)
+		deadline = s->recall_next;
+	const double wait = deadline - now;
 	return wait <= 0 ? 0 : (int)ceil(wait * 1000.0);
 }

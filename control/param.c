@@ -167,6 +167,17 @@ static const struct param base_params[] = {
 	 "lease (default 10 s) runs out. Reply /meters/subscribe f rate i seconds."}, NULL, false},
 	{NULL, "meters/unsubscribe", ACT_METERS_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/unsubscribe", "",
 	 "", "", "Stops meter frames to this address."}, NULL, false},
+	{NULL, "snapshot/save", ACT_SNAPSHOT_SAVE, RULE_NONE, 0, 0, 0, 0, {"/snapshot/save", "s", "name", "1-63 of "
+	 "A-Z a-z 0-9 _ - . space", "Saves the mix (strips, buses, sends, VCAs, mute groups) as <snapshots>/<name>.json, "
+	 "atomically. Reply /snapshot/save s name."}, NULL, false},
+	{NULL, "snapshot/recall", ACT_SNAPSHOT_RECALL, RULE_NONE, 0, 0, 0, 0, {"/snapshot/recall", "s [f]",
+	 "name, s", "fade 0 ... 60", "Recalls a snapshot, crossfading every continuous setting over the fade "
+	 "(default 0: the 10 ms ramps); recall safes are respected. Reply /snapshot/recall s name i matched "
+	 "i unmatched s what-did-not-match."}, NULL, false},
+	{NULL, "snapshot/list", ACT_SNAPSHOT_LIST, RULE_NONE, 0, 0, 0, 0, {"/snapshot/list", "", "", "",
+	 "Reply /snapshot/list s name ... (sorted; several messages of at most 100 names)."}, NULL, false},
+	{NULL, "snapshot/delete", ACT_SNAPSHOT_DELETE, RULE_NONE, 0, 0, 0, 0, {"/snapshot/delete", "s", "name", "",
+	 "Deletes a snapshot. Reply /snapshot/delete s name."}, NULL, false},
 	{NULL, "dump", ACT_DUMP, RULE_NONE, 0, 0, 0, 0, {"/dump", "", "", "", "Replies with every settable "
 	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL, false},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",

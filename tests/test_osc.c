@@ -820,6 +820,84 @@ START_TEST(meter_frames)
 }
 END_TEST
 
+START_TEST(snapshots_over_osc)
+{
+	struct reply r = {0};
+	send_msg("/snapshot/list", lo_message_new());
+	expect_error("no snapshot folder");
+	char dir[] = "/tmp/dubstage-osc-snap-XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	con->snapshot_dir = strdup(dir);
+	send_f("/strip/A/fader", -12.0f);
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, "scene 1");
+	send_msg("/snapshot/save", m);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/snapshot/save");
+	ck_assert_str_eq(&r.argv[0]->s, "scene 1");
+	send_f("/strip/A/fader", 0.0f);
+	/* a subscriber sees the recalled value, and so does the recalling surface */
+	const int a = open_surface();
+	surface_send(a, "/subscribe", lo_message_new());
+	char got[4096];
+	drain(a, got, sizeof got);
+	m = lo_message_new();
+	lo_message_add_string(m, "scene 1");
+	send_msg("/snapshot/recall", m);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/snapshot/recall");
+	ck_assert_str_eq(r.types, "siis");
+	ck_assert_int_eq(r.argv[2]->i, 0);
+	ck_assert_float_eq(con->strips[0].params.fader_db, -12.0f);
+	drain(a, got, sizeof got);
+	ck_assert_msg(strstr(got, "/strip/A/fader") != NULL, "%s", got);
+	/* with a fade: not there at once, there after the fade */
+	send_f("/strip/A/fader", 0.0f);
+	m = lo_message_new();
+	lo_message_add_string(m, "scene 1");
+	lo_message_add_float(m, 0.2f);
+	send_msg("/snapshot/recall", m);
+	ck_assert(recv_reply(&r));
+	ck_assert_float_gt(con->strips[0].params.fader_db, -12.0f);
+	for (int k = 0; k < 40; k++) {
+		usleep(10 * 1000);
+		osc_server_tick(srv);
+	}
+	ck_assert_float_eq(con->strips[0].params.fader_db, -12.0f);
+	send_msg("/snapshot/list", lo_message_new());
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "s");
+	ck_assert_str_eq(&r.argv[0]->s, "scene 1");
+	/* errors */
+	m = lo_message_new();
+	lo_message_add_string(m, "nope");
+	send_msg("/snapshot/recall", m);
+	expect_error("no snapshot \"nope\"");
+	m = lo_message_new();
+	lo_message_add_string(m, "../x");
+	send_msg("/snapshot/save", m);
+	expect_error("not a snapshot name");
+	send_i("/snapshot/save", 3);
+	expect_error("expects s name");
+	m = lo_message_new();
+	lo_message_add_string(m, "scene 1");
+	lo_message_add_float(m, -1.0f);
+	send_msg("/snapshot/recall", m);
+	expect_error("0 ... 60 seconds");
+	m = lo_message_new();
+	lo_message_add_string(m, "scene 1");
+	send_msg("/snapshot/delete", m);
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/snapshot/delete");
+	send_msg("/snapshot/list", lo_message_new());
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "");
+	lo_message_free(r.msg);
+	close(a);
+	rmdir(dir);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -877,6 +955,7 @@ int main(void)
 	tcase_add_test(t, leases_run_out);
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
+	tcase_add_test(t, snapshots_over_osc);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

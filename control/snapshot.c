@@ -1,0 +1,424 @@
+#include "control/snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dsp/gain.h"
+#include "dsp/panner.h"
+
+#define VERSION_STRING DUBSTAGE_VERSION
+
+bool snapshot_name_ok(const char *name)
+{
+	const size_t n = strlen(name);
+	if (n == 0 || n >= SNAPSHOT_NAME_MAX || name[0] == '.')
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' ||
+		      *p == '-' || *p == '.' || *p == ' '))
+			return false;
+	return true;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* The sections of a snapshot file and the table kinds they hold. */
+static const struct {
+	const char *key, *kind;
+} sections[] = {{"strips", "strip"}, {"buses", "bus"}, {"vcas", "vca"}, {"mute_groups", "mute_group"}};
+
+/* Whether row p (of target i, in c) is part of the mix a snapshot keeps:
+ * settable, not model-only (safes), not solo (monitoring), not a second
+ * name for a field an earlier row holds (fader/pos, pan), and for a strip
+ * only the pan form it uses (direction or room position). */
+static bool kept(const struct console *c, const struct param *table, size_t row, enum param_kind kind, uint32_t i)
+{
+	const struct param *p = &table[row];
+	if (p->action != ACT_VALUE || p->model_only || p->rule == RULE_FADER_POS)
+		return false;
+	if (kind == KIND_STRIP && (strcmp(p->name, "solo") == 0 || strcmp(p->name, "solo_safe") == 0))
+		return false;
+	for (size_t r = 0; r < row; r++)
+		if (table[r].kind && strcmp(table[r].kind, p->kind) == 0 && table[r].offset == p->offset &&
+		    table[r].action == ACT_VALUE && !param_is_send(p))
+			return false;
+	if (kind == KIND_STRIP && strncmp(p->name, "pan/", 4) == 0) {
+		const bool room = c->strips[i].params.pan_room;
+		if (room && (strcmp(p->name, "pan/az") == 0 || strcmp(p->name, "pan/el") == 0))
+			return false;
+		if (!room && (strcmp(p->name, "pan/x") == 0 || strcmp(p->name, "pan/y") == 0 || strcmp(p->name, "pan/z") == 0))
+			return false;
+	}
+	if (kind == KIND_BUS && strncmp(p->name, "limiter/", 8) == 0 && !c->buses[i].has_limiter)
+		return false;
+	return true;
+}
+
+static json_t *value_json(const struct param *p, float v)
+{
+	if (p->rule == RULE_BOOL)
+		return json_boolean(v != 0.0f);
+	if (isinf(v))
+		return json_string(v < 0 ? "-inf" : "inf");
+	return json_real(v);
+}
+
+static int make_dir(const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		return fail(err, errlen, "snapshot folder name too long");
+	for (char *p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(path, 0777) < 0 && errno != EEXIST)
+				return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+			*p = '/';
+		}
+	if (mkdir(path, 0777) < 0 && errno != EEXIST)
+		return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
+	return 0;
+}
+
+int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen)
+{
+	if (!snapshot_name_ok(name))
+		return fail(err, errlen, "\"%s\" is not a snapshot name (1-63 of A-Z a-z 0-9 _ - . and space, "
+		            "not starting with a dot)", name);
+	if (make_dir(dir, err, errlen) < 0)
+		return -1;
+	size_t n_rows;
+	const struct param *table = param_table(&n_rows);
+	json_t *root = json_object();
+	json_object_set_new(root, "dubstage_snapshot", json_integer(SNAPSHOT_FORMAT));
+	json_object_set_new(root, "version", json_string(VERSION_STRING));
+	json_object_set_new(root, "console", json_string(c->name ? c->name : ""));
+	char key[128];
+	for (size_t sct = 0; sct < sizeof sections / sizeof sections[0]; sct++) {
+		json_t *section = json_object();
+		const struct param probe = {.kind = sections[sct].kind};
+		const enum param_kind kind = param_kind_of(&probe);
+		for (uint32_t i = 0; i < param_target_count(c, kind); i++) {
+			json_t *target = json_object();
+			for (size_t r = 0; r < n_rows; r++) {
+				if (!table[r].kind || strcmp(table[r].kind, sections[sct].kind) != 0 || !kept(c, table, r, kind, i))
+					continue;
+				for (uint32_t k = 0; k < (param_is_send(&table[r]) ? c->n_aux : 1); k++) {
+					const struct param p = param_is_send(&table[r]) ? param_for_aux(&table[r], k) : table[r];
+					if (param_is_send(&table[r]))
+						snprintf(key, sizeof key, "send/%s/%s", c->buses[c->aux[k]].name, table[r].name + 5);
+					else
+						snprintf(key, sizeof key, "%s", p.name);
+					json_object_set_new(target, key, value_json(&p, param_get(c, &p, i)));
+				}
+			}
+			json_object_set_new(section, param_target_name(c, kind, i), target);
+		}
+		json_object_set_new(root, sections[sct].key, section);
+	}
+
+	char tmp[4200], final[4200];
+	snprintf(final, sizeof final, "%s/%s.json", dir, name);
+	snprintf(tmp, sizeof tmp, "%s/.%s.json.tmp-%d", dir, name, (int)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		json_decref(root);
+		return fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+	}
+	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
+	json_decref(root);
+	if (rc == 0 && fputc('\n', f) == EOF)
+		rc = -1;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		rc = -1;
+	const int write_errno = errno;
+	if (fclose(f) != 0)
+		rc = -1;
+	if (rc != 0) {
+		unlink(tmp);
+		return fail(err, errlen, "cannot write %s: %s", tmp, strerror(write_errno));
+	}
+	if (rename(tmp, final) != 0) {
+		const int e = errno;
+		unlink(tmp);
+		return fail(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(e));
+	}
+	int d = open(dir, O_RDONLY | O_DIRECTORY);
+	if (d >= 0) { /* the rename itself reaches the disk */
+		fsync(d);
+		close(d);
+	}
+	return 0;
+}
+
+int snapshot_delete(const char *dir, const char *name, char *err, size_t errlen)
+{
+	if (!snapshot_name_ok(name))
+		return fail(err, errlen, "\"%s\" is not a snapshot name", name);
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s.json", dir, name);
+	if (unlink(path) != 0)
+		return fail(err, errlen, "cannot delete snapshot \"%s\": %s", name, strerror(errno));
+	return 0;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(a, b); }
+
+int snapshot_list(const char *dir, char (**names)[SNAPSHOT_NAME_MAX], uint32_t *n, char *err, size_t errlen)
+{
+	*names = NULL;
+	*n = 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : fail(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+	uint32_t cap = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		const size_t len = strlen(e->d_name);
+		if (e->d_name[0] == '.' || len < 6 || strcmp(e->d_name + len - 5, ".json") != 0 ||
+		    len - 5 >= SNAPSHOT_NAME_MAX)
+			continue;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			char(*grown)[SNAPSHOT_NAME_MAX] = realloc(*names, cap * sizeof **names);
+			if (!grown) {
+				closedir(d);
+				return fail(err, errlen, "out of memory");
+			}
+			*names = grown;
+		}
+		snprintf((*names)[*n], SNAPSHOT_NAME_MAX, "%.*s", (int)(len - 5), e->d_name);
+		(*n)++;
+	}
+	closedir(d);
+	if (*n)
+		qsort(*names, *n, sizeof **names, by_name);
+	return 0;
+}
+
+static void note_unmatched(struct snapshot_recall *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_unmatched(struct snapshot_recall *r, const char *fmt, ...)
+{
+	char item[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(item, sizeof item, fmt, ap);
+	va_end(ap);
+	const size_t used = strlen(r->unmatched);
+	if (used + strlen(item) + 8 < sizeof r->unmatched)
+		snprintf(r->unmatched + used, sizeof r->unmatched - used, "%s%s", used ? ", " : "", item);
+	else if (!strstr(r->unmatched, "..."))
+		snprintf(r->unmatched + used, sizeof r->unmatched - used, ", ...");
+	r->n_unmatched++;
+}
+
+/* Whether a strip's safes keep setting `name` from a recall. */
+static bool safe_keeps(const struct recall_safe *s, const char *name)
+{
+	if (s->all)
+		return true;
+	if (s->fader && strcmp(name, "fader") == 0)
+		return true;
+	if (s->dyn && strncmp(name, "dyn/", 4) == 0)
+		return true;
+	return s->eq && (strncmp(name, "eq/", 3) == 0 || strcmp(name, "eq/on") == 0 || strncmp(name, "hpf/", 4) == 0 ||
+	                 strncmp(name, "lpf/", 4) == 0 || strncmp(name, "notch/", 6) == 0);
+}
+
+/* The row a snapshot key names for `kind` ("send/REV/level" moved to REV). */
+static bool row_for_key(const struct console *c, const char *kind, const char *key, struct param *out)
+{
+	if (strncmp(key, "send/", 5) == 0) {
+		const char *field = strrchr(key, '/');
+		char aux[CONSOLE_NAME_MAX + 1];
+		const int len = (int)(field - key - 5);
+		if (len <= 0 || len > CONSOLE_NAME_MAX)
+			return false;
+		snprintf(aux, sizeof aux, "%.*s", len, key + 5);
+		char row[64];
+		snprintf(row, sizeof row, "send/%s", field + 1);
+		const struct param *p = param_find(kind, row);
+		const int k = console_find_aux(c, aux);
+		if (!p || k < 0)
+			return false;
+		*out = param_for_aux(p, (uint32_t)k);
+		return true;
+	}
+	const struct param *p = param_find(kind, key);
+	if (!p || p->action != ACT_VALUE || p->model_only || p->rule == RULE_SOURCE || p->rule == RULE_SET)
+		return false;
+	*out = *p;
+	return true;
+}
+
+static bool value_from_json(const struct param *p, const json_t *v, float *out)
+{
+	if (p->rule == RULE_BOOL && json_is_boolean(v)) {
+		*out = json_is_true(v) ? 1.0f : 0.0f;
+		return true;
+	}
+	if (json_is_number(v)) {
+		const double d = json_number_value(v);
+		*out = (float)d;
+		return isfinite(d);
+	}
+	if (p->rule == RULE_DB_OFF && json_is_string(v) && strcmp(json_string_value(v), "-inf") == 0) {
+		*out = -INFINITY;
+		return true;
+	}
+	return false;
+}
+
+struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const char *name, double fade_s,
+                                      char *err, size_t errlen)
+{
+	if (!snapshot_name_ok(name)) {
+		fail(err, errlen, "\"%s\" is not a snapshot name", name);
+		return NULL;
+	}
+	char path[4200];
+	snprintf(path, sizeof path, "%s/%s.json", dir, name);
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		if (access(path, F_OK) != 0)
+			fail(err, errlen, "no snapshot \"%s\" in %s", name, dir);
+		else
+			fail(err, errlen, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
+		return NULL;
+	}
+	json_t *format = json_object_get(root, "dubstage_snapshot");
+	if (!json_is_object(root) || !json_is_integer(format) || json_integer_value(format) > SNAPSHOT_FORMAT) {
+		fail(err, errlen, "%s is not a dubstage snapshot (format %d or older)", path, SNAPSHOT_FORMAT);
+		json_decref(root);
+		return NULL;
+	}
+	struct snapshot_recall *r = calloc(1, sizeof *r);
+	if (!r) {
+		json_decref(root);
+		fail(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->fade_s = fade_s > 0 ? fade_s : 0;
+	uint32_t cap = 0;
+	for (size_t sct = 0; sct < sizeof sections / sizeof sections[0]; sct++) {
+		json_t *section = json_object_get(root, sections[sct].key);
+		if (!section)
+			continue;
+		if (!json_is_object(section)) {
+			note_unmatched(r, "%s (not an object)", sections[sct].key);
+			continue;
+		}
+		const struct param probe = {.kind = sections[sct].kind};
+		const enum param_kind kind = param_kind_of(&probe);
+		const char *target_name;
+		json_t *settings;
+		json_object_foreach(section, target_name, settings) {
+			const int i = param_find_target(c, kind, target_name);
+			if (i < 0 || !json_is_object(settings)) {
+				note_unmatched(r, "%s %s", sections[sct].kind, target_name);
+				continue;
+			}
+			const char *key;
+			json_t *v;
+			json_object_foreach(settings, key, v) {
+				struct param p;
+				float to;
+				if (!row_for_key(c, sections[sct].kind, key, &p) || !value_from_json(&p, v, &to)) {
+					note_unmatched(r, "%s.%s.%s", sections[sct].key, target_name, key);
+					continue;
+				}
+				if (kind == KIND_BUS && strncmp(key, "limiter/", 8) == 0 && !c->buses[i].has_limiter) {
+					note_unmatched(r, "%s.%s.%s (no limiter here)", sections[sct].key, target_name, key);
+					continue;
+				}
+				r->n_matched++;
+				if (kind == KIND_STRIP && safe_keeps(&c->strips[i].params.safe, key))
+					continue;
+				to = p.rule == RULE_DB_OFF && isinf(to) ? to : param_clamp(&p, to);
+				const float from = param_get(c, &p, (uint32_t)i);
+				if (from == to)
+					continue;
+				if (r->n_changes == cap) {
+					cap = cap ? 2 * cap : 64;
+					struct snapshot_change *grown = realloc(r->changes, cap * sizeof *grown);
+					if (!grown) {
+						snapshot_recall_free(r);
+						json_decref(root);
+						fail(err, errlen, "out of memory");
+						return NULL;
+					}
+					r->changes = grown;
+				}
+				r->changes[r->n_changes++] = (struct snapshot_change){
+					.row = p, .target = (uint32_t)i, .from = from, .to = to,
+					.continuous = p.rule == RULE_DB_OFF || p.rule == RULE_RANGE || p.rule == RULE_WRAP,
+				};
+			}
+		}
+	}
+	json_decref(root);
+	return r;
+}
+
+/* The value of change ch at fraction t of the fade. */
+static float along(const struct snapshot_change *ch, float t)
+{
+	if (t >= 1.0f)
+		return ch->to;
+	switch (ch->row.rule) {
+	case RULE_DB_OFF: { /* in linear gain: a fade from or to off is a fade, not a jump */
+		const float g0 = gain_from_db(ch->from), g1 = gain_from_db(ch->to);
+		return gain_to_db(g0 + (g1 - g0) * t);
+	}
+	case RULE_WRAP:
+		return panner_wrap_azimuth(ch->from + panner_wrap_azimuth(ch->to - ch->from) * t);
+	default:
+		return ch->from + (ch->to - ch->from) * t;
+	}
+}
+
+bool snapshot_recall_step(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
+                          void (*settled)(void *ctx, const struct param *row, uint32_t target), void *ctx)
+{
+	const bool first = !r->started;
+	if (first) {
+		r->started = true;
+		r->start = now;
+	}
+	const float t = r->fade_s > 0 ? (float)((now - r->start) / r->fade_s) : 1.0f;
+	for (uint32_t k = 0; k < r->n_changes; k++) {
+		const struct snapshot_change *ch = &r->changes[k];
+		if (!ch->continuous && !first)
+			continue;
+		const float v = ch->continuous ? along(ch, t) : ch->to;
+		param_set(e, c, &ch->row, ch->target, v);
+		if (settled && (!ch->continuous || t >= 1.0f))
+			settled(ctx, &ch->row, ch->target);
+	}
+	return t >= 1.0f;
+}
+
+void snapshot_recall_free(struct snapshot_recall *r)
+{
+	if (!r)
+		return;
+	free(r->changes);
+	free(r);
+}
