@@ -232,6 +232,38 @@ static void notify(struct osc_server *s, const char *path, lo_message m, bool fr
 	lo_message_free(m);
 }
 
+/* The surface slot field a strip row shows as ("fader" for fader/pos), or NULL. */
+static const char *slot_field(const struct param *q)
+{
+	return strcmp(q->name, "fader/pos") == 0 ? "fader"
+	     : strcmp(q->name, "mute") == 0 ? "mute"
+	     : strcmp(q->name, "solo") == 0 ? "solo" : NULL;
+}
+
+/* Subscribed surfaces whose bank shows strip i get the change on their
+ * slot's address too (/surface/fader/3). */
+static void notify_banks(struct osc_server *s, const struct param *q, uint32_t i, bool from_sender)
+{
+	const char *field = slot_field(q);
+	if (!field)
+		return;
+	const double now = now_s();
+	for (uint32_t k = 0; k < s->subs.n; k++) {
+		const struct subscriber *e = &s->subs.list[k];
+		if (e->state_until <= now || e->bank_until <= 0 || i < e->bank * e->bank_size ||
+		    i >= (e->bank + 1) * e->bank_size ||
+		    (from_sender && !e->echo && subscription_same_address(e, (const struct sockaddr *)&s->from, s->from_len)))
+			continue;
+		char path[64], buf[256];
+		snprintf(path, sizeof path, "/surface/%s/%u", field, i - e->bank * e->bank_size + 1);
+		lo_message m = value_message(q, param_get(console_of(s), q, i));
+		size_t len = lo_message_length(m, path);
+		if (len <= sizeof buf && lo_message_serialise(m, path, buf, &len))
+			sendto(s->fd, buf, len, 0, (const struct sockaddr *)&e->addr, e->addr_len);
+		lo_message_free(m);
+	}
+}
+
 /* After row p of target i changed: subscribers get its new value, and that
  * of every row showing the same field (fader and fader/pos, pan and pan/az)
  * or derived from it (a room position moves az and el). */
@@ -259,6 +291,8 @@ static void notify_param(struct osc_server *s, const struct param *p, uint32_t i
 		}
 		format_path(path, sizeof path, c, q, "", true, i);
 		notify(s, path, value_message(q, param_get(c, q, i)), from_sender);
+		if (param_kind_of(q) == KIND_STRIP)
+			notify_banks(s, q, i, from_sender);
 	}
 }
 
@@ -355,8 +389,10 @@ static bool read_argument(struct osc_server *s, const char *path, const struct p
 	return true;
 }
 
-static void handle_param(struct osc_server *s, const char *path, const struct param *p,
-                         const char *seg, const char *types, lo_arg **argv, int argc)
+/* reply_as: the address replies and corrections go out on (a surface's own
+ * /surface/fader/3), or NULL for the parameter's own. */
+static void handle_param(struct osc_server *s, const char *path, const struct param *p, const char *seg,
+                         const char *types, lo_arg **argv, int argc, const char *reply_as)
 {
 	struct console *c = console_of(s);
 	const enum param_kind kind = param_kind_of(p);
@@ -410,6 +446,8 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		}
 		for (uint32_t t = 0; t < k; t++) {
 			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
+			if (reply_as)
+				snprintf(out_path, sizeof out_path, "%s", reply_as);
 			if (p->action == ACT_GR)
 				reply_gain_reduction(s, out_path, strip, targets[t]);
 			else if (p->action == ACT_LIMITER_GR || p->action == ACT_LATENCY)
@@ -438,7 +476,7 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		/* Tell the sender where the control really is. */
 		for (uint32_t t = 0; t < k; t++) {
 			format_path(out_path, sizeof out_path, c, p, seg, pattern, targets[t]);
-			reply_value(s, out_path, p, applied);
+			reply_value(s, reply_as ? reply_as : out_path, p, applied);
 		}
 	}
 	free(targets);
@@ -470,7 +508,7 @@ static void handle_send(struct osc_server *s, const char *path, const char *aux,
 	struct param p = param_for_aux(row, (uint32_t)k);
 	snprintf(name, sizeof name, "send/%s/%s", aux, field);
 	p.name = name; /* replies go out on the address as sent */
-	handle_param(s, path, &p, target, types, argv, argc);
+	handle_param(s, path, &p, target, types, argv, argc, NULL);
 }
 
 /* A numeric argument (i, f, d, h) as a double; false when it is not one. */
@@ -729,13 +767,131 @@ static void handle_snapshot(struct osc_server *s, const char *path, enum action 
 	send_message(s, path, m);
 }
 
+/* ---- banking ---------------------------------------------------------------- */
+
+/* The sender's surface state (made on first use; kept an hour unused). */
+static struct subscriber *surface_of_sender(struct osc_server *s)
+{
+	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&s->from, s->from_len, true);
+	if (e)
+		e->bank_until = now_s() + SUBSCRIPTION_BANK_KEEP_S;
+	return e;
+}
+
+static uint32_t bank_count(const struct console *c, const struct subscriber *e)
+{
+	const uint32_t n = (c->n_strips + e->bank_size - 1) / e->bank_size;
+	return n ? n : 1;
+}
+
+/* Tells the surface what its bank shows: /bank/select, then per slot its
+ * strip's name (empty past the last strip), fader position, mute and solo. */
+static void send_bank_view(struct osc_server *s, const struct subscriber *e)
+{
+	struct console *c = console_of(s);
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, (int32_t)e->bank + 1);
+	lo_message_add_int32(m, (int32_t)bank_count(c, e));
+	send_message(s, "/bank/select", m);
+	char path[64];
+	for (uint32_t k = 0; k < e->bank_size; k++) {
+		const uint32_t strip = e->bank * e->bank_size + k;
+		snprintf(path, sizeof path, "/surface/name/%u", k + 1);
+		m = lo_message_new();
+		lo_message_add_string(m, strip < c->n_strips ? c->strips[strip].name : "");
+		send_message(s, path, m);
+		if (strip >= c->n_strips)
+			continue;
+		static const char *const rows[] = {"fader/pos", "mute", "solo"};
+		for (int r = 0; r < 3; r++) {
+			const struct param *q = param_find("strip", rows[r]);
+			snprintf(path, sizeof path, "/surface/%s/%u", slot_field(q), k + 1);
+			send_message(s, path, value_message(q, param_get(c, q, strip)));
+		}
+	}
+}
+
+static void handle_bank(struct osc_server *s, const char *path, enum action act, const char *types,
+                        lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	struct subscriber *e = surface_of_sender(s);
+	if (!e) {
+		reply_error(s, "%s: %d surfaces are known already", path, SUBSCRIPTION_MAX);
+		return;
+	}
+	double v = 0;
+	if (argc > 1 || (argc == 1 && !number_argument(types[0], argv[0], &v))) {
+		reply_error(s, "%s expects at most one number", path);
+		return;
+	}
+	const uint32_t banks = bank_count(c, e);
+	switch (act) {
+	case ACT_BANK_SELECT:
+		if (argc == 1) /* out of range: the nearest bank, which the reply shows */
+			e->bank = (uint32_t)clampd(v, 1, banks) - 1;
+		break;
+	case ACT_BANK_NEXT: e->bank = e->bank + 1 < banks ? e->bank + 1 : e->bank; break;
+	case ACT_BANK_PREV: e->bank = e->bank > 0 ? e->bank - 1 : 0; break;
+	default: /* ACT_BANK_SIZE */
+		if (argc == 0) {
+			lo_message m = lo_message_new();
+			lo_message_add_int32(m, (int32_t)e->bank_size);
+			send_message(s, path, m);
+			return;
+		}
+		{
+			const uint32_t first = e->bank * e->bank_size;
+			e->bank_size = (uint32_t)clampd(v, 1, SUBSCRIPTION_BANK_SIZE_MAX);
+			e->bank = first / e->bank_size;
+		}
+		break;
+	}
+	send_bank_view(s, e);
+}
+
+/* /surface/<field>/<k>: slot k of the sender's bank. */
+static void handle_surface(struct osc_server *s, const char *path, const char *field, const char *slot,
+                           const char *types, lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	struct subscriber *e = surface_of_sender(s);
+	const unsigned long k = all_digits(slot) ? strtoul(slot, NULL, 10) : 0;
+	if (!e || k < 1 || k > e->bank_size) {
+		reply_error(s, "%s: slot \"%s\" is not 1 ... %u (the bank size, /bank/size)", path, slot,
+		            e ? e->bank_size : SUBSCRIPTION_BANK_SIZE);
+		return;
+	}
+	const uint32_t strip = e->bank * e->bank_size + (uint32_t)k - 1;
+	if (strcmp(field, "name") == 0) {
+		if (argc != 0) {
+			reply_error(s, "%s is query-only: send it with no arguments", path);
+			return;
+		}
+		lo_message m = lo_message_new();
+		lo_message_add_string(m, strip < c->n_strips ? c->strips[strip].name : "");
+		send_message(s, path, m);
+		return;
+	}
+	if (strip >= c->n_strips) {
+		reply_error(s, "%s: slot %lu of bank %u is empty (the console has %u strips)", path, k, e->bank + 1,
+		            c->n_strips);
+		return;
+	}
+	char target[16];
+	snprintf(target, sizeof target, "%u", strip + 1);
+	const struct param *row = param_find("strip", strcmp(field, "fader") == 0 ? "fader/pos" : field);
+	handle_param(s, path, row, target, types, argv, argc, path);
+}
+
 /* The top-level addresses: /info, /subscribe, /meters/subscribe, /dump ... */
 static void handle_top(struct osc_server *s, const char *path, const struct param *p, const char *types,
                        lo_arg **argv, int argc)
 {
 	const bool takes_args = p->action == ACT_SUBSCRIBE || p->action == ACT_METERS_SUBSCRIBE ||
 	                        p->action == ACT_SNAPSHOT_SAVE || p->action == ACT_SNAPSHOT_RECALL ||
-	                        p->action == ACT_SNAPSHOT_DELETE;
+	                        p->action == ACT_SNAPSHOT_DELETE || p->action == ACT_BANK_SELECT ||
+	                        p->action == ACT_BANK_SIZE;
 	if (!takes_args && argc != 0) {
 		reply_error(s, "%s takes no arguments", path);
 		return;
@@ -751,6 +907,10 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	case ACT_SNAPSHOT_RECALL:
 	case ACT_SNAPSHOT_LIST:
 	case ACT_SNAPSHOT_DELETE: handle_snapshot(s, path, p->action, types, argv, argc); break;
+	case ACT_BANK_SELECT:
+	case ACT_BANK_NEXT:
+	case ACT_BANK_PREV:
+	case ACT_BANK_SIZE: handle_bank(s, path, p->action, types, argv, argc); break;
 	default: break;
 	}
 }
@@ -775,7 +935,14 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		}
 		seg[nseg++] = t;
 	}
-	if (nseg == 1 || (nseg == 2 && (strcmp(seg[0], "meters") == 0 || strcmp(seg[0], "snapshot") == 0))) {
+	if (nseg == 3 && strcmp(seg[0], "surface") == 0 &&
+	    (strcmp(seg[1], "fader") == 0 || strcmp(seg[1], "mute") == 0 || strcmp(seg[1], "solo") == 0 ||
+	     strcmp(seg[1], "name") == 0)) {
+		handle_surface(s, path, seg[1], seg[2], types, argv, argc);
+		return 0;
+	}
+	if (nseg == 1 || (nseg == 2 && (strcmp(seg[0], "meters") == 0 || strcmp(seg[0], "snapshot") == 0 ||
+	                                strcmp(seg[0], "bank") == 0))) {
 		char name[128];
 		snprintf(name, sizeof name, nseg == 1 ? "%s" : "%s/%s", seg[0], nseg == 1 ? "" : seg[1]);
 		const struct param *top = param_find_top(name);
@@ -808,7 +975,7 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		}
 	}
 	if (p) {
-		handle_param(s, path, p, target, types, argv, argc);
+		handle_param(s, path, p, target, types, argv, argc, NULL);
 		return 0;
 	}
 	reply_error(s, "unknown address %s (see docs/osc.md)", path);

@@ -178,6 +178,25 @@ static const struct param base_params[] = {
 	 "Reply /snapshot/list s name ... (sorted; several messages of at most 100 names)."}, NULL, false},
 	{NULL, "snapshot/delete", ACT_SNAPSHOT_DELETE, RULE_NONE, 0, 0, 0, 0, {"/snapshot/delete", "s", "name", "",
 	 "Deletes a snapshot. Reply /snapshot/delete s name."}, NULL, false},
+	{NULL, "bank/select", ACT_BANK_SELECT, RULE_NONE, 0, 0, 0, 0, {"/bank/select", "[i]", "bank", "1 ... banks",
+	 "This surface's bank: its /surface/... slot k is strip (bank - 1) x size + k. With no argument, replies "
+	 "the bank. Every bank change replies /bank/select i bank i banks, then each slot's name, fader, mute "
+	 "and solo."}, NULL, false},
+	{NULL, "bank/next", ACT_BANK_NEXT, RULE_NONE, 0, 0, 0, 0, {"/bank/next", "", "", "", "The next bank (stays "
+	 "on the last)."}, NULL, false},
+	{NULL, "bank/prev", ACT_BANK_PREV, RULE_NONE, 0, 0, 0, 0, {"/bank/prev", "", "", "", "The previous bank "
+	 "(stays on the first)."}, NULL, false},
+	{NULL, "bank/size", ACT_BANK_SIZE, RULE_NONE, 0, 0, 0, 0, {"/bank/size", "[i]", "faders", "1 ... 64",
+	 "Faders per bank on this surface (default 8); the bank is kept where its first strip stays in view."},
+	 NULL, false},
+	{NULL, "surface/fader", ACT_SURFACE, RULE_NONE, 0, 0, 0, 0, {"/surface/fader/<k>", "f", "position", "0 ... 1",
+	 "Slot k's strip fader as a surface position (the fader law), k 1 ... bank size."}, NULL, false},
+	{NULL, "surface/mute", ACT_SURFACE, RULE_NONE, 0, 0, 0, 0, {"/surface/mute/<k>", "i", "0/1", "0, 1",
+	 "Slot k's strip mute."}, NULL, false},
+	{NULL, "surface/solo", ACT_SURFACE, RULE_NONE, 0, 0, 0, 0, {"/surface/solo/<k>", "i", "0/1", "0, 1",
+	 "Slot k's strip solo."}, NULL, false},
+	{NULL, "surface/name", ACT_SURFACE, RULE_NONE, 0, 0, 0, 0, {"/surface/name/<k>", "", "", "",
+	 "Query only: slot k's strip name (s; empty past the last strip)."}, NULL, false},
 	{NULL, "dump", ACT_DUMP, RULE_NONE, 0, 0, 0, 0, {"/dump", "", "", "", "Replies with every settable "
 	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL, false},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",

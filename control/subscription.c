@@ -30,6 +30,7 @@ struct subscriber *subscription_get(struct subscription *s, const struct sockadd
 	memcpy(&n->addr, addr, len);
 	n->addr_len = len;
 	n->meter_hz = SUBSCRIPTION_METER_HZ;
+	n->bank_size = SUBSCRIPTION_BANK_SIZE;
 	return n;
 }
 
@@ -42,7 +43,9 @@ void subscription_expire(struct subscription *s, double now)
 			e->state_until = 0;
 		if (e->meters_until <= now)
 			e->meters_until = 0;
-		if (e->state_until > 0 || e->meters_until > 0)
+		if (e->bank_until <= now)
+			e->bank_until = 0;
+		if (e->state_until > 0 || e->meters_until > 0 || e->bank_until > 0)
 			s->list[kept++] = *e;
 	}
 	s->n = kept;

@@ -15,6 +15,9 @@
 #define SUBSCRIPTION_LEASE_MAX_S 3600.0
 #define SUBSCRIPTION_METER_HZ 30.0f   /* default meter frame rate */
 #define SUBSCRIPTION_METER_MAX_HZ 60.0f
+#define SUBSCRIPTION_BANK_SIZE 8      /* default faders per bank */
+#define SUBSCRIPTION_BANK_SIZE_MAX 64
+#define SUBSCRIPTION_BANK_KEEP_S 3600.0 /* a surface's bank is forgotten after an hour unused */
 
 struct subscriber {
 	struct sockaddr_storage addr;
@@ -24,6 +27,9 @@ struct subscriber {
 	double meters_until;  /* meter frames until then (0: none) */
 	float meter_hz;
 	double next_meter;    /* when its next frame is due */
+	double bank_until;    /* banking state is kept until then (renewed by use) */
+	uint32_t bank;        /* 0-based: its faders show strips bank * bank_size ... */
+	uint32_t bank_size;
 };
 
 struct subscription {

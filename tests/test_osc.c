@@ -898,6 +898,71 @@ START_TEST(snapshots_over_osc)
 }
 END_TEST
 
+START_TEST(banks_follow_the_surface)
+{
+	/* 5 strips (A, B, FX1, FX2, FX3); banks of 2 on surface a */
+	char got[8192];
+	const int a = open_surface();
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 2);
+	surface_send(a, "/bank/size", m);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/bank/select /surface/name/1 /surface/fader/1 /surface/mute/1 /surface/solo/1 "
+	                      "/surface/name/2 /surface/fader/2 /surface/mute/2 /surface/solo/2");
+	surface_send(a, "/bank/next", lo_message_new()); /* strips 3 and 4: FX1, FX2 */
+	drain(a, got, sizeof got);
+	m = lo_message_new();
+	lo_message_add_float(m, 0.5f);
+	surface_send(a, "/surface/fader/2", m);
+	ck_assert_float_eq_tol(con->strips[3].params.fader_db, -10.0f, 1e-5f);
+	m = lo_message_new();
+	lo_message_add_int32(m, 1);
+	surface_send(a, "/surface/mute/1", m);
+	ck_assert(con->strips[2].params.mute);
+	/* queries and clamps answer on the surface's own address */
+	surface_send(a, "/surface/name/1", lo_message_new());
+	m = lo_message_new();
+	lo_message_add_float(m, 3.0f);
+	surface_send(a, "/surface/fader/1", m);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/surface/name/1 /surface/fader/1");
+	ck_assert_float_eq(con->strips[2].params.fader_db, 10.0f);
+	/* the last bank holds FX3 and an empty slot; next stays there */
+	surface_send(a, "/bank/next", lo_message_new());
+	surface_send(a, "/bank/next", lo_message_new());
+	drain(a, got, sizeof got);
+	m = lo_message_new();
+	lo_message_add_float(m, 0.5f);
+	surface_send(a, "/surface/fader/2", m);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/error");
+	m = lo_message_new();
+	lo_message_add_int32(m, 9);
+	surface_send(a, "/surface/mute/9", m);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/error");
+	/* subscribed, the surface gets changes to the strips in view on its slots */
+	surface_send(a, "/subscribe", lo_message_new());
+	m = lo_message_new();
+	lo_message_add_int32(m, 2);
+	surface_send(a, "/bank/select", m); /* FX1, FX2 */
+	drain(a, got, sizeof got);
+	send_i("/strip/FX2/solo", 1);
+	send_i("/strip/A/solo", 1); /* not in view: only the strip address */
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/FX2/solo /surface/solo/2 /strip/A/solo");
+	send_f("/strip/FX1/fader", -10.0f);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/strip/FX1/fader /strip/FX1/fader/pos /surface/fader/1");
+	m = lo_message_new();
+	lo_message_add_string(m, "x");
+	surface_send(a, "/bank/select", m);
+	drain(a, got, sizeof got);
+	ck_assert_str_eq(got, "/error");
+	close(a);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -956,6 +1021,7 @@ int main(void)
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
 	tcase_add_test(t, snapshots_over_osc);
+	tcase_add_test(t, banks_follow_the_surface);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
