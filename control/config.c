@@ -1,5 +1,7 @@
 #include "control/config.h"
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <jansson.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include "control/json_locate.h"
+#include "control/profile.h"
 #include "engine/monitor.h"
 #include "dsp/gain.h"
 
@@ -230,7 +233,8 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
                                          "delay", "hpf", "lpf", "eq", "notch", "dyn", "sends", NULL};
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
-                                       "snapshots", NULL};
+                                       "snapshots", "surfaces", NULL};
+static const char *const surface_keys[] = {"profile", "from", "port", "feedback_port", "echo", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
 static const char *const monitor_keys[] = {"room", "source", "speakers", "level", "dim_level", "dim", "mute",
@@ -835,6 +839,75 @@ static int parse_monitor(struct ctx *x, json_t *o, struct console *c)
 	return 0;
 }
 
+/* A path from the config, relative to the config file's folder (the origin's),
+ * not to where dubstage runs; malloc'd. */
+static char *beside_config(const struct ctx *x, const char *path)
+{
+	const char *slash = strrchr(x->origin, '/');
+	if (path[0] == '/' || !slash)
+		return strdup(path);
+	const int dir_len = (int)(slash - x->origin);
+	char *joined = malloc((size_t)dir_len + strlen(path) + 2);
+	if (joined)
+		sprintf(joined, "%.*s/%s", dir_len, x->origin, path);
+	return joined;
+}
+
+/* "surfaces": [{"profile": "surfaces/touchosc-mix16.json", "from": "192.168.1.20", "port": 9000}] */
+static int parse_surfaces(struct ctx *x, json_t *list, struct console *c)
+{
+	push_key(x, "surfaces");
+	if (!json_is_array(list))
+		return fail(x, "must be an array of {\"profile\", \"from\", \"port\"}, not %s", type_name(list));
+	c->surfaces = calloc(json_array_size(list) + 1, sizeof *c->surfaces);
+	if (!c->surfaces)
+		return fail(x, "out of memory");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		push_index(x, i);
+		json_t *o = json_array_get(list, i);
+		if (!json_is_object(o))
+			return fail(x, "must be an object, not %s", type_name(o));
+		if (check_keys(x, o, surface_keys, "a surface") < 0)
+			return -1;
+		struct surface_binding *b = &c->surfaces[c->n_surfaces];
+		const char *profile = NULL, *from = NULL;
+		float port = 0, feedback_port = 0;
+		if (get_string(x, o, "profile", true, &profile) < 0 || get_string(x, o, "from", false, &from) < 0 ||
+		    get_db(x, o, "port", 1, 65535, false, &port) < 0 || /* get_db reads any bounded number */
+		    get_db(x, o, "feedback_port", 1, 65535, false, &feedback_port) < 0 || get_bool(x, o, "echo", &b->echo) < 0)
+			return -1;
+		if (feedback_port > 0 && !from) {
+			push_key(x, "feedback_port");
+			return fail(x, "needs \"from\": feedback goes to that address");
+		}
+		b->feedback_port = (uint32_t)feedback_port;
+		if (!from && port == 0)
+			return fail(x, "needs \"from\" (the surface's IP address), \"port\" (its UDP port) or both");
+		if (from) {
+			struct in6_addr any;
+			push_key(x, "from");
+			if (strlen(from) >= sizeof b->from ||
+			    (inet_pton(AF_INET, from, &any) != 1 && inet_pton(AF_INET6, from, &any) != 1))
+				return fail(x, "\"%s\" is not an IPv4 or IPv6 address", from);
+			snprintf(b->from, sizeof b->from, "%s", from);
+			pop(x);
+		}
+		b->port = (uint32_t)port;
+		char *path = beside_config(x, profile);
+		char perr[512] = "out of memory";
+		push_key(x, "profile");
+		b->profile = path ? profile_load(path, perr, sizeof perr) : NULL;
+		free(path);
+		if (!b->profile)
+			return fail(x, "%s", perr);
+		pop(x);
+		c->n_surfaces++;
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
 static int parse_strips(struct ctx *x, json_t *strips, struct console *c);
 static int parse_groups(struct ctx *x, json_t *root, struct console *c, bool vca);
 
@@ -851,8 +924,10 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 	const char *snapshots = NULL;
 	if (get_string(x, root, "snapshots", false, &snapshots) < 0)
 		return -1;
-	if (snapshots && !(c->snapshot_dir = strdup(snapshots)))
+	if (snapshots && !(c->snapshot_dir = beside_config(x, snapshots)))
 		return fail(x, "out of memory");
+	if (json_object_get(root, "surfaces") && parse_surfaces(x, json_object_get(root, "surfaces"), c) < 0)
+		return -1;
 	downmix_table_init(&c->downmix);
 	if (json_object_get(root, "downmix") && parse_downmix(x, json_object_get(root, "downmix"), &c->downmix) < 0)
 		return -1;
@@ -1153,18 +1228,5 @@ struct console *config_load_file(const char *path, char *err, size_t errlen)
 	}
 	struct console *c = config_load_text(text, path, err, errlen);
 	free(text);
-	if (c && c->snapshot_dir && c->snapshot_dir[0] != '/' && strchr(path, '/')) {
-		/* relative to the config file's folder, not to where dubstage runs */
-		const int dir_len = (int)(strrchr(path, '/') - path);
-		char *joined = malloc((size_t)dir_len + strlen(c->snapshot_dir) + 2);
-		if (!joined) {
-			snprintf(err, errlen, "out of memory");
-			console_free(c);
-			return NULL;
-		}
-		sprintf(joined, "%.*s/%s", dir_len, path, c->snapshot_dir);
-		free(c->snapshot_dir);
-		c->snapshot_dir = joined;
-	}
 	return c;
 }

@@ -18,6 +18,7 @@
 
 #include "control/fader_law.h"
 #include "control/param.h"
+#include "control/profile.h"
 #include "control/snapshot.h"
 #include "control/subscription.h"
 #include "dsp/gain.h"
@@ -212,6 +213,115 @@ static lo_message value_message(const struct param *p, float v)
 	return m;
 }
 
+/* The configured surface (profile) a UDP address belongs to, or NULL. */
+static const struct surface_binding *binding_of(const struct console *c, const struct sockaddr_storage *a)
+{
+	if (c->n_surfaces == 0)
+		return NULL;
+	char ip[INET6_ADDRSTRLEN] = "";
+	uint16_t port = 0;
+	if (a->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, ip, sizeof ip);
+		port = ntohs(((const struct sockaddr_in *)a)->sin_port);
+	} else if (a->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, ip, sizeof ip);
+		port = ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	}
+	for (uint32_t i = 0; i < c->n_surfaces; i++) {
+		const struct surface_binding *b = &c->surfaces[i];
+		if ((b->from[0] == '\0' || strcmp(b->from, ip) == 0) && (b->port == 0 || b->port == port))
+			return b;
+	}
+	return NULL;
+}
+
+static void send_float_to(struct osc_server *s, const struct sockaddr_storage *to, socklen_t len, const char *path,
+                          float v)
+{
+	char buf[256];
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, v);
+	size_t n = lo_message_length(m, path);
+	if (n <= sizeof buf && lo_message_serialise(m, path, buf, &n))
+		sendto(s->fd, buf, n, 0, (const struct sockaddr *)to, len);
+	lo_message_free(m);
+}
+
+/* A profile surface at `to` (whose bank is e's, or bank 0) gets row q of
+ * target i (console address `path`) on its own addresses, scaled. */
+static void profile_feedback(struct osc_server *s, const struct surface_profile *prof, const struct subscriber *e,
+                             const struct sockaddr_storage *to, socklen_t len, const char *path,
+                             const struct param *q, uint32_t i)
+{
+	const float v = param_get(console_of(s), q, i);
+	const uint32_t size = e ? e->bank_size : prof->bank_size, first = e ? e->bank * size : 0;
+	char addr[2 * PROFILE_TEXT_MAX + 8];
+	for (uint32_t k = 0; k < prof->n_map; k++) {
+		const struct profile_map *m = &prof->map[k];
+		if (m->slotted && param_kind_of(q) == KIND_STRIP && strcmp(m->to, q->name) == 0 && i >= first &&
+		    i - first < size && i - first < m->slots) {
+			snprintf(addr, sizeof addr, "%s%u%s", m->prefix, i - first + 1, m->suffix);
+			send_float_to(s, to, len, addr, profile_to_surface(m, v));
+		} else if (!m->slotted && strcmp(m->to, path) == 0) {
+			send_float_to(s, to, len, m->prefix, profile_to_surface(m, v));
+		}
+	}
+}
+
+/* The bank state of the surface at IP `ip` (any port), or NULL. */
+static const struct subscriber *bank_of_ip(const struct osc_server *s, const char *ip)
+{
+	for (uint32_t k = 0; k < s->subs.n; k++) {
+		const struct subscriber *e = &s->subs.list[k];
+		char have[INET6_ADDRSTRLEN] = "";
+		const void *a = e->addr.ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)&e->addr)->sin_addr
+		                                             : (const void *)&((const struct sockaddr_in6 *)&e->addr)->sin6_addr;
+		inet_ntop(e->addr.ss_family, a, have, sizeof have);
+		if (e->bank_until > 0 && strcmp(have, ip) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* Every profile surface gets row q of target i: those configured with a
+ * feedback port always, subscribed ones at their address; the maker only
+ * with echo. */
+static void notify_profiles(struct osc_server *s, const char *path, const struct param *q, uint32_t i,
+                            bool from_sender)
+{
+	struct console *c = console_of(s);
+	if (c->n_surfaces == 0)
+		return;
+	const struct surface_binding *maker = from_sender ? binding_of(c, &s->from) : NULL;
+	for (uint32_t b = 0; b < c->n_surfaces; b++) {
+		const struct surface_binding *sb = &c->surfaces[b];
+		if (!sb->feedback_port || (sb == maker && !sb->echo))
+			continue;
+		struct sockaddr_storage to = {0};
+		socklen_t len;
+		if (inet_pton(AF_INET, sb->from, &((struct sockaddr_in *)&to)->sin_addr) == 1) {
+			to.ss_family = AF_INET;
+			((struct sockaddr_in *)&to)->sin_port = htons((uint16_t)sb->feedback_port);
+			len = sizeof(struct sockaddr_in);
+		} else {
+			inet_pton(AF_INET6, sb->from, &((struct sockaddr_in6 *)&to)->sin6_addr);
+			to.ss_family = AF_INET6;
+			((struct sockaddr_in6 *)&to)->sin6_port = htons((uint16_t)sb->feedback_port);
+			len = sizeof(struct sockaddr_in6);
+		}
+		profile_feedback(s, sb->profile, bank_of_ip(s, sb->from), &to, len, path, q, i);
+	}
+	const double now = now_s();
+	for (uint32_t k = 0; k < s->subs.n; k++) {
+		const struct subscriber *e = &s->subs.list[k];
+		const struct surface_binding *sb = e->state_until > now ? binding_of(c, &e->addr) : NULL;
+		if (!sb || sb->feedback_port ||
+		    (from_sender && !e->echo && subscription_same_address(e, (const struct sockaddr *)&s->from, s->from_len)))
+			continue;
+		profile_feedback(s, sb->profile, e, &e->addr, e->addr_len, path, q, i);
+	}
+}
+
 /* Sends m (then frees it) to every surface subscribed to state changes;
  * the surface whose message made the change (from_sender) only when it
  * asked for echo. */
@@ -223,7 +333,7 @@ static void notify(struct osc_server *s, const char *path, lo_message m, bool fr
 	if (len <= sizeof buf && lo_message_serialise(m, path, buf, &len))
 		for (uint32_t i = 0; i < s->subs.n; i++) {
 			const struct subscriber *e = &s->subs.list[i];
-			if (e->state_until <= now ||
+			if (e->state_until <= now || binding_of(console_of(s), &e->addr) ||
 			    (from_sender && !e->echo &&
 			     subscription_same_address(e, (const struct sockaddr *)&s->from, s->from_len)))
 				continue;
@@ -269,7 +379,7 @@ static void notify_banks(struct osc_server *s, const struct param *q, uint32_t i
  * or derived from it (a room position moves az and el). */
 static void notify_param(struct osc_server *s, const struct param *p, uint32_t i, bool from_sender)
 {
-	if (s->subs.n == 0)
+	if (s->subs.n == 0 && console_of(s)->n_surfaces == 0)
 		return;
 	struct console *c = console_of(s);
 	char path[256], name[128];
@@ -291,6 +401,7 @@ static void notify_param(struct osc_server *s, const struct param *p, uint32_t i
 		}
 		format_path(path, sizeof path, c, q, "", true, i);
 		notify(s, path, value_message(q, param_get(c, q, i)), from_sender);
+		notify_profiles(s, path, q, i, from_sender);
 		if (param_kind_of(q) == KIND_STRIP)
 			notify_banks(s, q, i, from_sender);
 	}
@@ -767,6 +878,8 @@ static void handle_snapshot(struct osc_server *s, const char *path, enum action 
 	send_message(s, path, m);
 }
 
+static void profile_bank_view(struct osc_server *s, const struct surface_binding *sb, const struct subscriber *e);
+
 /* ---- banking ---------------------------------------------------------------- */
 
 /* The sender's surface state (made on first use; kept an hour unused). */
@@ -848,6 +961,9 @@ static void handle_bank(struct osc_server *s, const char *path, enum action act,
 		break;
 	}
 	send_bank_view(s, e);
+	const struct surface_binding *sb = binding_of(c, &s->from);
+	if (sb)
+		profile_bank_view(s, sb, e);
 }
 
 /* /surface/<field>/<k>: slot k of the sender's bank. */
@@ -882,6 +998,99 @@ static void handle_surface(struct osc_server *s, const char *path, const char *f
 	snprintf(target, sizeof target, "%u", strip + 1);
 	const struct param *row = param_find("strip", strcmp(field, "fader") == 0 ? "fader/pos" : field);
 	handle_param(s, path, row, target, types, argv, argc, path);
+}
+
+/* ---- surface profiles -------------------------------------------------------- */
+
+/* Where a profile surface's feedback goes: its feedback port, or the sender. */
+static void feedback_address(const struct osc_server *s, const struct surface_binding *sb,
+                             struct sockaddr_storage *to, socklen_t *len)
+{
+	*to = s->from;
+	*len = s->from_len;
+	if (!sb->feedback_port)
+		return;
+	if (to->ss_family == AF_INET)
+		((struct sockaddr_in *)to)->sin_port = htons((uint16_t)sb->feedback_port);
+	else
+		((struct sockaddr_in6 *)to)->sin6_port = htons((uint16_t)sb->feedback_port);
+}
+
+/* After a bank change: every slotted control of the profile shows its new strip. */
+static void profile_bank_view(struct osc_server *s, const struct surface_binding *sb, const struct subscriber *e)
+{
+	struct console *c = console_of(s);
+	struct sockaddr_storage to;
+	socklen_t len;
+	feedback_address(s, sb, &to, &len);
+	char addr[2 * PROFILE_TEXT_MAX + 8];
+	for (uint32_t k = 0; k < sb->profile->n_map; k++) {
+		const struct profile_map *m = &sb->profile->map[k];
+		const struct param *q = m->slotted ? param_find("strip", m->to) : NULL;
+		for (uint32_t slot = 0; q && slot < m->slots && slot < e->bank_size; slot++) {
+			const uint32_t strip = e->bank * e->bank_size + slot;
+			snprintf(addr, sizeof addr, "%s%u%s", m->prefix, slot + 1, m->suffix);
+			send_float_to(s, &to, len, addr, strip < c->n_strips ? profile_to_surface(m, param_get(c, q, strip)) : 0.0f);
+		}
+	}
+}
+
+static int on_message(const char *path, const char *types, lo_arg **argv, int argc, lo_message msg, void *user);
+
+/* A message from a profile surface on one of its own addresses. */
+static void handle_profile(struct osc_server *s, const char *path, const struct surface_binding *sb,
+                           const struct profile_map *m, uint32_t slot, const char *types, lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	double v = 0;
+	if (argc > 1 || (argc == 1 && !number_argument(types[0], argv[0], &v) && types[0] != 'T' && types[0] != 'F')) {
+		reply_error(s, "%s (profile %s) expects one number", path, sb->profile->name);
+		return;
+	}
+	if (argc == 1 && (types[0] == 'T' || types[0] == 'F'))
+		v = types[0] == 'T';
+	if (!m->slotted) {
+		/* a console address; a button (1 pressed, 0 released) on an action fires once */
+		const struct param *top = param_find_top(m->to + 1);
+		if (top && top->action != ACT_VALUE && (top->action == ACT_BANK_NEXT || top->action == ACT_BANK_PREV ||
+		                                        top->action == ACT_DUMP)) {
+			if (argc == 0 || v != 0)
+				on_message(m->to, "", NULL, 0, NULL, s);
+			return;
+		}
+		lo_arg scaled = {.f = profile_to_console(m, (float)v)};
+		lo_arg *av[1] = {&scaled};
+		on_message(m->to, argc ? "f" : "", av, argc, NULL, s);
+		return;
+	}
+	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&s->from, s->from_len, true);
+	if (!e) {
+		reply_error(s, "%s: %d surfaces are known already", path, SUBSCRIPTION_MAX);
+		return;
+	}
+	if (e->bank_until <= 0) /* new to banking: the profile's bank size */
+		e->bank_size = sb->profile->bank_size;
+	e->bank_until = now_s() + SUBSCRIPTION_BANK_KEEP_S;
+	const struct param *row = param_find("strip", m->to);
+	const uint32_t strip = e->bank * e->bank_size + slot - 1;
+	if (!row || row->action != ACT_VALUE || strip >= c->n_strips || slot > e->bank_size) {
+		reply_error(s, "%s (profile %s): %s", path, sb->profile->name,
+		            !row ? "the profile maps it to no strip parameter" : "no strip in this slot of the bank");
+		return;
+	}
+	struct sockaddr_storage to;
+	socklen_t len;
+	feedback_address(s, sb, &to, &len);
+	if (argc == 0) {
+		send_float_to(s, &to, len, path, profile_to_surface(m, param_get(c, row, strip)));
+		return;
+	}
+	const float want = profile_to_console(m, (float)v);
+	const float applied = param_clamp(row, want);
+	param_set(engine_of(s), c, row, strip, applied);
+	notify_param(s, row, strip, true);
+	if (applied != want && row->rule != RULE_BOOL)
+		send_float_to(s, &to, len, path, profile_to_surface(m, applied));
 }
 
 /* The top-level addresses: /info, /subscribe, /meters/subscribe, /dump ... */
@@ -926,6 +1135,13 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		return 0;
 	}
 	strcpy(copy, path);
+	const struct surface_binding *bound = binding_of(console_of(s), &s->from);
+	uint32_t slot = 0;
+	const struct profile_map *mapped = bound ? profile_match(bound->profile, path, &slot) : NULL;
+	if (mapped) {
+		handle_profile(s, path, bound, mapped, slot, types, argv, argc);
+		return 0;
+	}
 	char *seg[6] = {0};
 	int nseg = 0;
 	for (char *save = NULL, *t = strtok_r(copy, "/", &save); t; t = strtok_r(NULL, "/", &save)) {

@@ -211,6 +211,17 @@ struct console_bus {
 	                        * the true-peak limiter and lag by its look-ahead */
 };
 
+/* A surface that speaks through a profile (control/profile.h): chosen by
+ * the sender's IP address, its UDP port, or both. */
+struct surface_profile;
+struct surface_binding {
+	char from[64];         /* the sender's IP address as written, or "" for any */
+	uint32_t port;         /* the sender's UDP port, or 0 for any */
+	uint32_t feedback_port; /* feedback goes to from:feedback_port always, or 0: only when subscribed */
+	bool echo;             /* the surface also gets back the changes it made */
+	struct surface_profile *profile; /* one block */
+};
+
 struct console {
 	char *name;
 	struct console_strip *strips;
@@ -227,6 +238,8 @@ struct console {
 	struct downmix_table downmix; /* fold-down steps, with the config's overrides */
 	struct console_monitor *monitor; /* NULL: the console has no monitor section */
 	char *snapshot_dir;    /* where snapshots are kept, or NULL (config "snapshots") */
+	struct surface_binding *surfaces;
+	uint32_t n_surfaces;
 };
 
 void console_free(struct console *c);

@@ -1,7 +1,10 @@
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "control/config.h"
+#include "control/profile.h"
 #include "tests/check_main.h"
 
 #ifndef SOURCE_ROOT
@@ -39,6 +42,7 @@ START_TEST(shipped_configs_load)
 	ck_assert_uint_eq(c->n_aux, 2);
 	ck_assert_uint_eq(c->n_vcas, 4);
 	ck_assert(c->buses[console_find_bus(c, "PM")].has_limiter);
+	ck_assert_str_eq(c->snapshot_dir, SOURCE_ROOT "/configs/snapshots");
 	ck_assert_ptr_nonnull(c->monitor);
 	ck_assert_uint_eq(c->monitor->source, (uint32_t)console_find_bus(c, "PM"));
 	ck_assert_int_ge(console_find_strip(c, "FX32"), 0);
@@ -444,6 +448,67 @@ START_TEST(vcas_and_mute_groups)
 }
 END_TEST
 
+START_TEST(surfaces_and_profiles)
+{
+	struct console *c = load("{" BUSES ", \"snapshots\": \"/tmp/snaps\", \"surfaces\": ["
+	                         "{\"profile\": \"" SOURCE_ROOT "/configs/surfaces/touchosc-mix16.json\","
+	                         " \"from\": \"192.168.1.20\", \"feedback_port\": 9000},"
+	                         "{\"profile\": \"" SOURCE_ROOT "/configs/surfaces/generic-8.json\", \"port\": 8000, \"echo\": true}]}");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->snapshot_dir, "/tmp/snaps");
+	ck_assert_uint_eq(c->n_surfaces, 2);
+	ck_assert_str_eq(c->surfaces[0].from, "192.168.1.20");
+	ck_assert_uint_eq(c->surfaces[0].feedback_port, 9000);
+	ck_assert_uint_eq(c->surfaces[1].port, 8000);
+	ck_assert(c->surfaces[1].echo);
+	uint32_t slot = 0;
+	const struct profile_map *m = profile_match(c->surfaces[0].profile, "/1/rotary16", &slot);
+	ck_assert(m != NULL && slot == 16);
+	ck_assert_str_eq(m->to, "pan/az");
+	ck_assert_float_eq(profile_to_console(m, 0.5f), 0.0f);
+	ck_assert_float_eq(profile_to_console(m, 0.0f), 180.0f);
+	ck_assert_float_eq(profile_to_surface(m, -90.0f), 0.75f);
+	ck_assert_ptr_null(profile_match(c->surfaces[0].profile, "/1/rotary17", &slot));
+	ck_assert_ptr_null(profile_match(c->surfaces[0].profile, "/1/rotary", &slot));
+	ck_assert_ptr_null(profile_match(c->surfaces[0].profile, "/1/rotaryx", &slot));
+	console_free(c);
+#define SURFACE(body) "{" BUSES ", \"surfaces\": [" body "]}"
+	REFUSED(SURFACE("{\"profile\": \"/nope.json\", \"port\": 1}"), "surfaces[0].profile", "/nope.json");
+	REFUSED(SURFACE("{\"profile\": \"" SOURCE_ROOT "/configs/surfaces/generic-8.json\"}"), "surfaces[0]",
+	        "needs \"from\"");
+	REFUSED(SURFACE("{\"profile\": \"" SOURCE_ROOT "/configs/surfaces/generic-8.json\", \"from\": \"tablet\"}"),
+	        "surfaces[0].from", "not an IPv4 or IPv6 address");
+	REFUSED(SURFACE("{\"profile\": \"" SOURCE_ROOT "/configs/surfaces/generic-8.json\", \"port\": 1,"
+	                " \"feedback_port\": 9}"), "surfaces[0].feedback_port", "needs \"from\"");
+	REFUSED(SURFACE("{\"profile\": \"" SOURCE_ROOT "/configs/surfaces/generic-8.json\", \"port\": 70000}"),
+	        "surfaces[0].port", "out of range");
+	REFUSED(SURFACE("{\"profile\": \"" SOURCE_ROOT "/configs/default.json\", \"port\": 1}"), "surfaces[0].profile",
+	        "a profile is");
+	REFUSED("{" BUSES ", \"surfaces\": {}}", "surfaces", "must be an array");
+#undef SURFACE
+	/* broken profiles */
+	const char *bad[][2] = {
+		{"{\"name\": \"x\", \"map\": [{\"address\": \"/f{k}\", \"to\": \"fader/pos\"}]}", "needs \"slots\""},
+		{"{\"name\": \"x\", \"map\": [{\"address\": \"/f{k}\", \"slots\": 2, \"to\": \"/bus/PM/fader\"}]}",
+		 "maps to a strip parameter"},
+		{"{\"name\": \"x\", \"map\": [{\"address\": \"/f\", \"to\": \"fader\"}]}", "maps to a console address"},
+		{"{\"name\": \"x\", \"map\": [{\"address\": \"/f\", \"to\": \"/a\", \"scale\": [1]}]}", "\"scale\" is [lo, hi]"},
+		{"{\"name\": \"x\", \"bank_size\": 0, \"map\": []}", "bank_size must be"},
+		{"{\"name\": \"x\", \"map\": [{\"to\": \"/a\"}]}", "needs \"address\""},
+		{"{\"map\": []", "'}' expected"},
+	};
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		FILE *f = fopen("/tmp/dubstage-test-profile.json", "w");
+		fputs(bad[k][0], f);
+		fclose(f);
+		char perr[512];
+		ck_assert_ptr_null(profile_load("/tmp/dubstage-test-profile.json", perr, sizeof perr));
+		ck_assert_msg(strstr(perr, bad[k][1]) != NULL, "\"%s\" lacks \"%s\"", perr, bad[k][1]);
+	}
+	unlink("/tmp/dubstage-test-profile.json");
+}
+END_TEST
+
 START_TEST(carry_params_by_name)
 {
 	struct console *a = load("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"B\", \"bus\": \"DX\"}]}");
@@ -479,6 +544,7 @@ int main(void)
 	tcase_add_test(t, aux_buses_and_sends);
 	tcase_add_test(t, vcas_and_mute_groups);
 	tcase_add_test(t, master_limiter_keys);
+	tcase_add_test(t, surfaces_and_profiles);
 	tcase_add_test(t, carry_params_by_name);
 	suite_add_tcase(s, t);
 	return run_suite(s);

@@ -10,6 +10,7 @@
 
 #include "control/config.h"
 #include "control/osc.h"
+#include "control/profile.h"
 #include "tests/check_main.h"
 
 static struct engine *eng;
@@ -963,6 +964,92 @@ START_TEST(banks_follow_the_surface)
 }
 END_TEST
 
+static uint16_t port_of(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	return ntohs(a.sin_port);
+}
+
+/* Every message waiting on fd within 100 ms as "path value" strings. */
+static void drain_values(int fd, char *out, size_t len)
+{
+	out[0] = '\0';
+	char buf[2048];
+	struct pollfd p = {fd, POLLIN, 0};
+	while (poll(&p, 1, 100) == 1) {
+		ssize_t n = recv(fd, buf, sizeof buf, 0);
+		int r;
+		lo_message m = lo_message_deserialise(buf, (size_t)n, &r);
+		ck_assert(m != NULL);
+		const char *t = lo_message_get_types(m);
+		snprintf(out + strlen(out), len - strlen(out), "%s%s %g", out[0] ? " " : "", buf,
+		         t[0] == 'f' ? (double)lo_message_get_argv(m)[0]->f : t[0] == 'i' ? lo_message_get_argv(m)[0]->i : NAN);
+		lo_message_free(m);
+	}
+}
+
+START_TEST(touchosc_profile_moves_faders_and_gets_feedback)
+{
+	/* A TouchOSC "Simple" layout on this host: it sends from `tablet` and
+	 * listens on `screen` (its incoming port), as configured. */
+	char err[512];
+	const int tablet = open_surface(), screen = open_surface();
+	con->surfaces = calloc(1, sizeof *con->surfaces);
+	con->n_surfaces = 1;
+	snprintf(con->surfaces[0].from, sizeof con->surfaces[0].from, "127.0.0.1");
+	con->surfaces[0].port = port_of(tablet);
+	con->surfaces[0].feedback_port = port_of(screen);
+	con->surfaces[0].profile = profile_load(SOURCE_ROOT "/configs/surfaces/touchosc-simple.json", err, sizeof err);
+	ck_assert_msg(con->surfaces[0].profile != NULL, "%s", err);
+	char got[4096];
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, 0.75f);
+	surface_send(tablet, "/1/fader1", m);
+	ck_assert_float_eq_tol(con->strips[0].params.fader_db, 0.0f, 1e-5f);
+	m = lo_message_new();
+	lo_message_add_float(m, 1.0f);
+	surface_send(tablet, "/1/toggle2", m);
+	ck_assert(con->strips[1].params.mute);
+	m = lo_message_new();
+	lo_message_add_float(m, 0.5f);
+	surface_send(tablet, "/1/fader5", m); /* the printmaster */
+	ck_assert_float_eq_tol(con->buses[1].params.fader_db, -10.0f, 1e-5f);
+	drain_values(screen, got, sizeof got);
+	ck_assert_str_eq(got, ""); /* its own moves are not echoed */
+	/* a change elsewhere comes back on the layout's own address, scaled */
+	send_f("/strip/A/fader", -30.0f);
+	drain_values(screen, got, sizeof got);
+	ck_assert_str_eq(got, "/1/fader1 0.25");
+	send_i("/strip/B/mute", 0);
+	send_f("/bus/PM/fader", 10.0f);
+	drain_values(screen, got, sizeof got);
+	ck_assert_str_eq(got, "/1/toggle2 0 /1/fader5 1");
+	/* page 2's push: next bank on press (1), nothing on release (0); the
+	 * faders then show strip 5 (FX3) and empty slots */
+	m = lo_message_new();
+	lo_message_add_float(m, 1.0f);
+	surface_send(tablet, "/2/push2", m);
+	m = lo_message_new();
+	lo_message_add_float(m, 0.0f);
+	surface_send(tablet, "/2/push2", m);
+	drain_values(screen, got, sizeof got);
+	ck_assert_msg(strstr(got, "/1/fader1 0.75") && strstr(got, "/1/fader2 0") && strstr(got, "/1/toggle1 0"), "%s", got);
+	m = lo_message_new();
+	lo_message_add_float(m, 1.0f);
+	surface_send(tablet, "/1/toggle1", m);
+	ck_assert(con->strips[4].params.mute && !con->strips[0].params.mute);
+	/* a message the profile does not map goes to the console as usual */
+	m = lo_message_new();
+	lo_message_add_int32(m, 1);
+	surface_send(tablet, "/strip/A/solo", m);
+	ck_assert(con->strips[0].params.solo);
+	close(tablet);
+	close(screen);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -1022,6 +1109,7 @@ int main(void)
 	tcase_add_test(t, meter_frames);
 	tcase_add_test(t, snapshots_over_osc);
 	tcase_add_test(t, banks_follow_the_surface);
+	tcase_add_test(t, touchosc_profile_moves_faders_and_gets_feedback);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
