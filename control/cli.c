@@ -124,6 +124,7 @@ static int cmd_bench(int argc, char **argv)
 static struct console *host_console(void *ctx) { return jack_host_console(ctx); }
 static struct engine *host_engine(void *ctx) { return jack_host_engine(ctx); }
 static uint32_t host_period(void *ctx) { return jack_host_period(ctx); }
+static struct loudness *host_loudness(void *ctx) { return jack_host_loudness(ctx); }
 
 static void reload(struct jack_host *h, const char *path)
 {
@@ -220,7 +221,7 @@ static int cmd_run(int argc, char **argv)
 		jack_host_close(h);
 		return EXIT_RUNTIME;
 	}
-	struct osc_host oh = {h, host_console, host_engine, host_period};
+	struct osc_host oh = {h, host_console, host_engine, host_period, host_loudness};
 	struct osc_server *osc = osc_server_open(&oh, o.osc_bind, (uint16_t)o.osc_port, err, sizeof err);
 	if (!osc || jack_host_activate(h, err, sizeof err) < 0) {
 		fprintf(stderr, "dubstage: %s\n", err);

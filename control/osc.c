@@ -23,6 +23,7 @@
 #include "control/subscription.h"
 #include "dsp/gain.h"
 #include "dsp/panner.h"
+#include "engine/loudness.h"
 #include "engine/monitor.h"
 
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
@@ -453,6 +454,31 @@ static void reply_limiter(struct osc_server *s, const char *path, bool latency, 
 	send_message(s, path, m);
 }
 
+/* /bus/<n>/loudness (or /loudness/reset) of bus b. */
+static void reply_loudness(struct osc_server *s, const char *path, const char *out_path, bool reset, uint32_t b)
+{
+	struct loudness *l = s->host.loudness ? s->host.loudness(s->host.ctx) : NULL;
+	struct loudness_readout r = {0};
+	if (l)
+		loudness_read(l, b, &r);
+	if (!l || !r.measured) {
+		reply_error(s, "%s: %s", path, !l ? "this console runs without a loudness meter"
+		                                  : "an aux bus is not measured (its outputs are sends)");
+		return;
+	}
+	if (reset) {
+		loudness_reset(l, b);
+		return;
+	}
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, r.momentary);
+	lo_message_add_float(m, r.short_term);
+	lo_message_add_float(m, r.integrated);
+	lo_message_add_float(m, r.range);
+	lo_message_add_float(m, r.true_peak);
+	send_message(s, out_path, m);
+}
+
 static void reply_info(struct osc_server *s)
 {
 	struct console *c = console_of(s);
@@ -563,6 +589,8 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 				reply_gain_reduction(s, out_path, strip, targets[t]);
 			else if (p->action == ACT_LIMITER_GR || p->action == ACT_LATENCY)
 				reply_limiter(s, out_path, p->action == ACT_LATENCY, targets[t]);
+			else if (p->action == ACT_LOUDNESS || p->action == ACT_LOUDNESS_RESET)
+				reply_loudness(s, path, out_path, p->action == ACT_LOUDNESS_RESET, targets[t]);
 			else if (query_only)
 				reply_meter(s, out_path, strip, targets[t]);
 			else

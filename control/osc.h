@@ -13,12 +13,15 @@
 #include "engine/console.h"
 #include "engine/engine.h"
 
+struct loudness;
+
 /* What the OSC layer needs from whoever runs the engine. */
 struct osc_host {
 	void *ctx;
 	struct console *(*console)(void *ctx);
 	struct engine *(*engine)(void *ctx);
 	uint32_t (*period)(void *ctx);
+	struct loudness *(*loudness)(void *ctx); /* the stems' and masters' meter, or NULL */
 };
 
 struct osc_server;

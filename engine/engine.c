@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+
 #include <jack/ringbuffer.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -7,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "engine/loudness.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
@@ -38,6 +41,7 @@ struct engine {
 	struct graph *retired[ENGINE_MAX_RETIRED];
 	unsigned n_retired;
 	atomic_uint command_overflows;
+	struct loudness *_Atomic loudness; /* fed every period after the graph, when set */
 };
 
 struct engine *engine_create(uint32_t sample_rate)
@@ -76,6 +80,13 @@ static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {0, (long)ms * 1000000L};
 	nanosleep(&ts, NULL);
+}
+
+uint32_t engine_next_generation(const struct engine *e) { return e->next_generation + 1; }
+
+void engine_set_loudness(struct engine *e, struct loudness *l)
+{
+	atomic_store_explicit(&e->loudness, l, memory_order_release);
 }
 
 void engine_publish(struct engine *e, struct graph *g)
@@ -400,6 +411,9 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 		/* older generations: the newer graph was built with those values */
 	}
 	graph_process_rt(g, n, atomic_load_explicit(&e->meter_epoch, memory_order_relaxed));
+	struct loudness *loud = atomic_load_explicit(&e->loudness, memory_order_acquire);
+	if (loud)
+		loudness_feed_rt(loud, g, n);
 
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);

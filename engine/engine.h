@@ -34,6 +34,13 @@ void engine_destroy(struct engine *e);
 
 uint32_t engine_sample_rate(const struct engine *e);
 
+/* The generation the next engine_publish will give its graph. */
+uint32_t engine_next_generation(const struct engine *e);
+/* From the next period on, the bus outputs of every period go to l's meter
+ * (NULL: none). Set it before the RT thread runs, or with it running. */
+struct loudness;
+void engine_set_loudness(struct engine *e, struct loudness *l);
+
 /* Publishes g (one atomic store); the previous graph is retired and freed by
  * engine_collect once the RT thread has acknowledged a newer generation. */
 void engine_publish(struct engine *e, struct graph *g);

@@ -767,6 +767,11 @@ struct graph_ports *graph_ports(struct graph *g) { return &g->ports; }
 uint32_t graph_generation(const struct graph *g) { return g->generation; }
 void graph_set_generation(struct graph *g, uint32_t generation) { g->generation = generation; }
 uint32_t graph_strip_count(const struct graph *g) { return g->n_strips; }
+uint32_t graph_bus_channels(const struct graph *g)
+{
+	return g->monitor ? g->monitor->out_first : g->ports.n_out;
+}
+
 uint32_t graph_bus_latency(const struct graph *g, uint32_t b)
 {
 	return g->buses[b].limiter ? limiter_latency(g->buses[b].limiter) : 0;

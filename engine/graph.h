@@ -102,6 +102,9 @@ uint32_t graph_generation(const struct graph *g);
 void graph_set_generation(struct graph *g, uint32_t generation);
 uint32_t graph_strip_count(const struct graph *g);
 uint32_t graph_bus_count(const struct graph *g);
+/* The bus output ports (all buses' channels, console order): the first
+ * ports.out entries; the monitor's follow. */
+uint32_t graph_bus_channels(const struct graph *g);
 /* Frames bus b's outputs lag its sum: a master limiter's look-ahead, or 0. */
 uint32_t graph_bus_latency(const struct graph *g, uint32_t b);
 

@@ -8,11 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/loudness.h"
 #include "engine/rt_guard.h"
 
 struct jack_host {
 	jack_client_t *client;
 	struct engine *engine;
+	struct loudness *loudness; /* the stems' and masters' loudness meter */
 	struct console *console;   /* the model of the published graph */
 	char name[128];
 	int wake_fd;
@@ -103,6 +105,11 @@ struct jack_host *jack_host_open(const char *client_name, const char *server,
 		free(h);
 		return NULL;
 	}
+	char lerr[256];
+	h->loudness = loudness_create(jack_get_sample_rate(h->client), 1.0f, lerr, sizeof lerr);
+	if (!h->loudness) /* the console runs without loudness meters rather than not at all */
+		fprintf(stderr, "dubstage: warning: %s\n", lerr);
+	engine_set_loudness(h->engine, h->loudness);
 	jack_set_process_callback(h->client, on_process, h);
 	jack_set_xrun_callback(h->client, on_xrun, h);
 	jack_set_buffer_size_callback(h->client, on_buffer_size, h);
@@ -119,7 +126,8 @@ void jack_host_close(struct jack_host *h)
 			jack_deactivate(h->client);
 		jack_client_close(h->client);
 	}
-	engine_destroy(h->engine); /* no process call can run any more */
+	loudness_destroy(h->loudness); /* no process call can run any more */
+	engine_destroy(h->engine);
 	console_free(h->console);
 	free(h);
 }
@@ -296,6 +304,9 @@ int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t err
 	}
 	free(list);
 
+	char lerr[256];
+	if (h->loudness && loudness_set_buses(h->loudness, engine_next_generation(h->engine), c, lerr, sizeof lerr) < 0)
+		fprintf(stderr, "dubstage: warning: %s\n", lerr);
 	engine_publish(h->engine, g);
 	if (h->active && engine_collect_wait(h->engine, 2000) > 0)
 		fprintf(stderr, "dubstage: warning: the process thread has not picked up the new graph "
@@ -328,6 +339,8 @@ int jack_host_activate(struct jack_host *h, char *err, size_t errlen)
 }
 
 struct console *jack_host_console(struct jack_host *h) { return h->console; }
+struct loudness *jack_host_loudness(const struct jack_host *h) { return h->loudness; }
+
 struct engine *jack_host_engine(struct jack_host *h) { return h->engine; }
 const char *jack_host_client_name(const struct jack_host *h) { return h->name; }
 uint32_t jack_host_sample_rate(const struct jack_host *h) { return engine_sample_rate(h->engine); }

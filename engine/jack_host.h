@@ -29,6 +29,7 @@ int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t err
 int jack_host_activate(struct jack_host *h, char *err, size_t errlen);
 
 struct console *jack_host_console(struct jack_host *h);
+struct loudness *jack_host_loudness(const struct jack_host *h); /* NULL: none */
 struct engine *jack_host_engine(struct jack_host *h);
 const char *jack_host_client_name(const struct jack_host *h);
 uint32_t jack_host_sample_rate(const struct jack_host *h);

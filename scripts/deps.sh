@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   gcc libc6-dev pkg-config meson ninja-build python3
   libjack-jackd2-dev jackd2 liblo-dev liblo-tools
-  libsndfile1-dev libjansson-dev check
+  libsndfile1-dev libjansson-dev libebur128-dev check
 )
 
 missing=()

@@ -11,9 +11,11 @@
 #include "control/config.h"
 #include "control/osc.h"
 #include "control/profile.h"
+#include "engine/loudness.h"
 #include "tests/check_main.h"
 
 static struct engine *eng;
+static struct loudness *loud;
 static struct console *con;
 static struct osc_server *srv;
 static int client = -1;
@@ -22,6 +24,7 @@ static struct sockaddr_in server_addr;
 static struct console *get_console(void *ctx) { (void)ctx; return con; }
 static struct engine *get_engine(void *ctx) { (void)ctx; return eng; }
 static uint32_t get_period(void *ctx) { (void)ctx; return 64; }
+static struct loudness *get_loudness(void *ctx) { (void)ctx; return loud; }
 
 static void setup(void)
 {
@@ -39,8 +42,12 @@ static void setup(void)
 	eng = engine_create(48000);
 	struct graph *g = graph_build(con, NULL, 48000, err, sizeof err);
 	ck_assert(g != NULL);
+	loud = loudness_create(48000, 0.1f, err, sizeof err);
+	ck_assert_msg(loud != NULL, "%s", err);
+	ck_assert_int_eq(loudness_set_buses(loud, engine_next_generation(eng), con, err, sizeof err), 0);
+	engine_set_loudness(eng, loud);
 	engine_publish(eng, g);
-	struct osc_host host = {NULL, get_console, get_engine, get_period};
+	struct osc_host host = {NULL, get_console, get_engine, get_period, get_loudness};
 	srv = osc_server_open(&host, "127.0.0.1", 0, err, sizeof err);
 	ck_assert_msg(srv != NULL, "%s", err);
 	client = socket(AF_INET, SOCK_DGRAM, 0);
@@ -54,6 +61,7 @@ static void teardown(void)
 {
 	osc_server_close(srv);
 	engine_destroy(eng);
+	loudness_destroy(loud);
 	console_free(con);
 	close(client);
 }
@@ -1050,6 +1058,45 @@ START_TEST(touchosc_profile_moves_faders_and_gets_feedback)
 }
 END_TEST
 
+START_TEST(loudness_is_queryable)
+{
+	/* strip A plays a 1 kHz sine for 3 s into DX (5.1, at L): the meter has
+	 * a momentary reading; the aux is not measured */
+	struct graph *g = engine_graph(eng);
+	struct graph_ports *ports = graph_ports(g);
+	static float in[64], zero[64], out[40][64];
+	for (int k = 0; k < 2250; k++) {
+		for (int f = 0; f < 64; f++)
+			in[f] = (float)(0.1 * sin(2 * M_PI * 1000.0 * (double)((k * 64 + f) % 48) / 48000.0));
+		g = engine_begin_rt(eng);
+		for (uint32_t i = 0; i < ports->n_in; i++)
+			ports->in[i] = i == 0 ? in : zero;
+		for (uint32_t o = 0; o < ports->n_out; o++)
+			ports->out[o] = out[o];
+		engine_end_rt(eng, g, 64);
+		if (k % 100 == 99)
+			loudness_drain(loud); /* a 0.1 s ring: keep up */
+	}
+	loudness_drain(loud);
+	struct reply r = {0};
+	send_query("/bus/DX/loudness");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/bus/DX/loudness");
+	ck_assert_str_eq(r.types, "fffff");
+	/* a -20 dBFS (peak) 1 kHz sine on one channel: mean square -23.01 dB,
+	 * K-weighting +0.69 dB at 1 kHz, offset -0.691: -23.0 LUFS */
+	ck_assert_float_eq_tol(r.argv[0]->f, -23.0f, 0.1f);
+	ck_assert_float_eq_tol(r.argv[4]->f, -20.0f, 0.3f);
+	send_query("/bus/DX/loudness/reset");
+	expect_silence();
+	send_query("/bus/REV/loudness");
+	expect_error("aux bus is not measured");
+	send_f("/bus/DX/loudness", 1.0f);
+	expect_error("query-only");
+	lo_message_free(r.msg);
+}
+END_TEST
+
 /* docs/osc.md has a row for every address of the table, with its types, and
  * documents no address the table lacks. */
 START_TEST(docs_match_the_address_table)
@@ -1110,6 +1157,7 @@ int main(void)
 	tcase_add_test(t, snapshots_over_osc);
 	tcase_add_test(t, banks_follow_the_surface);
 	tcase_add_test(t, touchosc_profile_moves_faders_and_gets_feedback);
+	tcase_add_test(t, loudness_is_queryable);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

@@ -1,0 +1,354 @@
+#include "engine/loudness.h"
+
+#include <ebur128.h>
+#include <jack/ringbuffer.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_BUSES CONSOLE_MAX_BUSES
+#define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (of audio) */
+
+struct record_header {
+	uint32_t generation;
+	uint32_t frames;
+	uint32_t channels;
+};
+
+struct meter_state {
+	char name[CONSOLE_NAME_MAX];
+	enum layout_id format;
+	ebur128_state *st;    /* NULL: a free slot */
+	float true_peak;      /* linear, the most since the last reset */
+};
+
+/* Where each bus's channels are in a record of one graph generation. */
+struct bus_slot {
+	uint32_t first, n_ch;
+	int state;            /* index into states, or -1: not measured (an aux) */
+};
+
+struct layout_map {
+	bool valid;
+	uint32_t generation;
+	uint32_t n_channels;
+	uint32_t n_buses;
+	struct bus_slot bus[MAX_BUSES];
+};
+
+struct readout {
+	_Atomic float momentary, short_term, integrated, range, true_peak;
+	atomic_bool measured;
+	atomic_bool reset;    /* asked for by the control thread */
+};
+
+struct loudness {
+	uint32_t rate;
+	jack_ringbuffer_t *ring;
+	pthread_t thread;
+	bool thread_running;
+	atomic_bool stop;
+	pthread_mutex_t lock;            /* layouts and states: control thread vs meter thread */
+	struct layout_map cur, prev;     /* records of older generations use prev */
+	struct meter_state states[2 * MAX_BUSES];
+	struct readout out[MAX_BUSES];   /* by console bus index (cur) */
+	atomic_uint_fast64_t lost_frames, fed_records, done_records;
+	float *record, *interleaved;
+	size_t record_cap, interleaved_cap;
+	double since_readout;            /* seconds of audio since the readouts were updated */
+};
+
+/* The BS.2051 position libebur128 weighs (BS.1770-4: 1.41 between 60 and
+ * 120 degrees on the ear layer, 1.0 elsewhere, the top layer too). */
+static int channel_of(const struct speaker *sp)
+{
+	if (sp->is_lfe)
+		return EBUR128_UNUSED;
+	static const struct {
+		float az;
+		int left, right;
+	} ear[] = {{0, EBUR128_Mp000, EBUR128_Mp000},   {30, EBUR128_Mp030, EBUR128_Mm030},
+	           {60, EBUR128_Mp060, EBUR128_Mm060},  {90, EBUR128_Mp090, EBUR128_Mm090},
+	           {110, EBUR128_Mp110, EBUR128_Mm110}, {135, EBUR128_Mp135, EBUR128_Mm135},
+	           {180, EBUR128_Mp180, EBUR128_Mp180}},
+	  top[] = {{0, EBUR128_Up000, EBUR128_Up000},   {30, EBUR128_Up030, EBUR128_Um030},
+	           {45, EBUR128_Up045, EBUR128_Um045},  {90, EBUR128_Up090, EBUR128_Um090},
+	           {110, EBUR128_Up110, EBUR128_Um110}, {135, EBUR128_Up135, EBUR128_Um135},
+	           {180, EBUR128_Up180, EBUR128_Up180}};
+	const bool upper = sp->elevation_deg >= 20.0f;
+	const float a = fabsf(sp->azimuth_deg);
+	int best = 0;
+	for (int i = 1; i < 7; i++)
+		if (fabsf((upper ? top : ear)[i].az - a) < fabsf((upper ? top : ear)[best].az - a))
+			best = i;
+	return sp->azimuth_deg >= 0 ? (upper ? top : ear)[best].left : (upper ? top : ear)[best].right;
+}
+
+static ebur128_state *new_state(uint32_t rate, enum layout_id format)
+{
+	const struct layout *l = layout_get(format);
+	ebur128_state *st = ebur128_init(l->channels, rate, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+	for (unsigned c = 0; st && c < l->channels; c++)
+		ebur128_set_channel(st, c, channel_of(&l->speakers[c]));
+	return st;
+}
+
+static float db_or_inf(double v) { return isfinite(v) ? (float)v : -INFINITY; }
+
+/* Meter thread: readouts of the current layout's buses. */
+static void publish_readouts(struct loudness *l)
+{
+	for (uint32_t b = 0; b < l->cur.n_buses; b++) {
+		const int k = l->cur.bus[b].state;
+		if (k < 0)
+			continue;
+		ebur128_state *st = l->states[k].st;
+		double m = -HUGE_VAL, s = -HUGE_VAL, i = -HUGE_VAL, r = 0;
+		ebur128_loudness_momentary(st, &m);
+		ebur128_loudness_shortterm(st, &s);
+		ebur128_loudness_global(st, &i);
+		if (ebur128_loudness_range(st, &r) != EBUR128_SUCCESS)
+			r = 0;
+		struct readout *o = &l->out[b];
+		atomic_store_explicit(&o->momentary, db_or_inf(m), memory_order_relaxed);
+		atomic_store_explicit(&o->short_term, db_or_inf(s), memory_order_relaxed);
+		atomic_store_explicit(&o->integrated, db_or_inf(i), memory_order_relaxed);
+		atomic_store_explicit(&o->range, (float)r, memory_order_relaxed);
+		const float tp = l->states[k].true_peak;
+		atomic_store_explicit(&o->true_peak, tp > 0 ? 20.0f * log10f(tp) : -INFINITY, memory_order_relaxed);
+	}
+}
+
+/* Meter thread: one record (channel-major) through the states it belongs to. */
+static void measure(struct loudness *l, const struct record_header *h, const float *data)
+{
+	pthread_mutex_lock(&l->lock);
+	for (uint32_t b = 0; b < l->cur.n_buses; b++) /* resets asked for since the last record */
+		if (atomic_exchange(&l->out[b].reset, false) && l->cur.bus[b].state >= 0) {
+			struct meter_state *m = &l->states[l->cur.bus[b].state];
+			ebur128_destroy(&m->st);
+			m->st = new_state(l->rate, m->format);
+			m->true_peak = 0;
+		}
+	const struct layout_map *map = l->cur.valid && h->generation >= l->cur.generation ? &l->cur
+	                             : l->prev.valid && h->generation >= l->prev.generation ? &l->prev : NULL;
+	if (map && map->n_channels == h->channels) {
+		for (uint32_t b = 0; b < map->n_buses; b++) {
+			const struct bus_slot *s = &map->bus[b];
+			if (s->state < 0 || !l->states[s->state].st)
+				continue;
+			float *x = l->interleaved;
+			for (uint32_t f = 0; f < h->frames; f++)
+				for (uint32_t c = 0; c < s->n_ch; c++)
+					x[f * s->n_ch + c] = data[(size_t)(s->first + c) * h->frames + f];
+			struct meter_state *m = &l->states[s->state];
+			ebur128_add_frames_float(m->st, x, h->frames);
+			for (uint32_t c = 0; c < s->n_ch; c++) {
+				double tp = 0;
+				ebur128_prev_true_peak(m->st, c, &tp);
+				if (tp > m->true_peak)
+					m->true_peak = (float)tp;
+			}
+		}
+		l->since_readout += (double)h->frames / l->rate;
+		if (l->since_readout >= READOUT_EVERY_S) {
+			l->since_readout = 0;
+			publish_readouts(l);
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+static void *meter_thread(void *arg)
+{
+	struct loudness *l = arg;
+	while (!atomic_load(&l->stop)) {
+		struct record_header h;
+		if (jack_ringbuffer_read_space(l->ring) < sizeof h) {
+			if (atomic_load(&l->done_records) == atomic_load(&l->fed_records) && l->since_readout > 0) {
+				pthread_mutex_lock(&l->lock); /* caught up: the readouts include the last record */
+				l->since_readout = 0;
+				publish_readouts(l);
+				pthread_mutex_unlock(&l->lock);
+			}
+			nanosleep(&(struct timespec){0, 2000000}, NULL);
+			continue;
+		}
+		jack_ringbuffer_peek(l->ring, (char *)&h, sizeof h);
+		const size_t floats = (size_t)h.channels * h.frames;
+		if (jack_ringbuffer_read_space(l->ring) < sizeof h + floats * sizeof(float)) {
+			nanosleep(&(struct timespec){0, 500000}, NULL); /* the writer is mid-record */
+			continue;
+		}
+		jack_ringbuffer_read_advance(l->ring, sizeof h);
+		if (floats > l->record_cap || h.frames * (size_t)LAYOUT_MAX_CHANNELS > l->interleaved_cap) {
+			free(l->record);
+			free(l->interleaved);
+			l->record_cap = floats;
+			l->interleaved_cap = (size_t)h.frames * LAYOUT_MAX_CHANNELS;
+			l->record = malloc(l->record_cap * sizeof(float));
+			l->interleaved = malloc(l->interleaved_cap * sizeof(float));
+		}
+		if (!l->record || !l->interleaved) { /* out of memory: skip it */
+			jack_ringbuffer_read_advance(l->ring, floats * sizeof(float));
+			l->record_cap = l->interleaved_cap = 0;
+		} else {
+			jack_ringbuffer_read(l->ring, (char *)l->record, floats * sizeof(float));
+			measure(l, &h, l->record);
+		}
+		atomic_fetch_add(&l->done_records, 1);
+	}
+	return NULL;
+}
+
+struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char *err, size_t errlen)
+{
+	struct loudness *l = calloc(1, sizeof *l);
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	l->rate = sample_rate;
+	/* 128 bus channels (bench-256 has 108): 24.6 MB a second at 48 kHz */
+	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * 128 * sizeof(float);
+	l->ring = jack_ringbuffer_create(bytes);
+	if (l->ring) /* touched now, so the RT thread's first writes do not fault pages in */
+		memset(l->ring->buf, 0, l->ring->size);
+	pthread_mutex_init(&l->lock, NULL);
+	if (!l->ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
+		snprintf(err, errlen, "cannot start the loudness meter (ring of %zu bytes)", bytes);
+		if (l->ring)
+			jack_ringbuffer_free(l->ring);
+		pthread_mutex_destroy(&l->lock);
+		free(l);
+		return NULL;
+	}
+	l->thread_running = true;
+	return l;
+}
+
+void loudness_destroy(struct loudness *l)
+{
+	if (!l)
+		return;
+	atomic_store(&l->stop, true);
+	if (l->thread_running)
+		pthread_join(l->thread, NULL);
+	for (size_t k = 0; k < sizeof l->states / sizeof l->states[0]; k++)
+		if (l->states[k].st)
+			ebur128_destroy(&l->states[k].st);
+	jack_ringbuffer_free(l->ring);
+	pthread_mutex_destroy(&l->lock);
+	free(l->record);
+	free(l->interleaved);
+	free(l);
+}
+
+int loudness_set_buses(struct loudness *l, uint32_t generation, const struct console *c, char *err, size_t errlen)
+{
+	struct layout_map next = {.valid = true, .generation = generation, .n_buses = c->n_buses};
+	pthread_mutex_lock(&l->lock);
+	uint32_t first = 0;
+	for (uint32_t b = 0; b < c->n_buses && b < MAX_BUSES; b++) {
+		const struct console_bus *cb = &c->buses[b];
+		struct bus_slot *s = &next.bus[b];
+		s->first = first;
+		s->n_ch = layout_get(cb->format)->channels;
+		first += s->n_ch;
+		s->state = -1;
+		if (cb->role == BUS_ROLE_AUX) /* its outputs are sends, not a deliverable */
+			continue;
+		int free_slot = -1;
+		for (int k = 0; k < (int)(sizeof l->states / sizeof l->states[0]); k++) {
+			if (l->states[k].st && l->states[k].format == cb->format && strcmp(l->states[k].name, cb->name) == 0)
+				s->state = k; /* the same bus: its measurement goes on */
+			else if (!l->states[k].st && free_slot < 0)
+				free_slot = k;
+		}
+		if (s->state >= 0)
+			continue;
+		ebur128_state *st = free_slot >= 0 ? new_state(l->rate, cb->format) : NULL;
+		if (!st) {
+			pthread_mutex_unlock(&l->lock);
+			snprintf(err, errlen, "cannot start loudness metering of bus %s (out of memory)", cb->name);
+			return -1;
+		}
+		l->states[free_slot] = (struct meter_state){.format = cb->format, .st = st};
+		snprintf(l->states[free_slot].name, sizeof l->states[free_slot].name, "%s", cb->name);
+		s->state = free_slot;
+	}
+	next.n_channels = first;
+	l->prev = l->cur;
+	l->cur = next;
+	/* states neither layout reaches any more */
+	for (int k = 0; k < (int)(sizeof l->states / sizeof l->states[0]); k++) {
+		bool used = false;
+		for (uint32_t b = 0; b < l->cur.n_buses; b++)
+			used |= l->cur.bus[b].state == k;
+		for (uint32_t b = 0; l->prev.valid && b < l->prev.n_buses; b++)
+			used |= l->prev.bus[b].state == k;
+		if (!used && l->states[k].st)
+			ebur128_destroy(&l->states[k].st);
+	}
+	for (uint32_t b = 0; b < MAX_BUSES; b++)
+		atomic_store(&l->out[b].measured, b < next.n_buses && next.bus[b].state >= 0);
+	publish_readouts(l);
+	pthread_mutex_unlock(&l->lock);
+	return 0;
+}
+
+RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n)
+{
+	const struct graph_ports *p = graph_ports(g);
+	const struct record_header h = {graph_generation(g), n, graph_bus_channels(g)};
+	const size_t bytes = sizeof h + (size_t)h.channels * n * sizeof(float);
+	if (jack_ringbuffer_write_space(l->ring) < bytes) {
+		atomic_fetch_add_explicit(&l->lost_frames, n, memory_order_relaxed);
+		return false;
+	}
+	/* the data first, the header last would need two passes: the reader
+	 * waits until the whole record is there instead */
+	jack_ringbuffer_write(l->ring, (const char *)&h, sizeof h);
+	for (uint32_t c = 0; c < h.channels; c++)
+		jack_ringbuffer_write(l->ring, (const char *)p->out[c], n * sizeof(float));
+	atomic_fetch_add_explicit(&l->fed_records, 1, memory_order_release);
+	return true;
+}
+
+void loudness_drain(struct loudness *l)
+{
+	while (atomic_load(&l->done_records) != atomic_load(&l->fed_records))
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	pthread_mutex_lock(&l->lock);
+	l->since_readout = 0;
+	publish_readouts(l);
+	pthread_mutex_unlock(&l->lock);
+}
+
+void loudness_reset(struct loudness *l, uint32_t b)
+{
+	if (b < MAX_BUSES)
+		atomic_store(&l->out[b].reset, true);
+}
+
+void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
+{
+	const struct readout *o = &l->out[b < MAX_BUSES ? b : 0];
+	*out = (struct loudness_readout){
+		.momentary = atomic_load_explicit(&o->momentary, memory_order_relaxed),
+		.short_term = atomic_load_explicit(&o->short_term, memory_order_relaxed),
+		.integrated = atomic_load_explicit(&o->integrated, memory_order_relaxed),
+		.range = atomic_load_explicit(&o->range, memory_order_relaxed),
+		.true_peak = atomic_load_explicit(&o->true_peak, memory_order_relaxed),
+		.measured = b < MAX_BUSES && atomic_load(&o->measured),
+	};
+}
+
+uint64_t loudness_lost_frames(const struct loudness *l)
+{
+	return atomic_load(&((struct loudness *)l)->lost_frames);
+}
