@@ -1357,15 +1357,15 @@ static float floor_db(float db) { return db > METER_FLOOR_DB ? db : METER_FLOOR_
  * /meters i frame i section i first i total b data of at most
  * METER_SLOTS_PER_MESSAGE slots, big-endian float32. */
 static void send_meter_frame(struct osc_server *s, const struct subscriber *e, const float *levels,
-                             uint32_t n_levels, const float *gr, uint32_t n_units)
+                             uint32_t n_levels, const float *gr, uint32_t n_units, const float *loud, uint32_t n_buses)
 {
 	const struct {
 		const float *data;
 		uint32_t slots, width;
-	} sec[2] = {{levels, n_levels, 2}, {gr, n_units, 4}};
-	static unsigned char bytes[METER_SLOTS_PER_MESSAGE * 4 * 4];
+	} sec[3] = {{levels, n_levels, 2}, {gr, n_units, 4}, {loud, loud ? n_buses : 0, 5}};
+	static unsigned char bytes[METER_SLOTS_PER_MESSAGE * 5 * 4];
 	char buf[OSC_MAX_DATAGRAM];
-	for (int k = 0; k < 2; k++)
+	for (int k = 0; k < 3; k++)
 		for (uint32_t first = 0; first < sec[k].slots; first += METER_SLOTS_PER_MESSAGE) {
 			const uint32_t count = sec[k].slots - first < METER_SLOTS_PER_MESSAGE ? sec[k].slots - first
 			                                                                       : METER_SLOTS_PER_MESSAGE;
@@ -1429,11 +1429,21 @@ void osc_server_tick(struct osc_server *s)
 		gr[4 * i + 2] = atomic_load_explicit(&d->deess, memory_order_relaxed);
 		gr[4 * i + 3] = atomic_load_explicit(&d->limit, memory_order_relaxed);
 	}
+	/* section 2: each bus's loudness (floored like the levels; not measured: floor) */
+	struct loudness *meter = s->host.loudness ? s->host.loudness(s->host.ctx) : NULL;
+	float *loud = meter ? malloc((size_t)(n_buses ? n_buses : 1) * 5 * sizeof *loud) : NULL;
+	for (uint32_t b = 0; loud && b < n_buses; b++) {
+		struct loudness_readout r;
+		loudness_read(meter, b, &r);
+		const float v[5] = {r.momentary, r.short_term, r.integrated, r.range, r.true_peak};
+		for (int k = 0; k < 5; k++)
+			loud[5 * b + k] = k == 3 ? (r.measured ? v[k] : 0.0f) : floor_db(r.measured ? v[k] : -INFINITY);
+	}
 	for (uint32_t i = 0; i < s->subs.n; i++) {
 		struct subscriber *e = &s->subs.list[i];
 		if (!(e->meters_until > 0 && e->next_meter <= now))
 			continue;
-		send_meter_frame(s, e, levels, n_levels, gr, n_strips + n_buses);
+		send_meter_frame(s, e, levels, n_levels, gr, n_strips + n_buses, loud, n_buses);
 		e->next_meter += 1.0 / e->meter_hz;
 		if (e->next_meter < now) /* fell behind (a stall): no burst to catch up */
 			e->next_meter = now + 1.0 / e->meter_hz;
@@ -1442,6 +1452,7 @@ void osc_server_tick(struct osc_server *s)
 	engine_reset_peaks(engine_of(s)); /* the next frame's peaks are since this one */
 	free(levels);
 	free(gr);
+	free(loud);
 }
 
 int osc_server_timeout_ms(const struct osc_server *s)

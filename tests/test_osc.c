@@ -818,6 +818,11 @@ START_TEST(meter_frames)
 	ck_assert_int_eq(r.argv[1]->i, 1);
 	ck_assert_int_eq(r.argv[3]->i, 8);
 	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 8 * 16);
+	/* loudness: 3 buses x 5 values */
+	ck_assert(recv_reply(&r));
+	ck_assert_int_eq(r.argv[1]->i, 2);
+	ck_assert_int_eq(r.argv[3]->i, 3);
+	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 3 * 20);
 	/* not due again before 20 ms */
 	osc_server_tick(srv);
 	expect_silence();
