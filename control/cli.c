@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "control/config.h"
+#include "control/render.h"
 #include "control/osc.h"
 #include "engine/bench.h"
 #include "engine/jack_host.h"
@@ -25,6 +26,7 @@ static const char usage[] =
 	"usage: dubstage run CONFIG [--name NAME] [--server NAME] [--osc-port PORT] [--osc-bind ADDR]\n"
 	"       dubstage check CONFIG\n"
 	"       dubstage bench CONFIG [--period FRAMES] [--rate HZ] [--seconds S]\n"
+	"       dubstage render CONFIG --input STRIP=FILE ... --out DIR [--snapshot NAME] [--split] [--float]\n"
 	"       dubstage --help | --version\n"
 	"\n"
 	"run     start the console as a JACK client (the server must be running; the\n"
@@ -32,7 +34,10 @@ static const char usage[] =
 	"        127.0.0.1:9000. SIGINT/SIGTERM stop, SIGHUP reloads CONFIG.\n"
 	"check   validate CONFIG and print what it describes\n"
 	"bench   run the real process function offline on generated input and print\n"
-	"        the time per period (defaults: 64 frames, 48000 Hz, 10 s)\n";
+	"        the time per period (defaults: 64 frames, 48000 Hz, 10 s)\n"
+	"render  run the console offline over sound files and write every stem and\n"
+	"        master as WAV (24-bit, or --float; --split: one mono file per channel\n"
+	"        of buses wider than 8) and report.json with their loudness\n";
 
 struct run_options {
 	const char *config;
@@ -153,6 +158,53 @@ static void lock_memory(void)
 	if (mlockall(MCL_CURRENT | (unlimited ? MCL_FUTURE : 0)) != 0)
 		fprintf(stderr, "dubstage: note: cannot lock memory (%s); page faults may cost "
 		        "a period now and then\n", strerror(errno));
+}
+
+static int cmd_render(int argc, char **argv)
+{
+	static struct render_options o;
+	memset(&o, 0, sizeof o);
+	o.progress = isatty(STDERR_FILENO);
+	const char *config = NULL;
+	for (int i = 0; i < argc; i++) {
+		const bool has_value = i + 1 < argc;
+		if (strcmp(argv[i], "--input") == 0 && has_value && strchr(argv[i + 1], '=') &&
+		    o.n_inputs < RENDER_MAX_INPUTS) {
+			char *eq = strchr(argv[++i], '=');
+			*eq = '\0';
+			o.inputs[o.n_inputs++] = (struct render_input){argv[i], eq + 1};
+		} else if (strcmp(argv[i], "--out") == 0 && has_value) {
+			o.out_dir = argv[++i];
+		} else if (strcmp(argv[i], "--snapshot") == 0 && has_value) {
+			o.snapshot = argv[++i];
+		} else if (strcmp(argv[i], "--split") == 0) {
+			o.split = true;
+		} else if (strcmp(argv[i], "--float") == 0) {
+			o.float_out = true;
+		} else if (!config && argv[i][0] != '-') {
+			config = argv[i];
+		} else {
+			fprintf(stderr, "dubstage render: bad argument \"%s\"\n%s", argv[i], usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (!config || !o.out_dir || o.n_inputs == 0) {
+		fprintf(stderr, "dubstage render: needs CONFIG, --out DIR and at least one --input STRIP=FILE\n%s", usage);
+		return EXIT_USAGE;
+	}
+	struct console *c = load_or_report(config);
+	if (!c)
+		return EXIT_USAGE;
+	struct render_result r;
+	char err[1024];
+	const int rc = render_run(c, &o, &r, err, sizeof err);
+	if (rc == 0)
+		printf("dubstage render: %u files and report.json in %s: %.1f s of audio in %.2f s (%.0fx real time)\n",
+		       r.files, o.out_dir, (double)r.frames / r.rate, r.seconds, r.realtime);
+	else
+		fprintf(stderr, "dubstage render: %s\n", err);
+	console_free(c);
+	return rc == 0 ? 0 : EXIT_USAGE;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -301,6 +353,8 @@ int cli_main(int argc, char **argv)
 		return cmd_check(argc - 2, argv + 2);
 	if (strcmp(argv[1], "bench") == 0)
 		return cmd_bench(argc - 2, argv + 2);
+	if (strcmp(argv[1], "render") == 0)
+		return cmd_render(argc - 2, argv + 2);
 	fprintf(stderr, "dubstage: unknown command \"%s\"\n%s", argv[1], usage);
 	return EXIT_USAGE;
 }

@@ -377,7 +377,7 @@ uint32_t param_aux_of(const struct param *send_row)
 	return (uint32_t)((send_row->offset - offsetof(struct strip_params, send)) / sizeof(struct send_params));
 }
 
-void param_set(struct engine *e, struct console *c, const struct param *p, uint32_t i, float v)
+void param_store(struct console *c, const struct param *p, uint32_t i, float v)
 {
 	void *f = param_field(c, p, i);
 	if (p->rule == RULE_BOOL)
@@ -386,6 +386,11 @@ void param_set(struct engine *e, struct console *c, const struct param *p, uint3
 		*(float *)f = p->rule == RULE_FADER_POS ? fader_law_db(v) : v;
 	if (p->changed)
 		p->changed(&c->strips[i].params);
+}
+
+void param_set(struct engine *e, struct console *c, const struct param *p, uint32_t i, float v)
+{
+	param_store(c, p, i, v);
 	if (p->model_only)
 		return;
 	switch (param_kind_of(p)) {

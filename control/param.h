@@ -83,7 +83,8 @@ float param_get(struct console *c, const struct param *p, uint32_t i);
 /* v limited by the row's rule: the value a set applies. */
 float param_clamp(const struct param *p, float v);
 /* Stores an already clamped v in the model (keeping derived pan fields in
- * step) and sends it to the engine. */
+ * step); param_set also sends it to the engine. */
+void param_store(struct console *c, const struct param *p, uint32_t i, float v);
 void param_set(struct engine *e, struct console *c, const struct param *p, uint32_t i, float v);
 
 #endif

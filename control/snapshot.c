@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control/folder.h"
 #include "dsp/gain.h"
 #include "dsp/panner.h"
 
@@ -80,29 +81,12 @@ static json_t *value_json(const struct param *p, float v)
 	return json_real(v);
 }
 
-static int make_dir(const char *dir, char *err, size_t errlen)
-{
-	char path[4096];
-	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-		return fail(err, errlen, "snapshot folder name too long");
-	for (char *p = path + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(path, 0777) < 0 && errno != EEXIST)
-				return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
-			*p = '/';
-		}
-	if (mkdir(path, 0777) < 0 && errno != EEXIST)
-		return fail(err, errlen, "cannot create %s: %s", path, strerror(errno));
-	return 0;
-}
-
 int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen)
 {
 	if (!snapshot_name_ok(name))
 		return fail(err, errlen, "\"%s\" is not a snapshot name (1-63 of A-Z a-z 0-9 _ - . and space, "
 		            "not starting with a dot)", name);
-	if (make_dir(dir, err, errlen) < 0)
+	if (folder_make(dir, err, errlen) < 0)
 		return -1;
 	size_t n_rows;
 	const struct param *table = param_table(&n_rows);
@@ -160,11 +144,7 @@ int snapshot_save(struct console *c, const char *dir, const char *name, char *er
 		unlink(tmp);
 		return fail(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(e));
 	}
-	int d = open(dir, O_RDONLY | O_DIRECTORY);
-	if (d >= 0) { /* the rename itself reaches the disk */
-		fsync(d);
-		close(d);
-	}
+	folder_sync(dir); /* the rename itself reaches the disk */
 	return 0;
 }
 
@@ -413,6 +393,12 @@ bool snapshot_recall_step(struct snapshot_recall *r, struct engine *e, struct co
 			settled(ctx, &ch->row, ch->target);
 	}
 	return t >= 1.0f;
+}
+
+void snapshot_recall_apply_model(const struct snapshot_recall *r, struct console *c)
+{
+	for (uint32_t k = 0; k < r->n_changes; k++)
+		param_store(c, &r->changes[k].row, r->changes[k].target, r->changes[k].to);
 }
 
 void snapshot_recall_free(struct snapshot_recall *r)

@@ -57,6 +57,9 @@ struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const 
  * when the recall is complete. */
 bool snapshot_recall_step(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
                           void (*settled)(void *ctx, const struct param *row, uint32_t target), void *ctx);
+/* The recall's final values into the model only (a graph not built yet:
+ * the offline render). */
+void snapshot_recall_apply_model(const struct snapshot_recall *r, struct console *c);
 void snapshot_recall_free(struct snapshot_recall *r);
 
 #endif

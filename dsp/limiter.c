@@ -4,28 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ITU-R BS.1770-4 Annex 2: the 48-tap interpolating filter as 4 phases of
- * 12; phase p, tap k multiplies the input k frames ago. Phases 2 and 3 are
- * phases 1 and 0 reversed. */
-#define TAPS 12
-#define PHASES 4
-static const float annex2[PHASES][TAPS] = {
-	{0.0017089843750f, 0.0109863281250f, -0.0196533203125f, 0.0332031250000f, -0.0594482421875f,
-	 0.1373291015625f, 0.9721679687500f, -0.1022949218750f, 0.0476074218750f, -0.0266113281250f,
-	 0.0148925781250f, -0.0083007812500f},
-	{-0.0291748046875f, 0.0292968750000f, -0.0517578125000f, 0.0891113281250f, -0.1665039062500f,
-	 0.4650878906250f, 0.7797851562500f, -0.2003173828125f, 0.1015625000000f, -0.0582275390625f,
-	 0.0330810546875f, -0.0189208984375f},
-	{-0.0189208984375f, 0.0330810546875f, -0.0582275390625f, 0.1015625000000f, -0.2003173828125f,
-	 0.7797851562500f, 0.4650878906250f, -0.1665039062500f, 0.0891113281250f, -0.0517578125000f,
-	 0.0292968750000f, -0.0291748046875f},
-	{-0.0083007812500f, 0.0148925781250f, -0.0266113281250f, 0.0476074218750f, -0.1022949218750f,
-	 0.9721679687500f, 0.1373291015625f, -0.0594482421875f, 0.0332031250000f, -0.0196533203125f,
-	 0.0109863281250f, 0.0017089843750f},
-};
-/* The detector's value at frame n describes the signal between frames
- * n - REACH_BACK and n (its filter's span around the centre taps). */
-#define REACH_BACK (TAPS / 2 + 1)
+#include "dsp/true_peak.h"
+
+#define REACH_BACK TRUE_PEAK_REACH
 #define HIST 16 /* history ring per channel, doubled so a window is contiguous */
 
 struct limiter {
@@ -121,20 +102,6 @@ RT void limiter_set_rt(struct limiter *l, const struct limiter_params *p)
 	l->release_coef = 1.0f - expf(-1000.0f / (release * l->rate));
 }
 
-/* The loudest of the 4 interpolated values (and the sample) over a window
- * whose newest frame is w[0], older ones at w[-1], w[-2], ... */
-RT static inline float window_peak(const float *w)
-{
-	float peak = fabsf(w[0]);
-	for (int p = 0; p < PHASES; p++) {
-		float y = 0.0f;
-		for (int k = 0; k < TAPS; k++)
-			y += annex2[p][k] * w[-k];
-		peak = fmaxf(peak, fabsf(y));
-	}
-	return peak;
-}
-
 RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n)
 {
 	const uint32_t hist_stride = 2 * HIST, audio_stride = l->audio_mask + 1;
@@ -146,7 +113,11 @@ RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n)
 		for (uint32_t c = 0; c < l->n_ch; c++) {
 			float *h = l->hist + (size_t)c * hist_stride;
 			h[l->hist_pos] = h[l->hist_pos + HIST] = x[c][i];
-			peak = fmaxf(peak, window_peak(&h[l->hist_pos + HIST]));
+		}
+		/* switched off it needs no gain: the history is kept for switching on */
+		for (uint32_t c = 0; l->on && c < l->n_ch; c++) {
+			const float v = true_peak_window(&l->hist[(size_t)c * hist_stride + l->hist_pos + HIST]);
+			peak = v > peak ? v : peak;
 		}
 		const float need = l->on && peak > l->ceiling ? l->ceiling / peak : 1.0f;
 
@@ -187,16 +158,4 @@ RT float limiter_take_reduction_rt(struct limiter *l)
 	const float g = l->gain_min;
 	l->gain_min = 1.0f;
 	return g < 1.0f ? -20.0f * log10f(g) : 0.0f;
-}
-
-float limiter_true_peak(const float *x, uint32_t n)
-{
-	float w[TAPS + 1] = {0}; /* w[TAPS] newest */
-	float peak = 0.0f;
-	for (uint32_t i = 0; i < n + TAPS; i++) {
-		memmove(w, w + 1, TAPS * sizeof *w);
-		w[TAPS] = i < n ? x[i] : 0.0f; /* then flush the filter */
-		peak = fmaxf(peak, window_peak(&w[TAPS]));
-	}
-	return peak;
 }

@@ -52,8 +52,4 @@ RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n);
 /* The most gain reduction (dB, >= 0) since the last call; resets it. */
 RT float limiter_take_reduction_rt(struct limiter *l);
 
-/* The true peak (linear) of x[0 .. n) by the BS.1770-4 Annex 2 filter,
- * starting from silence: for tests and meters. Any thread. */
-float limiter_true_peak(const float *x, uint32_t n);
-
 #endif

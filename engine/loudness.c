@@ -9,9 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pmmintrin.h>
+#include <xmmintrin.h>
+
+#include "dsp/true_peak.h"
 
 #define MAX_BUSES CONSOLE_MAX_BUSES
-#define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (of audio) */
+#define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (wall time): the
+                             * integrated value and the range look at every block so far */
 
 struct record_header {
 	uint32_t generation;
@@ -23,7 +28,7 @@ struct meter_state {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id format;
 	ebur128_state *st;    /* NULL: a free slot */
-	float true_peak;      /* linear, the most since the last reset */
+	struct true_peak_meter tp; /* ours, not libebur128's: a tenth of its cost (docs/performance.md) */
 };
 
 /* Where each bus's channels are in a record of one graph generation. */
@@ -59,7 +64,8 @@ struct loudness {
 	atomic_uint_fast64_t lost_frames, fed_records, done_records;
 	float *record, *interleaved;
 	size_t record_cap, interleaved_cap;
-	double since_readout;            /* seconds of audio since the readouts were updated */
+	double last_readout;             /* when the readouts were updated (monotonic seconds) */
+	bool stale;                      /* audio measured since then */
 };
 
 /* The BS.2051 position libebur128 weighs (BS.1770-4: 1.41 between 60 and
@@ -91,10 +97,17 @@ static int channel_of(const struct speaker *sp)
 static ebur128_state *new_state(uint32_t rate, enum layout_id format)
 {
 	const struct layout *l = layout_get(format);
-	ebur128_state *st = ebur128_init(l->channels, rate, EBUR128_MODE_I | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
+	ebur128_state *st = ebur128_init(l->channels, rate, EBUR128_MODE_I | EBUR128_MODE_LRA);
 	for (unsigned c = 0; st && c < l->channels; c++)
 		ebur128_set_channel(st, c, channel_of(&l->speakers[c]));
 	return st;
+}
+
+static double wall_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static float db_or_inf(double v) { return isfinite(v) ? (float)v : -INFINITY; }
@@ -118,7 +131,7 @@ static void publish_readouts(struct loudness *l)
 		atomic_store_explicit(&o->short_term, db_or_inf(s), memory_order_relaxed);
 		atomic_store_explicit(&o->integrated, db_or_inf(i), memory_order_relaxed);
 		atomic_store_explicit(&o->range, (float)r, memory_order_relaxed);
-		const float tp = l->states[k].true_peak;
+		const float tp = l->states[k].tp.max;
 		atomic_store_explicit(&o->true_peak, tp > 0 ? 20.0f * log10f(tp) : -INFINITY, memory_order_relaxed);
 	}
 }
@@ -132,7 +145,7 @@ static void measure(struct loudness *l, const struct record_header *h, const flo
 			struct meter_state *m = &l->states[l->cur.bus[b].state];
 			ebur128_destroy(&m->st);
 			m->st = new_state(l->rate, m->format);
-			m->true_peak = 0;
+			true_peak_meter_init(&m->tp, layout_get(m->format)->channels);
 		}
 	const struct layout_map *map = l->cur.valid && h->generation >= l->cur.generation ? &l->cur
 	                             : l->prev.valid && h->generation >= l->prev.generation ? &l->prev : NULL;
@@ -147,16 +160,13 @@ static void measure(struct loudness *l, const struct record_header *h, const flo
 					x[f * s->n_ch + c] = data[(size_t)(s->first + c) * h->frames + f];
 			struct meter_state *m = &l->states[s->state];
 			ebur128_add_frames_float(m->st, x, h->frames);
-			for (uint32_t c = 0; c < s->n_ch; c++) {
-				double tp = 0;
-				ebur128_prev_true_peak(m->st, c, &tp);
-				if (tp > m->true_peak)
-					m->true_peak = (float)tp;
-			}
+			true_peak_meter_add(&m->tp, x, h->frames);
 		}
-		l->since_readout += (double)h->frames / l->rate;
-		if (l->since_readout >= READOUT_EVERY_S) {
-			l->since_readout = 0;
+		l->stale = true;
+		const double t = wall_s();
+		if (t - l->last_readout >= READOUT_EVERY_S) {
+			l->last_readout = t;
+			l->stale = false;
 			publish_readouts(l);
 		}
 	}
@@ -166,12 +176,16 @@ static void measure(struct loudness *l, const struct record_header *h, const flo
 static void *meter_thread(void *arg)
 {
 	struct loudness *l = arg;
+	/* silent channels leave the K-weighting filters decaying into denormals */
+	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
+	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 	while (!atomic_load(&l->stop)) {
 		struct record_header h;
 		if (jack_ringbuffer_read_space(l->ring) < sizeof h) {
-			if (atomic_load(&l->done_records) == atomic_load(&l->fed_records) && l->since_readout > 0) {
-				pthread_mutex_lock(&l->lock); /* caught up: the readouts include the last record */
-				l->since_readout = 0;
+			if (l->stale && wall_s() - l->last_readout >= READOUT_EVERY_S) {
+				pthread_mutex_lock(&l->lock); /* idle: the readouts include the last record */
+				l->last_readout = wall_s();
+				l->stale = false;
 				publish_readouts(l);
 				pthread_mutex_unlock(&l->lock);
 			}
@@ -278,6 +292,7 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 			return -1;
 		}
 		l->states[free_slot] = (struct meter_state){.format = cb->format, .st = st};
+		true_peak_meter_init(&l->states[free_slot].tp, s->n_ch);
 		snprintf(l->states[free_slot].name, sizeof l->states[free_slot].name, "%s", cb->name);
 		s->state = free_slot;
 	}
@@ -324,7 +339,7 @@ void loudness_drain(struct loudness *l)
 	while (atomic_load(&l->done_records) != atomic_load(&l->fed_records))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	pthread_mutex_lock(&l->lock);
-	l->since_readout = 0;
+	l->stale = false;
 	publish_readouts(l);
 	pthread_mutex_unlock(&l->lock);
 }

@@ -8,7 +8,9 @@
  * atomics. Channel weights follow BS.1770-4 by position: ear-layer
  * loudspeakers between 60 and 120 degrees off centre (Ls, Rs in 5.1; Lss,
  * Rss in 7.1) weigh 1.41 (+1.5 dB), every other one 1.0, the top layer too;
- * LFE is left out. Measurements carry over a reload by bus name and format.
+ * LFE is left out. True peak is BS.1770-4 Annex 2 (dsp/true_peak), on every
+ * channel, LFE included. Measurements carry over a reload by bus name and
+ * format.
  *
  * Threads: loudness_feed_rt on the RT thread; the rest on the control thread. */
 #ifndef DUBSTAGE_ENGINE_LOUDNESS_H

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "dsp/limiter.h"
+#include "dsp/true_peak.h"
 #include "tests/check_main.h"
 #include "tests/signal_util.h"
 
@@ -138,7 +139,7 @@ START_TEST(ceiling_holds_on_inter_sample_peaks)
 			x[i] *= i < n - SR / 100 ? (float)(0.5 + 0.5 * cos(M_PI * (double)(i - (n - SR / 50)) / (SR / 100))) : 0.0f;
 		struct limiter *l = make(1, SR, true, -1.0f, 50.0f);
 		run_mono(l, x, y, n);
-		r[c].worst_annex = 20 * log10(limiter_true_peak(y, (uint32_t)n));
+		r[c].worst_annex = 20 * log10(true_peak_of(y, (uint32_t)n));
 		r[c].worst_32x = 20 * log10(true_peak_32x(y, n));
 		fprintf(stderr, "limiter: %s: out %.3f dBTP (Annex 2 meter), %.3f dBTP (32x)\n", r[c].name,
 		        r[c].worst_annex, r[c].worst_32x);

@@ -1,0 +1,377 @@
+#include "control/render.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "control/folder.h"
+#include "control/snapshot.h"
+#include "engine/engine.h"
+#include "engine/graph.h"
+#include "engine/loudness.h"
+
+#define BLOCK 256
+#define SPLIT_ABOVE 8 /* --split makes mono files of buses wider than this */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* WAVE_FORMAT_EXTENSIBLE keeps channels in the order of its mask bits: a
+ * layout's channels in file order and each one's libsndfile position.
+ * 7.1 and 7.1.4 put the rears (BL, BR) before the sides (SL, SR), unlike the
+ * console (docs/layouts.md; ../shared/reference/standards.md). Returns the
+ * channel count mapped, 0 for a layout without a standard mask. */
+static unsigned file_order(enum layout_id id, unsigned order[LAYOUT_MAX_CHANNELS], int map[LAYOUT_MAX_CHANNELS])
+{
+	static const struct {
+		const char *name;
+		unsigned n;
+		unsigned order[12];
+		int map[12];
+	} known[] = {
+		{"mono", 1, {0}, {SF_CHANNEL_MAP_MONO}},
+		{"2.0", 2, {0, 1}, {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT}},
+		{"5.1", 6, {0, 1, 2, 3, 4, 5},
+		 {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
+		  SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT}},
+		{"7.1", 8, {0, 1, 2, 3, 6, 7, 4, 5},
+		 {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
+		  SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT, SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT}},
+		{"7.1.4", 12, {0, 1, 2, 3, 6, 7, 4, 5, 8, 9, 10, 11},
+		 {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
+		  SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT, SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT,
+		  SF_CHANNEL_MAP_TOP_FRONT_LEFT, SF_CHANNEL_MAP_TOP_FRONT_RIGHT, SF_CHANNEL_MAP_TOP_REAR_LEFT,
+		  SF_CHANNEL_MAP_TOP_REAR_RIGHT}},
+	};
+	const struct layout *l = layout_get(id);
+	for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+		if (strcmp(known[k].name, l->name) == 0) {
+			memcpy(order, known[k].order, known[k].n * sizeof order[0]);
+			memcpy(map, known[k].map, known[k].n * sizeof map[0]);
+			return known[k].n;
+		}
+	for (unsigned c = 0; c < l->channels; c++)
+		order[c] = c;
+	return 0;
+}
+
+/* One output file: a bus, or one channel of a split bus. */
+struct out_file {
+	SNDFILE *sf;
+	char partial[4200], final[4200];
+	uint32_t bus;
+	unsigned n_ch;
+	unsigned port[LAYOUT_MAX_CHANNELS]; /* output port of each file channel */
+	uint32_t skip;                      /* frames still to drop: a limited master's look-ahead */
+	uint64_t written;
+};
+
+struct input_file {
+	SNDFILE *sf;
+	SF_INFO info;
+	uint32_t first_port;
+};
+
+static void close_all(struct out_file *outs, uint32_t n_outs, struct input_file *ins, uint32_t n_ins, bool unlink_outs)
+{
+	for (uint32_t k = 0; k < n_outs; k++) {
+		if (outs[k].sf)
+			sf_close(outs[k].sf);
+		outs[k].sf = NULL;
+		if (unlink_outs)
+			unlink(outs[k].partial);
+	}
+	for (uint32_t k = 0; k < n_ins; k++)
+		if (ins[k].sf)
+			sf_close(ins[k].sf);
+}
+
+static int open_inputs(const struct console *c, const struct render_options *o, struct input_file *ins,
+                       uint32_t *rate, sf_count_t *frames, char *err, size_t errlen)
+{
+	*frames = 0;
+	*rate = o->rate ? o->rate : 48000;
+	bool have_rate = false;
+	for (uint32_t k = 0; k < o->n_inputs; k++) {
+		const int s = console_find_strip(c, o->inputs[k].strip);
+		if (s < 0)
+			return fail(err, errlen, "--input %s=%s: no strip named %s", o->inputs[k].strip, o->inputs[k].path,
+			            o->inputs[k].strip);
+		for (uint32_t j = 0; j < k; j++)
+			if (strcmp(o->inputs[j].strip, o->inputs[k].strip) == 0)
+				return fail(err, errlen, "--input: strip %s is given two files", o->inputs[k].strip);
+		ins[k].sf = sf_open(o->inputs[k].path, SFM_READ, &ins[k].info);
+		if (!ins[k].sf)
+			return fail(err, errlen, "%s: cannot read: %s", o->inputs[k].path, sf_strerror(NULL));
+		const unsigned want = layout_get(c->strips[s].input)->channels;
+		if ((unsigned)ins[k].info.channels != want)
+			return fail(err, errlen, "%s has %d channels, strip %s takes %u (%s)", o->inputs[k].path,
+			            ins[k].info.channels, c->strips[s].name, want, layout_get(c->strips[s].input)->name);
+		if (!have_rate) {
+			*rate = (uint32_t)ins[k].info.samplerate;
+			have_rate = true;
+		} else if ((uint32_t)ins[k].info.samplerate != *rate) {
+			return fail(err, errlen, "%s is at %d Hz, the session at %u Hz: files are not resampled",
+			            o->inputs[k].path, ins[k].info.samplerate, *rate);
+		}
+		/* strip inputs are the first ports, strips in order, channels in order */
+		uint32_t first = 0;
+		for (int i = 0; i < s; i++)
+			first += layout_get(c->strips[i].input)->channels;
+		ins[k].first_port = first;
+		if (ins[k].info.frames > *frames)
+			*frames = ins[k].info.frames;
+	}
+	if (*frames == 0)
+		return fail(err, errlen, "nothing to render: give at least one --input STRIP=FILE with audio in it");
+	return 0;
+}
+
+static int open_outputs(const struct console *c, const struct render_options *o, const struct graph *g, uint32_t rate,
+                        struct out_file *outs, uint32_t *n_outs, char *err, size_t errlen)
+{
+	*n_outs = 0;
+	uint32_t port = 0;
+	for (uint32_t b = 0; b < c->n_buses; b++) {
+		const struct console_bus *cb = &c->buses[b];
+		const struct layout *l = layout_get(cb->format);
+		const uint32_t bus_port = port;
+		port += l->channels;
+		if (cb->role == BUS_ROLE_AUX)
+			continue;
+		unsigned order[LAYOUT_MAX_CHANNELS];
+		int map[LAYOUT_MAX_CHANNELS];
+		const unsigned mapped = file_order(cb->format, order, map);
+		const bool split = o->split && l->channels > SPLIT_ABOVE;
+		for (unsigned f = 0; f < (split ? l->channels : 1); f++) {
+			struct out_file *out = &outs[(*n_outs)++];
+			memset(out, 0, sizeof *out);
+			out->bus = b;
+			out->skip = graph_bus_latency(g, b);
+			out->n_ch = split ? 1 : l->channels;
+			for (unsigned ch = 0; ch < out->n_ch; ch++)
+				out->port[ch] = bus_port + (split ? f : order[ch]);
+			char name[128];
+			if (split)
+				snprintf(name, sizeof name, "%s_%s.wav", cb->name, l->speakers[f].name);
+			else
+				snprintf(name, sizeof name, "%s.wav", cb->name);
+			snprintf(out->final, sizeof out->final, "%s/%s", o->out_dir, name);
+			snprintf(out->partial, sizeof out->partial, "%s/.%s.partial", o->out_dir, name);
+			SF_INFO info = {.samplerate = (int)rate, .channels = (int)out->n_ch,
+			                .format = (out->n_ch > 2 ? SF_FORMAT_WAVEX : SF_FORMAT_WAV) |
+			                          (o->float_out ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24)};
+			out->sf = sf_open(out->partial, SFM_WRITE, &info);
+			if (!out->sf)
+				return fail(err, errlen, "cannot write %s: %s", out->partial, sf_strerror(NULL));
+			sf_command(out->sf, SFC_SET_CLIPPING, NULL, SF_TRUE); /* over full scale: clip, never wrap */
+			if (!split && mapped == l->channels && l->channels > 2 &&
+			    !sf_command(out->sf, SFC_SET_CHANNEL_MAP_INFO, map, (int)(sizeof map[0] * l->channels)))
+				return fail(err, errlen, "%s: libsndfile refused the %s channel mask", out->partial, l->name);
+		}
+	}
+	return 0;
+}
+
+static int write_report(const struct console *c, const struct render_options *o, struct loudness *meter,
+                        const double *peak, uint64_t frames, uint32_t rate, char *err, size_t errlen)
+{
+	json_t *root = json_object(), *buses = json_object();
+	json_object_set_new(root, "dubstage_render", json_integer(1));
+	json_object_set_new(root, "console", json_string(c->name ? c->name : ""));
+	json_object_set_new(root, "sample_rate", json_integer(rate));
+	json_object_set_new(root, "duration_s", json_real((double)frames / rate));
+	for (uint32_t b = 0; b < c->n_buses; b++) {
+		if (c->buses[b].role == BUS_ROLE_AUX)
+			continue;
+		struct loudness_readout r;
+		loudness_read(meter, b, &r);
+		json_t *bus = json_object();
+		json_object_set_new(bus, "format", json_string(layout_get(c->buses[b].format)->name));
+		json_object_set_new(bus, "integrated_lufs", isfinite(r.integrated) ? json_real(r.integrated) : json_null());
+		json_object_set_new(bus, "loudness_range_lu", json_real(r.range));
+		json_object_set_new(bus, "max_true_peak_dbtp", isfinite(r.true_peak) ? json_real(r.true_peak) : json_null());
+		json_object_set_new(bus, "sample_peak_dbfs", peak[b] > 0 ? json_real(20.0 * log10(peak[b])) : json_null());
+		json_object_set_new(buses, c->buses[b].name, bus);
+	}
+	json_object_set_new(root, "buses", buses);
+	char tmp[4200], final[4200];
+	snprintf(final, sizeof final, "%s/report.json", o->out_dir);
+	snprintf(tmp, sizeof tmp, "%s/.report.json.partial", o->out_dir);
+	const int rc = json_dump_file(root, tmp, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	json_decref(root);
+	if (rc != 0 || rename(tmp, final) != 0) {
+		unlink(tmp);
+		return fail(err, errlen, "cannot write %s", final);
+	}
+	return 0;
+}
+
+int render_run(struct console *c, const struct render_options *o, struct render_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof *r);
+	struct input_file *ins = calloc(o->n_inputs + 1, sizeof *ins);
+	struct out_file *outs = calloc((size_t)c->n_buses * LAYOUT_MAX_CHANNELS + 1, sizeof *outs);
+	uint32_t n_outs = 0, rate;
+	sf_count_t in_frames;
+	struct engine *e = NULL;
+	struct loudness *meter = NULL;
+	float *bufs = NULL, *inter = NULL;
+	double *peak = calloc(c->n_buses + 1, sizeof *peak);
+	int rc = -1;
+	if (!ins || !outs || !peak) {
+		fail(err, errlen, "out of memory");
+		goto done;
+	}
+	/* Everything that can be wrong is found before the first output file. */
+	if (open_inputs(c, o, ins, &rate, &in_frames, err, errlen) < 0)
+		goto done;
+	if (o->snapshot) {
+		if (!c->snapshot_dir) {
+			fail(err, errlen, "--snapshot %s: the config has no \"snapshots\" folder", o->snapshot);
+			goto done;
+		}
+		struct snapshot_recall *sr = snapshot_read(c, c->snapshot_dir, o->snapshot, 0, err, errlen);
+		if (!sr)
+			goto done;
+		snapshot_recall_apply_model(sr, c);
+		if (sr->n_unmatched)
+			fprintf(stderr, "dubstage render: snapshot %s: not in this console: %s\n", o->snapshot, sr->unmatched);
+		snapshot_recall_free(sr);
+	}
+	if (folder_make(o->out_dir, err, errlen) < 0)
+		goto done;
+	e = engine_create(rate);
+	struct graph *g = e ? graph_build(c, NULL, (float)rate, err, errlen) : NULL;
+	if (!g)
+		goto done;
+	meter = loudness_create(rate, 1.0f, err, errlen);
+	if (!meter || loudness_set_buses(meter, engine_next_generation(e), c, err, errlen) < 0) {
+		graph_free(g);
+		goto done;
+	}
+	engine_publish(e, g);
+	if (open_outputs(c, o, g, rate, outs, &n_outs, err, errlen) < 0)
+		goto done;
+	struct graph_ports *p = graph_ports(g);
+	const uint32_t n_ports = p->n_in + p->n_out;
+	bufs = calloc((size_t)n_ports * BLOCK, sizeof *bufs);
+	inter = malloc((size_t)BLOCK * (LAYOUT_MAX_CHANNELS + 64) * sizeof *inter);
+	if (!bufs || !inter) {
+		fail(err, errlen, "out of memory");
+		goto done;
+	}
+	uint32_t most_late = 0;
+	for (uint32_t k = 0; k < n_outs; k++)
+		most_late = outs[k].skip > most_late ? outs[k].skip : most_late;
+	/* the inputs, then as long again as a master's look-ahead, so every file ends with the inputs */
+	const uint64_t total = (uint64_t)in_frames + most_late;
+	const double t0 = now_s();
+	int shown = -1;
+	for (uint64_t pos = 0; pos < total; pos += BLOCK) {
+		const uint32_t n = total - pos < BLOCK ? (uint32_t)(total - pos) : BLOCK;
+		struct graph *cur = engine_begin_rt(e);
+		struct graph_ports *cp = graph_ports(cur);
+		for (uint32_t i = 0; i < cp->n_in; i++) {
+			cp->in[i] = bufs + (size_t)i * BLOCK;
+			memset(bufs + (size_t)i * BLOCK, 0, BLOCK * sizeof *bufs);
+		}
+		for (uint32_t k = 0; k < o->n_inputs; k++) {
+			const int ch = ins[k].info.channels;
+			const sf_count_t got = sf_readf_float(ins[k].sf, inter, n);
+			for (sf_count_t f = 0; f < got; f++)
+				for (int c2 = 0; c2 < ch; c2++)
+					bufs[(size_t)(ins[k].first_port + (uint32_t)c2) * BLOCK + (size_t)f] = inter[f * ch + c2];
+		}
+		for (uint32_t i = 0; i < cp->n_out; i++)
+			cp->out[i] = bufs + (size_t)(cp->n_in + i) * BLOCK;
+		engine_end_rt(e, cur, n);
+		while (!loudness_feed_rt(meter, cur, n)) /* offline: wait for the meter instead of losing audio */
+			nanosleep(&(struct timespec){0, 200000}, NULL);
+		for (uint32_t k = 0; k < n_outs; k++) {
+			struct out_file *of = &outs[k];
+			const uint32_t drop = of->skip < n ? of->skip : n;
+			of->skip -= drop;
+			const uint32_t keep = n - drop;
+			/* every file holds exactly the inputs' length */
+			const uint32_t room = (uint64_t)in_frames - of->written < keep ? (uint32_t)((uint64_t)in_frames - of->written)
+			                                                                 : keep;
+			for (uint32_t f = 0; f < room; f++)
+				for (unsigned c2 = 0; c2 < of->n_ch; c2++) {
+					const float v = cp->out[of->port[c2]][drop + f];
+					inter[f * of->n_ch + c2] = v;
+					if (fabsf(v) > peak[of->bus])
+						peak[of->bus] = fabsf(v);
+				}
+			if (room && sf_writef_float(of->sf, inter, room) != (sf_count_t)room) {
+				fail(err, errlen, "cannot write %s: %s", of->partial, sf_strerror(of->sf));
+				goto done;
+			}
+			of->written += room;
+		}
+		const int pct = (int)(100 * (pos + n) / total);
+		if (o->progress && pct != shown) {
+			shown = pct;
+			const double t = now_s() - t0;
+			fprintf(stderr, "\rrendering %3d%% (%.0fx real time)", pct, t > 0 ? (double)(pos + n) / rate / t : 0.0);
+		}
+	}
+	if (o->progress)
+		fputc('\n', stderr);
+	r->frames = (uint64_t)in_frames;
+	r->rate = rate;
+	r->seconds = now_s() - t0;
+	r->realtime = r->seconds > 0 ? (double)in_frames / rate / r->seconds : 0;
+	loudness_drain(meter);
+	for (uint32_t k = 0; k < n_outs; k++) {
+		if (sf_close(outs[k].sf) != 0) {
+			outs[k].sf = NULL;
+			fail(err, errlen, "cannot finish %s", outs[k].partial);
+			goto done;
+		}
+		outs[k].sf = NULL;
+	}
+	/* only now do the files get their names: an interrupted render leaves
+	 * nothing that looks complete */
+	for (uint32_t k = 0; k < n_outs; k++)
+		if (rename(outs[k].partial, outs[k].final) != 0) {
+			fail(err, errlen, "cannot rename %s: %s", outs[k].partial, strerror(errno));
+			goto done;
+		}
+	r->files = n_outs;
+	if (write_report(c, o, meter, peak, (uint64_t)in_frames, rate, err, errlen) < 0)
+		goto done;
+	folder_sync(o->out_dir);
+	rc = 0;
+done:
+	close_all(outs, n_outs, ins, o->n_inputs, rc != 0);
+	loudness_destroy(meter);
+	engine_destroy(e);
+	free(bufs);
+	free(inter);
+	free(ins);
+	free(outs);
+	free(peak);
+	return rc;
+}

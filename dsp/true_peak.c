@@ -1,0 +1,81 @@
+#include "dsp/true_peak.h"
+
+#include <string.h>
+
+/* ITU-R BS.1770-4 Annex 2, phase p, tap k multiplies the input k frames ago.
+ * Phases 2 and 3 are phases 1 and 0 reversed. */
+const float true_peak_annex2[TRUE_PEAK_PHASES][TRUE_PEAK_TAPS] = {
+	{0.0017089843750f, 0.0109863281250f, -0.0196533203125f, 0.0332031250000f, -0.0594482421875f,
+	 0.1373291015625f, 0.9721679687500f, -0.1022949218750f, 0.0476074218750f, -0.0266113281250f,
+	 0.0148925781250f, -0.0083007812500f},
+	{-0.0291748046875f, 0.0292968750000f, -0.0517578125000f, 0.0891113281250f, -0.1665039062500f,
+	 0.4650878906250f, 0.7797851562500f, -0.2003173828125f, 0.1015625000000f, -0.0582275390625f,
+	 0.0330810546875f, -0.0189208984375f},
+	{-0.0189208984375f, 0.0330810546875f, -0.0582275390625f, 0.1015625000000f, -0.2003173828125f,
+	 0.7797851562500f, 0.4650878906250f, -0.1665039062500f, 0.0891113281250f, -0.0517578125000f,
+	 0.0292968750000f, -0.0291748046875f},
+	{-0.0083007812500f, 0.0148925781250f, -0.0266113281250f, 0.0476074218750f, -0.1022949218750f,
+	 0.9721679687500f, 0.1373291015625f, -0.0594482421875f, 0.0332031250000f, -0.0196533203125f,
+	 0.0109863281250f, 0.0017089843750f},
+};
+
+/* The most any interpolated value can be for inputs within [-1, 1]: the
+ * largest sum of |taps| of a phase (2.02). */
+static float filter_bound(void)
+{
+	float most = 1.0f;
+	for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
+		float sum = 0.0f;
+		for (int k = 0; k < TRUE_PEAK_TAPS; k++)
+			sum += fabsf(true_peak_annex2[p][k]);
+		most = fmaxf(most, sum);
+	}
+	return most;
+}
+
+void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch)
+{
+	memset(m, 0, sizeof *m);
+	m->n_ch = n_ch < LAYOUT_MAX_CHANNELS ? n_ch : LAYOUT_MAX_CHANNELS;
+}
+
+void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n)
+{
+	static float bound;
+	if (bound == 0.0f)
+		bound = filter_bound();
+	enum { H = TRUE_PEAK_TAPS - 1, CHUNK = 256 };
+	float w[H + CHUNK];
+	for (uint32_t off = 0; off < n; off += CHUNK) {
+		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
+		for (unsigned c = 0; c < m->n_ch; c++) {
+			memcpy(w, m->hist[c], sizeof m->hist[c]);
+			float loud = 0.0f;
+			for (uint32_t i = 0; i < len; i++) {
+				w[H + i] = frames[(size_t)(off + i) * m->n_ch + c];
+				const float a = fabsf(w[H + i]);
+				loud = a > loud ? a : loud;
+			}
+			for (int i = 0; i < H; i++)
+				loud = fabsf(w[i]) > loud ? fabsf(w[i]) : loud;
+			if (loud * bound > m->max) /* else nothing here can be a new maximum */
+				for (uint32_t i = 0; i < len; i++) {
+					const float v = true_peak_window(&w[H + i]);
+					m->max = v > m->max ? v : m->max;
+				}
+			memcpy(m->hist[c], &w[len], sizeof m->hist[c]);
+		}
+	}
+}
+
+float true_peak_of(const float *x, uint32_t n)
+{
+	float w[TRUE_PEAK_TAPS + 1] = {0}; /* w[TRUE_PEAK_TAPS] newest */
+	float peak = 0.0f;
+	for (uint32_t i = 0; i < n + TRUE_PEAK_TAPS; i++) {
+		memmove(w, w + 1, TRUE_PEAK_TAPS * sizeof *w);
+		w[TRUE_PEAK_TAPS] = i < n ? x[i] : 0.0f; /* then flush the filter */
+		peak = fmaxf(peak, true_peak_window(&w[TRUE_PEAK_TAPS]));
+	}
+	return peak;
+}

@@ -1,0 +1,54 @@
+/* True peak per ITU-R BS.1770-4 Annex 2: the signal interpolated 4x by the
+ * Annex's 48-tap filter (4 phases of 12), the largest magnitude of the
+ * interpolated values and the samples. Used by the master limiter's detector
+ * (per frame, on the RT thread) and by the loudness meter (per block, on its
+ * own thread). */
+#ifndef DUBSTAGE_DSP_TRUE_PEAK_H
+#define DUBSTAGE_DSP_TRUE_PEAK_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "dsp/layout.h"
+#include "dsp/rt.h"
+
+#define TRUE_PEAK_TAPS 12
+#define TRUE_PEAK_PHASES 4
+/* The value at frame n describes the signal between frames n - REACH and n
+ * (the filter's span around its centre taps). */
+#define TRUE_PEAK_REACH (TRUE_PEAK_TAPS / 2 + 1)
+
+extern const float true_peak_annex2[TRUE_PEAK_PHASES][TRUE_PEAK_TAPS];
+
+/* The loudest of the 4 interpolated values and the sample, over a window
+ * whose newest frame is w[0] (older ones at w[-1], w[-2], ...). */
+RT static inline float true_peak_window(const float *w)
+{
+	float peak = fabsf(w[0]);
+	for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
+		float y = 0.0f;
+		for (int k = 0; k < TRUE_PEAK_TAPS; k++)
+			y += true_peak_annex2[p][k] * w[-k];
+		y = fabsf(y);
+		peak = y > peak ? y : peak; /* not fmaxf: a libm call without -ffast-math */
+	}
+	return peak;
+}
+
+/* The running maximum of a multichannel stream. */
+struct true_peak_meter {
+	unsigned n_ch;
+	float max;          /* linear, the most so far */
+	float hist[LAYOUT_MAX_CHANNELS][TRUE_PEAK_TAPS - 1]; /* each channel's last frames, oldest first */
+};
+
+void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch);
+/* Interleaved frames. A block whose samples (with the history) are too
+ * quiet to raise the maximum, whatever lies between them, is not
+ * interpolated: the Annex filter's gain is bounded. */
+void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n);
+
+/* The true peak of x[0 .. n), starting and ending in silence. */
+float true_peak_of(const float *x, uint32_t n);
+
+#endif
