@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <jack/jack.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,13 @@ struct jack_host {
 	jack_client_t *client;
 	struct engine *engine;
 	struct loudness *loudness; /* the stems' and masters' loudness meter */
+	/* For JACK's latency callback (its notification thread): our ports and
+	 * how late each output is against the inputs (a limited master's
+	 * look-ahead); set by the control thread under the lock. */
+	pthread_mutex_t latency_lock;
+	jack_port_t **lat_in, **lat_out;
+	uint32_t *lat_extra;
+	uint32_t lat_n_in, lat_n_out;
 	struct console *console;   /* the model of the published graph */
 	char name[128];
 	int wake_fd;
@@ -23,6 +31,65 @@ struct jack_host {
 	atomic_bool shut_down;
 	char shutdown_reason[256];
 };
+
+/* JACK asks for our ports' latencies: an output is as late as the latest
+ * input plus its own delay (capture); an input feeds outputs as late as the
+ * latest of them downstream, plus that output's delay (playback). */
+static void on_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+	struct jack_host *h = arg;
+	pthread_mutex_lock(&h->latency_lock);
+	jack_latency_range_t r, most = {0, 0};
+	if (mode == JackCaptureLatency) {
+		for (uint32_t i = 0; i < h->lat_n_in; i++) {
+			jack_port_get_latency_range(h->lat_in[i], JackCaptureLatency, &r);
+			most.min = r.min > most.min ? r.min : most.min;
+			most.max = r.max > most.max ? r.max : most.max;
+		}
+		for (uint32_t o = 0; o < h->lat_n_out; o++) {
+			r = (jack_latency_range_t){most.min + h->lat_extra[o], most.max + h->lat_extra[o]};
+			jack_port_set_latency_range(h->lat_out[o], JackCaptureLatency, &r);
+		}
+	} else {
+		for (uint32_t o = 0; o < h->lat_n_out; o++) {
+			jack_port_get_latency_range(h->lat_out[o], JackPlaybackLatency, &r);
+			most.min = r.min + h->lat_extra[o] > most.min ? r.min + h->lat_extra[o] : most.min;
+			most.max = r.max + h->lat_extra[o] > most.max ? r.max + h->lat_extra[o] : most.max;
+		}
+		for (uint32_t i = 0; i < h->lat_n_in; i++)
+			jack_port_set_latency_range(h->lat_in[i], JackPlaybackLatency, &most);
+	}
+	pthread_mutex_unlock(&h->latency_lock);
+}
+
+/* After a load: the ports and their delays for on_latency. */
+static void update_latencies(struct jack_host *h, struct graph *g)
+{
+	struct graph_ports *ports = graph_ports(g);
+	jack_port_t **in = calloc(ports->n_in + 1, sizeof *in), **out = calloc(ports->n_out + 1, sizeof *out);
+	uint32_t *extra = calloc(ports->n_out + 1, sizeof *extra);
+	if (!in || !out || !extra) {
+		free(in), free(out), free(extra);
+		return;
+	}
+	for (uint32_t i = 0; i < ports->n_in; i++)
+		in[i] = ports->in_handle[i];
+	for (uint32_t o = 0; o < ports->n_out; o++)
+		out[o] = ports->out_handle[o];
+	uint32_t port = 0;
+	for (uint32_t b = 0; b < graph_bus_count(g); b++) {
+		uint32_t n;
+		graph_bus_meters(g, b, &n);
+		for (uint32_t c = 0; c < n && port < ports->n_out; c++)
+			extra[port++] = graph_bus_latency(g, b);
+	}
+	pthread_mutex_lock(&h->latency_lock);
+	free(h->lat_in), free(h->lat_out), free(h->lat_extra);
+	h->lat_in = in, h->lat_out = out, h->lat_extra = extra;
+	h->lat_n_in = ports->n_in, h->lat_n_out = ports->n_out;
+	pthread_mutex_unlock(&h->latency_lock);
+	jack_recompute_total_latencies(h->client);
+}
 
 static int on_process(jack_nframes_t n, void *arg)
 {
@@ -113,6 +180,8 @@ struct jack_host *jack_host_open(const char *client_name, const char *server,
 	jack_set_process_callback(h->client, on_process, h);
 	jack_set_xrun_callback(h->client, on_xrun, h);
 	jack_set_buffer_size_callback(h->client, on_buffer_size, h);
+	pthread_mutex_init(&h->latency_lock, NULL);
+	jack_set_latency_callback(h->client, on_latency, h);
 	jack_on_info_shutdown(h->client, on_shutdown, h);
 	return h;
 }
@@ -127,6 +196,9 @@ void jack_host_close(struct jack_host *h)
 		jack_client_close(h->client);
 	}
 	loudness_destroy(h->loudness); /* no process call can run any more */
+	free(h->lat_in);
+	free(h->lat_out);
+	free(h->lat_extra);
 	engine_destroy(h->engine);
 	console_free(h->console);
 	free(h);
@@ -308,6 +380,7 @@ int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t err
 	if (h->loudness && loudness_set_buses(h->loudness, engine_next_generation(h->engine), c, lerr, sizeof lerr) < 0)
 		fprintf(stderr, "dubstage: warning: %s\n", lerr);
 	engine_publish(h->engine, g);
+	update_latencies(h, g);
 	if (h->active && engine_collect_wait(h->engine, 2000) > 0)
 		fprintf(stderr, "dubstage: warning: the process thread has not picked up the new graph "
 		        "after 2 s; the old one is kept until it does\n");

@@ -34,7 +34,7 @@ static const char *const config_v1 =
 	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
 	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
-	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"], \"limiter\": {}},"
 	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
 	" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\", \"B\"]}],"
 	" \"monitor\": {\"room\": \"5.1\"},"
@@ -51,7 +51,7 @@ static const char *const config_v2 =
 	" {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
 	" {\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"MX\", \"format\": \"2.0\", \"role\": \"stem\"},"
-	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]},"
+	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"], \"limiter\": {}},"
 	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
 	" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\", \"B\"]}],"
 	" \"monitor\": {\"room\": \"5.1\"},"
@@ -930,6 +930,23 @@ START_TEST(killing_the_engine_mid_save_leaves_whole_snapshots)
 }
 END_TEST
 
+/* A master with a limiter reports its look-ahead as JACK port latency: its
+ * outputs are 79 frames (1.5 ms + 7 at 48 kHz) later than the stems'. */
+START_TEST(limiter_latency_is_reported_to_jack)
+{
+	jack_status_t st;
+	jack_client_t *c = jack_client_open("latency-probe", JackNoStartServer | JackServerName, &st, server);
+	ck_assert(c != NULL);
+	jack_latency_range_t dx, pm;
+	jack_port_get_latency_range(jack_port_by_name(c, "dubstage:DX_L"), JackCaptureLatency, &dx);
+	jack_port_get_latency_range(jack_port_by_name(c, "dubstage:PM_L"), JackCaptureLatency, &pm);
+	fprintf(stderr, "integration: capture latency DX_L %u..%u, PM_L %u..%u frames\n", dx.min, dx.max, pm.min, pm.max);
+	ck_assert_uint_eq(pm.min, dx.min + 79);
+	ck_assert_uint_eq(pm.max, dx.max + 79);
+	jack_client_close(c);
+}
+END_TEST
+
 /* SIGHUP reloads the config: the new strip's port appears, the mix is kept,
  * audio through the old strips goes on - while OSC changes keep coming. */
 START_TEST(reload_while_running)
@@ -1002,6 +1019,7 @@ int main(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_unchecked_fixture(t, start_all, stop_all);
 	tcase_add_test(t, info_answers);
+	tcase_add_test(t, limiter_latency_is_reported_to_jack);
 	tcase_add_test(t, levels_through_fader_and_trim);
 	tcase_add_test(t, mute_gives_silence);
 	tcase_add_test(t, solo_in_place);
