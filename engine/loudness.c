@@ -1,7 +1,6 @@
 #include "engine/loudness.h"
 
 #include <ebur128.h>
-#include <jack/ringbuffer.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,16 +12,12 @@
 #include <xmmintrin.h>
 
 #include "dsp/true_peak.h"
+#include "engine/bus_tap.h"
 
 #define MAX_BUSES CONSOLE_MAX_BUSES
 #define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (wall time): the
                              * integrated value and the range look at every block so far */
 
-struct record_header {
-	uint32_t generation;
-	uint32_t frames;
-	uint32_t channels;
-};
 
 struct meter_state {
 	char name[CONSOLE_NAME_MAX];
@@ -53,7 +48,7 @@ struct readout {
 
 struct loudness {
 	uint32_t rate;
-	jack_ringbuffer_t *ring;
+	struct bus_tap tap;
 	pthread_t thread;
 	bool thread_running;
 	atomic_bool stop;
@@ -61,9 +56,8 @@ struct loudness {
 	struct layout_map cur, prev;     /* records of older generations use prev */
 	struct meter_state states[2 * MAX_BUSES];
 	struct readout out[MAX_BUSES];   /* by console bus index (cur) */
-	atomic_uint_fast64_t lost_frames, fed_records, done_records;
-	float *record, *interleaved;
-	size_t record_cap, interleaved_cap;
+	float *interleaved;
+	size_t interleaved_cap;
 	double last_readout;             /* when the readouts were updated (monotonic seconds) */
 	bool stale;                      /* audio measured since then */
 };
@@ -137,7 +131,7 @@ static void publish_readouts(struct loudness *l)
 }
 
 /* Meter thread: one record (channel-major) through the states it belongs to. */
-static void measure(struct loudness *l, const struct record_header *h, const float *data)
+static void measure(struct loudness *l, const struct bus_tap_header *h, const float *data)
 {
 	pthread_mutex_lock(&l->lock);
 	for (uint32_t b = 0; b < l->cur.n_buses; b++) /* resets asked for since the last record */
@@ -180,8 +174,8 @@ static void *meter_thread(void *arg)
 	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
 	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 	while (!atomic_load(&l->stop)) {
-		struct record_header h;
-		if (jack_ringbuffer_read_space(l->ring) < sizeof h) {
+		struct bus_tap_header h;
+		if (!bus_tap_read(&l->tap, &h)) {
 			if (l->stale && wall_s() - l->last_readout >= READOUT_EVERY_S) {
 				pthread_mutex_lock(&l->lock); /* idle: the readouts include the last record */
 				l->last_readout = wall_s();
@@ -189,32 +183,19 @@ static void *meter_thread(void *arg)
 				publish_readouts(l);
 				pthread_mutex_unlock(&l->lock);
 			}
-			nanosleep(&(struct timespec){0, 2000000}, NULL);
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
 			continue;
 		}
-		jack_ringbuffer_peek(l->ring, (char *)&h, sizeof h);
-		const size_t floats = (size_t)h.channels * h.frames;
-		if (jack_ringbuffer_read_space(l->ring) < sizeof h + floats * sizeof(float)) {
-			nanosleep(&(struct timespec){0, 500000}, NULL); /* the writer is mid-record */
-			continue;
-		}
-		jack_ringbuffer_read_advance(l->ring, sizeof h);
-		if (floats > l->record_cap || h.frames * (size_t)LAYOUT_MAX_CHANNELS > l->interleaved_cap) {
-			free(l->record);
+		if ((size_t)h.frames * LAYOUT_MAX_CHANNELS > l->interleaved_cap) {
 			free(l->interleaved);
-			l->record_cap = floats;
 			l->interleaved_cap = (size_t)h.frames * LAYOUT_MAX_CHANNELS;
-			l->record = malloc(l->record_cap * sizeof(float));
 			l->interleaved = malloc(l->interleaved_cap * sizeof(float));
+			if (!l->interleaved)
+				l->interleaved_cap = 0;
 		}
-		if (!l->record || !l->interleaved) { /* out of memory: skip it */
-			jack_ringbuffer_read_advance(l->ring, floats * sizeof(float));
-			l->record_cap = l->interleaved_cap = 0;
-		} else {
-			jack_ringbuffer_read(l->ring, (char *)l->record, floats * sizeof(float));
-			measure(l, &h, l->record);
-		}
-		atomic_fetch_add(&l->done_records, 1);
+		if (l->interleaved && h.frames)
+			measure(l, &h, l->tap.record);
+		bus_tap_done(&l->tap);
 	}
 	return NULL;
 }
@@ -229,14 +210,11 @@ struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char 
 	l->rate = sample_rate;
 	/* 128 bus channels (bench-256 has 108): 24.6 MB a second at 48 kHz */
 	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * 128 * sizeof(float);
-	l->ring = jack_ringbuffer_create(bytes);
-	if (l->ring) /* touched now, so the RT thread's first writes do not fault pages in */
-		memset(l->ring->buf, 0, l->ring->size);
+	const bool ring = bus_tap_init(&l->tap, bytes) == 0;
 	pthread_mutex_init(&l->lock, NULL);
-	if (!l->ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
+	if (!ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
 		snprintf(err, errlen, "cannot start the loudness meter (ring of %zu bytes)", bytes);
-		if (l->ring)
-			jack_ringbuffer_free(l->ring);
+		bus_tap_free(&l->tap);
 		pthread_mutex_destroy(&l->lock);
 		free(l);
 		return NULL;
@@ -255,9 +233,8 @@ void loudness_destroy(struct loudness *l)
 	for (size_t k = 0; k < sizeof l->states / sizeof l->states[0]; k++)
 		if (l->states[k].st)
 			ebur128_destroy(&l->states[k].st);
-	jack_ringbuffer_free(l->ring);
+	bus_tap_free(&l->tap);
 	pthread_mutex_destroy(&l->lock);
-	free(l->record);
 	free(l->interleaved);
 	free(l);
 }
@@ -318,25 +295,12 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 
 RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n)
 {
-	const struct graph_ports *p = graph_ports(g);
-	const struct record_header h = {graph_generation(g), n, graph_bus_channels(g)};
-	const size_t bytes = sizeof h + (size_t)h.channels * n * sizeof(float);
-	if (jack_ringbuffer_write_space(l->ring) < bytes) {
-		atomic_fetch_add_explicit(&l->lost_frames, n, memory_order_relaxed);
-		return false;
-	}
-	/* the data first, the header last would need two passes: the reader
-	 * waits until the whole record is there instead */
-	jack_ringbuffer_write(l->ring, (const char *)&h, sizeof h);
-	for (uint32_t c = 0; c < h.channels; c++)
-		jack_ringbuffer_write(l->ring, (const char *)p->out[c], n * sizeof(float));
-	atomic_fetch_add_explicit(&l->fed_records, 1, memory_order_release);
-	return true;
+	return bus_tap_feed_rt(&l->tap, g, n, 0);
 }
 
 void loudness_drain(struct loudness *l)
 {
-	while (atomic_load(&l->done_records) != atomic_load(&l->fed_records))
+	while (!bus_tap_idle(&l->tap))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	pthread_mutex_lock(&l->lock);
 	l->stale = false;
@@ -365,5 +329,5 @@ void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
 
 uint64_t loudness_lost_frames(const struct loudness *l)
 {
-	return atomic_load(&((struct loudness *)l)->lost_frames);
+	return atomic_load(&((struct loudness *)l)->tap.lost_frames);
 }
