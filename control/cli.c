@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "control/config.h"
+#include "control/print.h"
 #include "control/render.h"
 #include "control/osc.h"
 #include "engine/bench.h"
@@ -273,11 +274,13 @@ static int cmd_run(int argc, char **argv)
 		jack_host_close(h);
 		return EXIT_RUNTIME;
 	}
-	struct osc_host oh = {h, host_console, host_engine, host_period, host_loudness};
+	struct print_recorder *printer = print_create(jack_host_engine(h), jack_host_sample_rate(h));
+	struct osc_host oh = {h, host_console, host_engine, host_period, host_loudness, printer};
 	struct osc_server *osc = osc_server_open(&oh, o.osc_bind, (uint16_t)o.osc_port, err, sizeof err);
 	if (!osc || jack_host_activate(h, err, sizeof err) < 0) {
 		fprintf(stderr, "dubstage: %s\n", err);
 		osc_server_close(osc);
+		print_destroy(printer);
 		jack_host_close(h);
 		return EXIT_RUNTIME;
 	}
@@ -326,6 +329,7 @@ static int cmd_run(int argc, char **argv)
 	        100.0 * l.max, (unsigned long long)l.max_period, (unsigned long long)l.over_half, (unsigned long long)l.over_budget,
 	        engine_xruns(jack_host_engine(h)));
 	osc_server_close(osc);
+	print_destroy(printer); /* a print still running is finished while the RT thread runs */
 	jack_host_close(h);
 	close(sfd);
 	close(wake[0]);

@@ -233,7 +233,7 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
                                          "delay", "hpf", "lpf", "eq", "notch", "dyn", "sends", NULL};
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
-                                       "snapshots", "surfaces", NULL};
+                                       "snapshots", "prints", "surfaces", NULL};
 static const char *const surface_keys[] = {"profile", "from", "port", "feedback_port", "echo", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
@@ -925,6 +925,11 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 	if (get_string(x, root, "snapshots", false, &snapshots) < 0)
 		return -1;
 	if (snapshots && !(c->snapshot_dir = beside_config(x, snapshots)))
+		return fail(x, "out of memory");
+	const char *prints = NULL;
+	if (get_string(x, root, "prints", false, &prints) < 0)
+		return -1;
+	if (prints && !(c->print_dir = beside_config(x, prints)))
 		return fail(x, "out of memory");
 	if (json_object_get(root, "surfaces") && parse_surfaces(x, json_object_get(root, "surfaces"), c) < 0)
 		return -1;

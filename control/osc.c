@@ -18,6 +18,7 @@
 
 #include "control/fader_law.h"
 #include "control/param.h"
+#include "control/print.h"
 #include "control/profile.h"
 #include "control/snapshot.h"
 #include "control/subscription.h"
@@ -1121,6 +1122,55 @@ static void handle_profile(struct osc_server *s, const char *path, const struct 
 		send_float_to(s, &to, len, path, profile_to_surface(m, applied));
 }
 
+/* ---- printing ---------------------------------------------------------------- */
+
+static void handle_print(struct osc_server *s, const char *path, enum action act, const char *types,
+                         lo_arg **argv, int argc)
+{
+	struct console *c = console_of(s);
+	struct print_recorder *p = s->host.print;
+	char err[512];
+	if ((act == ACT_PRINT_START && (argc > 1 || (argc == 1 && types[0] != 's'))) ||
+	    (act != ACT_PRINT_START && argc != 0)) {
+		reply_error(s, "%s expects %s", path, act == ACT_PRINT_START ? "[s take]" : "no arguments");
+		return;
+	}
+	if (!p) {
+		reply_error(s, "%s: this console runs without a print recorder", path);
+		return;
+	}
+	struct print_summary sum;
+	lo_message m = lo_message_new();
+	if (act == ACT_PRINT_STATUS) {
+		print_status(p, &sum);
+		lo_message_add_int32(m, print_running(p));
+	} else if (act == ACT_PRINT_START) {
+		if (!c->print_dir) {
+			lo_message_free(m);
+			reply_error(s, "%s: the config has no \"prints\" folder", path);
+			return;
+		}
+		if (print_start(p, c, c->print_dir, argc ? &argv[0]->s : NULL, err, sizeof err) < 0) {
+			lo_message_free(m);
+			reply_error(s, "%s: %s", path, err);
+			return;
+		}
+		print_status(p, &sum);
+		lo_message_add_string(m, sum.take);
+		lo_message_add_string(m, sum.folder);
+		send_message(s, path, m);
+		return;
+	} else if (print_stop(p, &sum, err, sizeof err) < 0) {
+		lo_message_free(m);
+		reply_error(s, "%s: %s", path, err);
+		return;
+	}
+	lo_message_add_string(m, sum.take);
+	lo_message_add_int64(m, (int64_t)sum.frames);
+	lo_message_add_int64(m, (int64_t)sum.lost_frames);
+	send_message(s, path, m);
+}
+
 /* The top-level addresses: /info, /subscribe, /meters/subscribe, /dump ... */
 static void handle_top(struct osc_server *s, const char *path, const struct param *p, const char *types,
                        lo_arg **argv, int argc)
@@ -1128,7 +1178,7 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	const bool takes_args = p->action == ACT_SUBSCRIBE || p->action == ACT_METERS_SUBSCRIBE ||
 	                        p->action == ACT_SNAPSHOT_SAVE || p->action == ACT_SNAPSHOT_RECALL ||
 	                        p->action == ACT_SNAPSHOT_DELETE || p->action == ACT_BANK_SELECT ||
-	                        p->action == ACT_BANK_SIZE;
+	                        p->action == ACT_BANK_SIZE || p->action == ACT_PRINT_START;
 	if (!takes_args && argc != 0) {
 		reply_error(s, "%s takes no arguments", path);
 		return;
@@ -1148,6 +1198,9 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	case ACT_BANK_NEXT:
 	case ACT_BANK_PREV:
 	case ACT_BANK_SIZE: handle_bank(s, path, p->action, types, argv, argc); break;
+	case ACT_PRINT_START:
+	case ACT_PRINT_STOP:
+	case ACT_PRINT_STATUS: handle_print(s, path, p->action, types, argv, argc); break;
 	default: break;
 	}
 }
@@ -1186,7 +1239,7 @@ static int on_message(const char *path, const char *types, lo_arg **argv, int ar
 		return 0;
 	}
 	if (nseg == 1 || (nseg == 2 && (strcmp(seg[0], "meters") == 0 || strcmp(seg[0], "snapshot") == 0 ||
-	                                strcmp(seg[0], "bank") == 0))) {
+	                                strcmp(seg[0], "bank") == 0 || strcmp(seg[0], "print") == 0))) {
 		char name[128];
 		snprintf(name, sizeof name, nseg == 1 ? "%s" : "%s/%s", seg[0], nseg == 1 ? "" : seg[1]);
 		const struct param *top = param_find_top(name);

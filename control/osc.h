@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 
 struct loudness;
+struct print_recorder;
 
 /* What the OSC layer needs from whoever runs the engine. */
 struct osc_host {
@@ -22,6 +23,7 @@ struct osc_host {
 	struct engine *(*engine)(void *ctx);
 	uint32_t (*period)(void *ctx);
 	struct loudness *(*loudness)(void *ctx); /* the stems' and masters' meter, or NULL */
+	struct print_recorder *print;            /* prints while mixing, or NULL */
 };
 
 struct osc_server;

@@ -202,6 +202,13 @@ static const struct param base_params[] = {
 	 "Slot k's strip solo."}, NULL, false},
 	{NULL, "surface/name", ACT_SURFACE, RULE_NONE, 0, 0, 0, 0, {"/surface/name/<k>", "", "", "",
 	 "Query only: slot k's strip name (s; empty past the last strip)."}, NULL, false},
+	{NULL, "print/start", ACT_PRINT_START, RULE_NONE, 0, 0, 0, 0, {"/print/start", "[s]", "take", "",
+	 "Starts printing every stem and master to <prints>/<take>/<BUS>.wav (default take name "
+	 "take-YYYYMMDD-HHMMSS). Reply /print/start s take s folder."}, NULL, false},
+	{NULL, "print/stop", ACT_PRINT_STOP, RULE_NONE, 0, 0, 0, 0, {"/print/stop", "", "", "",
+	 "Stops the print. Reply /print/stop s take h frames h lost-frames."}, NULL, false},
+	{NULL, "print/status", ACT_PRINT_STATUS, RULE_NONE, 0, 0, 0, 0, {"/print/status", "", "", "",
+	 "Reply /print/status i printing s take h frames h lost-frames."}, NULL, false},
 	{NULL, "dump", ACT_DUMP, RULE_NONE, 0, 0, 0, 0, {"/dump", "", "", "", "Replies with every settable "
 	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL, false},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",

@@ -13,6 +13,7 @@
 
 #include "control/folder.h"
 #include "control/snapshot.h"
+#include "control/wavfile.h"
 #include "engine/engine.h"
 #include "engine/graph.h"
 #include "engine/loudness.h"
@@ -35,45 +36,6 @@ static double now_s(void)
 	struct timespec t;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* WAVE_FORMAT_EXTENSIBLE keeps channels in the order of its mask bits: a
- * layout's channels in file order and each one's libsndfile position.
- * 7.1 and 7.1.4 put the rears (BL, BR) before the sides (SL, SR), unlike the
- * console (docs/layouts.md; ../shared/reference/standards.md). Returns the
- * channel count mapped, 0 for a layout without a standard mask. */
-static unsigned file_order(enum layout_id id, unsigned order[LAYOUT_MAX_CHANNELS], int map[LAYOUT_MAX_CHANNELS])
-{
-	static const struct {
-		const char *name;
-		unsigned n;
-		unsigned order[12];
-		int map[12];
-	} known[] = {
-		{"mono", 1, {0}, {SF_CHANNEL_MAP_MONO}},
-		{"2.0", 2, {0, 1}, {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT}},
-		{"5.1", 6, {0, 1, 2, 3, 4, 5},
-		 {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
-		  SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT}},
-		{"7.1", 8, {0, 1, 2, 3, 6, 7, 4, 5},
-		 {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
-		  SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT, SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT}},
-		{"7.1.4", 12, {0, 1, 2, 3, 6, 7, 4, 5, 8, 9, 10, 11},
-		 {SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_LFE,
-		  SF_CHANNEL_MAP_REAR_LEFT, SF_CHANNEL_MAP_REAR_RIGHT, SF_CHANNEL_MAP_SIDE_LEFT, SF_CHANNEL_MAP_SIDE_RIGHT,
-		  SF_CHANNEL_MAP_TOP_FRONT_LEFT, SF_CHANNEL_MAP_TOP_FRONT_RIGHT, SF_CHANNEL_MAP_TOP_REAR_LEFT,
-		  SF_CHANNEL_MAP_TOP_REAR_RIGHT}},
-	};
-	const struct layout *l = layout_get(id);
-	for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-		if (strcmp(known[k].name, l->name) == 0) {
-			memcpy(order, known[k].order, known[k].n * sizeof order[0]);
-			memcpy(map, known[k].map, known[k].n * sizeof map[0]);
-			return known[k].n;
-		}
-	for (unsigned c = 0; c < l->channels; c++)
-		order[c] = c;
-	return 0;
 }
 
 /* One output file: a bus, or one channel of a split bus. */
@@ -161,8 +123,7 @@ static int open_outputs(const struct console *c, const struct render_options *o,
 		if (cb->role == BUS_ROLE_AUX)
 			continue;
 		unsigned order[LAYOUT_MAX_CHANNELS];
-		int map[LAYOUT_MAX_CHANNELS];
-		const unsigned mapped = file_order(cb->format, order, map);
+		wavfile_order(cb->format, order);
 		const bool split = o->split && l->channels > SPLIT_ABOVE;
 		for (unsigned f = 0; f < (split ? l->channels : 1); f++) {
 			struct out_file *out = &outs[(*n_outs)++];
@@ -179,16 +140,9 @@ static int open_outputs(const struct console *c, const struct render_options *o,
 				snprintf(name, sizeof name, "%s.wav", cb->name);
 			snprintf(out->final, sizeof out->final, "%s/%s", o->out_dir, name);
 			snprintf(out->partial, sizeof out->partial, "%s/.%s.partial", o->out_dir, name);
-			SF_INFO info = {.samplerate = (int)rate, .channels = (int)out->n_ch,
-			                .format = (out->n_ch > 2 ? SF_FORMAT_WAVEX : SF_FORMAT_WAV) |
-			                          (o->float_out ? SF_FORMAT_FLOAT : SF_FORMAT_PCM_24)};
-			out->sf = sf_open(out->partial, SFM_WRITE, &info);
+			out->sf = wavfile_create(out->partial, cb->format, out->n_ch, rate, o->float_out, err, errlen);
 			if (!out->sf)
-				return fail(err, errlen, "cannot write %s: %s", out->partial, sf_strerror(NULL));
-			sf_command(out->sf, SFC_SET_CLIPPING, NULL, SF_TRUE); /* over full scale: clip, never wrap */
-			if (!split && mapped == l->channels && l->channels > 2 &&
-			    !sf_command(out->sf, SFC_SET_CHANNEL_MAP_INFO, map, (int)(sizeof map[0] * l->channels)))
-				return fail(err, errlen, "%s: libsndfile refused the %s channel mask", out->partial, l->name);
+				return -1;
 		}
 	}
 	return 0;

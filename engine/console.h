@@ -238,6 +238,7 @@ struct console {
 	struct downmix_table downmix; /* fold-down steps, with the config's overrides */
 	struct console_monitor *monitor; /* NULL: the console has no monitor section */
 	char *snapshot_dir;    /* where snapshots are kept, or NULL (config "snapshots") */
+	char *print_dir;       /* where prints go, or NULL (config "prints") */
 	struct surface_binding *surfaces;
 	uint32_t n_surfaces;
 };

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/bus_tap.h"
 #include "engine/loudness.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -42,6 +43,9 @@ struct engine {
 	unsigned n_retired;
 	atomic_uint command_overflows;
 	struct loudness *_Atomic loudness; /* fed every period after the graph, when set */
+	struct bus_tap *_Atomic print_tap; /* the print recorder's, while it records */
+	uint64_t frame_time;              /* JACK frame time of this period (RT only) */
+	atomic_uint_fast64_t fed_periods; /* periods the RT thread has finished */
 };
 
 struct engine *engine_create(uint32_t sample_rate)
@@ -83,6 +87,20 @@ static void sleep_ms(unsigned ms)
 }
 
 uint32_t engine_next_generation(const struct engine *e) { return e->next_generation + 1; }
+
+void engine_set_print_tap(struct engine *e, struct bus_tap *t)
+{
+	atomic_store_explicit(&e->print_tap, t, memory_order_release);
+	if (t)
+		return;
+	/* the RT thread may still hold the old tap for the period it is in:
+	 * two more periods (or 200 ms, with no RT thread running) and it cannot */
+	const uint64_t seen = atomic_load_explicit(&e->fed_periods, memory_order_acquire);
+	for (int k = 0; k < 200 && atomic_load_explicit(&e->fed_periods, memory_order_acquire) < seen + 2; k++)
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+}
+
+RT void engine_set_frame_time_rt(struct engine *e, uint64_t frame_time) { e->frame_time = frame_time; }
 
 void engine_set_loudness(struct engine *e, struct loudness *l)
 {
@@ -414,6 +432,10 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 	struct loudness *loud = atomic_load_explicit(&e->loudness, memory_order_acquire);
 	if (loud)
 		loudness_feed_rt(loud, g, n);
+	struct bus_tap *print = atomic_load_explicit(&e->print_tap, memory_order_acquire);
+	if (print)
+		bus_tap_feed_rt(print, g, n, e->frame_time);
+	atomic_fetch_add_explicit(&e->fed_periods, 1, memory_order_release);
 
 	struct timespec end;
 	clock_gettime(CLOCK_MONOTONIC, &end);

@@ -40,6 +40,13 @@ uint32_t engine_next_generation(const struct engine *e);
  * (NULL: none). Set it before the RT thread runs, or with it running. */
 struct loudness;
 void engine_set_loudness(struct engine *e, struct loudness *l);
+/* While t is set, every period's bus outputs also go to t (the print
+ * recorder). Setting NULL returns once the RT thread cannot be using the old
+ * tap any more. */
+struct bus_tap;
+void engine_set_print_tap(struct engine *e, struct bus_tap *t);
+/* RT: the JACK frame time of the period about to run (stamped on taps). */
+RT void engine_set_frame_time_rt(struct engine *e, uint64_t frame_time);
 
 /* Publishes g (one atomic store); the previous graph is retired and freed by
  * engine_collect once the RT thread has acknowledged a newer generation. */

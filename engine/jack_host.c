@@ -102,6 +102,7 @@ static int on_process(jack_nframes_t n, void *arg)
 			p->in[i] = jack_port_get_buffer(p->in_handle[i], n);
 		for (uint32_t o = 0; o < p->n_out; o++)
 			p->out[o] = jack_port_get_buffer(p->out_handle[o], n);
+		engine_set_frame_time_rt(h->engine, jack_last_frame_time(h->client));
 		engine_end_rt(h->engine, g, n);
 	}
 	rt_guard_leave();

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sndfile.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,7 +38,7 @@ static const char *const config_v1 =
 	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"], \"limiter\": {}},"
 	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
 	" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\", \"B\"]}],"
-	" \"monitor\": {\"room\": \"5.1\"},"
+	" \"monitor\": {\"room\": \"5.1\"}, \"prints\": \"prints\","
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
@@ -54,7 +55,7 @@ static const char *const config_v2 =
 	" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"], \"limiter\": {}},"
 	" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"}],"
 	" \"vcas\": [{\"name\": \"V\", \"strips\": [\"A\", \"B\"]}],"
-	" \"monitor\": {\"room\": \"5.1\"},"
+	" \"monitor\": {\"room\": \"5.1\"}, \"prints\": \"prints\","
 	" \"strips\": ["
 	" {\"name\": \"A\", \"bus\": \"DX\", \"pan\": 30},"
 	" {\"name\": \"B\", \"bus\": \"DX\", \"pan\": 30},"
@@ -217,6 +218,7 @@ struct probe {
 	bool noise[MAX_PLAY];    /* uniform noise: no period, so a delay can be measured */
 	uint64_t phase;
 	atomic_int recording;    /* 1 while capturing */
+	uint64_t take_frame;     /* JACK frame time of the take's first frame */
 	size_t captured;
 	float take[MAX_REC][REC_FRAMES];
 };
@@ -236,6 +238,8 @@ static int probe_process(jack_nframes_t n, void *arg)
 	}
 	p->phase += n;
 	if (atomic_load(&p->recording)) {
+		if (p->captured == 0)
+			p->take_frame = jack_last_frame_time(p->client);
 		size_t todo = REC_FRAMES - p->captured < n ? REC_FRAMES - p->captured : n;
 		for (int j = 0; j < p->n_rec; j++)
 			memcpy(&p->take[j][p->captured], jack_port_get_buffer(p->rec[j], n), todo * sizeof(float));
@@ -947,6 +951,66 @@ START_TEST(limiter_latency_is_reported_to_jack)
 }
 END_TEST
 
+/* A print of the running console holds what went out of the JACK ports:
+ * the probe's recording of DX_L, found in the print by the two frame times
+ * (the print's bext time reference, the probe's first frame), equals the
+ * printed L channel within one 24-bit step. */
+START_TEST(a_print_holds_what_went_out)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 1, from, 1);
+	p->amp[0] = SINE_M20;
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, "it");
+	osc_send("/print/start", m);
+	sleep_ms(500);
+	probe_record(p);
+	osc_send("/print/stop", lo_message_new());
+	sleep_ms(500);
+	char path[256];
+	snprintf(path, sizeof path, "%s/prints/it/DX.wav", dir);
+	SF_INFO info = {0};
+	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	ck_assert_msg(sf != NULL, "%s: %s; %s", path, sf_strerror(NULL), slurp(engine_log));
+	SF_BROADCAST_INFO bext;
+	ck_assert(sf_command(sf, SFC_GET_BROADCAST_INFO, &bext, sizeof bext));
+	const uint64_t start = bext.time_reference_low | (uint64_t)bext.time_reference_high << 32;
+	ck_assert_uint_ge(p->take_frame, start);
+	const sf_count_t at = (sf_count_t)(p->take_frame - start);
+	fprintf(stderr, "integration: print starts at frame %llu, the probe's take %lld frames in, file %lld frames\n",
+	        (unsigned long long)start, (long long)at, (long long)info.frames);
+	/* The probe plays into dubstage and records from it: JACK breaks that
+	 * cycle by running one of the two a period apart, so what the probe
+	 * takes at frame time T left dubstage at T or at T - one period. */
+	ck_assert_int_ge(info.frames, at + REC_FRAMES);
+	float *x = malloc(sizeof(float) * 6 * (REC_FRAMES + 2 * PERIOD));
+	const sf_count_t first = at >= PERIOD ? at - PERIOD : 0;
+	ck_assert_int_eq(sf_seek(sf, first, SEEK_SET), first);
+	const sf_count_t got = sf_readf_float(sf, x, REC_FRAMES + 2 * PERIOD);
+	sf_close(sf);
+	double best = INFINITY;
+	sf_count_t best_lag = 0;
+	for (sf_count_t lag = -PERIOD; lag <= PERIOD; lag += PERIOD) {
+		if (at + lag < first || at + lag - first + REC_FRAMES > got)
+			continue;
+		double worst = 0;
+		for (int i = 0; i < REC_FRAMES; i++)
+			worst = fmax(worst, fabs((double)x[6 * (at + lag - first + i)] - p->take[0][i]));
+		if (worst < best) {
+			best = worst;
+			best_lag = lag;
+		}
+	}
+	fprintf(stderr, "integration: the probe's take is the print %lld frames earlier, largest difference %.3g\n",
+	        (long long)-best_lag, best);
+	ck_assert_msg(best <= 1.0 / 8388608.0, "largest difference %g", best);
+	ck_assert_double_gt(take_rms_db(p, 0), -40.0); /* there was a signal to compare */
+	free(x);
+	probe_close(p);
+}
+END_TEST
+
 /* SIGHUP reloads the config: the new strip's port appears, the mix is kept,
  * audio through the old strips goes on - while OSC changes keep coming. */
 START_TEST(reload_while_running)
@@ -1031,6 +1095,7 @@ int main(void)
 	tcase_add_test(t, aux_loop_through_an_external_processor);
 	tcase_add_test(t, surfaces_see_each_other);
 	tcase_add_test(t, killing_the_engine_mid_save_leaves_whole_snapshots);
+	tcase_add_test(t, a_print_holds_what_went_out);
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, rt_guard_saw_no_violation);
 	suite_add_tcase(s, t);

@@ -1,0 +1,247 @@
+#include "control/print.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sndfile.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "control/folder.h"
+#include "control/wavfile.h"
+#include "engine/bus_tap.h"
+
+#define RING_SECONDS 4.0 /* how long the disk may stall before frames are lost */
+
+struct print_file {
+	SNDFILE *sf;
+	uint32_t first;        /* the bus's first channel in a tap record */
+	unsigned n_ch;
+	unsigned order[LAYOUT_MAX_CHANNELS];
+};
+
+struct print_recorder {
+	struct engine *engine;
+	uint32_t rate;
+	bool running;
+	struct bus_tap tap;
+	pthread_t thread;
+	atomic_bool stop;
+	struct print_file *files;
+	uint32_t n_files, channels;
+	float *interleaved;
+	bool stamped;          /* the bext time reference is written */
+	atomic_uint_fast64_t frames;
+	uint64_t since_header;
+	struct print_summary summary;
+};
+
+struct print_recorder *print_create(struct engine *e, uint32_t sample_rate)
+{
+	struct print_recorder *p = calloc(1, sizeof *p);
+	if (p) {
+		p->engine = e;
+		p->rate = sample_rate;
+	}
+	return p;
+}
+
+bool print_running(const struct print_recorder *p) { return p->running; }
+
+/* The first record's frame time goes into every file's bext chunk, before
+ * any audio (libsndfile writes the chunk with the header). */
+static void stamp(struct print_recorder *p, uint64_t frame_time)
+{
+	SF_BROADCAST_INFO bext;
+	memset(&bext, 0, sizeof bext);
+	snprintf(bext.description, sizeof bext.description, "dubstage print, take %s", p->summary.take);
+	snprintf(bext.originator, sizeof bext.originator, "dubstage %s", DUBSTAGE_VERSION);
+	const time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	strftime(bext.origination_date, sizeof bext.origination_date, "%Y-%m-%d", &tm);
+	strftime(bext.origination_time, sizeof bext.origination_time, "%H:%M:%S", &tm);
+	bext.time_reference_low = (uint32_t)frame_time;
+	bext.time_reference_high = (uint32_t)(frame_time >> 32);
+	bext.version = 1;
+	for (uint32_t k = 0; k < p->n_files; k++)
+		sf_command(p->files[k].sf, SFC_SET_BROADCAST_INFO, &bext, sizeof bext);
+	p->stamped = true;
+}
+
+static void write_record(struct print_recorder *p, const struct bus_tap_header *h, const float *data)
+{
+	if (h->channels != p->channels) { /* a reload changed the buses: this take is done with */
+		atomic_fetch_add(&p->tap.lost_frames, h->frames);
+		return;
+	}
+	if (!p->stamped)
+		stamp(p, h->frame_time);
+	for (uint32_t k = 0; k < p->n_files; k++) {
+		const struct print_file *f = &p->files[k];
+		for (uint32_t i = 0; i < h->frames; i++)
+			for (unsigned c = 0; c < f->n_ch; c++)
+				p->interleaved[i * f->n_ch + c] = data[(size_t)(f->first + f->order[c]) * h->frames + i];
+		sf_writef_float(f->sf, p->interleaved, h->frames);
+	}
+	atomic_fetch_add(&p->frames, h->frames);
+	p->since_header += h->frames;
+	if (p->since_header >= p->rate) { /* readable up to here after a crash */
+		p->since_header = 0;
+		for (uint32_t k = 0; k < p->n_files; k++)
+			sf_command(p->files[k].sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	}
+}
+
+static void *disk_thread(void *arg)
+{
+	struct print_recorder *p = arg;
+	for (;;) {
+		struct bus_tap_header h;
+		if (bus_tap_read(&p->tap, &h)) {
+			if (h.frames)
+				write_record(p, &h, p->tap.record);
+			bus_tap_done(&p->tap);
+			continue;
+		}
+		if (atomic_load(&p->stop))
+			return NULL;
+		nanosleep(&(struct timespec){0, 2000000}, NULL);
+	}
+}
+
+static void close_files(struct print_recorder *p)
+{
+	for (uint32_t k = 0; k < p->n_files; k++)
+		if (p->files[k].sf)
+			sf_close(p->files[k].sf);
+	free(p->files);
+	p->files = NULL;
+	p->n_files = 0;
+	free(p->interleaved);
+	p->interleaved = NULL;
+}
+
+int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take, char *err,
+                size_t errlen)
+{
+	if (p->running) {
+		snprintf(err, errlen, "take %s is printing: stop it first", p->summary.take);
+		return -1;
+	}
+	memset(&p->summary, 0, sizeof p->summary);
+	char made[64];
+	if (!take) {
+		const time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(made, sizeof made, "take-%Y%m%d-%H%M%S", &tm);
+		take = made;
+	}
+	if (!take[0] || take[0] == '.' || strchr(take, '/') || strlen(take) >= sizeof p->summary.take) {
+		snprintf(err, errlen, "\"%s\" is not a take name (no slash, not starting with a dot)", take);
+		return -1;
+	}
+	snprintf(p->summary.take, sizeof p->summary.take, "%s", take);
+	snprintf(p->summary.folder, sizeof p->summary.folder, "%s/%s", dir, take);
+	struct stat st;
+	if (stat(p->summary.folder, &st) == 0) {
+		snprintf(err, errlen, "take %s exists already in %s: choose another name", take, dir);
+		return -1;
+	}
+	if (folder_make(p->summary.folder, err, errlen) < 0)
+		return -1;
+	p->files = calloc(c->n_buses + 1, sizeof *p->files);
+	p->interleaved = malloc(sizeof(float) * 8192 * LAYOUT_MAX_CHANNELS);
+	if (!p->files || !p->interleaved) {
+		close_files(p);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	uint32_t channel = 0;
+	for (uint32_t b = 0; b < c->n_buses; b++) {
+		const struct layout *l = layout_get(c->buses[b].format);
+		const uint32_t first = channel;
+		channel += l->channels;
+		if (c->buses[b].role == BUS_ROLE_AUX)
+			continue;
+		struct print_file *f = &p->files[p->n_files];
+		char path[4300];
+		snprintf(path, sizeof path, "%s/%s.wav", p->summary.folder, c->buses[b].name);
+		f->sf = wavfile_create(path, c->buses[b].format, l->channels, p->rate, false, err, errlen);
+		if (!f->sf) {
+			close_files(p);
+			return -1;
+		}
+		f->first = first;
+		f->n_ch = l->channels;
+		wavfile_order(c->buses[b].format, f->order);
+		p->n_files++;
+	}
+	p->channels = channel;
+	/* the ring: RING_SECONDS of every bus channel */
+	if (bus_tap_init(&p->tap, (size_t)(RING_SECONDS * p->rate) * (channel + 1) * sizeof(float) + 65536) < 0) {
+		close_files(p);
+		snprintf(err, errlen, "out of memory for the print ring");
+		return -1;
+	}
+	p->stamped = false;
+	p->since_header = 0;
+	atomic_store(&p->frames, 0);
+	atomic_store(&p->stop, false);
+	if (pthread_create(&p->thread, NULL, disk_thread, p) != 0) {
+		bus_tap_free(&p->tap);
+		close_files(p);
+		snprintf(err, errlen, "cannot start the print's disk thread");
+		return -1;
+	}
+	p->running = true;
+	p->summary.files = p->n_files;
+	engine_set_print_tap(p->engine, &p->tap); /* from the next period on */
+	return 0;
+}
+
+void print_drain(struct print_recorder *p)
+{
+	while (p->running && !bus_tap_idle(&p->tap))
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+}
+
+void print_status(struct print_recorder *p, struct print_summary *out)
+{
+	*out = p->summary;
+	out->frames = atomic_load(&p->frames);
+	out->lost_frames = p->running ? atomic_load(&p->tap.lost_frames) : p->summary.lost_frames;
+}
+
+int print_stop(struct print_recorder *p, struct print_summary *out, char *err, size_t errlen)
+{
+	if (!p->running) {
+		snprintf(err, errlen, "no take is printing");
+		return -1;
+	}
+	engine_set_print_tap(p->engine, NULL); /* returns when the RT thread has let go */
+	atomic_store(&p->stop, true);          /* the disk thread writes what is left, then ends */
+	pthread_join(p->thread, NULL);
+	p->summary.frames = atomic_load(&p->frames);
+	p->summary.lost_frames = atomic_load(&p->tap.lost_frames);
+	close_files(p);
+	bus_tap_free(&p->tap);
+	p->running = false;
+	if (out)
+		*out = p->summary;
+	return 0;
+}
+
+void print_destroy(struct print_recorder *p)
+{
+	if (!p)
+		return;
+	char err[64];
+	if (p->running)
+		print_stop(p, NULL, err, sizeof err);
+	free(p);
+}
