@@ -1,7 +1,6 @@
 #include "dsp/limiter.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "dsp/true_peak.h"
@@ -49,11 +48,9 @@ static uint32_t pow2_at_least(uint32_t n)
 
 static float clampf(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
 
-struct limiter *limiter_create(uint32_t n_ch, float rate, const struct limiter_params *p)
+/* The sizes that follow from channels and rate (no memory touched). */
+static void shape(struct limiter *l, uint32_t n_ch, float rate)
 {
-	struct limiter *l = calloc(1, sizeof *l);
-	if (!l)
-		return NULL;
 	l->n_ch = n_ch;
 	l->rate = rate;
 	l->look = (uint32_t)lrintf(LIMITER_LOOKAHEAD_MS * 0.001f * rate);
@@ -61,15 +58,40 @@ struct limiter *limiter_create(uint32_t n_ch, float rate, const struct limiter_p
 	l->window = l->look + 1 + REACH_BACK + 1;
 	l->audio_mask = pow2_at_least(l->latency + 1) - 1;
 	l->min_mask = pow2_at_least(l->window + 1) - 1;
-	l->hist = calloc((size_t)n_ch * 2 * HIST, sizeof *l->hist);
-	l->audio = calloc((size_t)n_ch * (l->audio_mask + 1), sizeof *l->audio);
-	l->min_val = calloc(l->min_mask + 1, sizeof *l->min_val);
-	l->min_at = calloc(l->min_mask + 1, sizeof *l->min_at);
-	l->avg = calloc(l->look + 1, sizeof *l->avg);
-	if (!l->hist || !l->audio || !l->min_val || !l->min_at || !l->avg) {
-		limiter_free(l);
-		return NULL;
-	}
+}
+
+/* The arrays, in order, carved out of the block after the struct. */
+static size_t carve(struct limiter *l, char *mem)
+{
+	size_t at = (sizeof *l + 63) & ~(size_t)63;
+#define TAKE(field, count)                                                                                   \
+	do {                                                                                                     \
+		if (mem)                                                                                             \
+			l->field = (void *)(mem + at);                                                                   \
+		at += ((count) * sizeof *l->field + 63) & ~(size_t)63;                                               \
+	} while (0)
+	TAKE(hist, (size_t)l->n_ch * 2 * HIST);
+	TAKE(audio, (size_t)l->n_ch * (l->audio_mask + 1));
+	TAKE(min_val, (size_t)l->min_mask + 1);
+	TAKE(min_at, (size_t)l->min_mask + 1);
+	TAKE(avg, (size_t)l->look + 1);
+#undef TAKE
+	return at;
+}
+
+size_t limiter_bytes(uint32_t n_ch, float rate)
+{
+	struct limiter l;
+	shape(&l, n_ch, rate);
+	return carve(&l, NULL);
+}
+
+struct limiter *limiter_init(void *mem, uint32_t n_ch, float rate, const struct limiter_params *p)
+{
+	struct limiter *l = mem;
+	memset(l, 0, limiter_bytes(n_ch, rate));
+	shape(l, n_ch, rate);
+	carve(l, mem);
 	for (uint32_t i = 0; i <= l->look; i++)
 		l->avg[i] = 1.0f;
 	l->avg_sum = l->look + 1;
@@ -77,18 +99,6 @@ struct limiter *limiter_create(uint32_t n_ch, float rate, const struct limiter_p
 	l->gain_min = 1.0f;
 	limiter_set_rt(l, p);
 	return l;
-}
-
-void limiter_free(struct limiter *l)
-{
-	if (!l)
-		return;
-	free(l->hist);
-	free(l->audio);
-	free(l->min_val);
-	free(l->min_at);
-	free(l->avg);
-	free(l);
 }
 
 uint32_t limiter_latency(const struct limiter *l) { return l->latency; }

@@ -12,11 +12,13 @@
  * is the look-ahead, a linear fade). The audio is delayed by
  * limiter_latency() frames, on or off, so switching makes no jump in time.
  *
- * limiter_create/limiter_free: off the RT thread. *_rt: the RT thread. */
+ * The caller owns the memory: limiter_bytes of it, 64-byte aligned,
+ * handed to limiter_init (any thread); *_rt: the RT thread. */
 #ifndef DUBSTAGE_DSP_LIMITER_H
 #define DUBSTAGE_DSP_LIMITER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dsp/rt.h"
@@ -37,9 +39,9 @@ void limiter_params_defaults(struct limiter_params *p);
 
 struct limiter;
 
-/* A limiter for n_ch channels at `rate`; NULL when out of memory. */
-struct limiter *limiter_create(uint32_t n_ch, float rate, const struct limiter_params *p);
-void limiter_free(struct limiter *l);
+/* A limiter for n_ch channels at `rate` in mem (limiter_bytes long). */
+size_t limiter_bytes(uint32_t n_ch, float rate);
+struct limiter *limiter_init(void *mem, uint32_t n_ch, float rate, const struct limiter_params *p);
 
 /* Frames between a frame going in and coming out (look-ahead plus the
  * detector's reach). Any thread. */

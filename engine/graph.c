@@ -596,7 +596,10 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		gb->mute = cb->params.mute;
 		gb->prev_index = -1;
 		gb->limiter_params = cb->params.limiter;
-		if (cb->has_limiter && !(gb->limiter = limiter_create(gb->n_ch, sample_rate, &cb->params.limiter))) {
+		void *lim = cb->has_limiter ? aligned_alloc(64, (limiter_bytes(gb->n_ch, sample_rate) + 63) & ~(size_t)63) : NULL;
+		if (lim)
+			gb->limiter = limiter_init(lim, gb->n_ch, sample_rate, &cb->params.limiter);
+		if (cb->has_limiter && !lim) {
 			graph_free(g);
 			snprintf(err, errlen, "out of memory building the graph");
 			return NULL;
@@ -738,7 +741,7 @@ void graph_free(struct graph *g)
 	free(g->strip_input);
 	free(g->strip_names);
 	for (uint32_t b = 0; g->buses && b < g->n_buses; b++)
-		limiter_free(g->buses[b].limiter);
+		free(g->buses[b].limiter); /* one block, from aligned_alloc */
 	free(g->buses);
 	free(g->bus_names);
 	free(g->bus_order);

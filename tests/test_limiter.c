@@ -16,9 +16,9 @@
 static struct limiter *make(uint32_t n_ch, float rate, bool on, float ceiling_db, float release_ms)
 {
 	struct limiter_params p = {on, ceiling_db, release_ms};
-	struct limiter *l = limiter_create(n_ch, rate, &p);
-	ck_assert_ptr_nonnull(l);
-	return l;
+	void *mem = aligned_alloc(64, (limiter_bytes(n_ch, rate) + 63) & ~(size_t)63);
+	ck_assert_ptr_nonnull(mem);
+	return limiter_init(mem, n_ch, rate, &p);
 }
 
 /* Runs x (n frames, one channel) through l in periods of 64, into y. */
@@ -62,7 +62,7 @@ START_TEST(latency_is_the_look_ahead_and_quiet_audio_is_untouched)
 		struct limiter *l = make(1, rates[r], true, -1.0f, 100.0f);
 		/* 1.5 ms look-ahead plus the Annex 2 filter's reach (7 frames) */
 		ck_assert_uint_eq(limiter_latency(l), (uint32_t)lrintf(0.0015f * rates[r]) + 7);
-		limiter_free(l);
+		free(l);
 	}
 	/* noise peaking at -10 dBFS: true peak far under -1 dBTP */
 	const size_t n = SR / 2;
@@ -78,7 +78,7 @@ START_TEST(latency_is_the_look_ahead_and_quiet_audio_is_untouched)
 	for (size_t i = lat; i < n; i++)
 		ck_assert_msg(y[i] == x[i - lat], "frame %zu: %g, not %g", i, y[i], x[i - lat]);
 	ck_assert_float_eq(limiter_take_reduction_rt(l), 0.0f);
-	limiter_free(l);
+	free(l);
 	free(x);
 	free(y);
 }
@@ -148,14 +148,14 @@ START_TEST(ceiling_holds_on_inter_sample_peaks)
 		 * can fall between 192 kHz points: up to 0.26 dB low): measured
 		 * 0.006 dB over on the fs/4 sine, 0.16 on the 16 kHz band-limited
 		 * noise, 0.22 with the 15 kHz bursts; white noise up to Nyquist
-		 * 1.26 dB, so not checked here. The limiter holds the ceiling as
+		 * 1.26 and 1.75 dB (two noise signals), so not checked here. The limiter holds the ceiling as
 		 * BS.1770-4 measures it; docs/config.md gives these margins. */
 		const double finer_margin[] = {0.05, 0.2, 0.3, INFINITY};
 		ck_assert_double_le(r[c].worst_annex, -1.0 + 0.01);
 		ck_assert_double_le(r[c].worst_32x, -1.0 + finer_margin[c]);
 		/* and it limits, it does not just turn the signal down */
 		ck_assert_double_ge(r[c].worst_annex, -1.0 - 0.5);
-		limiter_free(l);
+		free(l);
 	}
 	free(x);
 	free(y);
@@ -192,7 +192,7 @@ START_TEST(release_time_constant)
 	const double tau_ms = when[1] - when[0];
 	fprintf(stderr, "limiter: release %.0f ms measured %.1f ms\n", release_ms, tau_ms);
 	ck_assert_double_eq_tol(tau_ms, release_ms, 0.1 * release_ms);
-	limiter_free(l);
+	free(l);
 	free(x);
 	free(y);
 }
@@ -221,7 +221,7 @@ START_TEST(engaging_and_moving_the_ceiling_make_no_click)
 	ck_assert_double_le(ratio, 1.1);
 	/* while on at -12 it really held the level there */
 	ck_assert_double_le(20 * log10(peak_abs(y + SR / 4 + SR / 8, SR / 8)), -12.0 + 0.05);
-	limiter_free(l);
+	free(l);
 	free(x);
 	free(y);
 }
@@ -245,7 +245,7 @@ START_TEST(channels_are_linked)
 	ck_assert_float_le(a[63], powf(10.0f, -6.0f / 20.0f));
 	ck_assert_float_ge(a[63], 0.997f * powf(10.0f, -6.0f / 20.0f));
 	ck_assert_float_eq_tol(b[63] / a[63], 0.25f, 1e-6f);
-	limiter_free(l);
+	free(l);
 }
 END_TEST
 
