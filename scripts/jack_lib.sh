@@ -1,5 +1,27 @@
-# Shared by scripts/soak.sh and scripts/osc_load.sh: reading a private JACK
-# server's xruns and dubstage's /info.
+# Shared by scripts/soak.sh and scripts/osc_load.sh: a private JACK server
+# and dubstage, cleaned up on exit, their xruns and dubstage's /info.
+# The sourcing script sets `work` (a temporary folder) first.
+
+jackd_pid=""
+engine_pid=""
+cleanup() {
+  for p in $engine_pid $jackd_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# start_jackd SERVER PERIOD LOG: a dummy-backend server at 48 kHz, waited for.
+start_jackd() {
+  jackd -n "$1" -d dummy -r 48000 -p "$2" >"$3" 2>&1 &
+  jackd_pid=$!
+  for _ in $(seq 50); do JACK_NO_START_SERVER=1 jack_lsp -s "$1" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# stop_all: the engine, then the server (both by PID).
+stop_all() {
+  if [ -n "$engine_pid" ]; then kill "$engine_pid"; wait "$engine_pid" 2>/dev/null || true; engine_pid=""; fi
+  if [ -n "$jackd_pid" ]; then kill "$jackd_pid"; wait "$jackd_pid" 2>/dev/null || true; jackd_pid=""; fi
+}
 
 xruns_in_log() { grep -c "XRun" "$1" 2>/dev/null || true; }
 

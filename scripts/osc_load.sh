@@ -19,21 +19,12 @@ periods="${3:-256 64}"
 surfaces="${4:-4}"
 rate="${5:-2000}"
 work=$(mktemp -d)
-jackd_pid=""
-engine_pid=""
-cleanup() {
-  for p in $engine_pid $jackd_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 . scripts/jack_lib.sh
 
 for period in $periods; do
   server="dubstage-load-$$-$period"
   log="$work/jackd-$period.log"
-  jackd -n "$server" -d dummy -r 48000 -p "$period" >"$log" 2>&1 &
-  jackd_pid=$!
-  for _ in $(seq 50); do JACK_NO_START_SERVER=1 jack_lsp -s "$server" >/dev/null 2>&1 && break; sleep 0.1; done
+  start_jackd "$server" "$period" "$log"
   sleep "$seconds"
   idle=$(xruns_in_log "$log")
   port=$((20000 + RANDOM % 20000))
@@ -49,7 +40,6 @@ for period in $periods; do
   echo "period $period, $strips strips: server xruns alone $idle in ${seconds} s; under load $((after - before))" \
        "(dubstage's own count $((xr1 - xr0))); callback p50 $p50 %, p99 $p99 %, max $mx % of the period (since start)"
   echo "  $result"
-  kill "$engine_pid"; wait "$engine_pid" 2>/dev/null || true; engine_pid=""
-  kill "$jackd_pid"; wait "$jackd_pid" 2>/dev/null || true; jackd_pid=""
+  stop_all
   [ "$status" -eq 0 ] || { echo "final state differs from what was sent" >&2; exit 1; }
 done

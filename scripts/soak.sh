@@ -17,13 +17,6 @@ config="${1:-configs/bench-256.json}"
 seconds="${2:-60}"
 periods="${3:-256 64}"
 work=$(mktemp -d)
-jackd_pid=""
-engine_pid=""
-cleanup() {
-  for p in $engine_pid $jackd_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
 . scripts/jack_lib.sh
 
@@ -31,9 +24,7 @@ printf "%-7s %-7s %-11s %-13s %-14s %-8s %-8s %-8s\n" period strips "idle xruns"
 for period in $periods; do
   server="dubstage-soak-$$-$period"
   log="$work/jackd-$period.log"
-  jackd -n "$server" -d dummy -r 48000 -p "$period" >"$log" 2>&1 &
-  jackd_pid=$!
-  for _ in $(seq 50); do JACK_NO_START_SERVER=1 jack_lsp -s "$server" >/dev/null 2>&1 && break; sleep 0.1; done
+  start_jackd "$server" "$period" "$log"
   sleep "$seconds"
   idle=$(xruns_in_log "$log")
   JACK_DEFAULT_SERVER="$server" jack_simple_client >/dev/null 2>&1 &
@@ -51,8 +42,7 @@ for period in $periods; do
   read -r p50 p99 mx engine_xruns strips < <(info "$port")
   printf "%-7s %-7s %-11s %-13s %-14s %-8s %-8s %-8s\n" "$period" "$strips" "$idle" "$null_client" \
          "$((after - before)) ($engine_xruns)" "$p50" "$p99" "$mx"
-  kill "$engine_pid"; wait "$engine_pid" 2>/dev/null || true; engine_pid=""
-  kill "$jackd_pid"; wait "$jackd_pid" 2>/dev/null || true; jackd_pid=""
+  stop_all
 done
 echo "xruns per $seconds s, from the server's XRun log lines: the server alone, with jack_simple_client,"
 echo "with dubstage (in brackets: the xruns dubstage's own xrun callback counted). p50/p99/max:"
