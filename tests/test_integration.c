@@ -94,23 +94,29 @@ static double now_s(void)
 
 static int osc_fd = -1;
 
-static void osc_open(void)
+/* A UDP socket on the loopback (an OSC client of its own port). */
+static int udp_open(void)
 {
-	osc_fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	bind(osc_fd, (struct sockaddr *)&a, sizeof a);
+	bind(fd, (struct sockaddr *)&a, sizeof a);
+	return fd;
 }
 
-static void osc_send(const char *path, lo_message m)
+/* Sends m (then frees it) from fd to 127.0.0.1:port. */
+static void udp_send(int fd, int port, const char *path, lo_message m)
 {
 	char buf[1024];
 	size_t n = sizeof buf;
 	lo_message_serialise(m, path, buf, &n);
 	lo_message_free(m);
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)osc_port),
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	sendto(osc_fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+	sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
 }
+
+static void osc_open(void) { osc_fd = udp_open(); }
+static void osc_send(const char *path, lo_message m) { udp_send(osc_fd, osc_port, path, m); }
 
 static void osc_f(const char *path, float v)
 {
@@ -705,25 +711,6 @@ END_TEST
 
 /* ---- surfaces: real OSC clients ------------------------------------------ */
 
-static int surface_open(void)
-{
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	bind(fd, (struct sockaddr *)&a, sizeof a);
-	return fd;
-}
-
-static void surface_send(int fd, const char *path, lo_message m)
-{
-	char buf[1024];
-	size_t n = sizeof buf;
-	lo_message_serialise(m, path, buf, &n);
-	lo_message_free(m);
-	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)osc_port),
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
-}
-
 /* Waits up to timeout_ms for a message on `path` at fd; its arrival time
  * (monotonic seconds), or -1. */
 static double surface_wait(int fd, const char *path, int timeout_ms)
@@ -780,13 +767,13 @@ static void run_oscsend(char *const *args)
 START_TEST(surfaces_see_each_other)
 {
 	reset_console();
-	const int a = surface_open(), b = surface_open();
+	const int a = udp_open(), b = udp_open();
 	lo_message m = lo_message_new();
 	lo_message_add_int32(m, 30);
-	surface_send(a, "/subscribe", m);
+	udp_send(a, osc_port, "/subscribe", m);
 	m = lo_message_new();
 	lo_message_add_int32(m, 30);
-	surface_send(b, "/subscribe", m);
+	udp_send(b, osc_port, "/subscribe", m);
 	ck_assert(surface_wait(a, "/subscribe", 2000) > 0 && surface_wait(b, "/subscribe", 2000) > 0);
 	enum { MOVES = 200 };
 	static double lat[2 * MOVES];
@@ -829,13 +816,13 @@ START_TEST(surfaces_see_each_other)
 	/* a one-second lease, not renewed, ends */
 	m = lo_message_new();
 	lo_message_add_int32(m, 1);
-	surface_send(a, "/subscribe", m);
+	udp_send(a, osc_port, "/subscribe", m);
 	ck_assert(surface_wait(a, "/subscribe", 2000) > 0);
 	sleep_ms(1300);
 	osc_f("/strip/B/fader", -3.0f);
 	ck_assert(surface_wait(b, "/strip/B/fader", 1000) > 0);
 	ck_assert(surface_wait(a, "/strip/B/fader", 300) < 0);
-	surface_send(b, "/unsubscribe", lo_message_new());
+	udp_send(b, osc_port, "/unsubscribe", lo_message_new());
 	close(a);
 	close(b);
 }
@@ -861,37 +848,24 @@ START_TEST(killing_the_engine_mid_save_leaves_whole_snapshots)
 		snprintf(port, sizeof port, "%d", p);
 		char *eargv[] = {DUBSTAGE, "run", cfg, "--server", server, "--osc-port", port, "--name", "snapkill", NULL};
 		pid_t pid = spawn_logged(eargv, log, NULL);
-		const int fd = surface_open();
-		struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p),
-		                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		const int fd = udp_open();
 		bool up = false;
 		for (int k = 0; k < 100 && !up; k++) { /* wait for /info */
-			char buf[512];
-			size_t n = sizeof buf;
-			lo_message m = lo_message_new();
-			lo_message_serialise(m, "/info", buf, &n);
-			lo_message_free(m);
-			sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+			udp_send(fd, p, "/info", lo_message_new());
 			up = surface_wait(fd, "/info", 100) > 0;
 		}
 		ck_assert_msg(up, "second dubstage did not start: %s", slurp(log));
 		const double end = now_s() + 0.05 + (rand_r(&seed) % 200) / 1000.0;
 		for (int k = 0; now_s() < end; k++) {
-			char buf[512], name[16], path[64];
-			size_t n = sizeof buf;
+			char name[16], path[64];
 			lo_message m = lo_message_new();
 			lo_message_add_float(m, -(float)(k % 50));
 			snprintf(path, sizeof path, "/strip/%d/fader", k % 64 + 1);
-			lo_message_serialise(m, path, buf, &n);
-			lo_message_free(m);
-			sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+			udp_send(fd, p, path, m);
 			m = lo_message_new();
 			snprintf(name, sizeof name, "s%d", k % 3);
 			lo_message_add_string(m, name);
-			n = sizeof buf;
-			lo_message_serialise(m, "/snapshot/save", buf, &n);
-			lo_message_free(m);
-			sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+			udp_send(fd, p, "/snapshot/save", m);
 			usleep(200);
 		}
 		kill(pid, SIGKILL);
