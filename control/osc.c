@@ -1029,6 +1029,9 @@ static void handle_surface(struct osc_server *s, const char *path, const char *f
 	handle_param(s, path, row, target, types, argv, argc, path);
 }
 
+/* Whether a top-level address takes arguments: the table documents its types. */
+static bool top_takes_args(const struct param *p) { return p->doc.types[0] != '\0'; }
+
 /* ---- surface profiles -------------------------------------------------------- */
 
 /* Where a profile surface's feedback goes: its feedback port, or the sender. */
@@ -1081,8 +1084,7 @@ static void handle_profile(struct osc_server *s, const char *path, const struct 
 	if (!m->slotted) {
 		/* a console address; a button (1 pressed, 0 released) on an action fires once */
 		const struct param *top = param_find_top(m->to + 1);
-		if (top && top->action != ACT_VALUE && (top->action == ACT_BANK_NEXT || top->action == ACT_BANK_PREV ||
-		                                        top->action == ACT_DUMP)) {
+		if (top && !top_takes_args(top)) {
 			if (argc == 0 || v != 0)
 				on_message(m->to, "", NULL, 0, NULL, s);
 			return;
@@ -1175,11 +1177,7 @@ static void handle_print(struct osc_server *s, const char *path, enum action act
 static void handle_top(struct osc_server *s, const char *path, const struct param *p, const char *types,
                        lo_arg **argv, int argc)
 {
-	const bool takes_args = p->action == ACT_SUBSCRIBE || p->action == ACT_METERS_SUBSCRIBE ||
-	                        p->action == ACT_SNAPSHOT_SAVE || p->action == ACT_SNAPSHOT_RECALL ||
-	                        p->action == ACT_SNAPSHOT_DELETE || p->action == ACT_BANK_SELECT ||
-	                        p->action == ACT_BANK_SIZE || p->action == ACT_PRINT_START;
-	if (!takes_args && argc != 0) {
+	if (!top_takes_args(p) && argc != 0) {
 		reply_error(s, "%s takes no arguments", path);
 		return;
 	}
