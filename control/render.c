@@ -4,13 +4,13 @@
 #include <jansson.h>
 #include <math.h>
 #include <sndfile.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "control/error_text.h"
 #include "control/folder.h"
 #include "control/snapshot.h"
 #include "control/wavfile.h"
@@ -20,16 +20,6 @@
 
 #define BLOCK 256
 #define SPLIT_ABOVE 8 /* --split makes mono files of buses wider than this */
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 static double now_s(void)
 {
@@ -78,23 +68,23 @@ static int open_inputs(const struct console *c, const struct render_options *o, 
 	for (uint32_t k = 0; k < o->n_inputs; k++) {
 		const int s = console_find_strip(c, o->inputs[k].strip);
 		if (s < 0)
-			return fail(err, errlen, "--input %s=%s: no strip named %s", o->inputs[k].strip, o->inputs[k].path,
+			return error_text(err, errlen, "--input %s=%s: no strip named %s", o->inputs[k].strip, o->inputs[k].path,
 			            o->inputs[k].strip);
 		for (uint32_t j = 0; j < k; j++)
 			if (strcmp(o->inputs[j].strip, o->inputs[k].strip) == 0)
-				return fail(err, errlen, "--input: strip %s is given two files", o->inputs[k].strip);
+				return error_text(err, errlen, "--input: strip %s is given two files", o->inputs[k].strip);
 		ins[k].sf = sf_open(o->inputs[k].path, SFM_READ, &ins[k].info);
 		if (!ins[k].sf)
-			return fail(err, errlen, "%s: cannot read: %s", o->inputs[k].path, sf_strerror(NULL));
+			return error_text(err, errlen, "%s: cannot read: %s", o->inputs[k].path, sf_strerror(NULL));
 		const unsigned want = layout_get(c->strips[s].input)->channels;
 		if ((unsigned)ins[k].info.channels != want)
-			return fail(err, errlen, "%s has %d channels, strip %s takes %u (%s)", o->inputs[k].path,
+			return error_text(err, errlen, "%s has %d channels, strip %s takes %u (%s)", o->inputs[k].path,
 			            ins[k].info.channels, c->strips[s].name, want, layout_get(c->strips[s].input)->name);
 		if (!have_rate) {
 			*rate = (uint32_t)ins[k].info.samplerate;
 			have_rate = true;
 		} else if ((uint32_t)ins[k].info.samplerate != *rate) {
-			return fail(err, errlen, "%s is at %d Hz, the session at %u Hz: files are not resampled",
+			return error_text(err, errlen, "%s is at %d Hz, the session at %u Hz: files are not resampled",
 			            o->inputs[k].path, ins[k].info.samplerate, *rate);
 		}
 		/* strip inputs are the first ports, strips in order, channels in order */
@@ -106,7 +96,7 @@ static int open_inputs(const struct console *c, const struct render_options *o, 
 			*frames = ins[k].info.frames;
 	}
 	if (*frames == 0)
-		return fail(err, errlen, "nothing to render: give at least one --input STRIP=FILE with audio in it");
+		return error_text(err, errlen, "nothing to render: give at least one --input STRIP=FILE with audio in it");
 	return 0;
 }
 
@@ -177,7 +167,7 @@ static int write_report(const struct console *c, const struct render_options *o,
 	json_decref(root);
 	if (rc != 0 || rename(tmp, final) != 0) {
 		unlink(tmp);
-		return fail(err, errlen, "cannot write %s", final);
+		return error_text(err, errlen, "cannot write %s", final);
 	}
 	return 0;
 }
@@ -195,7 +185,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	double *peak = calloc(c->n_buses + 1, sizeof *peak);
 	int rc = -1;
 	if (!ins || !outs || !peak) {
-		fail(err, errlen, "out of memory");
+		error_text(err, errlen, "out of memory");
 		goto done;
 	}
 	/* Everything that can be wrong is found before the first output file. */
@@ -203,7 +193,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 		goto done;
 	if (o->snapshot) {
 		if (!c->snapshot_dir) {
-			fail(err, errlen, "--snapshot %s: the config has no \"snapshots\" folder", o->snapshot);
+			error_text(err, errlen, "--snapshot %s: the config has no \"snapshots\" folder", o->snapshot);
 			goto done;
 		}
 		struct snapshot_recall *sr = snapshot_read(c, c->snapshot_dir, o->snapshot, 0, err, errlen);
@@ -233,7 +223,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	bufs = calloc((size_t)n_ports * BLOCK, sizeof *bufs);
 	inter = malloc((size_t)BLOCK * (LAYOUT_MAX_CHANNELS + 64) * sizeof *inter);
 	if (!bufs || !inter) {
-		fail(err, errlen, "out of memory");
+		error_text(err, errlen, "out of memory");
 		goto done;
 	}
 	uint32_t most_late = 0;
@@ -279,7 +269,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 						peak[of->bus] = fabsf(v);
 				}
 			if (room && sf_writef_float(of->sf, inter, room) != (sf_count_t)room) {
-				fail(err, errlen, "cannot write %s: %s", of->partial, sf_strerror(of->sf));
+				error_text(err, errlen, "cannot write %s: %s", of->partial, sf_strerror(of->sf));
 				goto done;
 			}
 			of->written += room;
@@ -301,7 +291,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	for (uint32_t k = 0; k < n_outs; k++) {
 		if (sf_close(outs[k].sf) != 0) {
 			outs[k].sf = NULL;
-			fail(err, errlen, "cannot finish %s", outs[k].partial);
+			error_text(err, errlen, "cannot finish %s", outs[k].partial);
 			goto done;
 		}
 		outs[k].sf = NULL;
@@ -310,7 +300,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	 * nothing that looks complete */
 	for (uint32_t k = 0; k < n_outs; k++)
 		if (rename(outs[k].partial, outs[k].final) != 0) {
-			fail(err, errlen, "cannot rename %s: %s", outs[k].partial, strerror(errno));
+			error_text(err, errlen, "cannot rename %s: %s", outs[k].partial, strerror(errno));
 			goto done;
 		}
 	r->files = n_outs;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "control/error_text.h"
 #include "control/folder.h"
 #include "dsp/gain.h"
 #include "dsp/panner.h"
@@ -28,16 +29,6 @@ bool snapshot_name_ok(const char *name)
 		      *p == '-' || *p == '.' || *p == ' '))
 			return false;
 	return true;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* The sections of a snapshot file and the table kinds they hold. */
@@ -84,7 +75,7 @@ static json_t *value_json(const struct param *p, float v)
 int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen)
 {
 	if (!snapshot_name_ok(name))
-		return fail(err, errlen, "\"%s\" is not a snapshot name (1-63 of A-Z a-z 0-9 _ - . and space, "
+		return error_text(err, errlen, "\"%s\" is not a snapshot name (1-63 of A-Z a-z 0-9 _ - . and space, "
 		            "not starting with a dot)", name);
 	if (folder_make(dir, err, errlen) < 0)
 		return -1;
@@ -124,7 +115,7 @@ int snapshot_save(struct console *c, const char *dir, const char *name, char *er
 	FILE *f = fopen(tmp, "w");
 	if (!f) {
 		json_decref(root);
-		return fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+		return error_text(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 	}
 	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
 	json_decref(root);
@@ -137,12 +128,12 @@ int snapshot_save(struct console *c, const char *dir, const char *name, char *er
 		rc = -1;
 	if (rc != 0) {
 		unlink(tmp);
-		return fail(err, errlen, "cannot write %s: %s", tmp, strerror(write_errno));
+		return error_text(err, errlen, "cannot write %s: %s", tmp, strerror(write_errno));
 	}
 	if (rename(tmp, final) != 0) {
 		const int e = errno;
 		unlink(tmp);
-		return fail(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(e));
+		return error_text(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(e));
 	}
 	folder_sync(dir); /* the rename itself reaches the disk */
 	return 0;
@@ -151,11 +142,11 @@ int snapshot_save(struct console *c, const char *dir, const char *name, char *er
 int snapshot_delete(const char *dir, const char *name, char *err, size_t errlen)
 {
 	if (!snapshot_name_ok(name))
-		return fail(err, errlen, "\"%s\" is not a snapshot name", name);
+		return error_text(err, errlen, "\"%s\" is not a snapshot name", name);
 	char path[4200];
 	snprintf(path, sizeof path, "%s/%s.json", dir, name);
 	if (unlink(path) != 0)
-		return fail(err, errlen, "cannot delete snapshot \"%s\": %s", name, strerror(errno));
+		return error_text(err, errlen, "cannot delete snapshot \"%s\": %s", name, strerror(errno));
 	return 0;
 }
 
@@ -167,7 +158,7 @@ int snapshot_list(const char *dir, char (**names)[SNAPSHOT_NAME_MAX], uint32_t *
 	*n = 0;
 	DIR *d = opendir(dir);
 	if (!d)
-		return errno == ENOENT ? 0 : fail(err, errlen, "cannot read %s: %s", dir, strerror(errno));
+		return errno == ENOENT ? 0 : error_text(err, errlen, "cannot read %s: %s", dir, strerror(errno));
 	uint32_t cap = 0;
 	for (struct dirent *e; (e = readdir(d));) {
 		const size_t len = strlen(e->d_name);
@@ -179,7 +170,7 @@ int snapshot_list(const char *dir, char (**names)[SNAPSHOT_NAME_MAX], uint32_t *
 			char(*grown)[SNAPSHOT_NAME_MAX] = realloc(*names, cap * sizeof **names);
 			if (!grown) {
 				closedir(d);
-				return fail(err, errlen, "out of memory");
+				return error_text(err, errlen, "out of memory");
 			}
 			*names = grown;
 		}
@@ -269,7 +260,7 @@ struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const 
                                       char *err, size_t errlen)
 {
 	if (!snapshot_name_ok(name)) {
-		fail(err, errlen, "\"%s\" is not a snapshot name", name);
+		error_text(err, errlen, "\"%s\" is not a snapshot name", name);
 		return NULL;
 	}
 	char path[4200];
@@ -278,21 +269,21 @@ struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const 
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		if (access(path, F_OK) != 0)
-			fail(err, errlen, "no snapshot \"%s\" in %s", name, dir);
+			error_text(err, errlen, "no snapshot \"%s\" in %s", name, dir);
 		else
-			fail(err, errlen, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
+			error_text(err, errlen, "%s:%d:%d: not valid JSON: %s", path, je.line, je.column, je.text);
 		return NULL;
 	}
 	json_t *format = json_object_get(root, "dubstage_snapshot");
 	if (!json_is_object(root) || !json_is_integer(format) || json_integer_value(format) > SNAPSHOT_FORMAT) {
-		fail(err, errlen, "%s is not a dubstage snapshot (format %d or older)", path, SNAPSHOT_FORMAT);
+		error_text(err, errlen, "%s is not a dubstage snapshot (format %d or older)", path, SNAPSHOT_FORMAT);
 		json_decref(root);
 		return NULL;
 	}
 	struct snapshot_recall *r = calloc(1, sizeof *r);
 	if (!r) {
 		json_decref(root);
-		fail(err, errlen, "out of memory");
+		error_text(err, errlen, "out of memory");
 		return NULL;
 	}
 	r->fade_s = fade_s > 0 ? fade_s : 0;
@@ -341,7 +332,7 @@ struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const 
 					if (!grown) {
 						snapshot_recall_free(r);
 						json_decref(root);
-						fail(err, errlen, "out of memory");
+						error_text(err, errlen, "out of memory");
 						return NULL;
 					}
 					r->changes = grown;
