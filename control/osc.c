@@ -28,6 +28,7 @@
 #include "engine/monitor.h"
 
 #define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
+#define METER_FLOOR_DB -144.0f
 
 const struct osc_address *osc_addresses(size_t *n)
 {
@@ -49,6 +50,13 @@ struct osc_server {
 	uint64_t bad_packets;
 	struct subscription subs;
 	uint32_t meter_frame;
+	/* Peak hold of the meter frames' true peaks, per level slot: the most
+	 * of the last METER_HOLD_S, kept here (it is a display's, not the
+	 * signal's) and started again when the graph changes. */
+	float *hold_db;
+	double *hold_at;
+	uint32_t n_hold;
+	const struct graph *hold_graph;
 	struct snapshot_recall *recall; /* a recall fading in, or NULL */
 	double recall_next;             /* when its next step is due */
 };
@@ -1187,6 +1195,11 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	case ACT_METERS_SUBSCRIBE: handle_subscribe(s, path, true, types, argv, argc); break;
 	case ACT_UNSUBSCRIBE: handle_unsubscribe(s, false); break;
 	case ACT_METERS_UNSUBSCRIBE: handle_unsubscribe(s, true); break;
+	case ACT_METERS_RESET:
+		engine_reset_holds(engine_of(s));
+		for (uint32_t i = 0; i < s->n_hold; i++)
+			s->hold_db[i] = METER_FLOOR_DB;
+		break;
 	case ACT_DUMP: dump_state(s); break;
 	case ACT_SNAPSHOT_SAVE:
 	case ACT_SNAPSHOT_RECALL:
@@ -1353,6 +1366,8 @@ void osc_server_close(struct osc_server *s)
 	if (!s)
 		return;
 	snapshot_recall_free(s->recall);
+	free(s->hold_db);
+	free(s->hold_at);
 	lo_server_free(s->lo);
 	close(s->fd);
 	free(s);
@@ -1389,8 +1404,8 @@ void osc_server_poll(struct osc_server *s)
 
 /* ---- meter frames -------------------------------------------------------- */
 
-#define METER_FLOOR_DB -144.0f
-#define METER_SLOTS_PER_MESSAGE 160 /* 1,280 bytes of levels: one unfragmented datagram */
+#define METER_BYTES_PER_MESSAGE 1280 /* data per message: one unfragmented datagram */
+#define METER_HOLD_S 2.0             /* the peak hold of section 3 */
 
 static void put_be_float(unsigned char *to, float v)
 {
@@ -1402,24 +1417,25 @@ static void put_be_float(unsigned char *to, float v)
 
 static float floor_db(float db) { return db > METER_FLOOR_DB ? db : METER_FLOOR_DB; }
 
-/* Sends one frame to e: section 0, levels (peak dB, RMS dB per strip input
- * channel, then per bus channel); section 1, gain reduction (gate, comp,
- * de-esser, limiter dB per strip, then per bus). Each section in messages
- * /meters i frame i section i first i total b data of at most
- * METER_SLOTS_PER_MESSAGE slots, big-endian float32. */
-static void send_meter_frame(struct osc_server *s, const struct subscriber *e, const float *levels,
-                             uint32_t n_levels, const float *gr, uint32_t n_units, const float *loud, uint32_t n_buses)
+/* One section of a meter frame: `slots` slots of `width` floats. */
+struct meter_section {
+	const float *data;
+	uint32_t slots, width;
+};
+enum { METER_SECTIONS = 4 };
+
+/* Sends one frame to e, section by section (docs/osc.md, "Meter frames"),
+ * in messages /meters i frame i section i first i total b data of at most
+ * METER_BYTES_PER_MESSAGE bytes of big-endian float32. */
+static void send_meter_frame(struct osc_server *s, const struct subscriber *e,
+                             const struct meter_section sec[METER_SECTIONS])
 {
-	const struct {
-		const float *data;
-		uint32_t slots, width;
-	} sec[3] = {{levels, n_levels, 2}, {gr, n_units, 4}, {loud, loud ? n_buses : 0, 5}};
-	static unsigned char bytes[METER_SLOTS_PER_MESSAGE * 5 * 4];
+	static unsigned char bytes[METER_BYTES_PER_MESSAGE];
 	char buf[OSC_MAX_DATAGRAM];
-	for (int k = 0; k < 3; k++)
-		for (uint32_t first = 0; first < sec[k].slots; first += METER_SLOTS_PER_MESSAGE) {
-			const uint32_t count = sec[k].slots - first < METER_SLOTS_PER_MESSAGE ? sec[k].slots - first
-			                                                                       : METER_SLOTS_PER_MESSAGE;
+	for (int k = 0; k < METER_SECTIONS; k++) {
+		const uint32_t per_message = METER_BYTES_PER_MESSAGE / (4 * sec[k].width);
+		for (uint32_t first = 0; first < sec[k].slots; first += per_message) {
+			const uint32_t count = sec[k].slots - first < per_message ? sec[k].slots - first : per_message;
 			for (uint32_t v = 0; v < count * sec[k].width; v++)
 				put_be_float(bytes + 4 * v, sec[k].data[first * sec[k].width + v]);
 			lo_blob blob = lo_blob_new((int32_t)(count * sec[k].width * 4), bytes);
@@ -1435,6 +1451,46 @@ static void send_meter_frame(struct osc_server *s, const struct subscriber *e, c
 			lo_message_free(m);
 			lo_blob_free(blob);
 		}
+	}
+}
+
+/* Section 3 of a frame: per level slot, the true peak since the previous
+ * frame, the held true peak, the max true peak and the overs since
+ * /meters/reset. r is the slot's readout. */
+static void peak_slot(struct osc_server *s, uint32_t slot, const struct graph_meter_readout *r, double now,
+                      float out[4])
+{
+	const float tp = floor_db(gain_to_db(atomic_load_explicit(&r->true_peak, memory_order_relaxed)));
+	if (tp >= s->hold_db[slot] || now - s->hold_at[slot] > METER_HOLD_S) {
+		s->hold_db[slot] = tp;
+		s->hold_at[slot] = now;
+	}
+	out[0] = tp;
+	out[1] = s->hold_db[slot];
+	out[2] = floor_db(gain_to_db(atomic_load_explicit(&r->true_peak_max, memory_order_relaxed)));
+	out[3] = (float)atomic_load_explicit(&r->overs, memory_order_relaxed);
+}
+
+/* The hold state sized for n slots of graph g; false when out of memory. */
+static bool hold_for(struct osc_server *s, const struct graph *g, uint32_t n)
+{
+	if (s->hold_graph == g && s->n_hold == n)
+		return true;
+	float *db = realloc(s->hold_db, (n ? n : 1) * sizeof *db);
+	if (db)
+		s->hold_db = db;
+	double *at = realloc(s->hold_at, (n ? n : 1) * sizeof *at);
+	if (at)
+		s->hold_at = at;
+	if (!db || !at)
+		return false;
+	for (uint32_t i = 0; i < n; i++) {
+		s->hold_db[i] = METER_FLOOR_DB;
+		s->hold_at[i] = 0.0;
+	}
+	s->n_hold = n;
+	s->hold_graph = g;
+	return true;
 }
 
 void osc_server_tick(struct osc_server *s)
@@ -1457,9 +1513,11 @@ void osc_server_tick(struct osc_server *s)
 		n_levels += n;
 	}
 	float *levels = malloc((size_t)(n_levels ? n_levels : 1) * 2 * sizeof *levels);
+	float *peaks = malloc((size_t)(n_levels ? n_levels : 1) * 4 * sizeof *peaks);
 	float *gr = malloc((size_t)(n_strips + n_buses ? n_strips + n_buses : 1) * 4 * sizeof *gr);
-	if (!levels || !gr) {
+	if (!levels || !peaks || !gr || !hold_for(s, g, n_levels)) {
 		free(levels);
+		free(peaks);
 		free(gr);
 		return;
 	}
@@ -1472,6 +1530,7 @@ void osc_server_tick(struct osc_server *s)
 			const float ms = atomic_load_explicit(&r[c].mean_square, memory_order_relaxed);
 			levels[2 * slot] = floor_db(gain_to_db(atomic_load_explicit(&r[c].peak, memory_order_relaxed)));
 			levels[2 * slot + 1] = floor_db(ms > 0.0f ? 10.0f * log10f(ms) : -INFINITY);
+			peak_slot(s, slot, &r[c], now, &peaks[4 * slot]);
 		}
 		const struct graph_gr_readout *d = i < n_strips ? graph_strip_gain_reduction(g, i)
 		                                                : graph_bus_gain_reduction(g, i - n_strips);
@@ -1494,7 +1553,9 @@ void osc_server_tick(struct osc_server *s)
 		struct subscriber *e = &s->subs.list[i];
 		if (!(e->meters_until > 0 && e->next_meter <= now))
 			continue;
-		send_meter_frame(s, e, levels, n_levels, gr, n_strips + n_buses, loud, n_buses);
+		const struct meter_section sec[METER_SECTIONS] = {
+			{levels, n_levels, 2}, {gr, n_strips + n_buses, 4}, {loud, loud ? n_buses : 0, 5}, {peaks, n_levels, 4}};
+		send_meter_frame(s, e, sec);
 		e->next_meter += 1.0 / e->meter_hz;
 		if (e->next_meter < now) /* fell behind (a stall): no burst to catch up */
 			e->next_meter = now + 1.0 / e->meter_hz;
@@ -1502,6 +1563,7 @@ void osc_server_tick(struct osc_server *s)
 	s->meter_frame++;
 	engine_reset_peaks(engine_of(s)); /* the next frame's peaks are since this one */
 	free(levels);
+	free(peaks);
 	free(gr);
 	free(loud);
 }

@@ -170,6 +170,9 @@ static const struct param base_params[] = {
 	{NULL, "meters/subscribe", ACT_METERS_SUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/subscribe", "[f [i [i]]]",
 	 "Hz, s", "1 ... 60 Hz", "Meter frames (see \"Meter frames\") at this rate (default 30 Hz) until the "
 	 "lease (default 10 s) runs out. Reply /meters/subscribe f rate i seconds."}, NULL, false},
+	{NULL, "meters/reset", ACT_METERS_RESET, RULE_NONE, 0, 0, 0, 0, {"/meters/reset", "", "", "",
+	 "Starts every meter's max true peak, peak hold and over count again (meter frames, section 3)."},
+	 NULL, false},
 	{NULL, "meters/unsubscribe", ACT_METERS_UNSUBSCRIBE, RULE_NONE, 0, 0, 0, 0, {"/meters/unsubscribe", "",
 	 "", "", "Stops meter frames to this address."}, NULL, false},
 	{NULL, "snapshot/save", ACT_SNAPSHOT_SAVE, RULE_NONE, 0, 0, 0, 0, {"/snapshot/save", "s", "name", "1-63 of "

@@ -8,11 +8,11 @@ float meter_block_coefficient(float sample_rate, float time_constant_ms, uint32_
 	return 1.0f - expf(-(float)n / (time_constant_ms * 0.001f * sample_rate));
 }
 
-RT void meter_process_rt(struct meter *m, const float *x, uint32_t n, float k)
+/* max |x| and the sum of squares of x[0..n). For non-negative finite floats
+ * the IEEE bit patterns order like the values, so max |x| becomes an
+ * unsigned-integer max the compiler can vectorise without -ffast-math. */
+RT static float peak_and_energy(const float *x, uint32_t n, float *sum_squares)
 {
-	/* For non-negative finite floats the IEEE bit patterns order like the
-	 * values, so max |x| becomes an unsigned-integer max the compiler can
-	 * vectorise without -ffast-math. */
 	uint32_t peak_bits = 0;
 	float acc[8] = {0};
 	uint32_t i = 0;
@@ -34,9 +34,54 @@ RT void meter_process_rt(struct meter *m, const float *x, uint32_t n, float k)
 	}
 	float peak;
 	memcpy(&peak, &peak_bits, sizeof peak);
-	const float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+	*sum_squares = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+	return peak;
+}
+
+/* True peak of x[0..n) (n <= CHUNK) after m's history; the history moves on. */
+enum { CHUNK = 64 };
+RT static void true_peak_chunk(struct meter *m, const float *x, uint32_t n, float sample_peak)
+{
+	float loud = sample_peak;
+	for (int i = 0; i < TRUE_PEAK_HISTORY; i++)
+		loud = fabsf(m->hist[i]) > loud ? fabsf(m->hist[i]) : loud;
+	const float bound = loud * TRUE_PEAK_BOUND;
+	/* Interpolate only when the block could raise the frame's maximum (the
+	 * lowest of the maxima kept) or go over 0 dBTP; otherwise it does
+	 * neither, whatever lies between its samples. */
+	bool over = false;
+	float w[TRUE_PEAK_HISTORY + CHUNK];
+	memcpy(w, m->hist, sizeof m->hist);
+	memcpy(w + TRUE_PEAK_HISTORY, x, n * sizeof *x);
+	if (bound > m->true_peak || bound > 1.0f) {
+		const float tp = true_peak_span_rt(w, n);
+		m->true_peak = tp > m->true_peak ? tp : m->true_peak;
+		m->true_peak_max = tp > m->true_peak_max ? tp : m->true_peak_max;
+		over = tp > 1.0f;
+	}
+	m->overs += over && !m->in_over;
+	m->in_over = over;
+	memcpy(m->hist, w + n, sizeof m->hist);
+}
+
+RT void meter_process_rt(struct meter *m, const float *x, uint32_t n, float k)
+{
+	float sum = 0.0f;
+	const float peak = peak_and_energy(x, n, &sum);
 	if (peak > m->peak)
 		m->peak = peak;
 	if (n > 0)
 		m->mean_square += k * (sum / (float)n - m->mean_square);
+	for (uint32_t off = 0; off < n; off += CHUNK) {
+		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
+		float unused;
+		true_peak_chunk(m, x + off, len, n <= CHUNK ? peak : peak_and_energy(x + off, len, &unused));
+	}
+}
+
+RT void meter_silence_rt(struct meter *m, float k)
+{
+	m->mean_square -= k * m->mean_square;
+	m->in_over = false;
+	memset(m->hist, 0, sizeof m->hist);
 }

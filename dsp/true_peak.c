@@ -19,32 +19,56 @@ const float true_peak_annex2[TRUE_PEAK_PHASES][TRUE_PEAK_TAPS] = {
 	 0.0109863281250f, 0.0017089843750f},
 };
 
-/* The most any interpolated value can be for inputs within [-1, 1]: the
- * largest sum of |taps| of a phase (2.02). */
-static float filter_bound(void)
-{
-	float most = 1.0f;
-	for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
-		float sum = 0.0f;
-		for (int k = 0; k < TRUE_PEAK_TAPS; k++)
-			sum += fabsf(true_peak_annex2[p][k]);
-		most = fmaxf(most, sum);
-	}
-	return most;
-}
-
 void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch)
 {
 	memset(m, 0, sizeof *m);
 	m->n_ch = n_ch < LAYOUT_MAX_CHANNELS ? n_ch : LAYOUT_MAX_CHANNELS;
 }
 
+__attribute__((target_clones("avx2", "default")))
+RT float true_peak_span_rt(const float *w, uint32_t n)
+{
+	enum { H = TRUE_PEAK_HISTORY, SPAN = 64 };
+	/* |x| as IEEE bits: for finite non-negative floats they order like the
+	 * values, and an integer max vectorises without -ffast-math. */
+	uint32_t most = 0;
+	for (uint32_t off = 0; off < n; off += SPAN) {
+		const uint32_t len = n - off < SPAN ? n - off : SPAN;
+		const float *x = &w[H + off];
+		for (uint32_t i = 0; i < len; i++) {
+			uint32_t b;
+			memcpy(&b, &x[i], sizeof b);
+			b &= 0x7fffffffu;
+			most = b > most ? b : most;
+		}
+		/* Tap-major: each tap is one multiply-add over the whole span, a
+		 * loop over frames the compiler vectorises. */
+		for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
+			float y[SPAN];
+			for (uint32_t i = 0; i < len; i++)
+				y[i] = true_peak_annex2[p][0] * x[i];
+			for (int k = 1; k < TRUE_PEAK_TAPS; k++) {
+				const float c = true_peak_annex2[p][k];
+				const float *xk = x - k;
+				for (uint32_t i = 0; i < len; i++)
+					y[i] += c * xk[i];
+			}
+			for (uint32_t i = 0; i < len; i++) {
+				uint32_t b;
+				memcpy(&b, &y[i], sizeof b);
+				b &= 0x7fffffffu;
+				most = b > most ? b : most;
+			}
+		}
+	}
+	float peak;
+	memcpy(&peak, &most, sizeof peak);
+	return peak;
+}
+
 void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n)
 {
-	static float bound;
-	if (bound == 0.0f)
-		bound = filter_bound();
-	enum { H = TRUE_PEAK_TAPS - 1, CHUNK = 256 };
+	enum { H = TRUE_PEAK_HISTORY, CHUNK = 256 };
 	float w[H + CHUNK];
 	for (uint32_t off = 0; off < n; off += CHUNK) {
 		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
@@ -58,11 +82,10 @@ void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_
 			}
 			for (int i = 0; i < H; i++)
 				loud = fabsf(w[i]) > loud ? fabsf(w[i]) : loud;
-			if (loud * bound > m->max) /* else nothing here can be a new maximum */
-				for (uint32_t i = 0; i < len; i++) {
-					const float v = true_peak_window(&w[H + i]);
-					m->max = v > m->max ? v : m->max;
-				}
+			if (loud * TRUE_PEAK_BOUND > m->max) { /* else nothing here can be a new maximum */
+				const float v = true_peak_span_rt(w, len);
+				m->max = v > m->max ? v : m->max;
+			}
 			memcpy(m->hist[c], &w[len], sizeof m->hist[c]);
 		}
 	}

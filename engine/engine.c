@@ -24,7 +24,7 @@ struct engine {
 	/* control -> RT */
 	_Atomic(struct graph *) published;
 	jack_ringbuffer_t *commands;
-	atomic_uint meter_epoch;
+	atomic_uint peak_epoch, hold_epoch;
 	/* RT -> control */
 	atomic_uint rt_generation;       /* generation of the graph the RT thread runs */
 	atomic_uint xruns;
@@ -352,7 +352,12 @@ int engine_sync_group(struct engine *e, const struct console *c, bool vca, uint3
 
 void engine_reset_peaks(struct engine *e)
 {
-	atomic_fetch_add_explicit(&e->meter_epoch, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&e->peak_epoch, 1, memory_order_relaxed);
+}
+
+void engine_reset_holds(struct engine *e)
+{
+	atomic_fetch_add_explicit(&e->hold_epoch, 1, memory_order_relaxed);
 }
 
 struct engine_load engine_load(const struct engine *e)
@@ -428,7 +433,8 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 			graph_apply_rt(g, &cmd);
 		/* older generations: the newer graph was built with those values */
 	}
-	graph_process_rt(g, n, atomic_load_explicit(&e->meter_epoch, memory_order_relaxed));
+	graph_process_rt(g, n, atomic_load_explicit(&e->peak_epoch, memory_order_relaxed),
+	                 atomic_load_explicit(&e->hold_epoch, memory_order_relaxed));
 	struct loudness *loud = atomic_load_explicit(&e->loudness, memory_order_acquire);
 	if (loud)
 		loudness_feed_rt(loud, g, n);

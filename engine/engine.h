@@ -83,6 +83,8 @@ int engine_sync_monitor(struct engine *e, struct console *c);
 
 /* Starts a new peak-hold window for every meter (takes effect next period). */
 void engine_reset_peaks(struct engine *e);
+/* Starts every meter's max true peak and over count again (next period). */
+void engine_reset_holds(struct engine *e);
 
 struct engine_load engine_load(const struct engine *e);
 uint32_t engine_xruns(const struct engine *e);

@@ -135,7 +135,7 @@ struct graph {
 	struct graph_meter_readout *readouts;
 	uint32_t n_meters;
 	uint32_t solo_count;
-	uint32_t meter_epoch_seen;
+	uint32_t peak_epoch_seen, hold_epoch_seen;
 	uint32_t meter_k_frames;
 	float meter_k;
 	struct graph_ports ports;
@@ -965,7 +965,8 @@ RT void graph_adopt_rt(struct graph *g, struct graph *old)
 		for (uint32_t c = 0; c < gb->n_ch && c < o->n_ch; c++)
 			g->meters[gb->meter_first + c] = old->meters[o->meter_first + c];
 	}
-	g->meter_epoch_seen = old->meter_epoch_seen;
+	g->peak_epoch_seen = old->peak_epoch_seen;
+	g->hold_epoch_seen = old->hold_epoch_seen;
 	adopt_monitor_rt(g, old);
 }
 
@@ -1229,7 +1230,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		if (silent) {
 			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
 			for (uint32_t c = 0; c < s->n_in; c++)
-				m[c].mean_square -= k * m[c].mean_square;
+				meter_silence_rt(&m[c], k);
 			continue;
 		}
 		process_dsp(g, i, s->meter_first, post, s->n_in, n);
@@ -1273,12 +1274,19 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		process_monitor(g, n);
 }
 
-RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)
+RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch)
 {
-	if (meter_epoch != g->meter_epoch_seen) {
-		g->meter_epoch_seen = meter_epoch;
+	if (peak_epoch != g->peak_epoch_seen) {
+		g->peak_epoch_seen = peak_epoch;
 		for (uint32_t i = 0; i < g->n_meters; i++)
-			g->meters[i].peak = 0.0f;
+			g->meters[i].peak = g->meters[i].true_peak = 0.0f;
+	}
+	if (hold_epoch != g->hold_epoch_seen) {
+		g->hold_epoch_seen = hold_epoch;
+		for (uint32_t i = 0; i < g->n_meters; i++) {
+			g->meters[i].true_peak_max = 0.0f;
+			g->meters[i].overs = 0;
+		}
 	}
 	for (uint32_t off = 0; off < n; off += GRAPH_BLOCK_FRAMES) {
 		const uint32_t len = n - off < GRAPH_BLOCK_FRAMES ? n - off : GRAPH_BLOCK_FRAMES;
@@ -1304,5 +1312,9 @@ RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch)
 		atomic_store_explicit(&g->readouts[i].peak, g->meters[i].peak, memory_order_relaxed);
 		atomic_store_explicit(&g->readouts[i].mean_square, g->meters[i].mean_square,
 		                      memory_order_relaxed);
+		atomic_store_explicit(&g->readouts[i].true_peak, g->meters[i].true_peak, memory_order_relaxed);
+		atomic_store_explicit(&g->readouts[i].true_peak_max, g->meters[i].true_peak_max,
+		                      memory_order_relaxed);
+		atomic_store_explicit(&g->readouts[i].overs, g->meters[i].overs, memory_order_relaxed);
 	}
 }

@@ -66,8 +66,11 @@ struct graph_cmd {
 
 /* Meter values published by the RT thread once per period. */
 struct graph_meter_readout {
-	_Atomic float peak;         /* linear, max since the last peak reset */
-	_Atomic float mean_square;  /* linear, 300 ms integration */
+	_Atomic float peak;          /* linear, max since the last peak reset */
+	_Atomic float mean_square;   /* linear, 300 ms integration */
+	_Atomic float true_peak;     /* linear, BS.1770-4 Annex 2, since the last peak reset */
+	_Atomic float true_peak_max; /* linear, since the last hold reset */
+	_Atomic uint32_t overs;      /* excursions above 0 dBTP since the last hold reset */
 };
 
 /* Gain reduction of a strip's dynamics, dB (>= 0), the most in the last period. */
@@ -149,8 +152,10 @@ void graph_solo_matrix(const struct console *c, uint32_t s,
  * carries on without a copy); `old` is only freed afterwards. */
 RT void graph_adopt_rt(struct graph *g, struct graph *old);
 RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd);
-/* Processes n frames from ports.in into ports.out. A change of meter_epoch
- * resets the meters' peak hold. */
-RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t meter_epoch);
+/* Processes n frames from ports.in into ports.out. A change of peak_epoch
+ * starts the meters' peaks again (what a meter frame or query reads: the
+ * most since the previous one); a change of hold_epoch starts their max
+ * true peak and over count again. */
+RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch);
 
 #endif

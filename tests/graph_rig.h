@@ -51,7 +51,7 @@ static inline void rig_run(struct rig *r, size_t n, uint32_t period)
 			p->in[i] = r->in[i] + r->pos;
 		for (uint32_t i = 0; i < p->n_out; i++)
 			p->out[i] = r->out[i] + r->pos;
-		graph_process_rt(r->graph, period, 0);
+		graph_process_rt(r->graph, period, 0, 0);
 	}
 }
 

@@ -391,7 +391,7 @@ START_TEST(adopting_the_previous_graph_is_seamless)
 	p->in[1] = r.in[0] + SETTLE; /* A, continuing */
 	for (int o = 0; o < 6; o++)
 		p->out[o] = out[o];
-	graph_process_rt(g2, 64, 0);
+	graph_process_rt(g2, 64, 0, 0);
 	/* A's first sample in the new graph is at full gain: no fade from zero. */
 	ck_assert_float_eq_tol(out[0][0], r.in[0][SETTLE], 1e-6);
 	ck_assert_float_eq_tol(out[0][63], r.in[0][SETTLE + 63], 1e-6);
@@ -417,7 +417,7 @@ START_TEST(meters_publish_peak_and_rms)
 	ck_assert_double_eq_tol(20 * log10(atomic_load(&m[0].peak)), -20.0, 0.01);
 	ck_assert_float_eq(atomic_load(&m[1].peak), 0.0f);
 	/* a new meter epoch restarts the peak hold */
-	graph_process_rt(r.graph, 0, 1);
+	graph_process_rt(r.graph, 0, 1, 0);
 	ck_assert_float_eq(atomic_load(&graph_strip_meters(r.graph, 0, &n)[0].peak), 0.0f);
 	rig_close(&r);
 }

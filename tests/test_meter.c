@@ -51,6 +51,92 @@ START_TEST(peak_counts_negative_samples_and_odd_lengths)
 }
 END_TEST
 
+/* True peak per block: an fs/4 sine of amplitude 0.5 sampled 45 degrees off
+ * its peaks has sample peak -9.03 dBFS and true peak -6.02 dBTP (Tech 3341
+ * tolerance +0.2 / -0.4 dB); the true peak is never under the sample peak. */
+START_TEST(true_peak_between_samples)
+{
+	enum { BLOCK = 64 };
+	float x[BLOCK];
+	struct meter m = {0};
+	for (int b = 0; b < 20; b++) {
+		for (int i = 0; i < BLOCK; i++)
+			x[i] = (float)(0.5 * sin(M_PI / 2 * (b * BLOCK + i) + M_PI / 4));
+		meter_process_rt(&m, x, BLOCK, 0.1f);
+	}
+	ck_assert_double_eq_tol(20 * log10(m.peak), -9.03, 0.01);
+	ck_assert_double_ge(20 * log10(m.true_peak), -6.02 - 0.4);
+	ck_assert_double_le(20 * log10(m.true_peak), -6.02 + 0.2);
+	ck_assert_float_eq(m.true_peak_max, m.true_peak);
+	ck_assert_uint_eq(m.overs, 0);
+	/* after a reset by the caller, a block 20 dB down reads its own true peak:
+	 * the block is not skipped for being under the old maximum (the first
+	 * quiet block, whose interpolation still reaches the loud samples
+	 * before it, is before the reset) */
+	for (int b = 0; b < 5; b++) {
+		if (b == 1)
+			m.peak = m.true_peak = 0.0f;
+		for (int i = 0; i < BLOCK; i++)
+			x[i] = (float)(0.05 * sin(M_PI / 2 * (b * BLOCK + i) + M_PI / 4));
+		meter_process_rt(&m, x, BLOCK, 0.1f);
+	}
+	ck_assert_double_ge(20 * log10(m.true_peak), -26.02 - 0.4);
+	ck_assert_double_le(20 * log10(m.true_peak), -26.02 + 0.2);
+	ck_assert_double_ge(20 * log10(m.true_peak_max), -6.02 - 0.4); /* the max is kept */
+}
+END_TEST
+
+/* An over is a run of blocks whose true peak exceeds 0 dBTP: samples of
+ * 0.8 that interpolate above 1.0 (an fs/4 sine of amplitude 1.13 sampled
+ * 45 degrees off its peaks) count as an over though no sample clips; a run
+ * of over blocks is one; silence between two runs makes two. */
+START_TEST(overs_are_counted_by_true_peak_runs)
+{
+	enum { BLOCK = 64 };
+	float loud[BLOCK], quiet[BLOCK] = {0};
+	for (int i = 0; i < BLOCK; i++)
+		loud[i] = (float)(1.13 * sin(M_PI / 2 * i + M_PI / 4));
+	ck_assert_double_lt(peak_abs(loud, BLOCK), 0.81);
+	struct meter m = {0};
+	for (int b = 0; b < 5; b++)
+		meter_process_rt(&m, loud, BLOCK, 0.1f);
+	ck_assert_uint_eq(m.overs, 1);
+	ck_assert_double_gt(m.true_peak, 1.0);
+	for (int b = 0; b < 3; b++)
+		meter_process_rt(&m, quiet, BLOCK, 0.1f);
+	ck_assert_uint_eq(m.overs, 1);
+	meter_process_rt(&m, loud, BLOCK, 0.1f);
+	ck_assert_uint_eq(m.overs, 2);
+	/* a muted stretch ends a run too */
+	meter_silence_rt(&m, 0.1f);
+	meter_process_rt(&m, loud, BLOCK, 0.1f);
+	ck_assert_uint_eq(m.overs, 3);
+}
+END_TEST
+
+/* A step from silence to 0.5 rings through the Annex 2 interpolator: it reads
+ * 0.5 times the largest |partial sum| of a phase's taps (1.116, +0.95 dB),
+ * the inter-sample overshoot a DAC's reconstruction makes of it. */
+START_TEST(a_step_reads_its_overshoot)
+{
+	float most = 0.0f;
+	for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
+		float sum = 0.0f;
+		for (int k = 0; k < TRUE_PEAK_TAPS; k++) {
+			sum += true_peak_annex2[p][k];
+			most = fmaxf(most, fabsf(sum));
+		}
+	}
+	float x[64];
+	for (int i = 0; i < 64; i++)
+		x[i] = i < 30 ? 0.0f : 0.5f;
+	struct meter m = {0};
+	meter_process_rt(&m, x, 64, 0.1f);
+	ck_assert_float_eq_tol(m.true_peak, 0.5f * most, 1e-6f);
+	ck_assert_double_eq_tol(20 * log10(most), 0.953, 0.001);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("meter");
@@ -58,6 +144,9 @@ int main(void)
 	tcase_add_test(t, sine_peak_and_rms);
 	tcase_add_test(t, time_constant);
 	tcase_add_test(t, peak_counts_negative_samples_and_odd_lengths);
+	tcase_add_test(t, true_peak_between_samples);
+	tcase_add_test(t, overs_are_counted_by_true_peak_runs);
+	tcase_add_test(t, a_step_reads_its_overshoot);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "control/osc.h"
 #include "control/profile.h"
 #include "engine/loudness.h"
+#include "dsp/true_peak.h"
 #include "tests/check_main.h"
 
 static struct engine *eng;
@@ -770,6 +771,18 @@ START_TEST(dump_holds_the_whole_state)
 }
 END_TEST
 
+/* Float k of the blob of a /meters reply (big-endian float32). */
+static float blob_float(const struct reply *r, int k)
+{
+	const unsigned char *d = lo_blob_dataptr((lo_blob)r->argv[4]);
+	uint32_t u;
+	memcpy(&u, d + 4 * k, 4);
+	u = ntohl(u);
+	float v;
+	memcpy(&v, &u, 4);
+	return v;
+}
+
 START_TEST(meter_frames)
 {
 	/* strip A plays DC 0.5 for a few periods: its slot reads -6.02 dBFS */
@@ -823,9 +836,60 @@ START_TEST(meter_frames)
 	ck_assert_int_eq(r.argv[1]->i, 2);
 	ck_assert_int_eq(r.argv[3]->i, 3);
 	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 3 * 20);
+	/* peaks: 19 slots of true peak, hold, max true peak, overs (the figures
+	 * themselves are test_meter's): strip A's true peak is at least its
+	 * sample peak, at most the interpolator's bound above it */
+	ck_assert(recv_reply(&r));
+	ck_assert_int_eq(r.argv[1]->i, 3);
+	ck_assert_int_eq(r.argv[3]->i, 19);
+	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 19 * 16);
+	ck_assert_float_ge(blob_float(&r, 0), peak);
+	ck_assert_float_le(blob_float(&r, 0), peak + 20 * log10f(TRUE_PEAK_BOUND));
+	ck_assert_float_eq(blob_float(&r, 1), blob_float(&r, 0));
+	ck_assert_float_eq(blob_float(&r, 2), blob_float(&r, 0));
+	ck_assert_float_eq(blob_float(&r, 3), 0.0f);
+	ck_assert_float_eq(blob_float(&r, 4), -144.0f); /* strip B */
 	/* not due again before 20 ms */
 	osc_server_tick(srv);
 	expect_silence();
+	/* two runs of DC 1.5 with silence between: two overs */
+	const float levels[] = {1.5f, 1.5f, 0, 0, 0, 1.5f, 0, 0, 0};
+	for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
+		for (int i = 0; i < 64; i++)
+			bufs[0][i] = levels[k];
+		g = engine_begin_rt(eng);
+		for (uint32_t i = 0; i < ports->n_in; i++)
+			ports->in[i] = i == 0 ? bufs[0] : bufs[1];
+		engine_end_rt(eng, g, 64);
+	}
+	usleep(25 * 1000);
+	osc_server_tick(srv);
+	for (int k = 0; k < 3; k++)
+		ck_assert(recv_reply(&r));
+	ck_assert(recv_reply(&r));
+	ck_assert_int_eq(r.argv[1]->i, 3);
+	ck_assert_float_ge(blob_float(&r, 2), 20 * log10f(1.5f) - 0.01f);
+	ck_assert_float_eq(blob_float(&r, 1), blob_float(&r, 0)); /* a new high: held */
+	ck_assert_float_eq(blob_float(&r, 3), 2.0f);
+	/* /meters/reset: max, hold and overs start again */
+	send_msg("/meters/reset", lo_message_new());
+	expect_silence();
+	bufs[0][0] = 0.0f;
+	g = engine_begin_rt(eng);
+	engine_end_rt(eng, g, 64);
+	usleep(25 * 1000);
+	osc_server_tick(srv);
+	for (int k = 0; k < 4; k++)
+		ck_assert(recv_reply(&r));
+	ck_assert_int_eq(r.argv[1]->i, 3);
+	ck_assert_float_eq(blob_float(&r, 0), -144.0f);
+	ck_assert_float_eq(blob_float(&r, 1), -144.0f);
+	ck_assert_float_eq(blob_float(&r, 2), -144.0f);
+	ck_assert_float_eq(blob_float(&r, 3), 0.0f);
+	m = lo_message_new();
+	lo_message_add_int32(m, 1);
+	send_msg("/meters/reset", m);
+	expect_error("/meters/reset takes no arguments");
 	send_msg("/meters/unsubscribe", lo_message_new());
 	usleep(30 * 1000);
 	osc_server_tick(srv);
