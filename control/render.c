@@ -210,6 +210,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	struct graph *g = e ? graph_build(c, NULL, (float)rate, err, errlen) : NULL;
 	if (!g)
 		goto done;
+	graph_settle(g);
 	meter = loudness_create(rate, 1.0f, err, errlen);
 	if (!meter || loudness_set_buses(meter, engine_next_generation(e), c, err, errlen) < 0) {
 		graph_free(g);

@@ -782,6 +782,18 @@ uint32_t graph_bus_latency(const struct graph *g, uint32_t b)
 
 uint32_t graph_bus_count(const struct graph *g) { return g->n_buses; }
 
+void graph_settle(struct graph *g)
+{
+	for (uint32_t i = 0; i < g->n_strips; i++) {
+		gain_ramp_init(&g->strips[i].gain, g->strips[i].gain.target);
+		gain_ramp_init(&g->strips[i].pre, g->strips[i].pre.target);
+	}
+	for (uint32_t b = 0; b < g->n_buses; b++)
+		gain_ramp_init(&g->buses[b].gain, g->buses[b].gain.target);
+	for (uint32_t r = 0; g->monitor && r < g->monitor->n_room; r++)
+		gain_ramp_init(&g->monitor->gain[r], g->monitor->gain[r].target);
+}
+
 const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n)
 {
 	*n = g->strips[s].n_in;

@@ -98,6 +98,10 @@ struct graph;
  * across the swap. Returns NULL with a message in err on failure. */
 struct graph *graph_build(const struct console *c, const struct graph *previous,
                           float sample_rate, char *err, size_t errlen);
+/* Puts every gain of a graph that is not yet published at its target: an
+ * offline render starts at the mix, as its files start at their first
+ * frame, where a live console's first graph fades in. */
+void graph_settle(struct graph *g);
 void graph_free(struct graph *g);
 
 struct graph_ports *graph_ports(struct graph *g);

@@ -222,6 +222,7 @@ struct probe {
 	float amp[MAX_PLAY];     /* sine amplitude, or DC when dc[i], or noise's */
 	bool dc[MAX_PLAY];
 	bool noise[MAX_PLAY];    /* uniform noise: no period, so a delay can be measured */
+	bool take_only;          /* silence but during the take: then take_noise() */
 	uint64_t phase;
 	atomic_int recording;    /* 1 while capturing */
 	uint64_t take_frame;     /* JACK frame time of the take's first frame */
@@ -229,21 +230,38 @@ struct probe {
 	float take[MAX_REC][REC_FRAMES];
 };
 
+/* Uniform noise in [-1, 1) from a hash of the frame number: the same frame,
+ * the same value. */
+static float probe_noise(uint64_t frame)
+{
+	const uint32_t h = (uint32_t)(frame * 2654435761u) ^ (uint32_t)(frame >> 7);
+	return (float)(h % 65536u) / 32768.0f - 1.0f;
+}
+
+/* What play port i of a take_only probe plays at frame t of the take: each
+ * port its own stretch of the noise. */
+static float take_noise(const struct probe *p, int i, uint64_t t)
+{
+	return p->amp[i] * probe_noise(t + (uint64_t)i * 1000003u);
+}
+
 static int probe_process(jack_nframes_t n, void *arg)
 {
 	struct probe *p = arg;
+	/* read once: playing and recording must agree on where the take starts */
+	const bool recording = atomic_load(&p->recording);
 	for (int i = 0; i < p->n_play; i++) {
 		float *out = jack_port_get_buffer(p->play[i], n);
 		for (jack_nframes_t k = 0; k < n; k++) {
-			/* noise from a hash of the frame number: the same frame, the same value */
-			const uint32_t h = (uint32_t)((p->phase + k) * 2654435761u) ^ (uint32_t)((p->phase + k) >> 7);
-			out[k] = p->dc[i] ? p->amp[i]
-			       : p->noise[i] ? p->amp[i] * ((float)(h % 65536u) / 32768.0f - 1.0f)
+			const uint64_t t = p->captured + k;
+			out[k] = p->take_only ? (recording && t < REC_FRAMES ? take_noise(p, i, t) : 0.0f)
+			       : p->dc[i] ? p->amp[i]
+			       : p->noise[i] ? p->amp[i] * probe_noise(p->phase + k)
 			                     : p->amp[i] * (float)sin(2.0 * M_PI * 1000.0 * (double)((p->phase + k) % 48) / RATE);
 		}
 	}
 	p->phase += n;
-	if (atomic_load(&p->recording)) {
+	if (recording) {
 		if (p->captured == 0)
 			p->take_frame = jack_last_frame_time(p->client);
 		size_t todo = REC_FRAMES - p->captured < n ? REC_FRAMES - p->captured : n;
@@ -260,8 +278,10 @@ static int probe_process(jack_nframes_t n, void *arg)
  * reaching probe_close, and a probe left playing would sum into the next
  * test's signal, so the checked teardown closes it. */
 static struct probe *open_probe;
+static pid_t other_engine; /* a second dubstage a test started, or 0 */
 
-/* play[i] feeds dubstage:<to[i]>; rec[j] records dubstage:<from[j]>. */
+/* play[i] feeds dubstage:<to[i]>; rec[j] records dubstage:<from[j]> (or
+ * the port named, when the name has a client: "other:DX_L"). */
 static struct probe *probe_open(const char *const *to, int n_play, const char *const *from, int n_rec)
 {
 	ck_assert_msg(open_probe == NULL, "a test opens one probe at a time");
@@ -284,11 +304,11 @@ static struct probe *probe_open(const char *const *to, int n_play, const char *c
 	jack_set_process_callback(p->client, probe_process, p);
 	ck_assert_int_eq(jack_activate(p->client), 0);
 	for (int i = 0; i < n_play; i++) {
-		snprintf(full, sizeof full, "dubstage:%s", to[i]);
+		snprintf(full, sizeof full, "%s%s", strchr(to[i], ':') ? "" : "dubstage:", to[i]);
 		ck_assert_msg(jack_connect(p->client, jack_port_name(p->play[i]), full) == 0, "connect %s", full);
 	}
 	for (int j = 0; j < n_rec; j++) {
-		snprintf(full, sizeof full, "dubstage:%s", from[j]);
+		snprintf(full, sizeof full, "%s%s", strchr(from[j], ':') ? "" : "dubstage:", from[j]);
 		ck_assert_msg(jack_connect(p->client, full, jack_port_name(p->rec[j])) == 0, "connect %s", full);
 	}
 	return p;
@@ -320,6 +340,9 @@ static void close_leftovers(void)
 {
 	if (open_probe)
 		probe_close(open_probe);
+	if (other_engine > 0)
+		stop_process(other_engine, 5000);
+	other_engine = 0;
 }
 
 static double take_rms_db(struct probe *p, int j)
@@ -1004,6 +1027,173 @@ START_TEST(a_print_holds_what_went_out)
 }
 END_TEST
 
+/* A mono or stereo float WAV of what a take_only probe's play ports
+ * first..first+n_ch-1 play. */
+static void write_take_input(const char *path, const struct probe *p, int first, int n_ch)
+{
+	SF_INFO info = {.samplerate = RATE, .channels = n_ch, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+	SNDFILE *sf = sf_open(path, SFM_WRITE, &info);
+	ck_assert_msg(sf != NULL, "%s: %s", path, sf_strerror(NULL));
+	for (uint64_t t = 0; t < REC_FRAMES; t++) {
+		float frame[2];
+		for (int c = 0; c < n_ch; c++)
+			frame[c] = take_noise(p, first + c, t);
+		ck_assert_int_eq(sf_writef_float(sf, frame, 1), 1);
+	}
+	sf_close(sf);
+}
+
+/* The offline render runs the JACK path's code: a second dubstage, fed noise
+ * by the probe with the server in freewheel mode (no xrun can drop a
+ * period), puts out of its JACK ports exactly - float for float - what
+ * `dubstage render --float` writes for the same input files. The strip has
+ * a filter, EQ and compressor, the master a limiter in action; the master's
+ * file is early by the limiter's look-ahead, as its JACK latency says. */
+START_TEST(render_equals_what_jack_plays)
+{
+	char cfg[160], log[160], port[16], boom[160], score[160], out[160], rlog[160];
+	snprintf(cfg, sizeof cfg, "%s/identity.json", dir);
+	snprintf(log, sizeof log, "%s/identity-engine.log", dir);
+	snprintf(rlog, sizeof rlog, "%s/identity-render.log", dir);
+	snprintf(boom, sizeof boom, "%s/boom.wav", dir);
+	snprintf(score, sizeof score, "%s/score.wav", dir);
+	snprintf(out, sizeof out, "%s/rendered", dir);
+	write_file(cfg, "{\"name\": \"identity\", \"buses\": ["
+	           " {\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+	           " {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"],"
+	           "  \"limiter\": {\"on\": true, \"ceiling\": -1}},"
+	           " {\"name\": \"LoRo\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"PM\"]}],"
+	           " \"strips\": ["
+	           " {\"name\": \"BOOM\", \"bus\": \"DX\", \"pan\": 20, \"hpf\": {\"on\": true, \"freq\": 80, \"slope\": 24},"
+	           "  \"eq\": {\"on\": true, \"2\": {\"on\": true, \"freq\": 400, \"gain\": -2.5, \"q\": 1.5}},"
+	           "  \"dyn\": {\"comp\": {\"on\": true, \"threshold\": -20, \"ratio\": 3}}},"
+	           " {\"name\": \"SCORE\", \"input\": \"stereo\", \"bus\": \"DX\"}]}");
+	const int p_osc = free_udp_port();
+	snprintf(port, sizeof port, "%d", p_osc);
+	char *eargv[] = {DUBSTAGE, "run", cfg, "--server", server, "--osc-port", port, "--name", "identity", NULL};
+	const pid_t pid = other_engine = spawn_logged(eargv, log, NULL);
+	const int fd = udp_open();
+	bool up = false;
+	for (int k = 0; k < 100 && !up; k++) {
+		udp_send(fd, p_osc, "/info", lo_message_new());
+		up = surface_wait(fd, "/info", 100) > 0;
+	}
+	close(fd);
+	ck_assert_msg(up, "second dubstage did not start: %s", slurp(log));
+
+	/* its outputs in registration order: DX 6, PM 6, LoRo 2 */
+	enum { N_OUT = 14 };
+	const char *to[] = {"identity:in_BOOM", "identity:in_SCORE_L", "identity:in_SCORE_R"};
+	char names[N_OUT][64];
+	const char *from[N_OUT];
+	{
+		jack_status_t st;
+		jack_client_t *c = jack_client_open("ports-of-identity", JackNoStartServer | JackServerName, &st, server);
+		ck_assert(c != NULL);
+		const char **ports = jack_get_ports(c, "^identity:", NULL, JackPortIsOutput);
+		int n = 0;
+		for (; ports && ports[n]; n++)
+			if (n < N_OUT)
+				snprintf(names[n], sizeof names[n], "%s", ports[n]);
+		ck_assert_int_eq(n, N_OUT);
+		jack_free(ports);
+		jack_client_close(c);
+	}
+	for (int j = 0; j < N_OUT; j++)
+		from[j] = names[j];
+	ck_assert_str_eq(from[6], "identity:PM_L");
+	struct probe *p = probe_open(to, 3, from, N_OUT);
+	p->take_only = true;
+	p->amp[0] = 0.9f; /* loud: the compressor and the master's limiter work */
+	p->amp[1] = p->amp[2] = 0.5f;
+	jack_latency_range_t dx_lat, bus_lat[N_OUT];
+	jack_port_get_latency_range(jack_port_by_name(p->client, from[0]), JackCaptureLatency, &dx_lat);
+	for (int j = 0; j < N_OUT; j++)
+		jack_port_get_latency_range(jack_port_by_name(p->client, from[j]), JackCaptureLatency, &bus_lat[j]);
+	ck_assert_int_eq(jack_set_freewheel(p->client, 1), 0);
+	probe_record(p);
+	jack_set_freewheel(p->client, 0);
+	stop_process(pid, 5000);
+	other_engine = 0;
+
+	write_take_input(boom, p, 0, 1);
+	write_take_input(score, p, 1, 2);
+	char in_boom[200], in_score[200];
+	snprintf(in_boom, sizeof in_boom, "BOOM=%s", boom);
+	snprintf(in_score, sizeof in_score, "SCORE=%s", score);
+	char *rargv[] = {DUBSTAGE, "render", cfg, "--input", in_boom, "--input", in_score, "--out", out, "--float", NULL};
+	pid_t rpid = spawn_logged(rargv, rlog, NULL);
+	int st;
+	ck_assert(wait_exit(rpid, 30000, &st));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "render failed: %s", slurp(rlog));
+
+	/* the files, channel by channel in port order (5.1 and 2.0 files keep it) */
+	const char *files[] = {"DX", "PM", "LoRo"};
+	const int widths[] = {6, 6, 2};
+	static float rendered[N_OUT][REC_FRAMES];
+	for (int f = 0, j = 0; f < 3; j += widths[f], f++) {
+		char path[256];
+		snprintf(path, sizeof path, "%s/%s.wav", out, files[f]);
+		SF_INFO info = {0};
+		SNDFILE *sf = sf_open(path, SFM_READ, &info);
+		ck_assert_msg(sf != NULL, "%s: %s", path, sf_strerror(NULL));
+		ck_assert_int_eq(info.channels, widths[f]);
+		ck_assert_int_eq(info.frames, REC_FRAMES);
+		float *x = malloc(sizeof(float) * REC_FRAMES * (size_t)widths[f]);
+		ck_assert_int_eq(sf_readf_float(sf, x, REC_FRAMES), REC_FRAMES);
+		sf_close(sf);
+		for (int c = 0; c < widths[f]; c++)
+			for (int t = 0; t < REC_FRAMES; t++)
+				rendered[j + c][t] = x[(size_t)t * widths[f] + c];
+		free(x);
+		unlink(path);
+	}
+	/* JACK runs the probe and dubstage a period apart or in the same cycle
+	 * (the two feed each other): find which on DX_L, then hold every
+	 * channel to it, each late by its bus's look-ahead as reported. */
+	int cycle = -1;
+	for (int lag = 0; lag <= PERIOD && cycle < 0; lag += PERIOD) {
+		bool same = true;
+		for (int t = lag; t < REC_FRAMES && same; t++)
+			same = p->take[0][t] == rendered[0][t - lag];
+		if (same)
+			cycle = lag;
+	}
+	ck_assert_msg(cycle >= 0, "DX_L is not the render's at any lag: live %g %g %g, render %g %g %g",
+	              p->take[0][PERIOD], p->take[0][PERIOD + 1], p->take[0][PERIOD + 2], rendered[0][0],
+	              rendered[0][1], rendered[0][2]);
+	double loudest = 0;
+	for (int j = 0; j < N_OUT; j++) {
+		const int lag = cycle + (int)(bus_lat[j].max - dx_lat.max);
+		int differing = 0, first_bad = -1;
+		for (int t = lag; t < REC_FRAMES; t++)
+			if (p->take[j][t] != rendered[j][t - lag]) {
+				differing++;
+				first_bad = first_bad < 0 ? t : first_bad;
+			}
+		ck_assert_msg(differing == 0, "%s: %d of %d frames differ, the first at %d (live %.9g, render %.9g)",
+		              from[j], differing, REC_FRAMES - lag, first_bad, p->take[j][first_bad],
+		              rendered[j][first_bad - lag]);
+		for (int t = 0; t < REC_FRAMES; t++)
+			loudest = fmax(loudest, fabs(p->take[j][t]));
+	}
+	fprintf(stderr, "integration: render = JACK output on %d channels (probe %d frames after dubstage, "
+	        "PM %u frames late), loudest %.3f\n", N_OUT, cycle, bus_lat[6].max - dx_lat.max, loudest);
+	ck_assert_uint_eq(bus_lat[6].max - dx_lat.max, 79);
+	ck_assert_double_gt(loudest, 0.1);
+	probe_close(p);
+	char path[256];
+	snprintf(path, sizeof path, "%s/report.json", out);
+	unlink(path);
+	rmdir(out);
+	unlink(boom);
+	unlink(score);
+	unlink(cfg);
+	unlink(log);
+	unlink(rlog);
+}
+END_TEST
+
 /* SIGHUP reloads the config: the new strip's port appears, the mix is kept,
  * audio through the old strips goes on - while OSC changes keep coming. */
 START_TEST(reload_while_running)
@@ -1091,6 +1281,7 @@ int main(void)
 	tcase_add_test(t, killing_the_engine_mid_save_leaves_whole_snapshots);
 	tcase_add_test(t, a_print_holds_what_went_out);
 	tcase_add_test(t, reload_while_running);
+	tcase_add_test(t, render_equals_what_jack_plays);
 	tcase_add_test(t, rt_guard_saw_no_violation);
 	suite_add_tcase(s, t);
 	return run_suite(s);
