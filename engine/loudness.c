@@ -1,6 +1,5 @@
 #include "engine/loudness.h"
 
-#include <ebur128.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,6 +10,7 @@
 #include <pmmintrin.h>
 #include <xmmintrin.h>
 
+#include "dsp/bs1770.h"
 #include "dsp/true_peak.h"
 #include "engine/bus_tap.h"
 
@@ -22,8 +22,9 @@
 struct meter_state {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id format;
-	ebur128_state *st;    /* NULL: a free slot */
-	struct true_peak_meter tp; /* ours, not libebur128's: a tenth of its cost (docs/performance.md) */
+	bool in_use;          /* false: a free slot */
+	struct bs1770 loud;
+	struct true_peak_meter tp;
 };
 
 /* Where each bus's channels are in a record of one graph generation. */
@@ -62,39 +63,26 @@ struct loudness {
 	bool stale;                      /* audio measured since then */
 };
 
-/* The BS.2051 position libebur128 weighs (BS.1770-4: 1.41 between 60 and
- * 120 degrees on the ear layer, 1.0 elsewhere, the top layer too). */
-static int channel_of(const struct speaker *sp)
-{
-	if (sp->is_lfe)
-		return EBUR128_UNUSED;
-	static const struct {
-		float az;
-		int left, right;
-	} ear[] = {{0, EBUR128_Mp000, EBUR128_Mp000},   {30, EBUR128_Mp030, EBUR128_Mm030},
-	           {60, EBUR128_Mp060, EBUR128_Mm060},  {90, EBUR128_Mp090, EBUR128_Mm090},
-	           {110, EBUR128_Mp110, EBUR128_Mm110}, {135, EBUR128_Mp135, EBUR128_Mm135},
-	           {180, EBUR128_Mp180, EBUR128_Mp180}},
-	  top[] = {{0, EBUR128_Up000, EBUR128_Up000},   {30, EBUR128_Up030, EBUR128_Um030},
-	           {45, EBUR128_Up045, EBUR128_Um045},  {90, EBUR128_Up090, EBUR128_Um090},
-	           {110, EBUR128_Up110, EBUR128_Um110}, {135, EBUR128_Up135, EBUR128_Um135},
-	           {180, EBUR128_Up180, EBUR128_Up180}};
-	const bool upper = sp->elevation_deg >= 20.0f;
-	const float a = fabsf(sp->azimuth_deg);
-	int best = 0;
-	for (int i = 1; i < 7; i++)
-		if (fabsf((upper ? top : ear)[i].az - a) < fabsf((upper ? top : ear)[best].az - a))
-			best = i;
-	return sp->azimuth_deg >= 0 ? (upper ? top : ear)[best].left : (upper ? top : ear)[best].right;
-}
-
-static ebur128_state *new_state(uint32_t rate, enum layout_id format)
+/* Starts measuring a bus of `format` in m (a free slot). */
+static bool start_state(struct meter_state *m, uint32_t rate, const char *name, enum layout_id format)
 {
 	const struct layout *l = layout_get(format);
-	ebur128_state *st = ebur128_init(l->channels, rate, EBUR128_MODE_I | EBUR128_MODE_LRA);
-	for (unsigned c = 0; st && c < l->channels; c++)
-		ebur128_set_channel(st, c, channel_of(&l->speakers[c]));
-	return st;
+	double weights[LAYOUT_MAX_CHANNELS];
+	for (unsigned c = 0; c < l->channels; c++)
+		weights[c] = bs1770_weight(&l->speakers[c]);
+	if (!bs1770_init(&m->loud, rate, l->channels, weights))
+		return false;
+	true_peak_meter_init(&m->tp, l->channels);
+	m->format = format;
+	snprintf(m->name, sizeof m->name, "%s", name);
+	m->in_use = true;
+	return true;
+}
+
+static void stop_state(struct meter_state *m)
+{
+	bs1770_free(&m->loud);
+	m->in_use = false;
 }
 
 static double wall_s(void)
@@ -113,13 +101,9 @@ static void publish_readouts(struct loudness *l)
 		const int k = l->cur.bus[b].state;
 		if (k < 0)
 			continue;
-		ebur128_state *st = l->states[k].st;
-		double m = -HUGE_VAL, s = -HUGE_VAL, i = -HUGE_VAL, r = 0;
-		ebur128_loudness_momentary(st, &m);
-		ebur128_loudness_shortterm(st, &s);
-		ebur128_loudness_global(st, &i);
-		if (ebur128_loudness_range(st, &r) != EBUR128_SUCCESS)
-			r = 0;
+		const struct bs1770 *st = &l->states[k].loud;
+		const double m = bs1770_momentary(st), s = bs1770_short_term(st), i = bs1770_integrated(st),
+		             r = bs1770_range(st);
 		struct readout *o = &l->out[b];
 		atomic_store_explicit(&o->momentary, db_or_inf(m), memory_order_relaxed);
 		atomic_store_explicit(&o->short_term, db_or_inf(s), memory_order_relaxed);
@@ -137,8 +121,7 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 	for (uint32_t b = 0; b < l->cur.n_buses; b++) /* resets asked for since the last record */
 		if (atomic_exchange(&l->out[b].reset, false) && l->cur.bus[b].state >= 0) {
 			struct meter_state *m = &l->states[l->cur.bus[b].state];
-			ebur128_destroy(&m->st);
-			m->st = new_state(l->rate, m->format);
+			bs1770_reset(&m->loud);
 			true_peak_meter_init(&m->tp, layout_get(m->format)->channels);
 		}
 	const struct layout_map *map = l->cur.valid && h->generation >= l->cur.generation ? &l->cur
@@ -146,14 +129,14 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 	if (map && map->n_channels == h->channels) {
 		for (uint32_t b = 0; b < map->n_buses; b++) {
 			const struct bus_slot *s = &map->bus[b];
-			if (s->state < 0 || !l->states[s->state].st)
+			if (s->state < 0 || !l->states[s->state].in_use)
 				continue;
 			float *x = l->interleaved;
 			for (uint32_t f = 0; f < h->frames; f++)
 				for (uint32_t c = 0; c < s->n_ch; c++)
 					x[f * s->n_ch + c] = data[(size_t)(s->first + c) * h->frames + f];
 			struct meter_state *m = &l->states[s->state];
-			ebur128_add_frames_float(m->st, x, h->frames);
+			bs1770_add(&m->loud, x, h->frames);
 			true_peak_meter_add(&m->tp, x, h->frames);
 		}
 		l->stale = true;
@@ -170,7 +153,8 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 static void *meter_thread(void *arg)
 {
 	struct loudness *l = arg;
-	/* silent channels leave the K-weighting filters decaying into denormals */
+	/* silent channels leave the K-weighting filters decaying into denormals
+	 * (double precision: DAZ/FTZ of the SSE unit cover it) */
 	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
 	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 	while (!atomic_load(&l->stop)) {
@@ -231,8 +215,8 @@ void loudness_destroy(struct loudness *l)
 	if (l->thread_running)
 		pthread_join(l->thread, NULL);
 	for (size_t k = 0; k < sizeof l->states / sizeof l->states[0]; k++)
-		if (l->states[k].st)
-			ebur128_destroy(&l->states[k].st);
+		if (l->states[k].in_use)
+			stop_state(&l->states[k]);
 	bus_tap_free(&l->tap);
 	pthread_mutex_destroy(&l->lock);
 	free(l->interleaved);
@@ -255,22 +239,18 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 			continue;
 		int free_slot = -1;
 		for (int k = 0; k < (int)(sizeof l->states / sizeof l->states[0]); k++) {
-			if (l->states[k].st && l->states[k].format == cb->format && strcmp(l->states[k].name, cb->name) == 0)
+			if (l->states[k].in_use && l->states[k].format == cb->format && strcmp(l->states[k].name, cb->name) == 0)
 				s->state = k; /* the same bus: its measurement goes on */
-			else if (!l->states[k].st && free_slot < 0)
+			else if (!l->states[k].in_use && free_slot < 0)
 				free_slot = k;
 		}
 		if (s->state >= 0)
 			continue;
-		ebur128_state *st = free_slot >= 0 ? new_state(l->rate, cb->format) : NULL;
-		if (!st) {
+		if (free_slot < 0 || !start_state(&l->states[free_slot], l->rate, cb->name, cb->format)) {
 			pthread_mutex_unlock(&l->lock);
-			snprintf(err, errlen, "cannot start loudness metering of bus %s (out of memory)", cb->name);
+			snprintf(err, errlen, "cannot start loudness metering of bus %s", cb->name);
 			return -1;
 		}
-		l->states[free_slot] = (struct meter_state){.format = cb->format, .st = st};
-		true_peak_meter_init(&l->states[free_slot].tp, s->n_ch);
-		snprintf(l->states[free_slot].name, sizeof l->states[free_slot].name, "%s", cb->name);
 		s->state = free_slot;
 	}
 	next.n_channels = first;
@@ -283,8 +263,8 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 			used |= l->cur.bus[b].state == k;
 		for (uint32_t b = 0; l->prev.valid && b < l->prev.n_buses; b++)
 			used |= l->prev.bus[b].state == k;
-		if (!used && l->states[k].st)
-			ebur128_destroy(&l->states[k].st);
+		if (!used && l->states[k].in_use)
+			stop_state(&l->states[k]);
 	}
 	for (uint32_t b = 0; b < MAX_BUSES; b++)
 		atomic_store(&l->out[b].measured, b < next.n_buses && next.bus[b].state >= 0);

@@ -1,10 +1,10 @@
 /* Loudness metering of the stems and masters (ITU-R BS.1770-4, EBU R128,
- * EBU Tech 3342 loudness range), by libebur128, off the RT thread.
+ * EBU Tech 3342 loudness range), by dsp/bs1770, off the RT thread.
  *
  * The process callback hands every period's bus outputs to a lock-free ring
  * (loudness_feed_rt: one copy, no waiting; a full ring loses that period and
- * counts it). A thread of its own reads the ring and feeds one libebur128
- * state per stem and master; the control thread reads the results through
+ * counts it). A thread of its own reads the ring and feeds one bs1770
+ * measurement per stem and master; the control thread reads the results through
  * atomics. Channel weights follow BS.1770-4 by position: ear-layer
  * loudspeakers between 60 and 120 degrees off centre (Ls, Rs in 5.1; Lss,
  * Rss in 7.1) weigh 1.41 (+1.5 dB), every other one 1.0, the top layer too;

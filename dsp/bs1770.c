@@ -1,0 +1,249 @@
+#include "dsp/bs1770.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ABSOLUTE_GATE_LUFS -70.0
+#define RELATIVE_GATE_LU -10.0
+#define RANGE_RELATIVE_GATE_LU -20.0
+#define STEPS_BLOCK 4 /* 100 ms steps in a 400 ms block */
+
+static double energy_of_lufs(double lufs) { return pow(10.0, (lufs + 0.691) / 10.0); }
+static double lufs_of_energy(double e) { return e > 0.0 ? -0.691 + 10.0 * log10(e) : -INFINITY; }
+
+void bs1770_filters(double rate, struct bs1770_biquad *shelf, struct bs1770_biquad *highpass)
+{
+	/* The analogue prototype of the Recommendation's 48 kHz filters: a
+	 * high shelf of +4 dB around 1.7 kHz (the head's acoustic effect) and
+	 * a second-order high-pass at 38 Hz (the RLB curve), bilinear
+	 * transformed with the prototypes' own frequencies. */
+	const double f0 = 1681.974450955533, gain_db = 3.999843853973347, q = 0.7071752369554196;
+	const double k = tan(M_PI * f0 / rate);
+	const double vh = pow(10.0, gain_db / 20.0), vb = pow(vh, 0.4996667741545416);
+	const double a0 = 1.0 + k / q + k * k;
+	*shelf = (struct bs1770_biquad){
+		.b0 = (vh + vb * k / q + k * k) / a0,
+		.b1 = 2.0 * (k * k - vh) / a0,
+		.b2 = (vh - vb * k / q + k * k) / a0,
+		.a1 = 2.0 * (k * k - 1.0) / a0,
+		.a2 = (1.0 - k / q + k * k) / a0,
+	};
+	const double hf0 = 38.13547087602444, hq = 0.5003270373238773;
+	const double hk = tan(M_PI * hf0 / rate);
+	const double h0 = 1.0 + hk / hq + hk * hk;
+	*highpass = (struct bs1770_biquad){
+		.b0 = 1.0, .b1 = -2.0, .b2 = 1.0,
+		.a1 = 2.0 * (hk * hk - 1.0) / h0,
+		.a2 = (1.0 - hk / hq + hk * hk) / h0,
+	};
+}
+
+double bs1770_weight(const struct speaker *sp)
+{
+	if (sp->is_lfe)
+		return 0.0;
+	const double off_centre = fabs((double)sp->azimuth_deg);
+	const bool ear_layer = sp->elevation_deg < 20.0f && sp->elevation_deg > -20.0f;
+	return ear_layer && off_centre >= 60.0 && off_centre <= 120.0 ? 1.41 : 1.0;
+}
+
+bool bs1770_init(struct bs1770 *m, uint32_t rate, uint32_t n_ch, const double *weights)
+{
+	memset(m, 0, sizeof *m);
+	if (n_ch == 0 || n_ch > LAYOUT_MAX_CHANNELS || rate < 10)
+		return false;
+	m->n_ch = n_ch;
+	m->n_lanes = (n_ch + BS1770_LANES - 1) / BS1770_LANES * BS1770_LANES;
+	m->step_frames = (uint32_t)lrint(rate / 10.0);
+	bs1770_filters(rate, &m->shelf, &m->highpass);
+	for (uint32_t c = 0; c < n_ch; c++)
+		m->weight[c] = weights[c];
+	return true;
+}
+
+void bs1770_free(struct bs1770 *m)
+{
+	free(m->blocks);
+	free(m->short_terms);
+	m->blocks = m->short_terms = NULL;
+	m->n_blocks = m->cap_blocks = m->n_short_terms = m->cap_short_terms = 0;
+}
+
+void bs1770_reset(struct bs1770 *m)
+{
+	memset(m->z1, 0, sizeof m->z1);
+	memset(m->z2, 0, sizeof m->z2);
+	memset(m->sum, 0, sizeof m->sum);
+	memset(m->step_energy, 0, sizeof m->step_energy);
+	m->frames_in_step = 0;
+	m->steps = 0;
+	m->n_blocks = m->n_short_terms = 0;
+	m->out_of_memory = false;
+}
+
+static void append(struct bs1770 *m, double **list, size_t *n, size_t *cap, double v)
+{
+	if (*n == *cap) {
+		const size_t grown = *cap ? 2 * *cap : 1024;
+		double *more = realloc(*list, grown * sizeof *more);
+		if (!more) {
+			m->out_of_memory = true;
+			return;
+		}
+		*list = more;
+		*cap = grown;
+	}
+	(*list)[(*n)++] = v;
+}
+
+/* The mean of the last `steps` step energies (missing ones: silence). */
+static double recent_energy(const struct bs1770 *m, uint32_t steps)
+{
+	double e = 0.0;
+	for (uint32_t k = 1; k <= steps && k <= m->steps; k++)
+		e += m->step_energy[(m->steps - k) % BS1770_STEPS_SHORT];
+	return e / steps;
+}
+
+static void end_step(struct bs1770 *m)
+{
+	double e = 0.0;
+	for (uint32_t c = 0; c < m->n_lanes; c++) {
+		e += m->weight[c] * m->sum[c];
+		m->sum[c] = 0.0;
+	}
+	m->step_energy[m->steps % BS1770_STEPS_SHORT] = e / m->step_frames;
+	m->steps++;
+	m->frames_in_step = 0;
+	if (m->steps >= STEPS_BLOCK)
+		append(m, &m->blocks, &m->n_blocks, &m->cap_blocks, recent_energy(m, STEPS_BLOCK));
+	if (m->steps >= BS1770_STEPS_SHORT)
+		append(m, &m->short_terms, &m->n_short_terms, &m->cap_short_terms,
+		       recent_energy(m, BS1770_STEPS_SHORT));
+}
+
+/* K-weights n padded frames (n_lanes values each) into the step's sums.
+ * The channels of a frame are independent recursions: the inner loops run
+ * across BS1770_LANES channels, which the compiler turns into vectors. */
+static void filter_frames(struct bs1770 *m, const double *x, uint32_t n)
+{
+	const struct bs1770_biquad s = m->shelf, h = m->highpass;
+	for (uint32_t g = 0; g < m->n_lanes; g += BS1770_LANES) {
+		double z1a[BS1770_LANES], z2a[BS1770_LANES], z1b[BS1770_LANES], z2b[BS1770_LANES], sum[BS1770_LANES];
+		for (int l = 0; l < BS1770_LANES; l++) {
+			z1a[l] = m->z1[0][g + l];
+			z2a[l] = m->z2[0][g + l];
+			z1b[l] = m->z1[1][g + l];
+			z2b[l] = m->z2[1][g + l];
+			sum[l] = m->sum[g + l];
+		}
+		for (uint32_t f = 0; f < n; f++) {
+			const double *in = &x[(size_t)f * m->n_lanes + g];
+			for (int l = 0; l < BS1770_LANES; l++) {
+				const double y = s.b0 * in[l] + z1a[l];
+				z1a[l] = s.b1 * in[l] - s.a1 * y + z2a[l];
+				z2a[l] = s.b2 * in[l] - s.a2 * y;
+				const double k = h.b0 * y + z1b[l];
+				z1b[l] = h.b1 * y - h.a1 * k + z2b[l];
+				z2b[l] = h.b2 * y - h.a2 * k;
+				sum[l] += k * k;
+			}
+		}
+		for (int l = 0; l < BS1770_LANES; l++) {
+			m->z1[0][g + l] = z1a[l];
+			m->z2[0][g + l] = z2a[l];
+			m->z1[1][g + l] = z1b[l];
+			m->z2[1][g + l] = z2b[l];
+			m->sum[g + l] = sum[l];
+		}
+	}
+}
+
+void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n)
+{
+	enum { CHUNK = 256 };
+	double x[CHUNK * BS1770_MAX_CHANNELS];
+	uint32_t done = 0;
+	while (done < n) {
+		uint32_t len = n - done;
+		len = len < CHUNK ? len : CHUNK;
+		const uint32_t to_step = m->step_frames - m->frames_in_step;
+		len = len < to_step ? len : to_step;
+		for (uint32_t f = 0; f < len; f++) {
+			double *row = &x[(size_t)f * m->n_lanes];
+			for (uint32_t c = 0; c < m->n_ch; c++)
+				row[c] = frames[(size_t)(done + f) * m->n_ch + c];
+			for (uint32_t c = m->n_ch; c < m->n_lanes; c++)
+				row[c] = 0.0;
+		}
+		filter_frames(m, x, len);
+		m->frames_in_step += len;
+		done += len;
+		if (m->frames_in_step == m->step_frames)
+			end_step(m);
+	}
+}
+
+double bs1770_momentary(const struct bs1770 *m) { return lufs_of_energy(recent_energy(m, STEPS_BLOCK)); }
+double bs1770_short_term(const struct bs1770 *m) { return lufs_of_energy(recent_energy(m, BS1770_STEPS_SHORT)); }
+
+/* The mean energy of the values above `floor`, and how many there are. */
+static double mean_above(const double *e, size_t n, double floor, size_t *count)
+{
+	double sum = 0.0;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (e[i] > floor) {
+			sum += e[i];
+			k++;
+		}
+	*count = k;
+	return k ? sum / (double)k : 0.0;
+}
+
+double bs1770_integrated(const struct bs1770 *m)
+{
+	const double absolute = energy_of_lufs(ABSOLUTE_GATE_LUFS);
+	size_t k;
+	const double ungated = mean_above(m->blocks, m->n_blocks, absolute, &k);
+	if (k == 0)
+		return -INFINITY;
+	const double relative = ungated * pow(10.0, RELATIVE_GATE_LU / 10.0);
+	const double gated = mean_above(m->blocks, m->n_blocks, relative > absolute ? relative : absolute, &k);
+	return k ? lufs_of_energy(gated) : -INFINITY;
+}
+
+static int by_value(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+double bs1770_range(const struct bs1770 *m)
+{
+	const double absolute = energy_of_lufs(ABSOLUTE_GATE_LUFS);
+	size_t k;
+	const double ungated = mean_above(m->short_terms, m->n_short_terms, absolute, &k);
+	if (k == 0)
+		return 0.0;
+	const double relative = ungated * pow(10.0, RANGE_RELATIVE_GATE_LU / 10.0);
+	const double floor = relative > absolute ? relative : absolute;
+	double *kept = malloc((k ? k : 1) * sizeof *kept);
+	if (!kept)
+		return 0.0;
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_short_terms; i++)
+		if (m->short_terms[i] > floor)
+			kept[n++] = m->short_terms[i];
+	double range = 0.0;
+	if (n > 0) {
+		qsort(kept, n, sizeof *kept, by_value);
+		/* Tech 3342: the 10th and 95th percentiles, nearest rank */
+		const double low = kept[(size_t)((double)(n - 1) * 0.10 + 0.5)];
+		const double high = kept[(size_t)((double)(n - 1) * 0.95 + 0.5)];
+		range = 10.0 * log10(high / low);
+	}
+	free(kept);
+	return range;
+}

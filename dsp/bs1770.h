@@ -1,0 +1,80 @@
+/* Loudness of one multichannel signal, ITU-R BS.1770-4 and EBU R128:
+ * K-weighting, momentary (400 ms), short-term (3 s), integrated (gated) and
+ * loudness range (EBU Tech 3342).
+ *
+ * Ours rather than libebur128's: libebur128 filters one channel at a time in
+ * double precision, 6 ns per channel-sample on this VM, and took half the
+ * CPU of an offline render (docs/performance.md). This filters a frame's
+ * channels side by side (independent recursions the compiler vectorises,
+ * 4 channels per vector) and keeps every 400 ms block and every short-term
+ * value, so the gated figures are exact, not histogram approximations.
+ * tests/test_bs1770.c holds it to libebur128 on the same signals, and to the
+ * EBU Tech 3341 and 3342 cases (tests/test_loudness.c).
+ *
+ * Blocks: the signal is cut into 100 ms steps; a momentary value, a 400 ms
+ * gating block and (from 3 s on) a short-term value for the loudness range
+ * end at each step. Not for the RT thread: the block lists grow (10 entries
+ * a second, 80 bytes). */
+#ifndef DUBSTAGE_DSP_BS1770_H
+#define DUBSTAGE_DSP_BS1770_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dsp/layout.h"
+
+#define BS1770_LANES 4 /* channels filtered side by side */
+#define BS1770_MAX_CHANNELS (((LAYOUT_MAX_CHANNELS) + BS1770_LANES - 1) / BS1770_LANES * BS1770_LANES)
+#define BS1770_STEPS_SHORT 30 /* 100 ms steps in the short-term window */
+
+struct bs1770_biquad {
+	double b0, b1, b2, a1, a2;
+};
+
+struct bs1770 {
+	uint32_t n_ch;           /* channels in a frame given to bs1770_add */
+	uint32_t n_lanes;        /* n_ch rounded up to BS1770_LANES */
+	uint32_t step_frames;    /* frames in 100 ms */
+	struct bs1770_biquad shelf, highpass;
+	double weight[BS1770_MAX_CHANNELS];    /* G_i; 0 for LFE and padding */
+	double z1[2][BS1770_MAX_CHANNELS], z2[2][BS1770_MAX_CHANNELS]; /* transposed direct form II */
+	double sum[BS1770_MAX_CHANNELS];       /* squares in the current step */
+	uint32_t frames_in_step;
+	double step_energy[BS1770_STEPS_SHORT]; /* weighted mean squares of the last steps, a ring */
+	uint64_t steps;                        /* completed steps */
+	double *blocks;                        /* every 400 ms block's weighted energy */
+	size_t n_blocks, cap_blocks;
+	double *short_terms;                   /* every short-term value's energy (3 s windows) */
+	size_t n_short_terms, cap_short_terms;
+	bool out_of_memory;                    /* a list could not grow: the figures miss blocks */
+};
+
+/* The K-weighting of BS.1770-4 at `rate`, from its analogue prototype (at
+ * 48 kHz it gives the coefficients the Recommendation lists). */
+void bs1770_filters(double rate, struct bs1770_biquad *shelf, struct bs1770_biquad *highpass);
+
+/* The channel weight G of a loudspeaker: 0 for LFE, 1.41 on the ear layer
+ * between 60 and 120 degrees off centre (Ls, Rs of 5.1; the sides of 7.1),
+ * 1.0 for every other (the top layer too: BS.1770-4 weighs only those it
+ * names). */
+double bs1770_weight(const struct speaker *sp);
+
+/* Measures n_ch channels with weights[] at `rate`. Returns false when
+ * n_ch is 0 or too many. */
+bool bs1770_init(struct bs1770 *m, uint32_t rate, uint32_t n_ch, const double *weights);
+void bs1770_free(struct bs1770 *m);
+/* Starts again from silence (the weights stay). */
+void bs1770_reset(struct bs1770 *m);
+
+/* n interleaved frames of n_ch channels. */
+void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n);
+
+/* LUFS, -inf when silent (or before the first block for integrated). */
+double bs1770_momentary(const struct bs1770 *m);
+double bs1770_short_term(const struct bs1770 *m);
+double bs1770_integrated(const struct bs1770 *m);
+/* LU; 0 when there are not enough short-term values. */
+double bs1770_range(const struct bs1770 *m);
+
+#endif
