@@ -211,6 +211,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	if (!g)
 		goto done;
 	graph_settle(g);
+	graph_unmeter(g);
 	meter = loudness_create(rate, 1.0f, err, errlen);
 	if (!meter || loudness_set_buses(meter, engine_next_generation(e), c, err, errlen) < 0) {
 		graph_free(g);

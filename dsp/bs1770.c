@@ -123,40 +123,40 @@ static void end_step(struct bs1770 *m)
 		       recent_energy(m, BS1770_STEPS_SHORT));
 }
 
-/* K-weights n padded frames (n_lanes values each) into the step's sums.
- * The channels of a frame are independent recursions: the inner loops run
- * across BS1770_LANES channels, which the compiler turns into vectors. */
+/* Four channels side by side: GCC's vector extension, so that the
+ * recursions of a frame's channels run in one vector whatever the
+ * vectoriser decides (SSE2: two halves; AVX2 clone: one register). */
+typedef double lanes __attribute__((vector_size(BS1770_LANES * sizeof(double))));
+
+/* K-weights n padded frames (n_lanes values each) into the step's sums. */
+__attribute__((target_clones("avx2", "default")))
 static void filter_frames(struct bs1770 *m, const double *x, uint32_t n)
 {
 	const struct bs1770_biquad s = m->shelf, h = m->highpass;
 	for (uint32_t g = 0; g < m->n_lanes; g += BS1770_LANES) {
-		double z1a[BS1770_LANES], z2a[BS1770_LANES], z1b[BS1770_LANES], z2b[BS1770_LANES], sum[BS1770_LANES];
-		for (int l = 0; l < BS1770_LANES; l++) {
-			z1a[l] = m->z1[0][g + l];
-			z2a[l] = m->z2[0][g + l];
-			z1b[l] = m->z1[1][g + l];
-			z2b[l] = m->z2[1][g + l];
-			sum[l] = m->sum[g + l];
-		}
+		/* memcpy: unaligned loads and stores, no vector passed by value */
+		lanes z1a, z2a, z1b, z2b, sum;
+		memcpy(&z1a, &m->z1[0][g], sizeof z1a);
+		memcpy(&z2a, &m->z2[0][g], sizeof z2a);
+		memcpy(&z1b, &m->z1[1][g], sizeof z1b);
+		memcpy(&z2b, &m->z2[1][g], sizeof z2b);
+		memcpy(&sum, &m->sum[g], sizeof sum);
 		for (uint32_t f = 0; f < n; f++) {
-			const double *in = &x[(size_t)f * m->n_lanes + g];
-			for (int l = 0; l < BS1770_LANES; l++) {
-				const double y = s.b0 * in[l] + z1a[l];
-				z1a[l] = s.b1 * in[l] - s.a1 * y + z2a[l];
-				z2a[l] = s.b2 * in[l] - s.a2 * y;
-				const double k = h.b0 * y + z1b[l];
-				z1b[l] = h.b1 * y - h.a1 * k + z2b[l];
-				z2b[l] = h.b2 * y - h.a2 * k;
-				sum[l] += k * k;
-			}
+			lanes in;
+			memcpy(&in, &x[(size_t)f * m->n_lanes + g], sizeof in);
+			const lanes y = s.b0 * in + z1a;
+			z1a = s.b1 * in - s.a1 * y + z2a;
+			z2a = s.b2 * in - s.a2 * y;
+			const lanes k = h.b0 * y + z1b;
+			z1b = h.b1 * y - h.a1 * k + z2b;
+			z2b = h.b2 * y - h.a2 * k;
+			sum += k * k;
 		}
-		for (int l = 0; l < BS1770_LANES; l++) {
-			m->z1[0][g + l] = z1a[l];
-			m->z2[0][g + l] = z2a[l];
-			m->z1[1][g + l] = z1b[l];
-			m->z2[1][g + l] = z2b[l];
-			m->sum[g + l] = sum[l];
-		}
+		memcpy(&m->z1[0][g], &z1a, sizeof z1a);
+		memcpy(&m->z2[0][g], &z2a, sizeof z2a);
+		memcpy(&m->z1[1][g], &z1b, sizeof z1b);
+		memcpy(&m->z2[1][g], &z2b, sizeof z2b);
+		memcpy(&m->sum[g], &sum, sizeof sum);
 	}
 }
 

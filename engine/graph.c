@@ -136,6 +136,7 @@ struct graph {
 	uint32_t n_meters;
 	uint32_t solo_count;
 	uint32_t peak_epoch_seen, hold_epoch_seen;
+	bool unmetered;               /* an offline render: nobody reads the meters */
 	uint32_t meter_k_frames;
 	float meter_k;
 	struct graph_ports ports;
@@ -782,6 +783,8 @@ uint32_t graph_bus_latency(const struct graph *g, uint32_t b)
 
 uint32_t graph_bus_count(const struct graph *g) { return g->n_buses; }
 
+void graph_unmeter(struct graph *g) { g->unmetered = true; }
+
 void graph_settle(struct graph *g)
 {
 	for (uint32_t i = 0; i < g->n_strips; i++) {
@@ -1250,7 +1253,8 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		gain_ramp_fill_rt(&s->gain, gains, n);
 		for (uint32_t c = 0; c < s->n_in; c++) {
 			gain_apply_sanitized_rt(post[c], gains, post[c], n);
-			meter_process_rt(&m[c], post[c], n, k);
+			if (!g->unmetered)
+				meter_process_rt(&m[c], post[c], n, k);
 		}
 		mix_feeds(g, s, false, post, n);
 	}
@@ -1279,7 +1283,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		 * meters read what leaves. */
 		if (b->limiter)
 			limiter_process_rt(b->limiter, x, n);
-		for (uint32_t c = 0; c < b->n_ch; c++)
+		for (uint32_t c = 0; c < b->n_ch && !g->unmetered; c++)
 			meter_process_rt(&g->meters[b->meter_first + c], x[c], n, k);
 	}
 	if (g->monitor)

@@ -102,6 +102,10 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
  * offline render starts at the mix, as its files start at their first
  * frame, where a live console's first graph fades in. */
 void graph_settle(struct graph *g);
+/* Leaves out the level, true-peak and RMS meters of strips and buses (the
+ * readouts stay at silence): for an offline render, which measures its
+ * files itself. The audio is the same. */
+void graph_unmeter(struct graph *g);
 void graph_free(struct graph *g);
 
 struct graph_ports *graph_ports(struct graph *g);
