@@ -90,7 +90,7 @@ static void write_record(struct print_recorder *p, const struct bus_tap_header *
 	atomic_fetch_add(&p->frames, h->frames);
 	p->since_header += h->frames;
 	if (p->since_header >= p->rate) { /* readable up to here after a crash */
-		p->since_header = 0;
+		p->since_header -= p->rate; /* on the second, not drifting by the record's remainder */
 		for (uint32_t k = 0; k < p->n_files; k++)
 			sf_command(p->files[k].sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
 	}

@@ -1027,6 +1027,88 @@ START_TEST(a_print_holds_what_went_out)
 }
 END_TEST
 
+/* Starts a second dubstage on the test's server as JACK client `name`
+ * (stopped by the checked teardown if the test fails); *osc_port (when not
+ * NULL) gets its OSC port. Returns once it answers /info. */
+static pid_t start_other_engine(const char *cfg, const char *log, const char *name, int *osc)
+{
+	const int p_osc = free_udp_port();
+	char port[16];
+	snprintf(port, sizeof port, "%d", p_osc);
+	char *eargv[] = {DUBSTAGE, "run", (char *)cfg, "--server", server, "--osc-port", port, "--name", (char *)name, NULL};
+	const pid_t pid = other_engine = spawn_logged(eargv, log, NULL);
+	const int fd = udp_open();
+	bool up = false;
+	for (int k = 0; k < 100 && !up; k++) {
+		udp_send(fd, p_osc, "/info", lo_message_new());
+		up = surface_wait(fd, "/info", 100) > 0;
+	}
+	close(fd);
+	ck_assert_msg(up, "second dubstage %s did not start: %s", name, slurp(log));
+	if (osc)
+		*osc = p_osc;
+	return pid;
+}
+
+/* A print survives kill -9 of the running console: after 20 s of printing
+ * through JACK, SIGKILL, and the file reads back with at least 19 s (the
+ * header is brought up to date every second of audio). */
+START_TEST(a_print_survives_kill_9)
+{
+	char cfg[160], log[160], prints[160], path[256];
+	snprintf(cfg, sizeof cfg, "%s/printkill.json", dir);
+	snprintf(log, sizeof log, "%s/printkill-engine.log", dir);
+	snprintf(prints, sizeof prints, "%s/printkill-prints", dir);
+	char text[512];
+	snprintf(text, sizeof text, "{\"name\": \"printkill\", \"prints\": \"%s\", \"buses\": [{\"name\": \"DX\", "
+	         "\"format\": \"5.1\", \"role\": \"stem\"}], \"strips\": [{\"name\": \"S\", \"bus\": \"DX\"}]}", prints);
+	write_file(cfg, text);
+	int osc;
+	const pid_t pid = start_other_engine(cfg, log, "printkill", &osc);
+	const int fd = udp_open();
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, "crash");
+	udp_send(fd, osc, "/print/start", m);
+	ck_assert_msg(surface_wait(fd, "/print/start", 2000) > 0, "no /print/start reply: %s", slurp(log));
+	/* /print/status until the take holds 20 s: i running s take h frames h lost */
+	int64_t printed = 0;
+	for (const double give_up = now_s() + 40.0; printed < 20 * RATE && now_s() < give_up; sleep_ms(20)) {
+		udp_send(fd, osc, "/print/status", lo_message_new());
+		char buf[2048];
+		struct pollfd pf = {fd, POLLIN, 0};
+		ssize_t got = poll(&pf, 1, 1000) == 1 ? recv(fd, buf, sizeof buf, 0) : -1;
+		lo_message r = got > 0 && strcmp(buf, "/print/status") == 0 ? lo_message_deserialise(buf, (size_t)got, NULL)
+		                                                            : NULL;
+		if (r && strcmp(lo_message_get_types(r), "ishh") == 0)
+			printed = lo_message_get_argv(r)[2]->h;
+		if (r)
+			lo_message_free(r);
+	}
+	ck_assert_msg(printed >= 20 * RATE, "the print holds %lld frames: %s", (long long)printed, slurp(log));
+	kill(pid, SIGKILL);
+	int st;
+	ck_assert(wait_exit(pid, 5000, &st));
+	other_engine = 0;
+	ck_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	close(fd);
+	snprintf(path, sizeof path, "%s/crash/DX.wav", prints);
+	SF_INFO info = {0};
+	SNDFILE *sf = sf_open(path, SFM_READ, &info);
+	ck_assert_msg(sf != NULL, "%s after kill -9: %s", path, sf_strerror(NULL));
+	sf_close(sf);
+	fprintf(stderr, "integration: print killed after %.2f s of printing: %.2f s readable\n",
+	        (double)printed / RATE, (double)info.frames / RATE);
+	ck_assert_int_eq(info.channels, 6);
+	ck_assert_int_ge(info.frames, 19 * RATE);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/crash", prints);
+	rmdir(path);
+	rmdir(prints);
+	unlink(cfg);
+	unlink(log);
+}
+END_TEST
+
 /* A mono or stereo float WAV of what a take_only probe's play ports
  * first..first+n_ch-1 play. */
 static void write_take_input(const char *path, const struct probe *p, int first, int n_ch)
@@ -1051,7 +1133,7 @@ static void write_take_input(const char *path, const struct probe *p, int first,
  * file is early by the limiter's look-ahead, as its JACK latency says. */
 START_TEST(render_equals_what_jack_plays)
 {
-	char cfg[160], log[160], port[16], boom[160], score[160], out[160], rlog[160];
+	char cfg[160], log[160], boom[160], score[160], out[160], rlog[160];
 	snprintf(cfg, sizeof cfg, "%s/identity.json", dir);
 	snprintf(log, sizeof log, "%s/identity-engine.log", dir);
 	snprintf(rlog, sizeof rlog, "%s/identity-render.log", dir);
@@ -1068,18 +1150,7 @@ START_TEST(render_equals_what_jack_plays)
 	           "  \"eq\": {\"on\": true, \"2\": {\"on\": true, \"freq\": 400, \"gain\": -2.5, \"q\": 1.5}},"
 	           "  \"dyn\": {\"comp\": {\"on\": true, \"threshold\": -20, \"ratio\": 3}}},"
 	           " {\"name\": \"SCORE\", \"input\": \"stereo\", \"bus\": \"DX\"}]}");
-	const int p_osc = free_udp_port();
-	snprintf(port, sizeof port, "%d", p_osc);
-	char *eargv[] = {DUBSTAGE, "run", cfg, "--server", server, "--osc-port", port, "--name", "identity", NULL};
-	const pid_t pid = other_engine = spawn_logged(eargv, log, NULL);
-	const int fd = udp_open();
-	bool up = false;
-	for (int k = 0; k < 100 && !up; k++) {
-		udp_send(fd, p_osc, "/info", lo_message_new());
-		up = surface_wait(fd, "/info", 100) > 0;
-	}
-	close(fd);
-	ck_assert_msg(up, "second dubstage did not start: %s", slurp(log));
+	const pid_t pid = start_other_engine(cfg, log, "identity", NULL);
 
 	/* its outputs in registration order: DX 6, PM 6, LoRo 2 */
 	enum { N_OUT = 14 };
@@ -1282,6 +1353,7 @@ int main(void)
 	tcase_add_test(t, a_print_holds_what_went_out);
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, render_equals_what_jack_plays);
+	tcase_add_test(t, a_print_survives_kill_9);
 	tcase_add_test(t, rt_guard_saw_no_violation);
 	suite_add_tcase(s, t);
 	return run_suite(s);
