@@ -5,6 +5,7 @@
  * input error found before any output is written. */
 #include <dirent.h>
 #include <jansson.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -115,6 +116,45 @@ static void inputs(struct render_options *o)
 	o->n_inputs = 2;
 }
 
+/* With progress on (a terminal), stderr gets a bar redrawn in place
+ * (carriage returns) up to 100 %, with the speed, and a final newline. */
+START_TEST(progress_is_shown_in_place)
+{
+	static struct render_options o;
+	memset(&o, 0, sizeof o);
+	inputs(&o);
+	o.progress = true;
+	char path[160];
+	snprintf(path, sizeof path, "%s/progress.txt", dir);
+	fflush(stderr);
+	const int saved = dup(STDERR_FILENO);
+	const int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert(saved >= 0 && fd >= 0);
+	dup2(fd, STDERR_FILENO);
+	char err[512];
+	const int rc = render(&o, err, sizeof err);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	ck_assert_msg(rc == 0, "%s", err);
+	FILE *f = fopen(path, "r");
+	ck_assert(f != NULL);
+	char text[8192] = {0};
+	const size_t len = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	unlink(path);
+	ck_assert_uint_gt(len, 0);
+	ck_assert_msg(strstr(text, "\rrendering   0%") || strstr(text, "\rrendering   1%"), "%s", text);
+	ck_assert_msg(strstr(text, "\rrendering 100% (") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "x real time)\n") != NULL, "%s", text);
+	int redraws = 0;
+	for (const char *c = text; *c; c++)
+		redraws += *c == '\r';
+	ck_assert_int_ge(redraws, 10);
+}
+END_TEST
+
 START_TEST(files_hold_the_mix_in_the_standard_order)
 {
 	static struct render_options o;
@@ -130,8 +170,8 @@ START_TEST(files_hold_the_mix_in_the_standard_order)
 	ck_assert_int_eq(info.frames, FRAMES);
 	ck_assert_int_eq(info.samplerate, SR);
 	const float g = powf(10.0f, -6.0f / 20.0f);
-	/* past the graph's 10 ms fade-in from silence */
-	for (int i = 480; i < FRAMES; i++)
+	/* from the first frame: a render starts at the mix, with no fade-in */
+	for (int i = 0; i < FRAMES; i++)
 		ck_assert_msg(fabsf(st[2 * i] - g * (float)(0.25 * sin(2 * M_PI * 440 * i / SR))) < 1e-6f, "frame %d", i);
 	/* the limited master: on time with the stem (its look-ahead dropped),
 	 * under the ceiling here, so the same samples */
@@ -248,6 +288,7 @@ int main(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, files_hold_the_mix_in_the_standard_order);
+	tcase_add_test(t, progress_is_shown_in_place);
 	tcase_add_test(t, pcm_24_and_split_files);
 	tcase_add_test(t, input_errors_come_before_any_output);
 	suite_add_tcase(s, t);
