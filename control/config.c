@@ -224,7 +224,7 @@ static int get_port_list(struct ctx *x, json_t *obj, const char *key, unsigned m
 
 static const char *const bus_keys[] = {"name", "format", "role", "sources", "downmix", "fader", "mute",
                                        "connect", "to", "return_connect", "hpf", "lpf", "eq", "notch", "dyn",
-                                       "limiter", NULL};
+                                       "limiter", "dialogue", NULL};
 static const char *const limiter_keys[] = {"on", "ceiling", "release", NULL};
 static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader", "trim", "pan", "elevation",
                                          "x", "y", "z",
@@ -474,6 +474,31 @@ static int resolve_aux(struct ctx *x, json_t *jb, struct console *c, uint32_t bi
 	c->aux[c->n_aux++] = bi;
 	return get_port_list(x, jb, "return_connect", layout_get(b->format)->channels, &b->return_connect,
 	                     &b->n_return_connect);
+}
+
+/* A bus's "dialogue": the stem carrying its dialogue, whose speaking blocks
+ * gate the bus's dialogue-gated loudness (dsp/bs1770). Both are measured
+ * buses (stems or masters), and not the same one. */
+static int resolve_dialogue(struct ctx *x, json_t *jb, struct console *c, uint32_t bi)
+{
+	json_t *d = json_object_get(jb, "dialogue");
+	if (!d)
+		return 0;
+	struct console_bus *b = &c->buses[bi];
+	push_key(x, "dialogue");
+	if (b->role == BUS_ROLE_AUX)
+		return fail(x, "an aux bus is not measured, so it has no dialogue-gated loudness");
+	const int t = find_bus_named(x, d, c);
+	if (t < 0)
+		return -1;
+	if ((uint32_t)t == bi)
+		return fail(x, "bus %s cannot gate its own loudness: name its dialogue stem", b->name);
+	if (c->buses[t].role == BUS_ROLE_AUX)
+		return fail(x, "%s is an aux bus (not measured): name the dialogue stem", c->buses[t].name);
+	b->has_dialogue = true;
+	b->dialogue = (uint32_t)t;
+	pop(x);
+	return 0;
 }
 
 /* "sends": {"REV": -12, "ECHO": {"level": -6, "pre": true, "on": true}}:
@@ -969,6 +994,12 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 	for (uint32_t i = 0; i < c->n_buses; i++) {
 		push_index(x, i);
 		if (c->buses[i].role == BUS_ROLE_AUX && resolve_aux(x, json_array_get(buses, i), c, i) < 0)
+			return -1;
+		pop(x);
+	}
+	for (uint32_t i = 0; i < c->n_buses; i++) {
+		push_index(x, i);
+		if (resolve_dialogue(x, json_array_get(buses, i), c, i) < 0)
 			return -1;
 		pop(x);
 	}

@@ -485,6 +485,7 @@ static void reply_loudness(struct osc_server *s, const char *path, const char *o
 	lo_message_add_float(m, r.integrated);
 	lo_message_add_float(m, r.range);
 	lo_message_add_float(m, r.true_peak);
+	lo_message_add_float(m, r.dialogue);
 	send_message(s, out_path, m);
 }
 
@@ -1406,6 +1407,7 @@ void osc_server_poll(struct osc_server *s)
 
 #define METER_BYTES_PER_MESSAGE 1280 /* data per message: one unfragmented datagram */
 #define METER_HOLD_S 2.0             /* the peak hold of section 3 */
+#define LOUDNESS_SLOT 6              /* section 2: M, S, I, LRA, max TP, dialogue-gated I */
 
 static void put_be_float(unsigned char *to, float v)
 {
@@ -1541,20 +1543,21 @@ void osc_server_tick(struct osc_server *s)
 	}
 	/* section 2: each bus's loudness (floored like the levels; not measured: floor) */
 	struct loudness *meter = s->host.loudness ? s->host.loudness(s->host.ctx) : NULL;
-	float *loud = meter ? malloc((size_t)(n_buses ? n_buses : 1) * 5 * sizeof *loud) : NULL;
+	float *loud = meter ? malloc((size_t)(n_buses ? n_buses : 1) * LOUDNESS_SLOT * sizeof *loud) : NULL;
 	for (uint32_t b = 0; loud && b < n_buses; b++) {
 		struct loudness_readout r;
 		loudness_read(meter, b, &r);
-		const float v[5] = {r.momentary, r.short_term, r.integrated, r.range, r.true_peak};
-		for (int k = 0; k < 5; k++)
-			loud[5 * b + k] = k == 3 ? (r.measured ? v[k] : 0.0f) : floor_db(r.measured ? v[k] : -INFINITY);
+		const float v[LOUDNESS_SLOT] = {r.momentary, r.short_term, r.integrated, r.range, r.true_peak, r.dialogue};
+		for (int k = 0; k < LOUDNESS_SLOT; k++)
+			loud[LOUDNESS_SLOT * b + k] = k == 3 ? (r.measured ? v[k] : 0.0f) : floor_db(r.measured ? v[k] : -INFINITY);
 	}
 	for (uint32_t i = 0; i < s->subs.n; i++) {
 		struct subscriber *e = &s->subs.list[i];
 		if (!(e->meters_until > 0 && e->next_meter <= now))
 			continue;
 		const struct meter_section sec[METER_SECTIONS] = {
-			{levels, n_levels, 2}, {gr, n_strips + n_buses, 4}, {loud, loud ? n_buses : 0, 5}, {peaks, n_levels, 4}};
+			{levels, n_levels, 2}, {gr, n_strips + n_buses, 4}, {loud, loud ? n_buses : 0, LOUDNESS_SLOT},
+			{peaks, n_levels, 4}};
 		send_meter_frame(s, e, sec);
 		e->next_meter += 1.0 / e->meter_hz;
 		if (e->next_meter < now) /* fell behind (a stall): no burst to catch up */

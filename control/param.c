@@ -100,7 +100,8 @@ static const struct param base_params[] = {
 	 {"/bus/<n|name>/mute", "i", "0/1", "0, 1", "Bus mute."}, NULL, false},
 	{"bus", "loudness", ACT_LOUDNESS, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/loudness", "", "LUFS", "",
 	 "Query only (stems and masters): f momentary, f short-term, f integrated (LUFS), f loudness range (LU), "
-	 "f max true peak (dBTP), per ITU-R BS.1770-4 / EBU R128 / Tech 3342, since the last reset."}, NULL, false},
+	 "f max true peak (dBTP), f dialogue-gated integrated (LUFS; -inf without a \"dialogue\" stem), per "
+	 "ITU-R BS.1770-4 / EBU R128 / Tech 3342, since the last reset."}, NULL, false},
 	{"bus", "loudness/reset", ACT_LOUDNESS_RESET, RULE_NONE, 0, 0, 0, 0, {"/bus/<n|name>/loudness/reset", "",
 	 "", "", "Starts the bus's integrated loudness, range and max true peak again."}, NULL, false},
 	{"bus", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",

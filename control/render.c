@@ -157,6 +157,8 @@ static int write_report(const struct console *c, const struct render_options *o,
 		json_object_set_new(bus, "loudness_range_lu", json_real(r.range));
 		json_object_set_new(bus, "max_true_peak_dbtp", isfinite(r.true_peak) ? json_real(r.true_peak) : json_null());
 		json_object_set_new(bus, "sample_peak_dbfs", peak[b] > 0 ? json_real(20.0 * log10(peak[b])) : json_null());
+		if (c->buses[b].has_dialogue)
+			json_object_set_new(bus, "dialogue_gated_lufs", isfinite(r.dialogue) ? json_real(r.dialogue) : json_null());
 		json_object_set_new(buses, c->buses[b].name, bus);
 	}
 	json_object_set_new(root, "buses", buses);

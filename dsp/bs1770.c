@@ -202,16 +202,46 @@ static double mean_above(const double *e, size_t n, double floor, size_t *count)
 	return k ? sum / (double)k : 0.0;
 }
 
+static double gate_of(const struct bs1770 *m);
+
 double bs1770_integrated(const struct bs1770 *m)
+{
+	const double gate = gate_of(m);
+	if (gate < 0.0)
+		return -INFINITY;
+	size_t k;
+	const double gated = mean_above(m->blocks, m->n_blocks, gate, &k);
+	return k ? lufs_of_energy(gated) : -INFINITY;
+}
+
+/* The energy a block of `m` must exceed to count towards its integrated
+ * loudness (the higher of the two gates), or -1 when none does. */
+static double gate_of(const struct bs1770 *m)
 {
 	const double absolute = energy_of_lufs(ABSOLUTE_GATE_LUFS);
 	size_t k;
 	const double ungated = mean_above(m->blocks, m->n_blocks, absolute, &k);
 	if (k == 0)
-		return -INFINITY;
+		return -1.0;
 	const double relative = ungated * pow(10.0, RELATIVE_GATE_LU / 10.0);
-	const double gated = mean_above(m->blocks, m->n_blocks, relative > absolute ? relative : absolute, &k);
-	return k ? lufs_of_energy(gated) : -INFINITY;
+	return relative > absolute ? relative : absolute;
+}
+
+double bs1770_integrated_during(const struct bs1770 *m, const struct bs1770 *dialogue)
+{
+	const double speaking = gate_of(dialogue), absolute = energy_of_lufs(ABSOLUTE_GATE_LUFS);
+	if (speaking < 0.0)
+		return -INFINITY;
+	const size_t both = m->n_blocks < dialogue->n_blocks ? m->n_blocks : dialogue->n_blocks;
+	const double *mine = m->blocks + (m->n_blocks - both), *theirs = dialogue->blocks + (dialogue->n_blocks - both);
+	double sum = 0.0;
+	size_t k = 0;
+	for (size_t j = 0; j < both; j++)
+		if (theirs[j] > speaking && mine[j] > absolute) {
+			sum += mine[j];
+			k++;
+		}
+	return k ? lufs_of_energy(sum / (double)k) : -INFINITY;
 }
 
 static int by_value(const void *a, const void *b)

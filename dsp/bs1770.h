@@ -74,6 +74,14 @@ void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n);
 double bs1770_momentary(const struct bs1770 *m);
 double bs1770_short_term(const struct bs1770 *m);
 double bs1770_integrated(const struct bs1770 *m);
+/* Dialogue-gated integrated loudness of m: the mean of m's 400 ms blocks
+ * (absolute gate only) over the times when the dialogue measurement's own
+ * block passes its BS.1770 gates (absolute -70 LUFS, relative -10 LU) -
+ * when the dialogue stem is speaking. The two measurements' newest blocks
+ * are taken to be simultaneous (they are fed the same periods). -inf when
+ * no block qualifies. */
+double bs1770_integrated_during(const struct bs1770 *m, const struct bs1770 *dialogue);
+
 /* LU; 0 when there are not enough short-term values. */
 double bs1770_range(const struct bs1770 *m);
 

@@ -209,6 +209,8 @@ struct console_bus {
 	uint32_t n_return_connect;
 	bool has_limiter;      /* a master with "limiter" in its config: its outputs run through
 	                        * the true-peak limiter and lag by its look-ahead */
+	bool has_dialogue;     /* "dialogue": the bus whose speech gates this one's dialogue-gated loudness */
+	uint32_t dialogue;
 };
 
 /* A surface that speaks through a profile (control/profile.h): chosen by

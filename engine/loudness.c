@@ -31,6 +31,7 @@ struct meter_state {
 struct bus_slot {
 	uint32_t first, n_ch;
 	int state;            /* index into states, or -1: not measured (an aux) */
+	int dialogue;         /* the state of the bus's dialogue stem, or -1 */
 };
 
 struct layout_map {
@@ -42,7 +43,7 @@ struct layout_map {
 };
 
 struct readout {
-	_Atomic float momentary, short_term, integrated, range, true_peak;
+	_Atomic float momentary, short_term, integrated, range, true_peak, dialogue;
 	atomic_bool measured;
 	atomic_bool reset;    /* asked for by the control thread */
 };
@@ -109,6 +110,9 @@ static void publish_readouts(struct loudness *l)
 		atomic_store_explicit(&o->short_term, db_or_inf(s), memory_order_relaxed);
 		atomic_store_explicit(&o->integrated, db_or_inf(i), memory_order_relaxed);
 		atomic_store_explicit(&o->range, (float)r, memory_order_relaxed);
+		const int d = l->cur.bus[b].dialogue;
+		const double dg = d >= 0 ? bs1770_integrated_during(st, &l->states[d].loud) : -INFINITY;
+		atomic_store_explicit(&o->dialogue, db_or_inf(dg), memory_order_relaxed);
 		const float tp = l->states[k].tp.max;
 		atomic_store_explicit(&o->true_peak, tp > 0 ? 20.0f * log10f(tp) : -INFINITY, memory_order_relaxed);
 	}
@@ -254,6 +258,10 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 		s->state = free_slot;
 	}
 	next.n_channels = first;
+	for (uint32_t b = 0; b < c->n_buses && b < MAX_BUSES; b++) {
+		const bool gated = c->buses[b].has_dialogue && next.bus[b].state >= 0;
+		next.bus[b].dialogue = gated ? next.bus[c->buses[b].dialogue].state : -1;
+	}
 	l->prev = l->cur;
 	l->cur = next;
 	/* states neither layout reaches any more */
@@ -303,6 +311,7 @@ void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
 		.integrated = atomic_load_explicit(&o->integrated, memory_order_relaxed),
 		.range = atomic_load_explicit(&o->range, memory_order_relaxed),
 		.true_peak = atomic_load_explicit(&o->true_peak, memory_order_relaxed),
+		.dialogue = atomic_load_explicit(&o->dialogue, memory_order_relaxed),
 		.measured = b < MAX_BUSES && atomic_load(&o->measured),
 	};
 }

@@ -9,8 +9,9 @@
  * loudspeakers between 60 and 120 degrees off centre (Ls, Rs in 5.1; Lss,
  * Rss in 7.1) weigh 1.41 (+1.5 dB), every other one 1.0, the top layer too;
  * LFE is left out. True peak is BS.1770-4 Annex 2 (dsp/true_peak), on every
- * channel, LFE included. Measurements carry over a reload by bus name and
- * format.
+ * channel, LFE included. A bus with a "dialogue" stem also reads its
+ * dialogue-gated integrated loudness: its blocks while that stem speaks.
+ * Measurements carry over a reload by bus name and format.
  *
  * Threads: loudness_feed_rt on the RT thread; the rest on the control thread. */
 #ifndef DUBSTAGE_ENGINE_LOUDNESS_H
@@ -32,6 +33,7 @@ struct loudness_readout {
 	float integrated;  /* gated, since the last reset */
 	float range;       /* LRA, EBU Tech 3342 */
 	float true_peak;   /* the most of any channel since the last reset */
+	float dialogue;    /* dialogue-gated integrated (dsp/bs1770), with a "dialogue" stem; else -inf */
 	bool measured;     /* the bus is measured (stems and masters) */
 };
 

@@ -174,6 +174,73 @@ START_TEST(silence_and_reset)
 }
 END_TEST
 
+/* The integrated loudness of 10 s of a sine (one channel, weight 1). */
+static double steady_lufs(double db, double freq)
+{
+	const double w[1] = {1};
+	struct bs1770 m;
+	ck_assert(bs1770_init(&m, 48000, 1, w));
+	static float x[4800];
+	for (uint64_t t = 0; t < 48000 * 10; t += 4800) {
+		for (int i = 0; i < 4800; i++)
+			x[i] = (float)(pow(10, db / 20) * sin(2 * M_PI * freq * (double)(t + i) / 48000));
+		bs1770_add(&m, x, 4800);
+	}
+	const double l = bs1770_integrated(&m);
+	bs1770_free(&m);
+	return l;
+}
+
+/* Dialogue gating: 40 s of a programme in which dialogue (a -24 dBFS 1 kHz
+ * sine, its own stem) speaks in 2 s turns with 2 s pauses while music
+ * (-34 dBFS, 1.33 kHz) plays on. The mix's integrated loudness counts the
+ * pauses; its dialogue-gated loudness counts the 400 ms blocks in which the
+ * stem passes its gates: per turn 17 whole blocks, and 3 at each edge with
+ * 3, 2, 1 of their 4 steps speaking (all above the stem's relative gate);
+ * the first turn has no leading edge (the first block ends at 400 ms). In
+ * energy (sines of unrelated frequencies add in power), with D and M the
+ * steady dialogue's and music's:
+ *   (17 (D + M) + 1.5 D + 3 M  +  9 (17 (D + M) + 3 D + 6 M)) / (20 + 9 x 23)
+ * = (198.5 D + 227 M) / 227. */
+START_TEST(dialogue_gating_counts_the_speaking_blocks)
+{
+	const double w[1] = {1};
+	struct bs1770 mix, dx;
+	ck_assert(bs1770_init(&mix, 48000, 1, w));
+	ck_assert(bs1770_init(&dx, 48000, 1, w));
+	static float a[4800], b[4800];
+	for (uint64_t t = 0; t < 48000 * 40; t += 4800) {
+		const bool speaking = (t / 96000) % 2 == 0;
+		for (int i = 0; i < 4800; i++) {
+			const double d = speaking ? pow(10, -24 / 20.0) * sin(2 * M_PI * 1000 * (double)(t + i) / 48000) : 0.0;
+			const double music = pow(10, -34 / 20.0) * sin(2 * M_PI * 1330 * (double)(t + i) / 48000);
+			b[i] = (float)d;
+			a[i] = (float)(d + music);
+		}
+		bs1770_add(&mix, a, 4800);
+		bs1770_add(&dx, b, 4800);
+	}
+	const double d = pow(10, (steady_lufs(-24, 1000) + 0.691) / 10), m = pow(10, (steady_lufs(-34, 1330) + 0.691) / 10);
+	const double want = -0.691 + 10 * log10((198.5 * d + 227 * m) / 227);
+	const double gated = bs1770_integrated_during(&mix, &dx), whole = bs1770_integrated(&mix);
+	fprintf(stderr, "bs1770: mix %.3f LUFS, dialogue-gated %.3f LUFS (by the block count: %.3f)\n", whole, gated, want);
+	ck_assert_double_eq_tol(gated, want, 0.02);
+	ck_assert_double_lt(whole, gated - 1.5); /* the pauses pull the whole mix down */
+	/* a stem that never speaks gates everything out */
+	struct bs1770 mute;
+	ck_assert(bs1770_init(&mute, 48000, 1, w));
+	for (int k = 0; k < 50; k++) {
+		for (int i = 0; i < 4800; i++)
+			b[i] = 0.0f;
+		bs1770_add(&mute, b, 4800);
+	}
+	ck_assert(isinf(bs1770_integrated_during(&mix, &mute)));
+	bs1770_free(&mix);
+	bs1770_free(&dx);
+	bs1770_free(&mute);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bs1770");
@@ -184,6 +251,7 @@ int main(void)
 	tcase_add_test(t, channel_weights);
 	tcase_add_test(t, agrees_with_libebur128);
 	tcase_add_test(t, silence_and_reset);
+	tcase_add_test(t, dialogue_gating_counts_the_speaking_blocks);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

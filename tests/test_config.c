@@ -410,6 +410,30 @@ START_TEST(master_limiter_keys)
 }
 END_TEST
 
+/* "dialogue": a measured bus names the stem whose speech gates its
+ * dialogue-gated loudness; itself, an aux, an unknown bus or a non-string
+ * is refused with the key's path. */
+START_TEST(dialogue_stem_key)
+{
+#define GATED(pm_extra, rev_extra) "{\"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}," \
+                         "{\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]" \
+                         pm_extra "}, {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"DX\"" \
+                         rev_extra "}]}"
+	struct console *c = load(GATED(", \"dialogue\": \"DX\"", ""));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert(c->buses[1].has_dialogue);
+	ck_assert_uint_eq(c->buses[1].dialogue, 0);
+	ck_assert(!c->buses[0].has_dialogue && !c->buses[2].has_dialogue);
+	console_free(c);
+	REFUSED(GATED(", \"dialogue\": \"PM\"", ""), "buses[1].dialogue", "cannot gate its own loudness");
+	REFUSED(GATED(", \"dialogue\": \"REV\"", ""), "buses[1].dialogue", "is an aux bus");
+	REFUSED(GATED(", \"dialogue\": \"MX\"", ""), "buses[1].dialogue", "no bus named \"MX\"");
+	REFUSED(GATED(", \"dialogue\": 3", ""), "buses[1].dialogue", "must be a bus name");
+	REFUSED(GATED("", ", \"dialogue\": \"DX\""), "buses[2].dialogue", "an aux bus is not measured");
+#undef GATED
+}
+END_TEST
+
 START_TEST(vcas_and_mute_groups)
 {
 	struct console *c = load("{" BUSES ", \"strips\": [{\"name\": \"DX\", \"count\": 3, \"bus\": \"DX\"},"
@@ -542,6 +566,7 @@ int main(void)
 	tcase_add_test(t, downmix_overrides);
 	tcase_add_test(t, file_errors);
 	tcase_add_test(t, aux_buses_and_sends);
+	tcase_add_test(t, dialogue_stem_key);
 	tcase_add_test(t, vcas_and_mute_groups);
 	tcase_add_test(t, master_limiter_keys);
 	tcase_add_test(t, surfaces_and_profiles);

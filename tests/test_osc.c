@@ -831,11 +831,11 @@ START_TEST(meter_frames)
 	ck_assert_int_eq(r.argv[1]->i, 1);
 	ck_assert_int_eq(r.argv[3]->i, 8);
 	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 8 * 16);
-	/* loudness: 3 buses x 5 values */
+	/* loudness: 3 buses x 6 values */
 	ck_assert(recv_reply(&r));
 	ck_assert_int_eq(r.argv[1]->i, 2);
 	ck_assert_int_eq(r.argv[3]->i, 3);
-	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 3 * 20);
+	ck_assert_int_eq(lo_blob_datasize((lo_blob)r.argv[4]), 3 * 24);
 	/* peaks: 19 slots of true peak, hold, max true peak, overs (the figures
 	 * themselves are test_meter's): strip A's true peak is at least its
 	 * sample peak, at most the interpolator's bound above it */
@@ -1151,7 +1151,7 @@ START_TEST(loudness_is_queryable)
 	send_query("/bus/DX/loudness");
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(r.path, "/bus/DX/loudness");
-	ck_assert_str_eq(r.types, "fffff");
+	ck_assert_str_eq(r.types, "ffffff");
 	/* a -20 dBFS (peak) 1 kHz sine on one channel: mean square -23.01 dB,
 	 * K-weighting +0.69 dB at 1 kHz, offset -0.691: -23.0 LUFS */
 	ck_assert_float_eq_tol(r.argv[0]->f, -23.0f, 0.1f);

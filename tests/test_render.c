@@ -25,7 +25,7 @@ static const char *const text =
 	" {\"name\": \"SEVEN\", \"format\": \"7.1\", \"role\": \"stem\"},"
 	" {\"name\": \"ATMOS\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
 	" {\"name\": \"PM\", \"format\": \"2.0\", \"role\": \"master\", \"sources\": [\"ST\"],"
-	"  \"limiter\": {\"on\": true, \"ceiling\": -1}}],"
+	"  \"limiter\": {\"on\": true, \"ceiling\": -1}, \"dialogue\": \"ST\"}],"
 	" \"strips\": [{\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"ST\", \"fader\": -6},"
 	" {\"name\": \"SIDE\", \"bus\": [\"SEVEN\", \"ATMOS\"], \"pan\": 90}]}";
 
@@ -208,6 +208,12 @@ START_TEST(files_hold_the_mix_in_the_standard_order)
 	ck_assert_double_eq_tol(json_real_value(json_object_get(rep, "duration_s")), 1.0, 1e-9);
 	ck_assert_double_eq_tol(json_number_value(json_object_get(stj, "sample_peak_dbfs")), 20 * log10(0.25 * g), 0.01);
 	ck_assert(json_object_get(json_object_get(rep, "buses"), "ATMOS") != NULL);
+	/* PM's dialogue stem ST speaks all along: the dialogue-gated loudness is
+	 * the integrated one; a bus without a "dialogue" has no such figure */
+	json_t *pmj = json_object_get(json_object_get(rep, "buses"), "PM");
+	ck_assert_double_eq_tol(json_number_value(json_object_get(pmj, "dialogue_gated_lufs")),
+	                        json_number_value(json_object_get(pmj, "integrated_lufs")), 0.05);
+	ck_assert(json_object_get(stj, "dialogue_gated_lufs") == NULL);
 	json_decref(rep);
 	free(st);
 	free(pm);
