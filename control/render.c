@@ -265,13 +265,16 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 			/* every file holds exactly the inputs' length */
 			const uint32_t room = (uint64_t)in_frames - of->written < keep ? (uint32_t)((uint64_t)in_frames - of->written)
 			                                                                 : keep;
-			for (uint32_t f = 0; f < room; f++)
-				for (unsigned c2 = 0; c2 < of->n_ch; c2++) {
-					const float v = cp->out[of->port[c2]][drop + f];
-					inter[f * of->n_ch + c2] = v;
-					if (fabsf(v) > peak[of->bus])
-						peak[of->bus] = fabsf(v);
+			float most = (float)peak[of->bus];
+			for (unsigned c2 = 0; c2 < of->n_ch; c2++) {
+				const float *src = cp->out[of->port[c2]] + drop;
+				for (uint32_t f = 0; f < room; f++) {
+					const float a = fabsf(src[f]);
+					inter[f * of->n_ch + c2] = src[f];
+					most = a > most ? a : most;
 				}
+			}
+			peak[of->bus] = most;
 			if (room && sf_writef_float(of->sf, inter, room) != (sf_count_t)room) {
 				error_text(err, errlen, "cannot write %s: %s", of->partial, sf_strerror(of->sf));
 				goto done;

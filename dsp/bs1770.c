@@ -160,7 +160,9 @@ static void filter_frames(struct bs1770 *m, const double *x, uint32_t n)
 	}
 }
 
-void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n)
+void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->n_ch, 1); }
+
+void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t frame_stride, size_t channel_stride)
 {
 	enum { CHUNK = 256 };
 	double x[CHUNK * BS1770_MAX_CHANNELS];
@@ -170,12 +172,10 @@ void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n)
 		len = len < CHUNK ? len : CHUNK;
 		const uint32_t to_step = m->step_frames - m->frames_in_step;
 		len = len < to_step ? len : to_step;
-		for (uint32_t f = 0; f < len; f++) {
-			double *row = &x[(size_t)f * m->n_lanes];
-			for (uint32_t c = 0; c < m->n_ch; c++)
-				row[c] = frames[(size_t)(done + f) * m->n_ch + c];
-			for (uint32_t c = m->n_ch; c < m->n_lanes; c++)
-				row[c] = 0.0;
+		for (uint32_t c = 0; c < m->n_lanes; c++) {
+			const float *in = c < m->n_ch ? src + (size_t)c * channel_stride + (size_t)done * frame_stride : NULL;
+			for (uint32_t f = 0; f < len; f++)
+				x[(size_t)f * m->n_lanes + c] = in ? in[(size_t)f * frame_stride] : 0.0;
 		}
 		filter_frames(m, x, len);
 		m->frames_in_step += len;

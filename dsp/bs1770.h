@@ -69,6 +69,9 @@ void bs1770_reset(struct bs1770 *m);
 
 /* n interleaved frames of n_ch channels. */
 void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n);
+/* n frames of n_ch channels laid out as x[f * frame_stride + c * channel_stride]
+ * (interleaved: n_ch, 1; one block per channel: 1, n). */
+void bs1770_add_strided(struct bs1770 *m, const float *x, uint32_t n, size_t frame_stride, size_t channel_stride);
 
 /* LUFS, -inf when silent (or before the first block for integrated). */
 double bs1770_momentary(const struct bs1770 *m);

@@ -68,6 +68,12 @@ RT float true_peak_span_rt(const float *w, uint32_t n)
 
 void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n)
 {
+	true_peak_meter_add_strided(m, frames, n, m->n_ch, 1);
+}
+
+void true_peak_meter_add_strided(struct true_peak_meter *m, const float *frames, uint32_t n, size_t frame_stride,
+                                 size_t channel_stride)
+{
 	enum { H = TRUE_PEAK_HISTORY, CHUNK = 256 };
 	float w[H + CHUNK];
 	for (uint32_t off = 0; off < n; off += CHUNK) {
@@ -76,7 +82,7 @@ void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_
 			memcpy(w, m->hist[c], sizeof m->hist[c]);
 			float loud = 0.0f;
 			for (uint32_t i = 0; i < len; i++) {
-				w[H + i] = frames[(size_t)(off + i) * m->n_ch + c];
+				w[H + i] = frames[(size_t)(off + i) * frame_stride + c * channel_stride];
 				const float a = fabsf(w[H + i]);
 				loud = a > loud ? a : loud;
 			}

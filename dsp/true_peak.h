@@ -7,6 +7,7 @@
 #define DUBSTAGE_DSP_TRUE_PEAK_H
 
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dsp/layout.h"
@@ -61,6 +62,9 @@ void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch);
  * quiet to raise the maximum, whatever lies between them, is not
  * interpolated: the Annex filter's gain is bounded. */
 void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n);
+/* The same for x[f * frame_stride + c * channel_stride]. */
+void true_peak_meter_add_strided(struct true_peak_meter *m, const float *x, uint32_t n, size_t frame_stride,
+                                 size_t channel_stride);
 
 /* The true peak of x[0 .. n), starting and ending in silence. */
 float true_peak_of(const float *x, uint32_t n);

@@ -58,8 +58,6 @@ struct loudness {
 	struct layout_map cur, prev;     /* records of older generations use prev */
 	struct meter_state states[2 * MAX_BUSES];
 	struct readout out[MAX_BUSES];   /* by console bus index (cur) */
-	float *interleaved;
-	size_t interleaved_cap;
 	double last_readout;             /* when the readouts were updated (monotonic seconds) */
 	bool stale;                      /* audio measured since then */
 };
@@ -135,13 +133,11 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 			const struct bus_slot *s = &map->bus[b];
 			if (s->state < 0 || !l->states[s->state].in_use)
 				continue;
-			float *x = l->interleaved;
-			for (uint32_t f = 0; f < h->frames; f++)
-				for (uint32_t c = 0; c < s->n_ch; c++)
-					x[f * s->n_ch + c] = data[(size_t)(s->first + c) * h->frames + f];
+			/* the record is channel-major: one block of h->frames per channel */
+			const float *x = data + (size_t)s->first * h->frames;
 			struct meter_state *m = &l->states[s->state];
-			bs1770_add(&m->loud, x, h->frames);
-			true_peak_meter_add(&m->tp, x, h->frames);
+			bs1770_add_strided(&m->loud, x, h->frames, 1, h->frames);
+			true_peak_meter_add_strided(&m->tp, x, h->frames, 1, h->frames);
 		}
 		l->stale = true;
 		const double t = wall_s();
@@ -174,14 +170,7 @@ static void *meter_thread(void *arg)
 			nanosleep(&(struct timespec){0, 1000000}, NULL);
 			continue;
 		}
-		if ((size_t)h.frames * LAYOUT_MAX_CHANNELS > l->interleaved_cap) {
-			free(l->interleaved);
-			l->interleaved_cap = (size_t)h.frames * LAYOUT_MAX_CHANNELS;
-			l->interleaved = malloc(l->interleaved_cap * sizeof(float));
-			if (!l->interleaved)
-				l->interleaved_cap = 0;
-		}
-		if (l->interleaved && h.frames)
+		if (h.frames)
 			measure(l, &h, l->tap.record);
 		bus_tap_done(&l->tap);
 	}
@@ -223,7 +212,6 @@ void loudness_destroy(struct loudness *l)
 			stop_state(&l->states[k]);
 	bus_tap_free(&l->tap);
 	pthread_mutex_destroy(&l->lock);
-	free(l->interleaved);
 	free(l);
 }
 
