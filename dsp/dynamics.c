@@ -137,61 +137,164 @@ RT static void deess(struct dynamics *d, struct dynamics_channel *ch, float *con
 	}
 }
 
+/* The detector: the loudest channel, through the side-chain high-pass when
+ * it is on. */
+RT static void detect(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
+                      float *det, float *band)
+{
+	memset(det, 0, n * sizeof *det);
+	const bool sc = d->p.comp.sidechain_hpf;
+	for (uint32_t j = 0; j < n_ch; j++) {
+		const float *src = x[j];
+		if (sc) {
+			memcpy(band, x[j], n * sizeof *band);
+			filter_run_rt(&d->sidechain, &ch[j].sidechain, band, n);
+			filter_state_sanitize_rt(&ch[j].sidechain);
+			src = band;
+		}
+		for (uint32_t i = 0; i < n; i++) {
+			const float a = fabsf(src[i]);
+			det[i] = a > det[i] ? a : det[i];
+		}
+	}
+}
+
+/* The attenuation envelopes, one sample: the gain computer's wants in, the
+ * branching one-pole detectors (and the gate's hold) moved, the section's
+ * attenuation in dB out. The one serial part of the section. */
+struct envelopes {
+	float comp, gate, comp_peak, gate_peak;
+	uint32_t hold;
+};
+
+RT static inline float follow(const struct dynamics *d, struct envelopes *e, float comp_want, float gate_want)
+{
+	const float ca = comp_want > e->comp ? d->comp_attack : d->comp_release;
+	e->comp = ca * e->comp + (1.0f - ca) * comp_want;
+	const bool closing = gate_want > e->gate;
+	const bool held = closing && e->hold > 0;
+	e->hold = closing ? (e->hold > 0 ? e->hold - 1 : 0) : d->hold_frames;
+	const float ga = held ? 1.0f : (closing ? d->gate_release : d->gate_attack);
+	e->gate = ga * e->gate + (1.0f - ga) * gate_want;
+	e->comp_peak = e->comp > e->comp_peak ? e->comp : e->comp_peak;
+	e->gate_peak = e->gate > e->gate_peak ? e->gate : e->gate_peak;
+	return e->comp + e->gate;
+}
+
+/* Gain computer (Giannoulis et al. eq. 4, as attenuation >= 0): a is how far
+ * above the knee's start, b the part inside it. p: the glided parameters. */
+RT static inline float comp_wants(const float *p, float comp_db)
+{
+	const float knee = p[2];
+	float a = comp_db - p[0] + 0.5f * knee;
+	a = a > 0.0f ? a : 0.0f;
+	const float b = a < knee ? a : knee;
+	return p[1] * (b * b / (2.0f * knee) + (a - b));
+}
+
+RT static inline float gate_wants(const float *p, float level_db)
+{
+	const float below = p[4] - level_db;
+	const float want = p[5] * (below > 0.0f ? below : 0.0f);
+	return want < p[6] ? want : p[6];
+}
+
+static struct envelopes envelopes_of(const struct dynamics *d)
+{
+	return (struct envelopes){d->comp_env, d->gate_env, d->comp_gr_max, d->gate_gr_max, d->hold_left};
+}
+
+static void keep_envelopes(struct dynamics *d, const struct envelopes *e)
+{
+	d->comp_env = e->comp, d->gate_env = e->gate, d->hold_left = e->hold;
+	d->comp_gr_max = e->comp_peak, d->gate_gr_max = e->gate_peak;
+}
+
+/* Compressor and gate gains of the detector det[0..n) into gain[], every
+ * sample with its own glide step: the reference, and the path while
+ * parameters glide. */
+RT static void comp_gate_per_sample(struct dynamics *d, const float *det, float *gain, uint32_t n)
+{
+	const bool rms = d->p.comp.rms;
+	float ms = d->mean_square;
+	struct envelopes e = envelopes_of(d);
+	for (uint32_t i = 0; i < n; i++) {
+		glide(d->now, d->want, d->smooth, 0, 7);
+		const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
+		ms += d->rms_k * (det[i] * det[i] - ms);
+		const float comp_db = rms ? 0.5f * fastmath_db_from_gain(ms + 1e-30f) : level_db;
+		const float att = follow(d, &e, comp_wants(d->now, comp_db), gate_wants(d->now, level_db));
+		gain[i] = fastmath_gain_from_db(d->now[3] - att);
+	}
+	d->mean_square = ms;
+	keep_envelopes(d, &e);
+}
+
+/* The same with the parameters at rest: the gain computer and the dB
+ * conversions run over the block (loops the compiler vectorises), only
+ * the envelopes sample by sample. Bit for bit the per-sample path's
+ * result (tests/test_dynamics.c). work: 2 n floats. */
+RT static void comp_gate_block(struct dynamics *d, float *det, float *gain, uint32_t n, float *work)
+{
+	const float *p = d->now;
+	float *comp_want = work, *gate_want = work + n;
+	if (d->p.comp.rms) {
+		float ms = d->mean_square;
+		for (uint32_t i = 0; i < n; i++) {
+			ms += d->rms_k * (det[i] * det[i] - ms);
+			comp_want[i] = ms + 1e-30f;
+		}
+		d->mean_square = ms;
+		for (uint32_t i = 0; i < n; i++)
+			comp_want[i] = comp_wants(p, 0.5f * fastmath_db_from_gain(comp_want[i]));
+		for (uint32_t i = 0; i < n; i++)
+			gate_want[i] = gate_wants(p, fastmath_db_from_gain(det[i] + 1e-30f));
+	} else {
+		float ms = d->mean_square; /* kept running: switching to RMS starts from the signal */
+		for (uint32_t i = 0; i < n; i++)
+			ms += d->rms_k * (det[i] * det[i] - ms);
+		d->mean_square = ms;
+		for (uint32_t i = 0; i < n; i++) {
+			const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
+			comp_want[i] = comp_wants(p, level_db);
+			gate_want[i] = gate_wants(p, level_db);
+		}
+	}
+	struct envelopes e = envelopes_of(d);
+	for (uint32_t i = 0; i < n; i++)
+		gain[i] = follow(d, &e, comp_want[i], gate_want[i]);
+	keep_envelopes(d, &e);
+	const float makeup = p[3];
+	for (uint32_t i = 0; i < n; i++)
+		gain[i] = fastmath_gain_from_db(makeup - gain[i]);
+}
+
+RT void dynamics_process_reference_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x,
+                                      uint32_t n_ch, uint32_t n, float *scratch)
+{
+	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
+	if (comp_or_gate_active(d)) {
+		detect(d, ch, x, n_ch, n, det, band);
+		comp_gate_per_sample(d, det, gain, n);
+		for (uint32_t j = 0; j < n_ch; j++)
+			for (uint32_t i = 0; i < n; i++)
+				x[j][i] *= gain[i];
+	}
+	if (deess_active(d))
+		deess(d, ch, x, n_ch, n, det, gain, band);
+}
+
 RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch,
                             uint32_t n, float *scratch)
 {
 	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
 	if (comp_or_gate_active(d)) {
-		/* The detector: the loudest channel, through the side-chain
-		 * high-pass when it is on. */
-		memset(det, 0, n * sizeof *det);
-		const bool sc = d->p.comp.sidechain_hpf;
-		for (uint32_t j = 0; j < n_ch; j++) {
-			const float *src = x[j];
-			if (sc) {
-				memcpy(band, x[j], n * sizeof *band);
-				filter_run_rt(&d->sidechain, &ch[j].sidechain, band, n);
-				filter_state_sanitize_rt(&ch[j].sidechain);
-				src = band;
-			}
-			for (uint32_t i = 0; i < n; i++) {
-				const float a = fabsf(src[i]);
-				det[i] = a > det[i] ? a : det[i];
-			}
-		}
-		const bool rms = d->p.comp.rms;
-		float comp = d->comp_env, gate = d->gate_env, ms = d->mean_square;
-		float comp_peak = d->comp_gr_max, gate_peak = d->gate_gr_max;
-		uint32_t hold = d->hold_left;
-		for (uint32_t i = 0; i < n; i++) {
-			glide(d->now, d->want, d->smooth, 0, 7);
-			const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
-			ms += d->rms_k * (det[i] * det[i] - ms);
-			const float comp_db = rms ? 0.5f * fastmath_db_from_gain(ms + 1e-30f) : level_db;
-			/* Gain computer (Giannoulis et al. eq. 4, as attenuation >= 0):
-			 * a is how far above the knee's start, b the part inside it. */
-			const float knee = d->now[2];
-			float a = comp_db - d->now[0] + 0.5f * knee;
-			a = a > 0.0f ? a : 0.0f;
-			const float b = a < knee ? a : knee;
-			const float comp_want = d->now[1] * (b * b / (2.0f * knee) + (a - b));
-			const float below = d->now[4] - level_db;
-			float gate_want = d->now[5] * (below > 0.0f ? below : 0.0f);
-			gate_want = gate_want < d->now[6] ? gate_want : d->now[6];
-			/* Smooth branching detectors on the attenuations. */
-			const float ca = comp_want > comp ? d->comp_attack : d->comp_release;
-			comp = ca * comp + (1.0f - ca) * comp_want;
-			const bool closing = gate_want > gate;
-			const bool held = closing && hold > 0;
-			hold = closing ? (hold > 0 ? hold - 1 : 0) : d->hold_frames;
-			const float ga = held ? 1.0f : (closing ? d->gate_release : d->gate_attack);
-			gate = ga * gate + (1.0f - ga) * gate_want;
-			comp_peak = comp > comp_peak ? comp : comp_peak;
-			gate_peak = gate > gate_peak ? gate : gate_peak;
-			gain[i] = fastmath_gain_from_db(d->now[3] - comp - gate);
-		}
-		d->comp_env = comp, d->gate_env = gate, d->mean_square = ms, d->hold_left = hold;
-		d->comp_gr_max = comp_peak, d->gate_gr_max = gate_peak;
+		detect(d, ch, x, n_ch, n, det, band);
+		/* a per-period decision: the parameters are at rest or gliding */
+		if (gliding(d, 0, 7))
+			comp_gate_per_sample(d, det, gain, n);
+		else
+			comp_gate_block(d, det, gain, n, band);
 		for (uint32_t j = 0; j < n_ch; j++)
 			for (uint32_t i = 0; i < n; i++)
 				x[j][i] *= gain[i];

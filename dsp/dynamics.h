@@ -93,5 +93,10 @@ RT bool dynamics_active(const struct dynamics *d);
  * (2 * n_ch + 2) * n floats. */
 RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch,
                             uint32_t n, float *scratch);
+/* The same, every sample through the whole gain computer with its own
+ * glide step: the reference the block path (parameters at rest, the gain
+ * computer over the block) is held to, bit for bit, by the tests. */
+RT void dynamics_process_reference_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x,
+                                      uint32_t n_ch, uint32_t n, float *scratch);
 
 #endif
