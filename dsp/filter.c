@@ -162,6 +162,36 @@ RT void filter_run_rt(const struct filter_coefs *c, struct filter_state *st, flo
 	st->ic2 = ic2;
 }
 
+RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k, float *x,
+                          uint32_t n)
+{
+	struct {
+		float a1, a2, a3, m0, m1, m2;
+	} co[FILTER_CASCADE_MAX];
+	float ic1[FILTER_CASCADE_MAX], ic2[FILTER_CASCADE_MAX];
+	k = k < FILTER_CASCADE_MAX ? k : FILTER_CASCADE_MAX;
+	for (int j = 0; j < k; j++) {
+		co[j].a1 = c[j]->a1, co[j].a2 = c[j]->a2, co[j].a3 = c[j]->a3;
+		co[j].m0 = c[j]->m0, co[j].m1 = c[j]->m1, co[j].m2 = c[j]->m2;
+		ic1[j] = st[j]->ic1, ic2[j] = st[j]->ic2;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		float v = x[i];
+		for (int j = 0; j < k; j++) {
+			const float v0 = v;
+			const float v3 = v0 - ic2[j];
+			const float v1 = co[j].a1 * ic1[j] + co[j].a2 * v3;
+			const float v2 = ic2[j] + co[j].a2 * ic1[j] + co[j].a3 * v3;
+			ic1[j] = 2.0f * v1 - ic1[j];
+			ic2[j] = 2.0f * v2 - ic2[j];
+			v = co[j].m0 * v0 + co[j].m1 * v1 + co[j].m2 * v2;
+		}
+		x[i] = v;
+	}
+	for (int j = 0; j < k; j++)
+		st[j]->ic1 = ic1[j], st[j]->ic2 = ic2[j];
+}
+
 /* Like filter_run_rt with every coefficient moving linearly from `from` to
  * `to` across the n frames: a glide step spread over its chunk rather than
  * taken at once (a bell's deep cut subtracts two large terms, and a jump in

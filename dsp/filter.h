@@ -84,10 +84,23 @@ RT static inline bool filter_section_active(const struct filter_section *f)
 /* Filters n frames of one channel in place with fixed coefficients. */
 RT void filter_run_rt(const struct filter_coefs *c, struct filter_state *st, float *x, uint32_t n);
 
+/* Sections run in series on one channel: c[0] first. */
+#define FILTER_CASCADE_MAX 16
+/* Filters n frames of one channel in place through k (<= FILTER_CASCADE_MAX)
+ * sections at rest, sample by sample through all of them: each section's
+ * recursion waits on its own last sample only, so the processor overlaps
+ * the sections where one after the other each would wait out its own
+ * latency. Bit for bit what filter_run_rt section after section gives. */
+RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k, float *x,
+                          uint32_t n);
+
 /* Filters n frames of n_ch channels in place, gliding the coefficients
  * chunk by chunk while the section moves. */
 RT void filter_section_process_rt(struct filter_section *f, struct filter_state *st, float *const *x,
                                   uint32_t n_ch, uint32_t n);
+/* Whether the section's coefficients are gliding (then it needs
+ * filter_section_process_rt; at rest, filter_cascade_rt will do). */
+RT static inline bool filter_section_moving(const struct filter_section *f) { return f->moving; }
 
 /* Resets a state whose values became non-finite or absurd (a broken input
  * got through): once per block, like Ardour's filters. */

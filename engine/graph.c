@@ -1183,11 +1183,31 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 	const bool dyn = dynamics_active(&d->dyn);
 	if (dyn && d->dyn_pre_eq)
 		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
-	for (int k = 0; k < GRAPH_SECTIONS; k++) {
-		if (!filter_section_active(&d->sec[k]))
-			continue;
-		struct filter_state *st = section_states(g, meter_first, n_ch, k);
-		filter_section_process_rt(&d->sec[k], st, x, n_ch, n);
+	/* The active sections: at rest all of them run as one cascade, sample
+	 * by sample; while one glides, section after section. */
+	int active[GRAPH_SECTIONS], n_active = 0;
+	bool moving = false;
+	for (int k = 0; k < GRAPH_SECTIONS; k++)
+		if (filter_section_active(&d->sec[k])) {
+			active[n_active++] = k;
+			moving |= filter_section_moving(&d->sec[k]);
+		}
+	if (moving) {
+		for (int j = 0; j < n_active; j++)
+			filter_section_process_rt(&d->sec[active[j]], section_states(g, meter_first, n_ch, active[j]), x, n_ch, n);
+	} else if (n_active > 0) {
+		const struct filter_coefs *co[GRAPH_SECTIONS];
+		struct filter_state *st[GRAPH_SECTIONS];
+		for (int j = 0; j < n_active; j++)
+			co[j] = &d->sec[active[j]].c;
+		for (uint32_t c = 0; c < n_ch; c++) {
+			for (int j = 0; j < n_active; j++)
+				st[j] = &section_states(g, meter_first, n_ch, active[j])[c];
+			filter_cascade_rt(co, st, n_active, x[c], n);
+		}
+	}
+	for (int j = 0; j < n_active; j++) {
+		struct filter_state *st = section_states(g, meter_first, n_ch, active[j]);
 		for (uint32_t c = 0; c < n_ch; c++)
 			filter_state_sanitize_rt(&st[c]);
 	}
