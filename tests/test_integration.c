@@ -868,12 +868,35 @@ START_TEST(surfaces_see_each_other)
 }
 END_TEST
 
+/* Starts a second dubstage on the test's server as JACK client `name`
+ * (stopped by the checked teardown if the test fails); *osc_port (when not
+ * NULL) gets its OSC port. Returns once it answers /info. */
+static pid_t start_other_engine(const char *cfg, const char *log, const char *name, int *osc)
+{
+	const int p_osc = free_udp_port();
+	char port[16];
+	snprintf(port, sizeof port, "%d", p_osc);
+	char *eargv[] = {DUBSTAGE, "run", (char *)cfg, "--server", server, "--osc-port", port, "--name", (char *)name, NULL};
+	const pid_t pid = other_engine = spawn_logged(eargv, log, NULL);
+	const int fd = udp_open();
+	bool up = false;
+	for (int k = 0; k < 100 && !up; k++) {
+		udp_send(fd, p_osc, "/info", lo_message_new());
+		up = surface_wait(fd, "/info", 100) > 0;
+	}
+	close(fd);
+	ck_assert_msg(up, "second dubstage %s did not start: %s", name, slurp(log));
+	if (osc)
+		*osc = p_osc;
+	return pid;
+}
+
 /* A second dubstage saves snapshots in a loop over OSC and is killed
  * (SIGKILL) at a random moment, five times: every snapshot file left is
  * whole, valid JSON. */
 START_TEST(killing_the_engine_mid_save_leaves_whole_snapshots)
 {
-	char snapdir[160], cfg[160], log[160], port[16];
+	char snapdir[160], cfg[160], log[160];
 	snprintf(snapdir, sizeof snapdir, "%s/snaps", dir);
 	snprintf(cfg, sizeof cfg, "%s/snap.json", dir);
 	snprintf(log, sizeof log, "%s/snap-engine.log", dir);
@@ -884,17 +907,9 @@ START_TEST(killing_the_engine_mid_save_leaves_whole_snapshots)
 	write_file(cfg, text);
 	unsigned seed = 5;
 	for (int round = 0; round < 5; round++) {
-		const int p = free_udp_port();
-		snprintf(port, sizeof port, "%d", p);
-		char *eargv[] = {DUBSTAGE, "run", cfg, "--server", server, "--osc-port", port, "--name", "snapkill", NULL};
-		pid_t pid = spawn_logged(eargv, log, NULL);
+		int p;
+		const pid_t pid = start_other_engine(cfg, log, "snapkill", &p);
 		const int fd = udp_open();
-		bool up = false;
-		for (int k = 0; k < 100 && !up; k++) { /* wait for /info */
-			udp_send(fd, p, "/info", lo_message_new());
-			up = surface_wait(fd, "/info", 100) > 0;
-		}
-		ck_assert_msg(up, "second dubstage did not start: %s", slurp(log));
 		const double end = now_s() + 0.05 + (rand_r(&seed) % 200) / 1000.0;
 		for (int k = 0; now_s() < end; k++) {
 			char name[16], path[64];
@@ -911,6 +926,7 @@ START_TEST(killing_the_engine_mid_save_leaves_whole_snapshots)
 		kill(pid, SIGKILL);
 		int st;
 		ck_assert(wait_exit(pid, 5000, &st));
+		other_engine = 0;
 		close(fd);
 		int whole = 0;
 		for (int k = 0; k < 3; k++) {
@@ -1026,29 +1042,6 @@ START_TEST(a_print_holds_what_went_out)
 	probe_close(p);
 }
 END_TEST
-
-/* Starts a second dubstage on the test's server as JACK client `name`
- * (stopped by the checked teardown if the test fails); *osc_port (when not
- * NULL) gets its OSC port. Returns once it answers /info. */
-static pid_t start_other_engine(const char *cfg, const char *log, const char *name, int *osc)
-{
-	const int p_osc = free_udp_port();
-	char port[16];
-	snprintf(port, sizeof port, "%d", p_osc);
-	char *eargv[] = {DUBSTAGE, "run", (char *)cfg, "--server", server, "--osc-port", port, "--name", (char *)name, NULL};
-	const pid_t pid = other_engine = spawn_logged(eargv, log, NULL);
-	const int fd = udp_open();
-	bool up = false;
-	for (int k = 0; k < 100 && !up; k++) {
-		udp_send(fd, p_osc, "/info", lo_message_new());
-		up = surface_wait(fd, "/info", 100) > 0;
-	}
-	close(fd);
-	ck_assert_msg(up, "second dubstage %s did not start: %s", name, slurp(log));
-	if (osc)
-		*osc = p_osc;
-	return pid;
-}
 
 /* A print survives kill -9 of the running console: after 20 s of printing
  * through JACK, SIGKILL, and the file reads back with at least 19 s (the
