@@ -1,6 +1,7 @@
 #include "dsp/filter.h"
 
 #include <math.h>
+#include <stddef.h>
 
 /* g and k of the SVF and the output mix for each type (Simper's table). The
  * shelves move g by sqrt(A) so that freq_hz is the shelf's mid point, as in
@@ -190,6 +191,56 @@ RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_sta
 	}
 	for (int j = 0; j < k; j++)
 		st[j]->ic1 = ic1[j], st[j]->ic2 = ic2[j];
+}
+
+typedef float filter_lanes __attribute__((vector_size(FILTER_LANES * sizeof(float))));
+
+__attribute__((target_clones("avx2", "default")))
+RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
+                                int lanes, float *const *x, uint32_t n)
+{
+	/* Coefficients and states per section as vectors; lanes not in use
+	 * run silence through zero coefficients and are thrown away. */
+	filter_lanes a1[FILTER_CASCADE_MAX], a2[FILTER_CASCADE_MAX], a3[FILTER_CASCADE_MAX];
+	filter_lanes m0[FILTER_CASCADE_MAX], m1[FILTER_CASCADE_MAX], m2[FILTER_CASCADE_MAX];
+	filter_lanes ic1[FILTER_CASCADE_MAX], ic2[FILTER_CASCADE_MAX];
+	k = k < FILTER_CASCADE_MAX ? k : FILTER_CASCADE_MAX;
+	lanes = lanes < FILTER_LANES ? lanes : FILTER_LANES;
+	for (int j = 0; j < k; j++)
+		for (int l = 0; l < FILTER_LANES; l++) {
+			const struct filter_coefs *cl = l < lanes ? c[j * FILTER_LANES + l] : NULL;
+			const struct filter_state *sl = l < lanes ? st[j * FILTER_LANES + l] : NULL;
+			a1[j][l] = cl ? cl->a1 : 0.0f, a2[j][l] = cl ? cl->a2 : 0.0f, a3[j][l] = cl ? cl->a3 : 0.0f;
+			m0[j][l] = cl ? cl->m0 : 0.0f, m1[j][l] = cl ? cl->m1 : 0.0f, m2[j][l] = cl ? cl->m2 : 0.0f;
+			ic1[j][l] = sl ? sl->ic1 : 0.0f, ic2[j][l] = sl ? sl->ic2 : 0.0f;
+		}
+	/* frame-major copies of a chunk: one vector per frame */
+	filter_lanes frames[FILTER_LANE_FRAMES];
+	for (uint32_t off = 0; off < n; off += FILTER_LANE_FRAMES) {
+		const uint32_t len = n - off < FILTER_LANE_FRAMES ? n - off : FILTER_LANE_FRAMES;
+		for (uint32_t i = 0; i < len; i++)
+			for (int l = 0; l < FILTER_LANES; l++)
+				frames[i][l] = l < lanes ? x[l][off + i] : 0.0f;
+		for (uint32_t i = 0; i < len; i++) {
+			filter_lanes v = frames[i];
+			for (int j = 0; j < k; j++) {
+				const filter_lanes v0 = v;
+				const filter_lanes v3 = v0 - ic2[j];
+				const filter_lanes v1 = a1[j] * ic1[j] + a2[j] * v3;
+				const filter_lanes v2 = ic2[j] + a2[j] * ic1[j] + a3[j] * v3;
+				ic1[j] = 2.0f * v1 - ic1[j];
+				ic2[j] = 2.0f * v2 - ic2[j];
+				v = m0[j] * v0 + m1[j] * v1 + m2[j] * v2;
+			}
+			frames[i] = v;
+		}
+		for (int l = 0; l < lanes; l++)
+			for (uint32_t i = 0; i < len; i++)
+				x[l][off + i] = frames[i][l];
+	}
+	for (int j = 0; j < k; j++)
+		for (int l = 0; l < lanes; l++)
+			st[j * FILTER_LANES + l]->ic1 = ic1[j][l], st[j * FILTER_LANES + l]->ic2 = ic2[j][l];
 }
 
 /* Like filter_run_rt with every coefficient moving linearly from `from` to

@@ -94,6 +94,19 @@ RT void filter_run_rt(const struct filter_coefs *c, struct filter_state *st, flo
 RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k, float *x,
                           uint32_t n);
 
+/* Channels (of different strips) filtered side by side, one per lane of a
+ * vector: with AVX2, 8 floats; the default build does the same in two SSE
+ * halves. */
+#define FILTER_LANES 8
+/* Filters n frames of `lanes` (<= FILTER_LANES) channels in place, channel
+ * l through its own k sections at rest: c[j * FILTER_LANES + l] and
+ * st[j * FILTER_LANES + l] are section j of channel l. Bit for bit what
+ * filter_cascade_rt gives each channel alone. Works FILTER_LANE_FRAMES
+ * frames at a time (one vector per frame on the stack). */
+#define FILTER_LANE_FRAMES 64
+RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
+                                int lanes, float *const *x, uint32_t n);
+
 /* Filters n frames of n_ch channels in place, gliding the coefficients
  * chunk by chunk while the section moves. */
 RT void filter_section_process_rt(struct filter_section *f, struct filter_state *st, float *const *x,

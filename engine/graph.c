@@ -123,6 +123,7 @@ struct graph {
 	struct graph_gr_readout *gr;   /* n_strips + n_buses */
 	float *dyn_scratch;
 	float *unity;                  /* a block of 1.0f: an aux return's sanitising copy */
+	float *lane_buf;               /* FILTER_LANES blocks: strips whose filters run side by side */
 	float *aux_buf;                /* the aux buses' signals (their returns, processed) */
 	enum layout_id *strip_input;  /* for adopting pan ramps: layouts must match */
 	struct graph_bus *buses;
@@ -537,6 +538,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->gr = xcalloc(c->n_strips + c->n_buses, sizeof *g->gr, &failed);
 	g->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->unity = xcalloc(GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+	g->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->aux_buf = xcalloc((size_t)n_aux_ch * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->strip_input = xcalloc(c->n_strips, sizeof *g->strip_input, &failed);
 	g->strip_names = xcalloc(c->n_strips, sizeof *g->strip_names, &failed);
@@ -738,6 +740,7 @@ void graph_free(struct graph *g)
 	free(g->gr);
 	free(g->dyn_scratch);
 	free(g->unity);
+	free(g->lane_buf);
 	free(g->aux_buf);
 	free(g->strip_input);
 	free(g->strip_names);
@@ -1175,8 +1178,35 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 /* Filters, EQ and dynamics of dsp unit u (a strip's or bus's) on its n_ch
  * channels x[], whose first meter is meter_first. A filter section that is
  * off and at rest is skipped for the block. */
+/* The filter sections of dsp unit u that change the signal now, in order;
+ * *moving when one of them glides. */
+RT static int active_sections(const struct strip_dsp *d, int active[GRAPH_SECTIONS], bool *moving)
+{
+	int n_active = 0;
+	*moving = false;
+	for (int k = 0; k < GRAPH_SECTIONS; k++)
+		if (filter_section_active(&d->sec[k])) {
+			active[n_active++] = k;
+			*moving |= filter_section_moving(&d->sec[k]);
+		}
+	return n_active;
+}
+
+RT static void sanitize_sections(struct graph *g, uint32_t meter_first, uint32_t n_ch, const int *active, int n_active)
+{
+	for (int j = 0; j < n_active; j++) {
+		struct filter_state *st = section_states(g, meter_first, n_ch, active[j]);
+		for (uint32_t c = 0; c < n_ch; c++)
+			filter_state_sanitize_rt(&st[c]);
+	}
+}
+
+/* The processing of dsp unit u (a strip's or bus's) on its n_ch channels
+ * x[], whose first meter is meter_first: dynamics and filters in the
+ * unit's order. filtered: the filters already ran (side by side with
+ * other strips', filter_lanes). */
 RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, float *const *x, uint32_t n_ch,
-                           uint32_t n)
+                           uint32_t n, bool filtered)
 {
 	struct strip_dsp *d = &g->dsp[u];
 	struct dynamics_channel *dch = &g->dyn_channels[meter_first];
@@ -1185,14 +1215,10 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
 	/* The active sections: at rest all of them run as one cascade, sample
 	 * by sample; while one glides, section after section. */
-	int active[GRAPH_SECTIONS], n_active = 0;
-	bool moving = false;
-	for (int k = 0; k < GRAPH_SECTIONS; k++)
-		if (filter_section_active(&d->sec[k])) {
-			active[n_active++] = k;
-			moving |= filter_section_moving(&d->sec[k]);
-		}
-	if (moving) {
+	int active[GRAPH_SECTIONS];
+	bool moving;
+	const int n_active = filtered ? 0 : active_sections(d, active, &moving);
+	if (n_active > 0 && moving) {
 		for (int j = 0; j < n_active; j++)
 			filter_section_process_rt(&d->sec[active[j]], section_states(g, meter_first, n_ch, active[j]), x, n_ch, n);
 	} else if (n_active > 0) {
@@ -1206,13 +1232,23 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 			filter_cascade_rt(co, st, n_active, x[c], n);
 		}
 	}
-	for (int j = 0; j < n_active; j++) {
-		struct filter_state *st = section_states(g, meter_first, n_ch, active[j]);
-		for (uint32_t c = 0; c < n_ch; c++)
-			filter_state_sanitize_rt(&st[c]);
-	}
+	sanitize_sections(g, meter_first, n_ch, active, n_active);
 	if (dyn && !d->dyn_pre_eq)
 		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
+}
+
+/* How many filter sections strip i runs side by side with other strips'
+ * this period (filter_lanes), or 0 when it runs its own: a mono strip with
+ * sections at rest and no dynamics before its EQ. */
+RT static int lane_sections(const struct graph *g, uint32_t i)
+{
+	const struct strip_dsp *d = &g->dsp[i];
+	if (g->strips[i].n_in != 1 || (d->dyn_pre_eq && dynamics_active(&d->dyn)))
+		return 0;
+	int active[GRAPH_SECTIONS];
+	bool moving;
+	const int k = active_sections(d, active, &moving);
+	return moving ? 0 : k;
 }
 
 /* Whether any of strip s's pre-fader sends can sound (then the strip runs
@@ -1237,6 +1273,57 @@ RT static void mix_feeds(struct graph *g, const struct graph_strip *s, bool pre,
 	}
 }
 
+/* A strip after its processing: pre-fader sends, fader, meters, the buses
+ * and post-fader sends. */
+RT static void finish_strip(struct graph *g, struct graph_strip *s, float *const *x, uint32_t n, float k)
+{
+	float *gains = g->scratch;
+	struct meter *m = &g->meters[s->meter_first];
+	mix_feeds(g, s, true, x, n);
+	gain_ramp_fill_rt(&s->gain, gains, n);
+	for (uint32_t c = 0; c < s->n_in; c++) {
+		gain_apply_sanitized_rt(x[c], gains, x[c], n);
+		if (!g->unmetered)
+			meter_process_rt(&m[c], x[c], n, k);
+	}
+	mix_feeds(g, s, false, x, n);
+}
+
+/* Mono strips with the same number of filter sections, all at rest, whose
+ * signals wait in lane_buf (strip[l] in block l). */
+struct lane_group {
+	uint32_t strip[FILTER_LANES];
+	int n, k;
+};
+
+/* Runs a group's filters side by side (one vector lane per strip), then
+ * each strip's dynamics and the rest, in console order. */
+RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n, float k)
+{
+	const struct filter_coefs *co[GRAPH_SECTIONS * FILTER_LANES];
+	struct filter_state *st[GRAPH_SECTIONS * FILTER_LANES];
+	float *x[FILTER_LANES];
+	int active[FILTER_LANES][GRAPH_SECTIONS];
+	for (int l = 0; l < grp->n; l++) {
+		const uint32_t i = grp->strip[l];
+		bool moving;
+		active_sections(&g->dsp[i], active[l], &moving);
+		for (int j = 0; j < grp->k; j++) {
+			co[j * FILTER_LANES + l] = &g->dsp[i].sec[active[l][j]].c;
+			st[j * FILTER_LANES + l] = section_states(g, g->strips[i].meter_first, 1, active[l][j]);
+		}
+		x[l] = g->lane_buf + (size_t)l * GRAPH_BLOCK_FRAMES;
+	}
+	filter_cascade_lanes_rt(co, st, grp->k, grp->n, x, n);
+	for (int l = 0; l < grp->n; l++) {
+		struct graph_strip *s = &g->strips[grp->strip[l]];
+		sanitize_sections(g, s->meter_first, 1, active[l], grp->k);
+		process_dsp(g, grp->strip[l], s->meter_first, &x[l], 1, n, true);
+		finish_strip(g, s, &x[l], n, k);
+	}
+	grp->n = 0;
+}
+
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 {
 	float *gains = g->scratch;
@@ -1248,19 +1335,28 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 	for (uint32_t o = 0; o < g->n_blk; o++)
 		memset(blk[o], 0, n * sizeof(float));
 
+	struct lane_group group = {.n = 0};
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
 		const bool silent = gain_ramp_is_silent(&s->gain) && !pre_sends_live(g, s);
+		/* Strips whose filters can run side by side gather in a group;
+		 * any other strip first lets the group finish, so that every strip
+		 * still reaches the buses in console order. */
+		const int lanes_k = silent ? 0 : lane_sections(g, i);
+		if (group.n > 0 && lanes_k != group.k)
+			finish_group(g, &group, n, k);
+		float *lane_x = g->lane_buf + (size_t)group.n * GRAPH_BLOCK_FRAMES;
+		float *const *x = lanes_k ? &lane_x : post;
 		/* A muted strip's delay lines still take the input, so that
 		 * unmuting plays what arrived a delay ago. */
 		const bool delays = g->rings[i] != NULL;
 		if (!silent || delays) {
 			gain_ramp_fill_rt(&s->pre, gains, n);
 			for (uint32_t c = 0; c < s->n_in; c++)
-				gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, post[c], n);
+				gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, x[c], n);
 			for (uint32_t c = 0; delays && c < s->n_in; c++)
-				delay_line_process_rt(&g->delays[s->meter_first + c], post[c], post[c], n, g->ramp_frames);
+				delay_line_process_rt(&g->delays[s->meter_first + c], x[c], x[c], n, g->ramp_frames);
 		}
 		if (silent) {
 			/* Muted or at -inf: the meters fall, nothing reaches the bus. */
@@ -1268,16 +1364,18 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 				meter_silence_rt(&m[c], k);
 			continue;
 		}
-		process_dsp(g, i, s->meter_first, post, s->n_in, n);
-		mix_feeds(g, s, true, post, n);
-		gain_ramp_fill_rt(&s->gain, gains, n);
-		for (uint32_t c = 0; c < s->n_in; c++) {
-			gain_apply_sanitized_rt(post[c], gains, post[c], n);
-			if (!g->unmetered)
-				meter_process_rt(&m[c], post[c], n, k);
+		if (lanes_k) {
+			group.strip[group.n++] = i;
+			group.k = lanes_k;
+			if (group.n == FILTER_LANES)
+				finish_group(g, &group, n, k);
+			continue;
 		}
-		mix_feeds(g, s, false, post, n);
+		process_dsp(g, i, s->meter_first, post, s->n_in, n, false);
+		finish_strip(g, s, post, n, k);
 	}
+	if (group.n > 0)
+		finish_group(g, &group, n, k);
 
 	/* Buses in order: an aux takes its return (sanitised) as its signal;
 	 * then processing, fader, meters, and the sum into the buses it feeds. */
@@ -1287,7 +1385,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		float *const *x = &blk[b->sig_first];
 		for (uint32_t c = 0; b->return_first != NO_RETURN && c < b->n_ch; c++)
 			gain_apply_sanitized_rt(g->ports.in[b->return_first + c] + off, g->unity, x[c], n);
-		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n);
+		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n, false);
 		gain_ramp_fill_rt(&b->gain, gains, n);
 		for (uint32_t c = 0; c < b->n_ch; c++)
 			gain_apply_sanitized_rt(x[c], gains, x[c], n);

@@ -338,6 +338,55 @@ START_TEST(cascade_equals_sections_in_series)
 }
 END_TEST
 
+/* Channels side by side in vector lanes give bit for bit what each gives
+ * alone through the cascade: 1 to 8 lanes, 1 to 6 sections, every lane with
+ * its own shapes, blocks of 1 to 300 frames (the lanes work 64 at a
+ * time). */
+START_TEST(lanes_equal_channels_alone)
+{
+	enum { N = 4800, K = 6 };
+	static float a[FILTER_LANES][N], b[FILTER_LANES][N];
+	srand(9);
+	for (int lanes = 1; lanes <= FILTER_LANES; lanes++)
+		for (int k = 1; k <= K; k++) {
+			struct filter_coefs co[K][FILTER_LANES];
+			struct filter_state sa[K][FILTER_LANES] = {0}, sb[K][FILTER_LANES] = {0};
+			const struct filter_coefs *cl[K * FILTER_LANES];
+			struct filter_state *stl[K * FILTER_LANES];
+			for (int j = 0; j < k; j++)
+				for (int l = 0; l < lanes; l++) {
+					const struct filter_shape sh = {(enum filter_type)(rand() % 3), 100.0f + (float)(rand() % 8000),
+					                                (float)(rand() % 24) - 12.0f, 0.5f + (float)(rand() % 30) / 10.0f,
+					                                true};
+					filter_coefs_design(&sh, 48000.0f, &co[j][l]);
+					cl[j * FILTER_LANES + l] = &co[j][l];
+					stl[j * FILTER_LANES + l] = &sa[j][l];
+				}
+			for (int l = 0; l < lanes; l++)
+				for (int i = 0; i < N; i++)
+					a[l][i] = b[l][i] = (float)rand() / (float)RAND_MAX * 2.0f - 1.0f;
+			for (uint32_t off = 0, len = 1; off < N; off += len, len = len % 300 + 7) {
+				const uint32_t n = off + len <= N ? len : N - off;
+				float *x[FILTER_LANES];
+				for (int l = 0; l < lanes; l++)
+					x[l] = a[l] + off;
+				filter_cascade_lanes_rt(cl, stl, k, lanes, x, n);
+				for (int l = 0; l < lanes; l++) {
+					const struct filter_coefs *one[K];
+					struct filter_state *st[K];
+					for (int j = 0; j < k; j++)
+						one[j] = &co[j][l], st[j] = &sb[j][l];
+					filter_cascade_rt(one, st, k, b[l] + off, n);
+				}
+			}
+			for (int l = 0; l < lanes; l++)
+				for (int i = 0; i < N; i++)
+					ck_assert_msg(a[l][i] == b[l][i], "%d lanes, %d sections: lane %d frame %d: %.9g against %.9g",
+					              lanes, k, l, i, a[l][i], b[l][i]);
+		}
+}
+END_TEST
+
 static Suite *filter_suite(void)
 {
 	Suite *s = suite_create("filter");
@@ -349,6 +398,7 @@ static Suite *filter_suite(void)
 	tcase_add_test(t, moves_do_not_click);
 	tcase_add_test(t, glide_settles_on_the_target);
 	tcase_add_test(t, cascade_equals_sections_in_series);
+	tcase_add_test(t, lanes_equal_channels_alone);
 	suite_add_tcase(s, t);
 	return s;
 }
