@@ -230,43 +230,133 @@ RT static void comp_gate_per_sample(struct dynamics *d, const float *det, float 
 	keep_envelopes(d, &e);
 }
 
-/* The same with the parameters at rest: the gain computer and the dB
- * conversions run over the block (loops the compiler vectorises), only
- * the envelopes sample by sample. Bit for bit the per-sample path's
- * result (tests/test_dynamics.c). work: 2 n floats. */
-RT static void comp_gate_block(struct dynamics *d, float *det, float *gain, uint32_t n, float *work)
+/* The block path's first phase, parameters at rest: the gain computer's
+ * wants over the block from the detector det[] (loops the compiler
+ * vectorises; the mean square runs on either way, so switching to RMS
+ * starts from the signal). */
+__attribute__((target_clones("avx2", "default")))
+RT static void comp_gate_wants(struct dynamics *d, const float *det, float *comp_want, float *gate_want, uint32_t n)
 {
 	const float *p = d->now;
-	float *comp_want = work, *gate_want = work + n;
+	float ms = d->mean_square;
 	if (d->p.comp.rms) {
-		float ms = d->mean_square;
 		for (uint32_t i = 0; i < n; i++) {
 			ms += d->rms_k * (det[i] * det[i] - ms);
 			comp_want[i] = ms + 1e-30f;
 		}
-		d->mean_square = ms;
 		for (uint32_t i = 0; i < n; i++)
 			comp_want[i] = comp_wants(p, 0.5f * fastmath_db_from_gain(comp_want[i]));
 		for (uint32_t i = 0; i < n; i++)
 			gate_want[i] = gate_wants(p, fastmath_db_from_gain(det[i] + 1e-30f));
 	} else {
-		float ms = d->mean_square; /* kept running: switching to RMS starts from the signal */
 		for (uint32_t i = 0; i < n; i++)
 			ms += d->rms_k * (det[i] * det[i] - ms);
-		d->mean_square = ms;
 		for (uint32_t i = 0; i < n; i++) {
 			const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
 			comp_want[i] = comp_wants(p, level_db);
 			gate_want[i] = gate_wants(p, level_db);
 		}
 	}
+	d->mean_square = ms;
+}
+
+/* The last phase: the attenuations att[] (dB) to gains, makeup included. */
+__attribute__((target_clones("avx2", "default")))
+RT static void comp_gate_gains(const struct dynamics *d, const float *att, float *gain, uint32_t n)
+{
+	const float makeup = d->now[3];
+	for (uint32_t i = 0; i < n; i++)
+		gain[i] = fastmath_gain_from_db(makeup - att[i]);
+}
+
+/* Compressor and gate with the parameters at rest: the gain computer and
+ * the dB conversions over the block, only the envelopes sample by sample.
+ * Bit for bit the per-sample path's result (tests/test_dynamics.c).
+ * work: 2 n floats. */
+RT static void comp_gate_block(struct dynamics *d, const float *det, float *gain, uint32_t n, float *work)
+{
+	float *comp_want = work, *gate_want = work + n;
+	comp_gate_wants(d, det, comp_want, gate_want, n);
 	struct envelopes e = envelopes_of(d);
 	for (uint32_t i = 0; i < n; i++)
 		gain[i] = follow(d, &e, comp_want[i], gate_want[i]);
 	keep_envelopes(d, &e);
-	const float makeup = p[3];
-	for (uint32_t i = 0; i < n; i++)
-		gain[i] = fastmath_gain_from_db(makeup - gain[i]);
+	comp_gate_gains(d, gain, gain, n);
+}
+
+RT bool dynamics_block_ready(const struct dynamics *d) { return comp_or_gate_active(d) && !gliding(d, 0, 7); }
+
+RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
+                          float *comp_want, float *gate_want, float *scratch)
+{
+	float *det = scratch, *band = scratch + 2 * n;
+	detect(d, ch, x, n_ch, n, det, band);
+	comp_gate_wants(d, det, comp_want, gate_want, n);
+}
+
+typedef float lanes_f __attribute__((vector_size(DYNAMICS_LANES * sizeof(float))));
+typedef int32_t lanes_i __attribute__((vector_size(DYNAMICS_LANES * sizeof(int32_t))));
+
+/* m ? a : b lane by lane (m: all ones or all zeros per lane, as vector
+ * comparisons give; vector casts reinterpret the bits): the same value the
+ * scalar ternary picks. A macro: a function would pass vectors by value. */
+#define PICK(m, a, b) ((lanes_f)(((lanes_i)(a) & (m)) | ((lanes_i)(b) & ~(m))))
+
+__attribute__((target_clones("avx2", "default")))
+RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
+                                 const float *const *gate_want, float *const *att, int lanes, uint32_t n)
+{
+	lanes = lanes < DYNAMICS_LANES ? lanes : DYNAMICS_LANES;
+	lanes_f comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel;
+	lanes_i hold, hold_frames;
+	for (int l = 0; l < DYNAMICS_LANES; l++) {
+		const struct dynamics *dl = l < lanes ? d[l] : NULL;
+		comp[l] = dl ? dl->comp_env : 0.0f, gate[l] = dl ? dl->gate_env : 0.0f;
+		comp_peak[l] = dl ? dl->comp_gr_max : 0.0f, gate_peak[l] = dl ? dl->gate_gr_max : 0.0f;
+		c_att[l] = dl ? dl->comp_attack : 0.0f, c_rel[l] = dl ? dl->comp_release : 0.0f;
+		g_att[l] = dl ? dl->gate_attack : 0.0f, g_rel[l] = dl ? dl->gate_release : 0.0f;
+		hold[l] = dl ? (int32_t)dl->hold_left : 0, hold_frames[l] = dl ? (int32_t)dl->hold_frames : 0;
+	}
+	lanes_f one;
+	for (int l = 0; l < DYNAMICS_LANES; l++)
+		one[l] = 1.0f;
+	for (uint32_t i = 0; i < n; i++) {
+		lanes_f cw, gw;
+		for (int l = 0; l < DYNAMICS_LANES; l++) {
+			cw[l] = l < lanes ? comp_want[l][i] : 0.0f;
+			gw[l] = l < lanes ? gate_want[l][i] : 0.0f;
+		}
+		/* follow(), lane by lane */
+		const lanes_f ca = PICK(cw > comp, c_att, c_rel);
+		comp = ca * comp + (one - ca) * cw;
+		const lanes_i closing = gw > gate;
+		const lanes_i held = closing & (hold > 0);
+		hold = (closing & (hold + (hold > 0))) | (~closing & hold_frames); /* hold > 0 is -1: minus one */
+		const lanes_f ga = PICK(held, one, PICK(closing, g_rel, g_att));
+		gate = ga * gate + (one - ga) * gw;
+		comp_peak = PICK(comp > comp_peak, comp, comp_peak);
+		gate_peak = PICK(gate > gate_peak, gate, gate_peak);
+		const lanes_f a = comp + gate;
+		for (int l = 0; l < lanes; l++)
+			att[l][i] = a[l];
+	}
+	for (int l = 0; l < lanes; l++) {
+		d[l]->comp_env = comp[l], d[l]->gate_env = gate[l];
+		d[l]->comp_gr_max = comp_peak[l], d[l]->gate_gr_max = gate_peak[l];
+		d[l]->hold_left = (uint32_t)hold[l];
+	}
+}
+
+RT void dynamics_finish_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
+                           const float *att, float *scratch)
+{
+	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
+	comp_gate_gains(d, att, gain, n);
+	for (uint32_t j = 0; j < n_ch; j++)
+		for (uint32_t i = 0; i < n; i++)
+			x[j][i] *= gain[i];
+	if (deess_active(d))
+		deess(d, ch, x, n_ch, n, det, gain, band);
 }
 
 RT void dynamics_process_reference_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x,

@@ -93,6 +93,25 @@ RT bool dynamics_active(const struct dynamics *d);
  * (2 * n_ch + 2) * n floats. */
 RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch,
                             uint32_t n, float *scratch);
+/* Strips side by side (the graph's lane groups): the compressor and gate in
+ * three phases, the middle one (the envelopes, the only serial part) for up
+ * to DYNAMICS_LANES strips in one vector. Together bit for bit what
+ * dynamics_process_rt gives each strip.
+ * - dynamics_block_ready: the section runs and its parameters are at rest
+ *   (else use dynamics_process_rt);
+ * - dynamics_wants_rt: the detector and the gain computer over the block;
+ * - dynamics_follow_lanes_rt: att[l][i], the attenuation in dB of strip l;
+ * - dynamics_finish_rt: the gains applied, then the de-esser.
+ * scratch as for dynamics_process_rt. */
+#define DYNAMICS_LANES 8
+RT bool dynamics_block_ready(const struct dynamics *d);
+RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
+                          float *comp_want, float *gate_want, float *scratch);
+RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
+                                 const float *const *gate_want, float *const *att, int lanes, uint32_t n);
+RT void dynamics_finish_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
+                           const float *att, float *scratch);
+
 /* The same, every sample through the whole gain computer with its own
  * glide step: the reference the block path (parameters at rest, the gain
  * computer over the block) is held to, bit for bit, by the tests. */

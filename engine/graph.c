@@ -124,6 +124,7 @@ struct graph {
 	float *dyn_scratch;
 	float *unity;                  /* a block of 1.0f: an aux return's sanitising copy */
 	float *lane_buf;               /* FILTER_LANES blocks: strips whose filters run side by side */
+	float *lane_dyn;               /* 3 blocks per lane: their dynamics' wants and attenuations */
 	float *aux_buf;                /* the aux buses' signals (their returns, processed) */
 	enum layout_id *strip_input;  /* for adopting pan ramps: layouts must match */
 	struct graph_bus *buses;
@@ -539,6 +540,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->unity = xcalloc(GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+	g->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->aux_buf = xcalloc((size_t)n_aux_ch * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->strip_input = xcalloc(c->n_strips, sizeof *g->strip_input, &failed);
 	g->strip_names = xcalloc(c->n_strips, sizeof *g->strip_names, &failed);
@@ -741,6 +743,7 @@ void graph_free(struct graph *g)
 	free(g->dyn_scratch);
 	free(g->unity);
 	free(g->lane_buf);
+	free(g->lane_dyn);
 	free(g->aux_buf);
 	free(g->strip_input);
 	free(g->strip_names);
@@ -1289,6 +1292,8 @@ RT static void finish_strip(struct graph *g, struct graph_strip *s, float *const
 	mix_feeds(g, s, false, x, n);
 }
 
+_Static_assert(FILTER_LANES == DYNAMICS_LANES, "a lane group's filters and dynamics share its lanes");
+
 /* Mono strips with the same number of filter sections, all at rest, whose
  * signals wait in lane_buf (strip[l] in block l). */
 struct lane_group {
@@ -1315,10 +1320,37 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 		x[l] = g->lane_buf + (size_t)l * GRAPH_BLOCK_FRAMES;
 	}
 	filter_cascade_lanes_rt(co, st, grp->k, grp->n, x, n);
+	/* Compressors and gates at rest: their envelopes, the serial part, in
+	 * one vector too. */
+	struct dynamics *dyn[FILTER_LANES];
+	const float *comp_want[FILTER_LANES], *gate_want[FILTER_LANES];
+	float *att[FILTER_LANES];
+	bool in_lanes[FILTER_LANES];
+	int n_dyn = 0;
 	for (int l = 0; l < grp->n; l++) {
+		const uint32_t i = grp->strip[l];
+		sanitize_sections(g, g->strips[i].meter_first, 1, active[l], grp->k);
+		struct dynamics *d = &g->dsp[i].dyn;
+		in_lanes[l] = dynamics_block_ready(d);
+		if (!in_lanes[l])
+			continue;
+		float *w = g->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
+		dynamics_wants_rt(d, &g->dyn_channels[g->strips[i].meter_first], &x[l], 1, n, w, w + GRAPH_BLOCK_FRAMES,
+		                  g->dyn_scratch);
+		dyn[n_dyn] = d;
+		comp_want[n_dyn] = w;
+		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
+		att[n_dyn++] = w + 2 * GRAPH_BLOCK_FRAMES;
+	}
+	if (n_dyn > 0)
+		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
+	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
-		sanitize_sections(g, s->meter_first, 1, active[l], grp->k);
-		process_dsp(g, grp->strip[l], s->meter_first, &x[l], 1, n, true);
+		if (in_lanes[l])
+			dynamics_finish_rt(dyn[lane], &g->dyn_channels[s->meter_first], &x[l], 1, n, att[lane], g->dyn_scratch),
+			lane++;
+		else
+			process_dsp(g, grp->strip[l], s->meter_first, &x[l], 1, n, true);
 		finish_strip(g, s, &x[l], n, k);
 	}
 	grp->n = 0;

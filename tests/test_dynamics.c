@@ -340,6 +340,73 @@ START_TEST(block_path_equals_the_reference)
 }
 END_TEST
 
+/* Strips side by side: wants per strip, the envelopes of 1 to 8 strips in
+ * one vector, the gains and de-esser per strip, give bit for bit what each
+ * strip's dynamics_process_rt gives; every strip has its own thresholds,
+ * ratios, times, hold, RMS or peak, side-chain filter and de-esser. */
+START_TEST(lanes_equal_strips_alone)
+{
+	enum { N = 48000 * 4, L = DYNAMICS_LANES };
+	static float a[L][N], b[L][N];
+	static float cw[L][BLOCK], gw[L][BLOCK], at[L][BLOCK];
+	srand(21);
+	for (int lanes = 1; lanes <= L; lanes++) {
+		struct dynamics da[L], db[L];
+		struct dynamics_channel ca[L] = {0}, cb[L] = {0};
+		for (int l = 0; l < lanes; l++) {
+			struct dynamics_params p = defaults();
+			p.comp.on = rand() % 4 != 0;
+			p.comp.threshold_db = -(float)(10 + rand() % 30);
+			p.comp.ratio = 1.5f + (float)(rand() % 8);
+			p.comp.knee_db = (float)(rand() % 12);
+			p.comp.attack_ms = 1.0f + (float)(rand() % 30);
+			p.comp.release_ms = 20.0f + (float)(rand() % 300);
+			p.comp.makeup_db = (float)(rand() % 6);
+			p.comp.rms = rand() % 2;
+			p.comp.sidechain_hpf = rand() % 2;
+			p.gate.on = !p.comp.on || rand() % 2;
+			p.gate.threshold_db = -(float)(30 + rand() % 30);
+			p.gate.hold_ms = (float)(rand() % 80);
+			p.deess.on = rand() % 3 == 0;
+			dynamics_init(&da[l], &p, RATE);
+			dynamics_init(&db[l], &p, RATE);
+			double level = 0.1;
+			for (int i = 0; i < N; i++) {
+				if (i % 2400 == 0)
+					level = pow(10.0, -(double)(rand() % 60) / 20.0);
+				a[l][i] = b[l][i] = (float)(level * ((double)rand() / RAND_MAX * 2 - 1));
+			}
+		}
+		for (int off = 0; off < N; off += BLOCK) {
+			struct dynamics *dl[L];
+			const float *cwp[L], *gwp[L];
+			float *atp[L];
+			for (int l = 0; l < lanes; l++) {
+				float *xa = a[l] + off, *xb = b[l] + off;
+				dynamics_process_rt(&da[l], &ca[l], &xa, 1, BLOCK, scratch);
+				ck_assert(dynamics_block_ready(&db[l]));
+				dynamics_wants_rt(&db[l], &cb[l], &xb, 1, BLOCK, cw[l], gw[l], scratch);
+				dl[l] = &db[l], cwp[l] = cw[l], gwp[l] = gw[l], atp[l] = at[l];
+			}
+			dynamics_follow_lanes_rt(dl, cwp, gwp, atp, lanes, BLOCK);
+			for (int l = 0; l < lanes; l++) {
+				float *xb = b[l] + off;
+				dynamics_finish_rt(&db[l], &cb[l], &xb, 1, BLOCK, at[l], scratch);
+			}
+		}
+		for (int l = 0; l < lanes; l++) {
+			int differ = 0;
+			for (int i = 0; i < N; i++)
+				differ += a[l][i] != b[l][i];
+			ck_assert_msg(differ == 0, "%d lanes: strip %d: %d samples differ", lanes, l, differ);
+			ck_assert_float_eq(da[l].comp_gr_max, db[l].comp_gr_max);
+			ck_assert_float_eq(da[l].gate_gr_max, db[l].gate_gr_max);
+			ck_assert_uint_eq(da[l].hold_left, db[l].hold_left);
+		}
+	}
+}
+END_TEST
+
 static Suite *dynamics_suite(void)
 {
 	Suite *s = suite_create("dynamics");
@@ -354,6 +421,7 @@ static Suite *dynamics_suite(void)
 	tcase_add_test(t, parameter_jumps_do_not_click);
 	tcase_add_test(t, fast_log_and_exp);
 	tcase_add_test(t, block_path_equals_the_reference);
+	tcase_add_test(t, lanes_equal_strips_alone);
 	suite_add_tcase(s, t);
 	return s;
 }
