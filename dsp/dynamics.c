@@ -17,6 +17,11 @@ static float pole(float ms, float sample_rate)
 RT void dynamics_set_rt(struct dynamics *d, const struct dynamics_params *p)
 {
 	const float fs = d->sample_rate;
+	/* The mean square runs only while RMS detection is on (its recursion
+	 * is the one serial loop of the gain computer): switched on, it rises
+	 * from silence with its 10 ms time constant. */
+	if (p->comp.rms && !d->p.comp.rms)
+		d->mean_square = 0.0f;
 	d->p = *p;
 	const struct compressor_params *c = &p->comp;
 	const struct expander_params *g = &p->gate;
@@ -221,7 +226,7 @@ RT static void comp_gate_per_sample(struct dynamics *d, const float *det, float 
 	for (uint32_t i = 0; i < n; i++) {
 		glide(d->now, d->want, d->smooth, 0, 7);
 		const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
-		ms += d->rms_k * (det[i] * det[i] - ms);
+		ms = rms ? ms + d->rms_k * (det[i] * det[i] - ms) : ms;
 		const float comp_db = rms ? 0.5f * fastmath_db_from_gain(ms + 1e-30f) : level_db;
 		const float att = follow(d, &e, comp_wants(d->now, comp_db), gate_wants(d->now, level_db));
 		gain[i] = fastmath_gain_from_db(d->now[3] - att);
@@ -232,8 +237,7 @@ RT static void comp_gate_per_sample(struct dynamics *d, const float *det, float 
 
 /* The block path's first phase, parameters at rest: the gain computer's
  * wants over the block from the detector det[] (loops the compiler
- * vectorises; the mean square runs on either way, so switching to RMS
- * starts from the signal). */
+ * vectorises, but for the RMS detector's recursion). */
 __attribute__((target_clones("avx2", "default")))
 RT static void comp_gate_wants(struct dynamics *d, const float *det, float *comp_want, float *gate_want, uint32_t n)
 {
@@ -249,8 +253,6 @@ RT static void comp_gate_wants(struct dynamics *d, const float *det, float *comp
 		for (uint32_t i = 0; i < n; i++)
 			gate_want[i] = gate_wants(p, fastmath_db_from_gain(det[i] + 1e-30f));
 	} else {
-		for (uint32_t i = 0; i < n; i++)
-			ms += d->rms_k * (det[i] * det[i] - ms);
 		for (uint32_t i = 0; i < n; i++) {
 			const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
 			comp_want[i] = comp_wants(p, level_db);

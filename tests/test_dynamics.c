@@ -407,6 +407,34 @@ START_TEST(lanes_equal_strips_alone)
 }
 END_TEST
 
+/* RMS detection switched on starts from silence: the mean square is kept
+ * only while RMS is on, and switching it on again later does not bring
+ * back a level from long ago. */
+START_TEST(rms_switched_on_starts_from_silence)
+{
+	struct dynamics_params p = defaults();
+	p.comp.on = true;
+	p.comp.rms = true;
+	struct dynamics d;
+	struct dynamics_channel ch = {0};
+	dynamics_init(&d, &p, RATE);
+	static float x[4800];
+	for (int i = 0; i < 4800; i++)
+		x[i] = (i & 1) ? 0.5f : -0.5f;
+	run(&d, &ch, x, 4800);
+	ck_assert_float_eq_tol(d.mean_square, 0.25f, 1e-3f); /* 100 ms of a square wave: mean square 0.25 */
+	p.comp.rms = false;
+	dynamics_set_rt(&d, &p);
+	for (int i = 0; i < 4800; i++)
+		x[i] = 0.0f;
+	run(&d, &ch, x, 4800);
+	ck_assert_float_eq_tol(d.mean_square, 0.25f, 1e-3f); /* not kept while off */
+	p.comp.rms = true;
+	dynamics_set_rt(&d, &p);
+	ck_assert_float_eq(d.mean_square, 0.0f);
+}
+END_TEST
+
 static Suite *dynamics_suite(void)
 {
 	Suite *s = suite_create("dynamics");
@@ -422,6 +450,7 @@ static Suite *dynamics_suite(void)
 	tcase_add_test(t, fast_log_and_exp);
 	tcase_add_test(t, block_path_equals_the_reference);
 	tcase_add_test(t, lanes_equal_strips_alone);
+	tcase_add_test(t, rms_switched_on_starts_from_silence);
 	suite_add_tcase(s, t);
 	return s;
 }
