@@ -349,14 +349,20 @@ RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *
 	}
 }
 
+/* Every channel times the section's gains. */
+RT static void apply_gain(float *const *x, uint32_t n_ch, uint32_t n, const float *gain)
+{
+	for (uint32_t j = 0; j < n_ch; j++)
+		for (uint32_t i = 0; i < n; i++)
+			x[j][i] *= gain[i];
+}
+
 RT void dynamics_finish_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
                            const float *att, float *scratch)
 {
 	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
 	comp_gate_gains(d, att, gain, n);
-	for (uint32_t j = 0; j < n_ch; j++)
-		for (uint32_t i = 0; i < n; i++)
-			x[j][i] *= gain[i];
+	apply_gain(x, n_ch, n, gain);
 	if (deess_active(d))
 		deess(d, ch, x, n_ch, n, det, gain, band);
 }
@@ -368,9 +374,7 @@ RT void dynamics_process_reference_rt(struct dynamics *d, struct dynamics_channe
 	if (comp_or_gate_active(d)) {
 		detect(d, ch, x, n_ch, n, det, band);
 		comp_gate_per_sample(d, det, gain, n);
-		for (uint32_t j = 0; j < n_ch; j++)
-			for (uint32_t i = 0; i < n; i++)
-				x[j][i] *= gain[i];
+		apply_gain(x, n_ch, n, gain);
 	}
 	if (deess_active(d))
 		deess(d, ch, x, n_ch, n, det, gain, band);
@@ -387,9 +391,7 @@ RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, flo
 			comp_gate_per_sample(d, det, gain, n);
 		else
 			comp_gate_block(d, det, gain, n, band);
-		for (uint32_t j = 0; j < n_ch; j++)
-			for (uint32_t i = 0; i < n; i++)
-				x[j][i] *= gain[i];
+		apply_gain(x, n_ch, n, gain);
 	}
 	if (deess_active(d))
 		deess(d, ch, x, n_ch, n, det, gain, band);
