@@ -327,7 +327,7 @@ static struct probe *probe_open(const char *const *to, int n_play, const char *c
 /* Waits for ramps and the loop's latency to settle, then records 0.5 s. */
 /* Waits for ramps and the loop's latency to settle, then records 0.5 s. A
  * take during which the server had an xrun (this VM's scheduling: a
- * period may then reach the probe as silence) is taken again, up to five
+ * period may then reach the probe as silence) is taken again, up to eight
  * times, so that sample-exact comparisons judge the console, not the VM. */
 static void probe_record(struct probe *p)
 {
@@ -342,8 +342,11 @@ static void probe_record(struct probe *p)
 		sleep_ms(50); /* an xrun is reported after the fact */
 		if (atomic_load(&p->xruns) == before || p->take_only)
 			return;
+		if (attempt == 7) { /* most xruns leave the take whole: let the test judge this one */
+			fprintf(stderr, "integration: an xrun in each of 8 takes: keeping the last\n");
+			return;
+		}
 		fprintf(stderr, "integration: the server had an xrun during a take: taken again\n");
-		ck_assert_msg(attempt < 4, "an xrun in each of 5 takes");
 	}
 }
 
