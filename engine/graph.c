@@ -1346,11 +1346,12 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
-		if (in_lanes[l])
-			dynamics_finish_rt(dyn[lane], &g->dyn_channels[s->meter_first], &x[l], 1, n, att[lane], g->dyn_scratch),
+		if (in_lanes[l]) {
+			dynamics_finish_rt(dyn[lane], &g->dyn_channels[s->meter_first], &x[l], 1, n, att[lane], g->dyn_scratch);
 			lane++;
-		else
-			process_dsp(g, grp->strip[l], s->meter_first, &x[l], 1, n, true);
+		} else {
+			process_dsp(g, grp->strip[l], s->meter_first, &x[l], 1, n, true); /* its dynamics, if any */
+		}
 		finish_strip(g, s, &x[l], n, k);
 	}
 	grp->n = 0;
