@@ -1,6 +1,7 @@
 #include <math.h>
 #include <pmmintrin.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <xmmintrin.h>
 
@@ -678,6 +679,60 @@ START_TEST(master_limiter_on_the_outputs_only)
 }
 END_TEST
 
+/* Lane groups do not change the mix: ten mono strips with HPF, EQ, gate and
+ * compressor (run eight and two to a vector) give bit for bit the stem that
+ * the same strips give when a live stereo strip between each two makes
+ * every group one strip long. */
+static char *lane_console(bool breaks)
+{
+	static char text[16384];
+	size_t len = (size_t)snprintf(text, sizeof text, "{\"buses\": [{\"name\": \"ST\", \"format\": \"5.1\", \"role\": \"stem\"}], \"strips\": [");
+	for (int k = 0; k < 10; k++) {
+		len += (size_t)snprintf(text + len, sizeof text - len,
+		                        "%s{\"name\": \"M%d\", \"bus\": \"ST\", \"pan\": %d,"
+		                        " \"hpf\": {\"on\": true, \"freq\": %d, \"slope\": 24},"
+		                        " \"eq\": {\"1\": {\"on\": true, \"gain\": %d}, \"3\": {\"on\": true, \"gain\": -4, \"q\": 2}},"
+		                        " \"dyn\": {\"gate\": {\"on\": true, \"threshold\": -50},"
+		                        " \"comp\": {\"on\": true, \"threshold\": -%d, \"ratio\": 3}}}",
+		                        k ? ", " : "", k, -90 + 20 * k, 40 + 10 * k, k % 5 - 2, 15 + k);
+		if (breaks)
+			len += (size_t)snprintf(text + len, sizeof text - len,
+			                        ", {\"name\": \"Z%d\", \"input\": \"stereo\", \"bus\": \"ST\"}", k);
+	}
+	snprintf(text + len, sizeof text - len, "]}");
+	return text;
+}
+
+START_TEST(lane_groups_do_not_change_the_mix)
+{
+	enum { FRAMES = 48000 };
+	struct rig x, y;
+	rig_open(&x, lane_console(false), FRAMES);
+	rig_open(&y, lane_console(true), FRAMES);
+	srand(17);
+	for (int k = 0; k < 10; k++) {
+		const double level = pow(10.0, -(double)(k * 3) / 20.0);
+		for (int i = 0; i < FRAMES; i++) {
+			const float v = (float)(level * ((double)rand() / RAND_MAX * 2 - 1));
+			x.in[k][i] = v;
+			y.in[3 * k][i] = v; /* M_k, then Z_k's two silent inputs */
+		}
+	}
+	rig_run(&x, FRAMES, 64);
+	rig_run(&y, FRAMES, 64);
+	double loudest = 0;
+	for (int c = 0; c < 6; c++)
+		for (int i = 0; i < FRAMES; i++) {
+			ck_assert_msg(x.out[c][i] == y.out[c][i], "channel %d frame %d: %.9g against %.9g", c, i,
+			              x.out[c][i], y.out[c][i]);
+			loudest = fmax(loudest, fabs(x.out[c][i]));
+		}
+	ck_assert_double_gt(loudest, 0.05);
+	rig_close(&x);
+	rig_close(&y);
+}
+END_TEST
+
 static double seconds_now(void)
 {
 	struct timespec t;
@@ -753,6 +808,7 @@ int main(void)
 	tcase_add_test(t, bus_dynamics_and_eq_in_the_path);
 	tcase_add_test(t, master_limiter_on_the_outputs_only);
 	tcase_add_test(t, decaying_tails_cost_no_more);
+	tcase_add_test(t, lane_groups_do_not_change_the_mix);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
