@@ -1241,12 +1241,13 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 }
 
 /* How many filter sections strip i runs side by side with other strips'
- * this period (filter_lanes), or 0 when it runs its own: a mono strip with
- * sections at rest and no dynamics before its EQ. */
+ * this period (filter_lanes), or 0 when it runs its own: a strip of at most
+ * FILTER_LANES channels with sections at rest and no dynamics before its
+ * EQ. */
 RT static int lane_sections(const struct graph *g, uint32_t i)
 {
 	const struct strip_dsp *d = &g->dsp[i];
-	if (g->strips[i].n_in != 1 || (d->dyn_pre_eq && dynamics_active(&d->dyn)))
+	if (g->strips[i].n_in > FILTER_LANES || (d->dyn_pre_eq && dynamics_active(&d->dyn)))
 		return 0;
 	int active[GRAPH_SECTIONS];
 	bool moving;
@@ -1294,34 +1295,42 @@ RT static void finish_strip(struct graph *g, struct graph_strip *s, float *const
 
 _Static_assert(FILTER_LANES == DYNAMICS_LANES, "a lane group's filters and dynamics share its lanes");
 
-/* Mono strips with the same number of filter sections, all at rest, whose
- * signals wait in lane_buf (strip[l] in block l). */
+/* Strips with the same number of filter sections, all at rest, whose
+ * channels wait in lane_buf, a block per channel: strip[0]'s first. */
 struct lane_group {
 	uint32_t strip[FILTER_LANES];
-	int n, k;
+	int n;        /* strips */
+	int lanes;    /* their channels */
+	int k;        /* sections each */
 };
 
-/* Runs a group's filters side by side (one vector lane per strip), then
- * each strip's dynamics and the rest, in console order. */
+/* Runs a group's filters side by side (one vector lane per channel), then
+ * each strip's dynamics (their envelopes side by side too) and the rest, in
+ * console order. */
 RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n, float k)
 {
 	const struct filter_coefs *co[GRAPH_SECTIONS * FILTER_LANES];
 	struct filter_state *st[GRAPH_SECTIONS * FILTER_LANES];
 	float *x[FILTER_LANES];
 	int active[FILTER_LANES][GRAPH_SECTIONS];
-	for (int l = 0; l < grp->n; l++) {
+	int first[FILTER_LANES]; /* each strip's first lane */
+	for (int l = 0, lane = 0; l < grp->n; l++) {
 		const uint32_t i = grp->strip[l];
+		const struct graph_strip *s = &g->strips[i];
 		bool moving;
 		active_sections(&g->dsp[i], active[l], &moving);
-		for (int j = 0; j < grp->k; j++) {
-			co[j * FILTER_LANES + l] = &g->dsp[i].sec[active[l][j]].c;
-			st[j * FILTER_LANES + l] = section_states(g, g->strips[i].meter_first, 1, active[l][j]);
+		first[l] = lane;
+		for (uint32_t c = 0; c < s->n_in; c++, lane++) {
+			for (int j = 0; j < grp->k; j++) {
+				co[j * FILTER_LANES + lane] = &g->dsp[i].sec[active[l][j]].c;
+				st[j * FILTER_LANES + lane] = &section_states(g, s->meter_first, s->n_in, active[l][j])[c];
+			}
+			x[lane] = g->lane_buf + (size_t)lane * GRAPH_BLOCK_FRAMES;
 		}
-		x[l] = g->lane_buf + (size_t)l * GRAPH_BLOCK_FRAMES;
 	}
-	filter_cascade_lanes_rt(co, st, grp->k, grp->n, x, n);
+	filter_cascade_lanes_rt(co, st, grp->k, grp->lanes, x, n);
 	/* Compressors and gates at rest: their envelopes, the serial part, in
-	 * one vector too. */
+	 * one vector too (a lane per strip: a strip's channels share one). */
 	struct dynamics *dyn[FILTER_LANES];
 	const float *comp_want[FILTER_LANES], *gate_want[FILTER_LANES];
 	float *att[FILTER_LANES];
@@ -1329,13 +1338,14 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 	int n_dyn = 0;
 	for (int l = 0; l < grp->n; l++) {
 		const uint32_t i = grp->strip[l];
-		sanitize_sections(g, g->strips[i].meter_first, 1, active[l], grp->k);
+		const struct graph_strip *s = &g->strips[i];
+		sanitize_sections(g, s->meter_first, s->n_in, active[l], grp->k);
 		struct dynamics *d = &g->dsp[i].dyn;
 		in_lanes[l] = dynamics_block_ready(d);
 		if (!in_lanes[l])
 			continue;
 		float *w = g->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
-		dynamics_wants_rt(d, &g->dyn_channels[g->strips[i].meter_first], &x[l], 1, n, w, w + GRAPH_BLOCK_FRAMES,
+		dynamics_wants_rt(d, &g->dyn_channels[s->meter_first], &x[first[l]], s->n_in, n, w, w + GRAPH_BLOCK_FRAMES,
 		                  g->dyn_scratch);
 		dyn[n_dyn] = d;
 		comp_want[n_dyn] = w;
@@ -1346,15 +1356,16 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
+		float *const *sx = &x[first[l]];
 		if (in_lanes[l]) {
-			dynamics_finish_rt(dyn[lane], &g->dyn_channels[s->meter_first], &x[l], 1, n, att[lane], g->dyn_scratch);
+			dynamics_finish_rt(dyn[lane], &g->dyn_channels[s->meter_first], sx, s->n_in, n, att[lane], g->dyn_scratch);
 			lane++;
 		} else {
-			process_dsp(g, grp->strip[l], s->meter_first, &x[l], 1, n, true); /* its dynamics, if any */
+			process_dsp(g, grp->strip[l], s->meter_first, sx, s->n_in, n, true); /* its dynamics, if any */
 		}
-		finish_strip(g, s, &x[l], n, k);
+		finish_strip(g, s, sx, n, k);
 	}
-	grp->n = 0;
+	grp->n = grp->lanes = 0;
 }
 
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
@@ -1368,7 +1379,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 	for (uint32_t o = 0; o < g->n_blk; o++)
 		memset(blk[o], 0, n * sizeof(float));
 
-	struct lane_group group = {.n = 0};
+	struct lane_group group = {.n = 0, .lanes = 0};
 	for (uint32_t i = 0; i < g->n_strips; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
@@ -1377,10 +1388,12 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		 * any other strip first lets the group finish, so that every strip
 		 * still reaches the buses in console order. */
 		const int lanes_k = silent ? 0 : lane_sections(g, i);
-		if (group.n > 0 && lanes_k != group.k)
+		if (group.n > 0 && (lanes_k != group.k || group.lanes + (int)s->n_in > FILTER_LANES))
 			finish_group(g, &group, n, k);
-		float *lane_x = g->lane_buf + (size_t)group.n * GRAPH_BLOCK_FRAMES;
-		float *const *x = lanes_k ? &lane_x : post;
+		float *lane_x[FILTER_LANES];
+		for (uint32_t c = 0; lanes_k && c < s->n_in; c++)
+			lane_x[c] = g->lane_buf + (size_t)(group.lanes + (int)c) * GRAPH_BLOCK_FRAMES;
+		float *const *x = lanes_k ? lane_x : post;
 		/* A muted strip's delay lines still take the input, so that
 		 * unmuting plays what arrived a delay ago. */
 		const bool delays = g->rings[i] != NULL;
@@ -1399,8 +1412,9 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		}
 		if (lanes_k) {
 			group.strip[group.n++] = i;
+			group.lanes += (int)s->n_in;
 			group.k = lanes_k;
-			if (group.n == FILTER_LANES)
+			if (group.lanes == FILTER_LANES)
 				finish_group(g, &group, n, k);
 			continue;
 		}

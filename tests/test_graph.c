@@ -5,6 +5,7 @@
 #include <time.h>
 #include <xmmintrin.h>
 
+#include "dsp/filter.h"
 #include "dsp/gain.h"
 #include "tests/check_main.h"
 #include "tests/graph_rig.h"
@@ -679,22 +680,26 @@ START_TEST(master_limiter_on_the_outputs_only)
 }
 END_TEST
 
-/* Lane groups do not change the mix: ten mono strips with HPF, EQ, gate and
- * compressor (run eight and two to a vector) give bit for bit the stem that
- * the same strips give when a live stereo strip between each two makes
+/* Lane groups do not change the mix: ten strips with HPF, EQ, gate and
+ * compressor, every other one stereo (run side by side, a channel per
+ * lane, up to eight lanes a group), give bit for bit the stem that the same
+ * strips give when a live unprocessed stereo strip between each two makes
  * every group one strip long. */
+static bool lane_strip_stereo(int k) { return k % 2 == 1; }
+
 static char *lane_console(bool breaks)
 {
 	static char text[16384];
 	size_t len = (size_t)snprintf(text, sizeof text, "{\"buses\": [{\"name\": \"ST\", \"format\": \"5.1\", \"role\": \"stem\"}], \"strips\": [");
 	for (int k = 0; k < 10; k++) {
 		len += (size_t)snprintf(text + len, sizeof text - len,
-		                        "%s{\"name\": \"M%d\", \"bus\": \"ST\", \"pan\": %d,"
+		                        "%s{\"name\": \"M%d\", \"input\": \"%s\", \"bus\": \"ST\", \"pan\": %d,"
 		                        " \"hpf\": {\"on\": true, \"freq\": %d, \"slope\": 24},"
 		                        " \"eq\": {\"1\": {\"on\": true, \"gain\": %d}, \"3\": {\"on\": true, \"gain\": -4, \"q\": 2}},"
 		                        " \"dyn\": {\"gate\": {\"on\": true, \"threshold\": -50},"
 		                        " \"comp\": {\"on\": true, \"threshold\": -%d, \"ratio\": 3}}}",
-		                        k ? ", " : "", k, -90 + 20 * k, 40 + 10 * k, k % 5 - 2, 15 + k);
+		                        k ? ", " : "", k, lane_strip_stereo(k) ? "stereo" : "mono", -90 + 20 * k, 40 + 10 * k,
+		                        k % 5 - 2, 15 + k);
 		if (breaks)
 			len += (size_t)snprintf(text + len, sizeof text - len,
 			                        ", {\"name\": \"Z%d\", \"input\": \"stereo\", \"bus\": \"ST\"}", k);
@@ -710,13 +715,15 @@ START_TEST(lane_groups_do_not_change_the_mix)
 	rig_open(&x, lane_console(false), FRAMES);
 	rig_open(&y, lane_console(true), FRAMES);
 	srand(17);
-	for (int k = 0; k < 10; k++) {
+	for (int k = 0, px = 0, py = 0; k < 10; k++) {
 		const double level = pow(10.0, -(double)(k * 3) / 20.0);
-		for (int i = 0; i < FRAMES; i++) {
-			const float v = (float)(level * ((double)rand() / RAND_MAX * 2 - 1));
-			x.in[k][i] = v;
-			y.in[3 * k][i] = v; /* M_k, then Z_k's two silent inputs */
-		}
+		for (int c = 0; c < (lane_strip_stereo(k) ? 2 : 1); c++, px++, py++)
+			for (int i = 0; i < FRAMES; i++) {
+				const float v = (float)(level * ((double)rand() / RAND_MAX * 2 - 1));
+				x.in[px][i] = v;
+				y.in[py][i] = v;
+			}
+		py += 2; /* Z_k's two silent inputs */
 	}
 	rig_run(&x, FRAMES, 64);
 	rig_run(&y, FRAMES, 64);
@@ -730,6 +737,53 @@ START_TEST(lane_groups_do_not_change_the_mix)
 	ck_assert_double_gt(loudest, 0.05);
 	rig_close(&x);
 	rig_close(&y);
+}
+END_TEST
+
+/* A stereo strip's channels each keep their own filter states in the lanes:
+ * a stereo strip with HPF and EQ into a 2.0 stem (left to left, right to
+ * right) puts out each channel through its own cascade of the same
+ * sections, bit for bit (the gains settled at their targets from the first
+ * frame). */
+START_TEST(stereo_strip_channels_filter_apart)
+{
+	enum { FRAMES = 9600 };
+	struct rig r;
+	rig_open(&r, "{\"buses\": [{\"name\": \"ST\", \"format\": \"2.0\", \"role\": \"stem\"}], \"strips\": ["
+	             "{\"name\": \"S\", \"input\": \"stereo\", \"bus\": \"ST\", \"hpf\": {\"on\": true, \"freq\": 120, \"slope\": 24},"
+	             " \"eq\": {\"2\": {\"on\": true, \"freq\": 900, \"gain\": 5, \"q\": 1.2}}}]}",
+	         FRAMES);
+	graph_settle(r.graph);
+	srand(23);
+	for (int c = 0; c < 2; c++)
+		for (int i = 0; i < FRAMES; i++)
+			r.in[c][i] = (float)((double)rand() / RAND_MAX - 0.5) * (c ? 0.3f : 1.0f);
+	rig_run(&r, FRAMES, 64);
+	struct filter_shape shapes[GRAPH_SECTIONS];
+	graph_strip_shapes(&r.console->strips[0].params.proc, shapes);
+	struct filter_coefs co[GRAPH_SECTIONS];
+	const struct filter_coefs *cp[GRAPH_SECTIONS];
+	int k = 0;
+	for (int j = 0; j < GRAPH_SECTIONS; j++)
+		if (shapes[j].on) {
+			filter_coefs_design(&shapes[j], 48000.0f, &co[k]);
+			cp[k] = &co[k];
+			k++;
+		}
+	ck_assert_int_eq(k, 3); /* two high-pass sections and the band */
+	for (int c = 0; c < 2; c++) {
+		struct filter_state st[GRAPH_SECTIONS] = {0};
+		struct filter_state *sp[GRAPH_SECTIONS];
+		for (int j = 0; j < k; j++)
+			sp[j] = &st[j];
+		static float want[FRAMES];
+		memcpy(want, r.in[c], sizeof want);
+		for (int off = 0; off < FRAMES; off += 64)
+			filter_cascade_rt(cp, sp, k, want + off, 64);
+		for (int i = 0; i < FRAMES; i++)
+			ck_assert_msg(r.out[c][i] == want[i], "channel %d frame %d: %.9g against %.9g", c, i, r.out[c][i], want[i]);
+	}
+	rig_close(&r);
 }
 END_TEST
 
@@ -809,6 +863,7 @@ int main(void)
 	tcase_add_test(t, master_limiter_on_the_outputs_only);
 	tcase_add_test(t, decaying_tails_cost_no_more);
 	tcase_add_test(t, lane_groups_do_not_change_the_mix);
+	tcase_add_test(t, stereo_strip_channels_filter_apart);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
