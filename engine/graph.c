@@ -1218,8 +1218,8 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
 	/* The active sections: at rest all of them run as one cascade, sample
 	 * by sample; while one glides, section after section. */
-	int active[GRAPH_SECTIONS];
-	bool moving;
+	int active[GRAPH_SECTIONS] = {0};
+	bool moving = false;
 	const int n_active = filtered ? 0 : active_sections(d, active, &moving);
 	if (n_active > 0 && moving) {
 		for (int j = 0; j < n_active; j++)

@@ -6,4 +6,8 @@ dir="${BUILD_DIR:-build}"
 if [ ! -f "$dir/build.ninja" ]; then
   meson setup "$dir" ${MESON_ARGS:-} >/dev/null
 fi
-meson compile -C "$dir" >/dev/null
+# quiet when it builds; the compiler's messages when it does not
+if ! meson compile -C "$dir" >"$dir/compile.log" 2>&1; then
+  cat "$dir/compile.log" >&2
+  exit 1
+fi
