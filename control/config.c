@@ -477,7 +477,7 @@ static int resolve_aux(struct ctx *x, json_t *jb, struct console *c, uint32_t bi
 }
 
 /* A bus's "dialogue": the stem carrying its dialogue, whose speaking blocks
- * gate the bus's dialogue-gated loudness (dsp/bs1770). Both are measured
+ * gate the bus's dialogue-gated loudness (engine/bs1770). Both are measured
  * buses (stems or masters), and not the same one. */
 static int resolve_dialogue(struct ctx *x, json_t *jb, struct console *c, uint32_t bi)
 {

@@ -10,7 +10,7 @@
 #include <pmmintrin.h>
 #include <xmmintrin.h>
 
-#include "dsp/bs1770.h"
+#include "engine/bs1770.h"
 #include "dsp/true_peak.h"
 #include "engine/bus_tap.h"
 

@@ -1,5 +1,5 @@
 /* Loudness metering of the stems and masters (ITU-R BS.1770-4, EBU R128,
- * EBU Tech 3342 loudness range), by dsp/bs1770, off the RT thread.
+ * EBU Tech 3342 loudness range), by engine/bs1770, off the RT thread.
  *
  * The process callback hands every period's bus outputs to a lock-free ring
  * (loudness_feed_rt: one copy, no waiting; a full ring loses that period and
@@ -33,7 +33,7 @@ struct loudness_readout {
 	float integrated;  /* gated, since the last reset */
 	float range;       /* LRA, EBU Tech 3342 */
 	float true_peak;   /* the most of any channel since the last reset */
-	float dialogue;    /* dialogue-gated integrated (dsp/bs1770), with a "dialogue" stem; else -inf */
+	float dialogue;    /* dialogue-gated integrated (engine/bs1770), with a "dialogue" stem; else -inf */
 	bool measured;     /* the bus is measured (stems and masters) */
 };
 

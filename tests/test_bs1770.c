@@ -1,4 +1,4 @@
-/* dsp/bs1770: K-weighting, gating and loudness range, held to the
+/* engine/bs1770: K-weighting, gating and loudness range, held to the
  * Recommendation's coefficients, EBU Tech 3341 case 1 and to libebur128
  * (Debian's, the reference implementation most meters are checked against)
  * on the same signals. */
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dsp/bs1770.h"
+#include "engine/bs1770.h"
 #include "tests/check_main.h"
 
 /* ITU-R BS.1770-4 Table 1 and 2 (../shared/reference/standards.md): the

@@ -1,4 +1,4 @@
-#include "dsp/bs1770.h"
+#include "engine/bs1770.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -13,10 +13,11 @@
  *
  * Blocks: the signal is cut into 100 ms steps; a momentary value, a 400 ms
  * gating block and (from 3 s on) a short-term value for the loudness range
- * end at each step. Not for the RT thread: the block lists grow (10 entries
- * a second, 80 bytes). */
-#ifndef DUBSTAGE_DSP_BS1770_H
-#define DUBSTAGE_DSP_BS1770_H
+ * end at each step. Not for the RT thread, and not in dsp/ (whose kernels
+ * allocate nothing): the block lists grow, 10 entries a second (80 bytes),
+ * for as long as the measurement runs. */
+#ifndef DUBSTAGE_ENGINE_BS1770_H
+#define DUBSTAGE_ENGINE_BS1770_H
 
 #include <stdbool.h>
 #include <stddef.h>
