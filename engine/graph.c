@@ -1178,9 +1178,6 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 	}
 }
 
-/* Filters, EQ and dynamics of dsp unit u (a strip's or bus's) on its n_ch
- * channels x[], whose first meter is meter_first. A filter section that is
- * off and at rest is skipped for the block. */
 /* The filter sections of dsp unit u that change the signal now, in order;
  * *moving when one of them glides. */
 RT static int active_sections(const struct strip_dsp *d, int active[GRAPH_SECTIONS], bool *moving)
@@ -1204,35 +1201,54 @@ RT static void sanitize_sections(struct graph *g, uint32_t meter_first, uint32_t
 	}
 }
 
+/* Filter lanes being filled: section j of lane l is co/st[j * FILTER_LANES + l]. */
+struct lanes {
+	const struct filter_coefs *co[GRAPH_SECTIONS * FILTER_LANES];
+	struct filter_state *st[GRAPH_SECTIONS * FILTER_LANES];
+	float *x[FILTER_LANES];
+	int n;
+};
+
+/* Puts channels first .. first + count - 1 of dsp unit u (sections
+ * active[0 .. k), states from meter_first, n_ch channels in all, signals
+ * x[]) into the next lanes. */
+RT static void add_lanes(struct graph *g, struct lanes *ln, uint32_t u, uint32_t meter_first, uint32_t n_ch,
+                         const int *active, int k, float *const *x, uint32_t first, uint32_t count)
+{
+	for (uint32_t c = first; c < first + count; c++, ln->n++) {
+		for (int j = 0; j < k; j++) {
+			ln->co[j * FILTER_LANES + ln->n] = &g->dsp[u].sec[active[j]].c;
+			ln->st[j * FILTER_LANES + ln->n] = &section_states(g, meter_first, n_ch, active[j])[c];
+		}
+		ln->x[ln->n] = x[c];
+	}
+}
+
 /* The processing of dsp unit u (a strip's or bus's) on its n_ch channels
  * x[], whose first meter is meter_first: dynamics and filters in the
- * unit's order. filtered: the filters already ran (side by side with
- * other strips', filter_lanes). */
+ * unit's order. Sections at rest run as one cascade per channel, up to
+ * FILTER_LANES channels side by side; while one glides, section after
+ * section. */
 RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, float *const *x, uint32_t n_ch,
-                           uint32_t n, bool filtered)
+                           uint32_t n)
 {
 	struct strip_dsp *d = &g->dsp[u];
 	struct dynamics_channel *dch = &g->dyn_channels[meter_first];
 	const bool dyn = dynamics_active(&d->dyn);
 	if (dyn && d->dyn_pre_eq)
 		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
-	/* The active sections: at rest all of them run as one cascade, sample
-	 * by sample; while one glides, section after section. */
 	int active[GRAPH_SECTIONS] = {0};
 	bool moving = false;
-	const int n_active = filtered ? 0 : active_sections(d, active, &moving);
+	const int n_active = active_sections(d, active, &moving);
 	if (n_active > 0 && moving) {
 		for (int j = 0; j < n_active; j++)
 			filter_section_process_rt(&d->sec[active[j]], section_states(g, meter_first, n_ch, active[j]), x, n_ch, n);
 	} else if (n_active > 0) {
-		const struct filter_coefs *co[GRAPH_SECTIONS];
-		struct filter_state *st[GRAPH_SECTIONS];
-		for (int j = 0; j < n_active; j++)
-			co[j] = &d->sec[active[j]].c;
-		for (uint32_t c = 0; c < n_ch; c++) {
-			for (int j = 0; j < n_active; j++)
-				st[j] = &section_states(g, meter_first, n_ch, active[j])[c];
-			filter_cascade_rt(co, st, n_active, x[c], n);
+		for (uint32_t first = 0; first < n_ch; first += FILTER_LANES) {
+			struct lanes ln = {.n = 0};
+			const uint32_t count = n_ch - first < FILTER_LANES ? n_ch - first : FILTER_LANES;
+			add_lanes(g, &ln, u, meter_first, n_ch, active, n_active, x, first, count);
+			filter_cascade_lanes_rt(ln.co, ln.st, n_active, ln.n, ln.x, n);
 		}
 	}
 	sanitize_sections(g, meter_first, n_ch, active, n_active);
@@ -1243,13 +1259,12 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 /* How many filter sections strip i runs side by side with other strips'
  * this period (filter_lanes), or 0 when it runs its own: a strip of at most
  * FILTER_LANES channels with sections at rest and no dynamics before its
- * EQ. */
-RT static int lane_sections(const struct graph *g, uint32_t i)
+ * EQ. active[]: those sections. */
+RT static int lane_sections(const struct graph *g, uint32_t i, int active[GRAPH_SECTIONS])
 {
 	const struct strip_dsp *d = &g->dsp[i];
 	if (g->strips[i].n_in > FILTER_LANES || (d->dyn_pre_eq && dynamics_active(&d->dyn)))
 		return 0;
-	int active[GRAPH_SECTIONS];
 	bool moving;
 	const int k = active_sections(d, active, &moving);
 	return moving ? 0 : k;
@@ -1299,6 +1314,7 @@ _Static_assert(FILTER_LANES == DYNAMICS_LANES, "a lane group's filters and dynam
  * channels wait in lane_buf, a block per channel: strip[0]'s first. */
 struct lane_group {
 	uint32_t strip[FILTER_LANES];
+	int active[FILTER_LANES][GRAPH_SECTIONS]; /* each strip's sections (lane_sections) */
 	int n;        /* strips */
 	int lanes;    /* their channels */
 	int k;        /* sections each */
@@ -1309,26 +1325,17 @@ struct lane_group {
  * console order. */
 RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n, float k)
 {
-	const struct filter_coefs *co[GRAPH_SECTIONS * FILTER_LANES];
-	struct filter_state *st[GRAPH_SECTIONS * FILTER_LANES];
-	float *x[FILTER_LANES];
-	int active[FILTER_LANES][GRAPH_SECTIONS];
+	struct lanes ln = {.n = 0};
 	int first[FILTER_LANES]; /* each strip's first lane */
-	for (int l = 0, lane = 0; l < grp->n; l++) {
-		const uint32_t i = grp->strip[l];
-		const struct graph_strip *s = &g->strips[i];
-		bool moving;
-		active_sections(&g->dsp[i], active[l], &moving);
-		first[l] = lane;
-		for (uint32_t c = 0; c < s->n_in; c++, lane++) {
-			for (int j = 0; j < grp->k; j++) {
-				co[j * FILTER_LANES + lane] = &g->dsp[i].sec[active[l][j]].c;
-				st[j * FILTER_LANES + lane] = &section_states(g, s->meter_first, s->n_in, active[l][j])[c];
-			}
-			x[lane] = g->lane_buf + (size_t)lane * GRAPH_BLOCK_FRAMES;
-		}
+	for (int l = 0; l < grp->n; l++) {
+		const struct graph_strip *s = &g->strips[grp->strip[l]];
+		float *x[FILTER_LANES];
+		for (uint32_t c = 0; c < s->n_in; c++)
+			x[c] = g->lane_buf + (size_t)(ln.n + (int)c) * GRAPH_BLOCK_FRAMES;
+		first[l] = ln.n;
+		add_lanes(g, &ln, grp->strip[l], s->meter_first, s->n_in, grp->active[l], grp->k, x, 0, s->n_in);
 	}
-	filter_cascade_lanes_rt(co, st, grp->k, grp->lanes, x, n);
+	filter_cascade_lanes_rt(ln.co, ln.st, grp->k, ln.n, ln.x, n);
 	/* Compressors and gates at rest: their envelopes, the serial part, in
 	 * one vector too (a lane per strip: a strip's channels share one). */
 	struct dynamics *dyn[FILTER_LANES];
@@ -1337,16 +1344,15 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 	bool in_lanes[FILTER_LANES];
 	int n_dyn = 0;
 	for (int l = 0; l < grp->n; l++) {
-		const uint32_t i = grp->strip[l];
-		const struct graph_strip *s = &g->strips[i];
-		sanitize_sections(g, s->meter_first, s->n_in, active[l], grp->k);
-		struct dynamics *d = &g->dsp[i].dyn;
+		const struct graph_strip *s = &g->strips[grp->strip[l]];
+		sanitize_sections(g, s->meter_first, s->n_in, grp->active[l], grp->k);
+		struct dynamics *d = &g->dsp[grp->strip[l]].dyn;
 		in_lanes[l] = dynamics_block_ready(d);
 		if (!in_lanes[l])
 			continue;
 		float *w = g->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
-		dynamics_wants_rt(d, &g->dyn_channels[s->meter_first], &x[first[l]], s->n_in, n, w, w + GRAPH_BLOCK_FRAMES,
-		                  g->dyn_scratch);
+		dynamics_wants_rt(d, &g->dyn_channels[s->meter_first], &ln.x[first[l]], s->n_in, n, w,
+		                  w + GRAPH_BLOCK_FRAMES, g->dyn_scratch);
 		dyn[n_dyn] = d;
 		comp_want[n_dyn] = w;
 		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
@@ -1356,13 +1362,13 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
-		float *const *sx = &x[first[l]];
-		if (in_lanes[l]) {
-			dynamics_finish_rt(dyn[lane], &g->dyn_channels[s->meter_first], sx, s->n_in, n, att[lane], g->dyn_scratch);
-			lane++;
-		} else {
-			process_dsp(g, grp->strip[l], s->meter_first, sx, s->n_in, n, true); /* its dynamics, if any */
-		}
+		struct dynamics *d = &g->dsp[grp->strip[l]].dyn;
+		struct dynamics_channel *dch = &g->dyn_channels[s->meter_first];
+		float *const *sx = &ln.x[first[l]];
+		if (in_lanes[l])
+			dynamics_finish_rt(d, dch, sx, s->n_in, n, att[lane++], g->dyn_scratch);
+		else if (dynamics_active(d)) /* a de-esser alone, or parameters gliding */
+			dynamics_process_rt(d, dch, sx, s->n_in, n, g->dyn_scratch);
 		finish_strip(g, s, sx, n, k);
 	}
 	grp->n = grp->lanes = 0;
@@ -1387,7 +1393,8 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		/* Strips whose filters can run side by side gather in a group;
 		 * any other strip first lets the group finish, so that every strip
 		 * still reaches the buses in console order. */
-		const int lanes_k = silent ? 0 : lane_sections(g, i);
+		int active[GRAPH_SECTIONS];
+		const int lanes_k = silent ? 0 : lane_sections(g, i, active);
 		if (group.n > 0 && (lanes_k != group.k || group.lanes + (int)s->n_in > FILTER_LANES))
 			finish_group(g, &group, n, k);
 		float *lane_x[FILTER_LANES];
@@ -1411,6 +1418,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			continue;
 		}
 		if (lanes_k) {
+			memcpy(group.active[group.n], active, (size_t)lanes_k * sizeof *active);
 			group.strip[group.n++] = i;
 			group.lanes += (int)s->n_in;
 			group.k = lanes_k;
@@ -1418,7 +1426,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 				finish_group(g, &group, n, k);
 			continue;
 		}
-		process_dsp(g, i, s->meter_first, post, s->n_in, n, false);
+		process_dsp(g, i, s->meter_first, post, s->n_in, n);
 		finish_strip(g, s, post, n, k);
 	}
 	if (group.n > 0)
@@ -1432,7 +1440,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		float *const *x = &blk[b->sig_first];
 		for (uint32_t c = 0; b->return_first != NO_RETURN && c < b->n_ch; c++)
 			gain_apply_sanitized_rt(g->ports.in[b->return_first + c] + off, g->unity, x[c], n);
-		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n, false);
+		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n);
 		gain_ramp_fill_rt(&b->gain, gains, n);
 		for (uint32_t c = 0; c < b->n_ch; c++)
 			gain_apply_sanitized_rt(x[c], gains, x[c], n);
