@@ -455,6 +455,80 @@ START_TEST(monitor_addresses)
 }
 END_TEST
 
+/* The processing rows (EQ, filters, notches, dynamics, delay) on strips and
+ * buses: each broken message gets its /error and changes nothing; out of
+ * range is clamped and the clamped value fed back. */
+START_TEST(processing_rows_refuse_broken_input)
+{
+	const struct strip_processing strip_before = con->strips[0].params.proc, bus_before = con->buses[0].params.proc;
+	send_f("/strip/1/eq/2/gain", NAN);
+	expect_error("NaN");
+	send_f("/strip/1/dyn/comp/ratio", INFINITY);
+	expect_error("infinity");
+	send_f("/strip/1/hpf/freq", -INFINITY);
+	expect_error("infinity");
+	send_s("/strip/1/eq/2/freq", "1k");
+	expect_error("got type 's'");
+	lo_message m = lo_message_new();
+	lo_message_add_float(m, 100);
+	lo_message_add_float(m, 2);
+	send_msg("/strip/1/notch/1/freq", m);
+	expect_error("got 2 arguments");
+	send_f("/strip/1/eq/5/gain", 3);
+	expect_error("unknown address /strip/1/eq/5/gain");
+	send_f("/strip/1/eq/0/gain", 3);
+	expect_error("unknown address");
+	send_i("/strip/1/eq/2/type", 1); /* only the outer bands can be shelves */
+	expect_error("unknown address /strip/1/eq/2/type");
+	send_f("/strip/1/notch/3/freq", 60);
+	expect_error("unknown address");
+	send_f("/strip/1/dyn/comp/speed", 1);
+	expect_error("unknown address");
+	send_f("/strip/1/dyn/gr", 1);
+	expect_error("query-only");
+	send_f("/bus/DX/dyn/gate/threshold", NAN);
+	expect_error("NaN");
+	send_f("/bus/DX/delay", 10); /* buses have no delay */
+	expect_error("unknown address");
+	send_f("/bus/NOPE/eq/1/gain", 1);
+	expect_error("no bus \"NOPE\"");
+	ck_assert_mem_eq(&con->strips[0].params.proc, &strip_before, sizeof strip_before);
+	ck_assert_mem_eq(&con->buses[0].params.proc, &bus_before, sizeof bus_before);
+	expect_silence();
+
+	/* out of range: clamped, and the clamped value fed back */
+	const struct {
+		const char *path;
+		float sent, kept;
+	} clamps[] = {
+		{"/strip/1/eq/2/gain", 30.0f, CONSOLE_EQ_GAIN_MAX_DB},
+		{"/strip/1/eq/3/q", 0.0f, 0.1f},
+		{"/strip/1/eq/1/freq", 5.0f, 20.0f},
+		{"/strip/1/hpf/slope", 20.0f, 18.0f},
+		{"/strip/1/lpf/slope", 96.0f, 24.0f},
+		{"/strip/1/hpf/freq", 1e6f, 20000.0f},
+		{"/strip/1/dyn/comp/ratio", 0.5f, 1.0f},
+		{"/strip/1/dyn/deess/freq", 2000.0f, 4000.0f},
+		{"/strip/1/delay", -5.0f, 0.0f},
+		{"/bus/DX/dyn/comp/threshold", 6.0f, 0.0f},
+	};
+	for (size_t k = 0; k < sizeof clamps / sizeof clamps[0]; k++) {
+		struct reply r = {0};
+		send_f(clamps[k].path, clamps[k].sent);
+		ck_assert_msg(recv_reply(&r), "%s: no feedback of the clamped value", clamps[k].path);
+		ck_assert_str_eq(r.path, clamps[k].path);
+		ck_assert_str_eq(r.types, "f");
+		ck_assert_msg(fabsf(r.argv[0]->f - clamps[k].kept) < 1e-4f, "%s %g: fed back %g, not %g",
+		              clamps[k].path, clamps[k].sent, r.argv[0]->f, clamps[k].kept);
+		send_query(clamps[k].path);
+		ck_assert(recv_reply(&r));
+		ck_assert_msg(fabsf(r.argv[0]->f - clamps[k].kept) < 1e-4f, "%s holds %g", clamps[k].path, r.argv[0]->f);
+		lo_message_free(r.msg);
+	}
+	ck_assert_float_eq(con->strips[0].params.proc.eq[1].gain_db, CONSOLE_EQ_GAIN_MAX_DB);
+}
+END_TEST
+
 START_TEST(sends_vcas_and_bus_processing)
 {
 	struct reply r = {0};
@@ -1217,6 +1291,7 @@ int main(void)
 	tcase_add_test(t, broken_input_is_refused);
 	tcase_add_test(t, docs_match_the_address_table);
 	tcase_add_test(t, monitor_addresses);
+	tcase_add_test(t, processing_rows_refuse_broken_input);
 	tcase_add_test(t, sends_vcas_and_bus_processing);
 	tcase_add_test(t, fader_positions_follow_the_law);
 	tcase_add_test(t, subscribers_get_every_change_but_their_own);
