@@ -17,7 +17,7 @@
 #define RING_SECONDS 4.0 /* how long the disk may stall before frames are lost */
 
 struct print_file {
-	SNDFILE *sf;
+	struct wavfile *wav;
 	uint32_t first;        /* the bus's first channel in a tap record */
 	unsigned n_ch;
 	unsigned order[LAYOUT_MAX_CHANNELS];
@@ -32,7 +32,8 @@ struct print_recorder {
 	atomic_bool stop;
 	struct print_file *files;
 	uint32_t n_files, channels;
-	float *interleaved;
+	bool disk_failed;      /* a write failed: disk_error says why */
+	char disk_error[4400];
 	bool stamped;          /* the bext time reference is written */
 	atomic_uint_fast64_t frames;
 	uint64_t since_header;
@@ -68,13 +69,13 @@ static void stamp(struct print_recorder *p, uint64_t frame_time)
 	bext.time_reference_high = (uint32_t)(frame_time >> 32);
 	bext.version = 1;
 	for (uint32_t k = 0; k < p->n_files; k++)
-		sf_command(p->files[k].sf, SFC_SET_BROADCAST_INFO, &bext, sizeof bext);
+		sf_command(wavfile_sndfile(p->files[k].wav), SFC_SET_BROADCAST_INFO, &bext, sizeof bext);
 	p->stamped = true;
 }
 
 static void write_record(struct print_recorder *p, const struct bus_tap_header *h, const float *data)
 {
-	if (h->channels != p->channels) { /* a reload changed the buses: this take is done with */
+	if (h->channels != p->channels || p->disk_failed) { /* a reload changed the buses, or the disk failed */
 		atomic_fetch_add(&p->tap.lost_frames, h->frames);
 		return;
 	}
@@ -82,17 +83,21 @@ static void write_record(struct print_recorder *p, const struct bus_tap_header *
 		stamp(p, h->frame_time);
 	for (uint32_t k = 0; k < p->n_files; k++) {
 		const struct print_file *f = &p->files[k];
-		for (uint32_t i = 0; i < h->frames; i++)
-			for (unsigned c = 0; c < f->n_ch; c++)
-				p->interleaved[i * f->n_ch + c] = data[(size_t)(f->first + f->order[c]) * h->frames + i];
-		sf_writef_float(f->sf, p->interleaved, h->frames);
+		const float *channel[LAYOUT_MAX_CHANNELS];
+		for (unsigned c = 0; c < f->n_ch; c++)
+			channel[c] = data + (size_t)(f->first + f->order[c]) * h->frames;
+		if (wavfile_write(f->wav, channel, h->frames, NULL, p->disk_error, sizeof p->disk_error) < 0) {
+			p->disk_failed = true; /* print_stop reports it; the files keep what they hold */
+			atomic_fetch_add(&p->tap.lost_frames, h->frames);
+			return;
+		}
 	}
 	atomic_fetch_add(&p->frames, h->frames);
 	p->since_header += h->frames;
 	if (p->since_header >= p->rate) { /* readable up to here after a crash */
 		p->since_header -= p->rate; /* on the second, not drifting by the record's remainder */
-		for (uint32_t k = 0; k < p->n_files; k++)
-			sf_command(p->files[k].sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+		for (uint32_t k = 0; k < p->n_files && !p->disk_failed; k++)
+			p->disk_failed = wavfile_sync(p->files[k].wav, p->disk_error, sizeof p->disk_error) < 0;
 	}
 }
 
@@ -116,13 +121,11 @@ static void *disk_thread(void *arg)
 static void close_files(struct print_recorder *p)
 {
 	for (uint32_t k = 0; k < p->n_files; k++)
-		if (p->files[k].sf)
-			sf_close(p->files[k].sf);
+		if (wavfile_close(p->files[k].wav, p->disk_error, sizeof p->disk_error) < 0)
+			p->disk_failed = true;
 	free(p->files);
 	p->files = NULL;
 	p->n_files = 0;
-	free(p->interleaved);
-	p->interleaved = NULL;
 }
 
 int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take, char *err,
@@ -155,8 +158,7 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 	if (folder_make(p->summary.folder, err, errlen) < 0)
 		return -1;
 	p->files = calloc(c->n_buses + 1, sizeof *p->files);
-	p->interleaved = malloc(sizeof(float) * 8192 * LAYOUT_MAX_CHANNELS);
-	if (!p->files || !p->interleaved) {
+	if (!p->files) {
 		close_files(p);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -171,8 +173,8 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 		struct print_file *f = &p->files[p->n_files];
 		char path[4300];
 		snprintf(path, sizeof path, "%s/%s.wav", p->summary.folder, c->buses[b].name);
-		f->sf = wavfile_create(path, c->buses[b].format, l->channels, p->rate, false, err, errlen);
-		if (!f->sf) {
+		f->wav = wavfile_create(path, c->buses[b].format, l->channels, p->rate, false, err, errlen);
+		if (!f->wav) {
 			close_files(p);
 			return -1;
 		}
@@ -189,6 +191,7 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 		return -1;
 	}
 	p->stamped = false;
+	p->disk_failed = false;
 	p->since_header = 0;
 	atomic_store(&p->frames, 0);
 	atomic_store(&p->stop, false);
@@ -233,6 +236,11 @@ int print_stop(struct print_recorder *p, struct print_summary *out, char *err, s
 	p->running = false;
 	if (out)
 		*out = p->summary;
+	if (p->disk_failed) { /* the take is stopped all the same; say what it holds */
+		snprintf(err, errlen, "take %s: %s; the files hold %.2f s", p->summary.take, p->disk_error,
+		         (double)p->summary.frames / p->rate);
+		return -1;
+	}
 	return 0;
 }
 

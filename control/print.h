@@ -35,7 +35,8 @@ void print_destroy(struct print_recorder *p); /* stops a print that runs */
 int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take, char *err,
                 size_t errlen);
 /* Stops the take: the RT thread lets go, the disk catches up, the files are
- * closed. */
+ * closed. -1 (err) when the disk failed during the take: it is stopped all
+ * the same, *out says what the files hold. */
 int print_stop(struct print_recorder *p, struct print_summary *out, char *err, size_t errlen);
 bool print_running(const struct print_recorder *p);
 /* Waits until the disk thread has written everything fed so far (tests). */

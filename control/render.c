@@ -18,7 +18,9 @@
 #include "engine/graph.h"
 #include "engine/loudness.h"
 
-#define BLOCK 256
+#define BLOCK 256        /* frames per engine call, as a JACK period */
+#define READ_FRAMES 8192 /* frames read from each input file at a time (whole BLOCKs) */
+_Static_assert(READ_FRAMES % BLOCK == 0, "an engine call reads within one READ_FRAMES chunk");
 #define SPLIT_ABOVE 8 /* --split makes mono files of buses wider than this */
 
 static double now_s(void)
@@ -30,7 +32,7 @@ static double now_s(void)
 
 /* One output file: a bus, or one channel of a split bus. */
 struct out_file {
-	SNDFILE *sf;
+	struct wavfile *wav;
 	char partial[4200], final[4200];
 	uint32_t bus;
 	unsigned n_ch;
@@ -43,20 +45,22 @@ struct input_file {
 	SNDFILE *sf;
 	SF_INFO info;
 	uint32_t first_port;
+	float *planar; /* READ_FRAMES per channel: what the graph reads as this input's ports */
 };
 
 static void close_all(struct out_file *outs, uint32_t n_outs, struct input_file *ins, uint32_t n_ins, bool unlink_outs)
 {
 	for (uint32_t k = 0; k < n_outs; k++) {
-		if (outs[k].sf)
-			sf_close(outs[k].sf);
-		outs[k].sf = NULL;
+		wavfile_close(outs[k].wav, NULL, 0);
+		outs[k].wav = NULL;
 		if (unlink_outs)
 			unlink(outs[k].partial);
 	}
-	for (uint32_t k = 0; k < n_ins; k++)
+	for (uint32_t k = 0; k < n_ins; k++) {
 		if (ins[k].sf)
 			sf_close(ins[k].sf);
+		free(ins[k].planar);
+	}
 }
 
 static int open_inputs(const struct console *c, const struct render_options *o, struct input_file *ins,
@@ -92,6 +96,9 @@ static int open_inputs(const struct console *c, const struct render_options *o, 
 		for (int i = 0; i < s; i++)
 			first += layout_get(c->strips[i].input)->channels;
 		ins[k].first_port = first;
+		ins[k].planar = malloc(sizeof(float) * READ_FRAMES * (size_t)ins[k].info.channels);
+		if (!ins[k].planar)
+			return error_text(err, errlen, "out of memory");
 		if (ins[k].info.frames > *frames)
 			*frames = ins[k].info.frames;
 	}
@@ -130,8 +137,8 @@ static int open_outputs(const struct console *c, const struct render_options *o,
 				snprintf(name, sizeof name, "%s.wav", cb->name);
 			snprintf(out->final, sizeof out->final, "%s/%s", o->out_dir, name);
 			snprintf(out->partial, sizeof out->partial, "%s/.%s.partial", o->out_dir, name);
-			out->sf = wavfile_create(out->partial, cb->format, out->n_ch, rate, o->float_out, err, errlen);
-			if (!out->sf)
+			out->wav = wavfile_create(out->partial, cb->format, out->n_ch, rate, o->float_out, err, errlen);
+			if (!out->wav)
 				return -1;
 		}
 	}
@@ -222,14 +229,14 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	engine_publish(e, g);
 	if (open_outputs(c, o, g, rate, outs, &n_outs, err, errlen) < 0)
 		goto done;
-	struct graph_ports *p = graph_ports(g);
-	const uint32_t n_ports = p->n_in + p->n_out;
-	bufs = calloc((size_t)n_ports * BLOCK, sizeof *bufs);
-	inter = malloc((size_t)BLOCK * (LAYOUT_MAX_CHANNELS + 64) * sizeof *inter);
+	/* unfed strip inputs read silence; the outputs get one buffer each */
+	bufs = calloc((size_t)(graph_ports(g)->n_out + 1) * BLOCK, sizeof *bufs);
+	inter = malloc(sizeof(float) * READ_FRAMES * LAYOUT_MAX_CHANNELS);
 	if (!bufs || !inter) {
 		error_text(err, errlen, "out of memory");
 		goto done;
 	}
+	const float *silence = bufs;
 	uint32_t most_late = 0;
 	for (uint32_t k = 0; k < n_outs; k++)
 		most_late = outs[k].skip > most_late ? outs[k].skip : most_late;
@@ -239,21 +246,27 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	int shown = -1;
 	for (uint64_t pos = 0; pos < total; pos += BLOCK) {
 		const uint32_t n = total - pos < BLOCK ? (uint32_t)(total - pos) : BLOCK;
+		const uint32_t at = (uint32_t)(pos % READ_FRAMES);
+		if (at == 0) /* the next READ_FRAMES of every input, deinterleaved; zeros past its end */
+			for (uint32_t k = 0; k < o->n_inputs; k++) {
+				const int ch = ins[k].info.channels;
+				const sf_count_t got = sf_readf_float(ins[k].sf, inter, READ_FRAMES);
+				for (int c2 = 0; c2 < ch; c2++) {
+					float *dst = ins[k].planar + (size_t)c2 * READ_FRAMES;
+					for (sf_count_t f = 0; f < got; f++)
+						dst[f] = inter[f * ch + c2];
+					memset(dst + got, 0, sizeof(float) * (size_t)(READ_FRAMES - got));
+				}
+			}
 		struct graph *cur = engine_begin_rt(e);
 		struct graph_ports *cp = graph_ports(cur);
-		for (uint32_t i = 0; i < cp->n_in; i++) {
-			cp->in[i] = bufs + (size_t)i * BLOCK;
-			memset(bufs + (size_t)i * BLOCK, 0, BLOCK * sizeof *bufs);
-		}
-		for (uint32_t k = 0; k < o->n_inputs; k++) {
-			const int ch = ins[k].info.channels;
-			const sf_count_t got = sf_readf_float(ins[k].sf, inter, n);
-			for (sf_count_t f = 0; f < got; f++)
-				for (int c2 = 0; c2 < ch; c2++)
-					bufs[(size_t)(ins[k].first_port + (uint32_t)c2) * BLOCK + (size_t)f] = inter[f * ch + c2];
-		}
+		for (uint32_t i = 0; i < cp->n_in; i++)
+			cp->in[i] = silence;
+		for (uint32_t k = 0; k < o->n_inputs; k++)
+			for (int c2 = 0; c2 < ins[k].info.channels; c2++)
+				cp->in[ins[k].first_port + (uint32_t)c2] = ins[k].planar + (size_t)c2 * READ_FRAMES + at;
 		for (uint32_t i = 0; i < cp->n_out; i++)
-			cp->out[i] = bufs + (size_t)(cp->n_in + i) * BLOCK;
+			cp->out[i] = bufs + (size_t)(1 + i) * BLOCK;
 		engine_end_rt(e, cur, n);
 		while (!loudness_feed_rt(meter, cur, n)) /* offline: wait for the meter instead of losing audio */
 			nanosleep(&(struct timespec){0, 200000}, NULL);
@@ -265,20 +278,13 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 			/* every file holds exactly the inputs' length */
 			const uint32_t room = (uint64_t)in_frames - of->written < keep ? (uint32_t)((uint64_t)in_frames - of->written)
 			                                                                 : keep;
+			const float *channel[LAYOUT_MAX_CHANNELS];
+			for (unsigned c2 = 0; c2 < of->n_ch; c2++)
+				channel[c2] = cp->out[of->port[c2]] + drop;
 			float most = (float)peak[of->bus];
-			for (unsigned c2 = 0; c2 < of->n_ch; c2++) {
-				const float *src = cp->out[of->port[c2]] + drop;
-				for (uint32_t f = 0; f < room; f++) {
-					const float a = fabsf(src[f]);
-					inter[f * of->n_ch + c2] = src[f];
-					most = a > most ? a : most;
-				}
-			}
-			peak[of->bus] = most;
-			if (room && sf_writef_float(of->sf, inter, room) != (sf_count_t)room) {
-				error_text(err, errlen, "cannot write %s: %s", of->partial, sf_strerror(of->sf));
+			if (wavfile_write(of->wav, channel, room, &most, err, errlen) < 0)
 				goto done;
-			}
+			peak[of->bus] = most;
 			of->written += room;
 		}
 		const int pct = (int)(100 * (pos + n) / total);
@@ -296,12 +302,10 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	r->realtime = r->seconds > 0 ? (double)in_frames / rate / r->seconds : 0;
 	loudness_drain(meter);
 	for (uint32_t k = 0; k < n_outs; k++) {
-		if (sf_close(outs[k].sf) != 0) {
-			outs[k].sf = NULL;
-			error_text(err, errlen, "cannot finish %s", outs[k].partial);
+		const int closed = wavfile_close(outs[k].wav, err, errlen);
+		outs[k].wav = NULL;
+		if (closed < 0)
 			goto done;
-		}
-		outs[k].sf = NULL;
 	}
 	/* only now do the files get their names: an interrupted render leaves
 	 * nothing that looks complete */

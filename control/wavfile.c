@@ -1,7 +1,26 @@
 #include "control/wavfile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "wavfile packs samples in the host's byte order, which WAV files need little-endian"
+#endif
+
+#define BUFFER_BYTES (1u << 20) /* a write per MiB: a render's files are hundreds of MiB */
+#define CHUNK_FRAMES 256        /* converted per channel at a time, then interleaved */
+
+struct wavfile {
+	SNDFILE *sf;
+	char *path;
+	bool float_out;
+	unsigned channels;
+	size_t frame_bytes;
+	unsigned char *buffer; /* BUFFER_BYTES + 4: a 24-bit sample is stored as 4 bytes, the 4th overwritten next */
+	size_t used;
+	int32_t pcm[LAYOUT_MAX_CHANNELS][CHUNK_FRAMES];
+};
 
 /* WAVE_FORMAT_EXTENSIBLE keeps channels in the order of its mask bits: a
  * layout's channels in file order and each one's libsndfile position.
@@ -48,8 +67,8 @@ void wavfile_order(enum layout_id id, unsigned order[LAYOUT_MAX_CHANNELS])
 	file_order(id, order, map);
 }
 
-SNDFILE *wavfile_create(const char *path, enum layout_id id, unsigned channels, unsigned rate, bool float_out,
-                        char *err, size_t errlen)
+static SNDFILE *open_sndfile(const char *path, enum layout_id id, unsigned channels, unsigned rate, bool float_out,
+                             char *err, size_t errlen)
 {
 	const struct layout *l = layout_get(id);
 	SF_INFO info = {.samplerate = (int)rate, .channels = (int)channels,
@@ -71,4 +90,131 @@ SNDFILE *wavfile_create(const char *path, enum layout_id id, unsigned channels, 
 		return NULL;
 	}
 	return f;
+}
+
+struct wavfile *wavfile_create(const char *path, enum layout_id id, unsigned channels, unsigned rate,
+                               bool float_out, char *err, size_t errlen)
+{
+	struct wavfile *w = calloc(1, sizeof *w);
+	if (w) {
+		w->buffer = malloc(BUFFER_BYTES + 4);
+		w->path = strdup(path);
+	}
+	if (!w || !w->buffer || !w->path) {
+		snprintf(err, errlen, "out of memory for %s", path);
+		wavfile_close(w, NULL, 0);
+		return NULL;
+	}
+	w->sf = open_sndfile(path, id, channels, rate, float_out, err, errlen);
+	if (!w->sf) {
+		wavfile_close(w, NULL, 0);
+		return NULL;
+	}
+	w->float_out = float_out;
+	w->channels = channels;
+	w->frame_bytes = (size_t)channels * (float_out ? 4 : 3);
+	return w;
+}
+
+SNDFILE *wavfile_sndfile(struct wavfile *w) { return w->sf; }
+
+/* The largest of `most` and |x[0..n)|. The magnitudes' IEEE bits order like
+ * the magnitudes, so this is an unsigned max the compiler vectorises. (The
+ * graph lets nothing non-finite reach a bus: a NaN case here would stop the
+ * vectoriser for nothing.) */
+__attribute__((target_clones("avx2", "default")))
+static float peak_of(const float *x, uint32_t n, float most)
+{
+	uint32_t peak_bits;
+	memcpy(&peak_bits, &most, sizeof peak_bits);
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t b;
+		memcpy(&b, &x[i], sizeof b);
+		b &= 0x7fffffffu;
+		peak_bits = b > peak_bits ? b : peak_bits;
+	}
+	memcpy(&most, &peak_bits, sizeof most);
+	return most;
+}
+
+__attribute__((target_clones("avx2", "default")))
+void wavfile_to_pcm24(const float *x, uint32_t n, int32_t *out)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		float s = x[i] * 8388608.0f;
+		s = s > -8388608.0f ? s : -8388608.0f;
+		s = s < 8388607.0f ? s : 8388607.0f;
+		out[i] = x[i] == x[i] ? (int32_t)__builtin_irintf(s) : 0; /* irintf: to nearest, ties to even */
+	}
+}
+
+static int put(struct wavfile *w, char *err, size_t errlen)
+{
+	if (w->used && sf_write_raw(w->sf, w->buffer, (sf_count_t)w->used) != (sf_count_t)w->used) {
+		if (err)
+			snprintf(err, errlen, "cannot write %s: %s", w->path, sf_strerror(w->sf));
+		return -1;
+	}
+	w->used = 0;
+	return 0;
+}
+
+int wavfile_write(struct wavfile *w, const float *const channel[], uint32_t frames, float *peak, char *err,
+                  size_t errlen)
+{
+	float most = peak ? *peak : 0.0f;
+	for (uint32_t done = 0; done < frames;) {
+		if (BUFFER_BYTES - w->used < w->frame_bytes * CHUNK_FRAMES && put(w, err, errlen) < 0)
+			return -1;
+		const uint32_t n = frames - done < CHUNK_FRAMES ? frames - done : CHUNK_FRAMES;
+		unsigned char *at = w->buffer + w->used;
+		if (w->float_out) {
+			for (unsigned c = 0; c < w->channels; c++)
+				most = peak_of(channel[c] + done, n, most);
+			float *out = (float *)(void *)at;
+			for (uint32_t f = 0; f < n; f++)
+				for (unsigned c = 0; c < w->channels; c++)
+					*out++ = channel[c][done + f];
+		} else {
+			for (unsigned c = 0; c < w->channels; c++) {
+				most = peak_of(channel[c] + done, n, most);
+				wavfile_to_pcm24(channel[c] + done, n, w->pcm[c]);
+			}
+			for (uint32_t f = 0; f < n; f++)
+				for (unsigned c = 0; c < w->channels; c++, at += 3)
+					memcpy(at, &w->pcm[c][f], 4); /* little-endian: the low 3 bytes, and one the next sample overwrites */
+		}
+		w->used += w->frame_bytes * n;
+		done += n;
+	}
+	if (peak)
+		*peak = most;
+	return 0;
+}
+
+int wavfile_sync(struct wavfile *w, char *err, size_t errlen)
+{
+	if (put(w, err, errlen) < 0)
+		return -1;
+	sf_command(w->sf, SFC_UPDATE_HEADER_NOW, NULL, 0);
+	return 0;
+}
+
+int wavfile_close(struct wavfile *w, char *err, size_t errlen)
+{
+	if (!w)
+		return 0;
+	int rc = 0;
+	if (w->sf) {
+		rc = put(w, err, errlen);
+		if (sf_close(w->sf) != 0 && rc == 0) {
+			if (err)
+				snprintf(err, errlen, "cannot finish %s", w->path);
+			rc = -1;
+		}
+	}
+	free(w->buffer);
+	free(w->path);
+	free(w);
+	return rc;
 }
