@@ -221,7 +221,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 		goto done;
 	graph_settle(g);
 	graph_unmeter(g);
-	meter = loudness_create(rate, 1.0f, err, errlen);
+	meter = loudness_create(rate, 0.0f, err, errlen); /* offline: measured here, below */
 	if (!meter || loudness_set_buses(meter, engine_next_generation(e), c, err, errlen) < 0) {
 		graph_free(g);
 		goto done;
@@ -268,8 +268,8 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 		for (uint32_t i = 0; i < cp->n_out; i++)
 			cp->out[i] = bufs + (size_t)(1 + i) * BLOCK;
 		engine_end_rt(e, cur, n);
-		while (!loudness_feed_rt(meter, cur, n)) /* offline: wait for the meter instead of losing audio */
-			nanosleep(&(struct timespec){0, 200000}, NULL);
+		/* the bus outputs are the first ports: one array, BLOCK floats a channel */
+		loudness_measure(meter, graph_generation(cur), bufs + BLOCK, graph_bus_channels(cur), n, BLOCK);
 		for (uint32_t k = 0; k < n_outs; k++) {
 			struct out_file *of = &outs[k];
 			const uint32_t drop = of->skip < n ? of->skip : n;

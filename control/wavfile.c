@@ -8,7 +8,7 @@
 #error "wavfile packs samples in the host's byte order, which WAV files need little-endian"
 #endif
 
-#define BUFFER_BYTES (1u << 20) /* a write per MiB: a render's files are hundreds of MiB */
+#define BUFFER_BYTES (1u << 18) /* a write per 256 KiB: few system calls, and the kernel copies from cache */
 #define CHUNK_FRAMES 256        /* converted per channel at a time, then interleaved */
 
 struct wavfile {

@@ -116,8 +116,9 @@ static void publish_readouts(struct loudness *l)
 	}
 }
 
-/* Meter thread: one record (channel-major) through the states it belongs to. */
-static void measure(struct loudness *l, const struct bus_tap_header *h, const float *data)
+/* Meter thread (or an offline caller): one record through the states it
+ * belongs to; channel c's frames start at data + c * channel_stride. */
+static void measure(struct loudness *l, const struct bus_tap_header *h, const float *data, size_t channel_stride)
 {
 	pthread_mutex_lock(&l->lock);
 	for (uint32_t b = 0; b < l->cur.n_buses; b++) /* resets asked for since the last record */
@@ -133,11 +134,10 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 			const struct bus_slot *s = &map->bus[b];
 			if (s->state < 0 || !l->states[s->state].in_use)
 				continue;
-			/* the record is channel-major: one block of h->frames per channel */
-			const float *x = data + (size_t)s->first * h->frames;
+			const float *x = data + (size_t)s->first * channel_stride;
 			struct meter_state *m = &l->states[s->state];
-			bs1770_add_strided(&m->loud, x, h->frames, 1, h->frames);
-			true_peak_meter_add_strided(&m->tp, x, h->frames, 1, h->frames);
+			bs1770_add_strided(&m->loud, x, h->frames, 1, channel_stride);
+			true_peak_meter_add_strided(&m->tp, x, h->frames, 1, channel_stride);
 		}
 		l->stale = true;
 		const double t = wall_s();
@@ -170,8 +170,8 @@ static void *meter_thread(void *arg)
 			nanosleep(&(struct timespec){0, 1000000}, NULL);
 			continue;
 		}
-		if (h.frames)
-			measure(l, &h, l->tap.record);
+		if (h.frames) /* a record is channel-major: a block of h.frames per channel */
+			measure(l, &h, l->tap.record, h.frames);
 		bus_tap_done(&l->tap);
 	}
 	return NULL;
@@ -185,10 +185,12 @@ struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char 
 		return NULL;
 	}
 	l->rate = sample_rate;
+	pthread_mutex_init(&l->lock, NULL);
+	if (ring_seconds <= 0.0f) /* offline: loudness_measure on the caller's thread */
+		return l;
 	/* 128 bus channels (bench-256 has 108): 24.6 MB a second at 48 kHz */
 	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * 128 * sizeof(float);
 	const bool ring = bus_tap_init(&l->tap, bytes) == 0;
-	pthread_mutex_init(&l->lock, NULL);
 	if (!ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
 		snprintf(err, errlen, "cannot start the loudness meter (ring of %zu bytes)", bytes);
 		bus_tap_free(&l->tap);
@@ -274,9 +276,16 @@ RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n)
 	return bus_tap_feed_rt(&l->tap, g, n, 0);
 }
 
+void loudness_measure(struct loudness *l, uint32_t generation, const float *outputs, uint32_t channels,
+                      uint32_t frames, size_t channel_stride)
+{
+	const struct bus_tap_header h = {generation, frames, channels, 0, 0};
+	measure(l, &h, outputs, channel_stride);
+}
+
 void loudness_drain(struct loudness *l)
 {
-	while (!bus_tap_idle(&l->tap))
+	while (l->thread_running && !bus_tap_idle(&l->tap))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	pthread_mutex_lock(&l->lock);
 	l->stale = false;

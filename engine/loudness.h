@@ -37,7 +37,9 @@ struct loudness_readout {
 	bool measured;     /* the bus is measured (stems and masters) */
 };
 
-/* ring_seconds: how much audio the ring holds while the meter thread is busy. */
+/* ring_seconds: how much audio the ring holds while the meter thread is busy;
+ * 0: offline, no ring and no thread: the caller measures with
+ * loudness_measure. */
 struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char *err, size_t errlen);
 void loudness_destroy(struct loudness *l);
 
@@ -48,6 +50,15 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 /* RT: the bus outputs of the period just processed by g. Returns false (and
  * counts the frames as lost) when the ring is full. */
 RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n);
+
+/* Offline (a render, made with ring_seconds 0): one period of the bus
+ * outputs of the graph of `generation` (graph_generation), measured on the
+ * caller's thread. Bus channel c's frames start at outputs + c *
+ * channel_stride; channels is graph_bus_channels. No copy, no ring: on one
+ * core the meter thread's copies and wake-ups cost a render more than they
+ * overlap. */
+void loudness_measure(struct loudness *l, uint32_t generation, const float *outputs, uint32_t channels,
+                      uint32_t frames, size_t channel_stride);
 
 /* Waits until the meter thread has measured everything fed so far. */
 void loudness_drain(struct loudness *l);
