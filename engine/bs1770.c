@@ -128,36 +128,59 @@ static void end_step(struct bs1770 *m)
  * vectoriser decides (SSE2: two halves; AVX2 clone: one register). */
 typedef double lanes __attribute__((vector_size(BS1770_LANES * sizeof(double))));
 
-/* K-weights n padded frames (n_lanes values each) into the step's sums. */
+/* K-weights groups [first, first + G) of lanes (BS1770_LANES channels each)
+ * through n padded frames into the step's sums. The groups' filters run side
+ * by side in one frame loop: a group alone waits on its own chain of
+ * dependent multiply-adds every frame, and side by side they overlap.
+ * Inlined with G constant, so the group loops unroll into registers. */
+static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m, const double *x, uint32_t n,
+                                                                uint32_t first, uint32_t G)
+{
+	const struct bs1770_biquad s = m->shelf, h = m->highpass;
+	lanes z1a[G], z2a[G], z1b[G], z2b[G], sum[G];
+	for (uint32_t k = 0; k < G; k++) { /* memcpy: unaligned loads and stores, no vector passed by value */
+		const uint32_t g = (first + k) * BS1770_LANES;
+		memcpy(&z1a[k], &m->z1[0][g], sizeof z1a[k]);
+		memcpy(&z2a[k], &m->z2[0][g], sizeof z2a[k]);
+		memcpy(&z1b[k], &m->z1[1][g], sizeof z1b[k]);
+		memcpy(&z2b[k], &m->z2[1][g], sizeof z2b[k]);
+		memcpy(&sum[k], &m->sum[g], sizeof sum[k]);
+	}
+	for (uint32_t f = 0; f < n; f++) {
+		for (uint32_t k = 0; k < G; k++) {
+			lanes in;
+			memcpy(&in, &x[(size_t)f * m->n_lanes + (first + k) * BS1770_LANES], sizeof in);
+			const lanes y = s.b0 * in + z1a[k];
+			z1a[k] = s.b1 * in - s.a1 * y + z2a[k];
+			z2a[k] = s.b2 * in - s.a2 * y;
+			const lanes v = h.b0 * y + z1b[k];
+			z1b[k] = h.b1 * y - h.a1 * v + z2b[k];
+			z2b[k] = h.b2 * y - h.a2 * v;
+			sum[k] += v * v;
+		}
+	}
+	for (uint32_t k = 0; k < G; k++) {
+		const uint32_t g = (first + k) * BS1770_LANES;
+		memcpy(&m->z1[0][g], &z1a[k], sizeof z1a[k]);
+		memcpy(&m->z2[0][g], &z2a[k], sizeof z2a[k]);
+		memcpy(&m->z1[1][g], &z1b[k], sizeof z1b[k]);
+		memcpy(&m->z2[1][g], &z2b[k], sizeof z2b[k]);
+		memcpy(&m->sum[g], &sum[k], sizeof sum[k]);
+	}
+}
+
+/* K-weights n padded frames (n_lanes values each) into the step's sums,
+ * FILTER_GROUPS lane groups at a time. */
+#define FILTER_GROUPS 2
 __attribute__((target_clones("avx2", "default")))
 static void filter_frames(struct bs1770 *m, const double *x, uint32_t n)
 {
-	const struct bs1770_biquad s = m->shelf, h = m->highpass;
-	for (uint32_t g = 0; g < m->n_lanes; g += BS1770_LANES) {
-		/* memcpy: unaligned loads and stores, no vector passed by value */
-		lanes z1a, z2a, z1b, z2b, sum;
-		memcpy(&z1a, &m->z1[0][g], sizeof z1a);
-		memcpy(&z2a, &m->z2[0][g], sizeof z2a);
-		memcpy(&z1b, &m->z1[1][g], sizeof z1b);
-		memcpy(&z2b, &m->z2[1][g], sizeof z2b);
-		memcpy(&sum, &m->sum[g], sizeof sum);
-		for (uint32_t f = 0; f < n; f++) {
-			lanes in;
-			memcpy(&in, &x[(size_t)f * m->n_lanes + g], sizeof in);
-			const lanes y = s.b0 * in + z1a;
-			z1a = s.b1 * in - s.a1 * y + z2a;
-			z2a = s.b2 * in - s.a2 * y;
-			const lanes k = h.b0 * y + z1b;
-			z1b = h.b1 * y - h.a1 * k + z2b;
-			z2b = h.b2 * y - h.a2 * k;
-			sum += k * k;
-		}
-		memcpy(&m->z1[0][g], &z1a, sizeof z1a);
-		memcpy(&m->z2[0][g], &z2a, sizeof z2a);
-		memcpy(&m->z1[1][g], &z1b, sizeof z1b);
-		memcpy(&m->z2[1][g], &z2b, sizeof z2b);
-		memcpy(&m->sum[g], &sum, sizeof sum);
-	}
+	const uint32_t groups = m->n_lanes / BS1770_LANES;
+	uint32_t g = 0;
+	for (; groups - g >= FILTER_GROUPS; g += FILTER_GROUPS)
+		filter_groups(m, x, n, g, FILTER_GROUPS);
+	for (; g < groups; g++)
+		filter_groups(m, x, n, g, 1);
 }
 
 void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->n_ch, 1); }
