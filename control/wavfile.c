@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/peak.h"
+
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "wavfile packs samples in the host's byte order, which WAV files need little-endian"
 #endif
@@ -118,25 +120,6 @@ struct wavfile *wavfile_create(const char *path, enum layout_id id, unsigned cha
 
 SNDFILE *wavfile_sndfile(struct wavfile *w) { return w->sf; }
 
-/* The largest of `most` and |x[0..n)|. The magnitudes' IEEE bits order like
- * the magnitudes, so this is an unsigned max the compiler vectorises. (The
- * graph lets nothing non-finite reach a bus: a NaN case here would stop the
- * vectoriser for nothing.) */
-__attribute__((target_clones("avx2", "default")))
-static float peak_of(const float *x, uint32_t n, float most)
-{
-	uint32_t peak_bits;
-	memcpy(&peak_bits, &most, sizeof peak_bits);
-	for (uint32_t i = 0; i < n; i++) {
-		uint32_t b;
-		memcpy(&b, &x[i], sizeof b);
-		b &= 0x7fffffffu;
-		peak_bits = b > peak_bits ? b : peak_bits;
-	}
-	memcpy(&most, &peak_bits, sizeof most);
-	return most;
-}
-
 __attribute__((target_clones("avx2", "default")))
 void wavfile_to_pcm24(const float *x, uint32_t n, int32_t *out)
 {
@@ -170,14 +153,14 @@ int wavfile_write(struct wavfile *w, const float *const channel[], uint32_t fram
 		unsigned char *at = w->buffer + w->used;
 		if (w->float_out) {
 			for (unsigned c = 0; c < w->channels; c++)
-				most = peak_of(channel[c] + done, n, most);
+				most = peak_of_rt(channel[c] + done, n, most);
 			float *out = (float *)(void *)at;
 			for (uint32_t f = 0; f < n; f++)
 				for (unsigned c = 0; c < w->channels; c++)
 					*out++ = channel[c][done + f];
 		} else {
 			for (unsigned c = 0; c < w->channels; c++) {
-				most = peak_of(channel[c] + done, n, most);
+				most = peak_of_rt(channel[c] + done, n, most);
 				wavfile_to_pcm24(channel[c] + done, n, w->pcm[c]);
 			}
 			for (uint32_t f = 0; f < n; f++)

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "dsp/peak.h"
+
 /* ITU-R BS.1770-4 Annex 2, phase p, tap k multiplies the input k frames ago.
  * Phases 2 and 3 are phases 1 and 0 reversed. */
 const float true_peak_annex2[TRUE_PEAK_PHASES][TRUE_PEAK_TAPS] = {
@@ -85,14 +87,13 @@ void true_peak_meter_add_strided(struct true_peak_meter *m, const float *frames,
 		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
 		for (unsigned c = 0; c < m->n_ch; c++) {
 			memcpy(w, m->hist[c], sizeof m->hist[c]);
-			float loud = 0.0f;
-			for (uint32_t i = 0; i < len; i++) {
-				w[H + i] = frames[(size_t)(off + i) * frame_stride + c * channel_stride];
-				const float a = fabsf(w[H + i]);
-				loud = a > loud ? a : loud;
-			}
-			for (int i = 0; i < H; i++)
-				loud = fabsf(w[i]) > loud ? fabsf(w[i]) : loud;
+			const float *src = frames + (size_t)off * frame_stride + c * channel_stride;
+			if (frame_stride == 1)
+				memcpy(w + H, src, len * sizeof *src);
+			else
+				for (uint32_t i = 0; i < len; i++)
+					w[H + i] = src[(size_t)i * frame_stride];
+			const float loud = peak_of_rt(w, H + len, 0.0f);
 			if (loud * TRUE_PEAK_BOUND > m->max) { /* else nothing here can be a new maximum */
 				const float v = true_peak_span_rt(w, len);
 				m->max = v > m->max ? v : m->max;
