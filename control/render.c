@@ -215,6 +215,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 	}
 	if (folder_make(o->out_dir, err, errlen) < 0)
 		goto done;
+	console_drop_monitor(c); /* no file is made of it: the stems and masters are the same without */
 	e = engine_create(rate);
 	struct graph *g = e ? graph_build(c, NULL, (float)rate, err, errlen) : NULL;
 	if (!g)

@@ -1,5 +1,7 @@
 #include "dsp/delay.h"
 
+#include <string.h>
+
 uint32_t delay_line_size(uint32_t max_frames, uint32_t block)
 {
 	uint32_t size = 64;
@@ -19,19 +21,33 @@ RT void delay_line_set_rt(struct delay_line *d, uint32_t frames)
 	d->wanted = frames > d->max_frames ? d->max_frames : frames;
 }
 
+/* The ring's n frames from position `at` on are at most two runs: copies,
+ * not a masked index per sample. */
+RT static void ring_put(struct delay_line *d, uint32_t at, const float *x, uint32_t n)
+{
+	const uint32_t i = at & d->mask, first = d->mask + 1 - i < n ? d->mask + 1 - i : n;
+	memcpy(d->buf + i, x, first * sizeof *x);
+	memcpy(d->buf, x + first, (n - first) * sizeof *x);
+}
+
+RT static void ring_get(const struct delay_line *d, uint32_t at, float *y, uint32_t n)
+{
+	const uint32_t i = at & d->mask, first = d->mask + 1 - i < n ? d->mask + 1 - i : n;
+	memcpy(y, d->buf + i, first * sizeof *y);
+	memcpy(y + first, d->buf, (n - first) * sizeof *y);
+}
+
 RT void delay_line_process_rt(struct delay_line *d, float *x, float *y, uint32_t n, uint32_t fade_frames)
 {
 	const uint32_t mask = d->mask, w = d->write;
-	for (uint32_t i = 0; i < n; i++)
-		d->buf[(w + i) & mask] = x[i];
+	ring_put(d, w, x, n);
 	if (d->next_tap == d->tap && d->wanted != d->tap) {
 		d->next_tap = d->wanted; /* start a crossfade to the latest request */
 		d->fade = 0.0f;
 	}
 	if (d->next_tap == d->tap) {
-		const uint32_t r = w - d->tap;
-		for (uint32_t i = 0; i < n; i++)
-			y[i] = d->buf[(r + i) & mask];
+		if (d->tap != 0 || x != y) /* no delay in place: y already is x */
+			ring_get(d, w - d->tap, y, n);
 	} else {
 		const uint32_t r0 = w - d->tap, r1 = w - d->next_tap;
 		const float step = 1.0f / (float)(fade_frames ? fade_frames : 1);

@@ -14,6 +14,14 @@ static void free_list(char **list, uint32_t n)
 	free(list);
 }
 
+void console_drop_monitor(struct console *c)
+{
+	if (c->monitor)
+		free_list(c->monitor->connect, c->monitor->n_connect);
+	free(c->monitor);
+	c->monitor = NULL;
+}
+
 void console_free(struct console *c)
 {
 	if (!c)
@@ -26,9 +34,7 @@ void console_free(struct console *c)
 		free_list(c->buses[i].connect, c->buses[i].n_connect);
 		free_list(c->buses[i].return_connect, c->buses[i].n_return_connect);
 	}
-	if (c->monitor)
-		free_list(c->monitor->connect, c->monitor->n_connect);
-	free(c->monitor);
+	console_drop_monitor(c);
 	free(c->strips);
 	free(c->buses);
 	free(c->bus_order);

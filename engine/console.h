@@ -246,6 +246,9 @@ struct console {
 };
 
 void console_free(struct console *c);
+/* The console without its monitor section (an offline render: the control
+ * room's loudspeakers are no deliverable). */
+void console_drop_monitor(struct console *c);
 
 /* Keep a strip's two position forms in step: after a direction is set, the
  * strip pans by direction and x/y/z show where that is in the room; after a
