@@ -3,9 +3,11 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp/delay.h"
 #include "dsp/true_peak.h"
 
 #define REACH_BACK TRUE_PEAK_REACH
+#define BLOCK 256 /* frames per step: the gains of a block, then the audio through the delay */
 #define HIST 16 /* history ring per channel, doubled so a window is contiguous */
 
 struct limiter {
@@ -20,8 +22,9 @@ struct limiter {
 
 	float *hist;          /* [n_ch][2 * HIST] */
 	uint32_t hist_pos;
-	float *audio;         /* [n_ch][audio_mask + 1] */
-	uint32_t audio_mask, audio_pos;
+	float *audio;         /* [n_ch][audio_size]: the delay lines' rings */
+	uint32_t audio_size;
+	struct delay_line *delay; /* [n_ch]: the audio, `latency` frames late */
 	float *min_val;       /* monotonic queue of the window's candidates */
 	uint32_t *min_at;
 	uint32_t min_mask, min_head, min_tail;
@@ -56,7 +59,7 @@ static void shape(struct limiter *l, uint32_t n_ch, float rate)
 	l->look = (uint32_t)lrintf(LIMITER_LOOKAHEAD_MS * 0.001f * rate);
 	l->latency = l->look + REACH_BACK;
 	l->window = l->look + 1 + REACH_BACK + 1;
-	l->audio_mask = pow2_at_least(l->latency + 1) - 1;
+	l->audio_size = delay_line_size(l->latency, BLOCK);
 	l->min_mask = pow2_at_least(l->window + 1) - 1;
 }
 
@@ -71,7 +74,8 @@ static size_t carve(struct limiter *l, char *mem)
 		at += ((count) * sizeof *l->field + 63) & ~(size_t)63;                                               \
 	} while (0)
 	TAKE(hist, (size_t)l->n_ch * 2 * HIST);
-	TAKE(audio, (size_t)l->n_ch * (l->audio_mask + 1));
+	TAKE(audio, (size_t)l->n_ch * l->audio_size);
+	TAKE(delay, (size_t)l->n_ch);
 	TAKE(min_val, (size_t)l->min_mask + 1);
 	TAKE(min_at, (size_t)l->min_mask + 1);
 	TAKE(avg, (size_t)l->look + 1);
@@ -97,6 +101,8 @@ struct limiter *limiter_init(void *mem, uint32_t n_ch, float rate, const struct 
 	l->avg_sum = l->look + 1;
 	l->smooth = 1.0f;
 	l->gain_min = 1.0f;
+	for (uint32_t c = 0; c < l->n_ch; c++)
+		delay_line_init(&l->delay[c], l->audio + (size_t)c * l->audio_size, l->audio_size, BLOCK, l->latency);
 	limiter_set_rt(l, p);
 	return l;
 }
@@ -112,21 +118,37 @@ RT void limiter_set_rt(struct limiter *l, const struct limiter_params *p)
 	l->release_coef = 1.0f - expf(-1000.0f / (release * l->rate));
 }
 
-RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n)
+/* Switched off with every gain term back at 1 (the window's minimum, the
+ * release and the average): a frame would only pass through the history and
+ * the delay at gain 1. After a switch-off this waits for the look-ahead's
+ * reduction to play out. */
+RT static bool resting(const struct limiter *l)
 {
-	const uint32_t hist_stride = 2 * HIST, audio_stride = l->audio_mask + 1;
+	return !l->on && l->smooth == 1.0f && l->avg_sum >= (double)(l->look + 1) && l->min_head != l->min_tail &&
+	       l->min_val[l->min_head & l->min_mask] == 1.0f;
+}
+
+/* The detector's history takes frame i of x. */
+RT static void remember(struct limiter *l, float *const *x, uint32_t i)
+{
+	l->hist_pos = (l->hist_pos + 1) & (HIST - 1);
+	for (uint32_t c = 0; c < l->n_ch; c++) {
+		float *h = l->hist + (size_t)c * 2 * HIST;
+		h[l->hist_pos] = h[l->hist_pos + HIST] = x[c][i];
+	}
+}
+
+/* The gain of each frame of x[c][0 .. n) (n <= BLOCK) into gains. */
+RT static void find_gains(struct limiter *l, float *const *x, uint32_t n, float *gains)
+{
 	const float inv_count = 1.0f / (float)(l->look + 1);
 	for (uint32_t i = 0; i < n; i++) {
 		/* detector: every channel's true peak around this frame */
-		l->hist_pos = (l->hist_pos + 1) & (HIST - 1);
+		remember(l, x, i);
 		float peak = 0.0f;
-		for (uint32_t c = 0; c < l->n_ch; c++) {
-			float *h = l->hist + (size_t)c * hist_stride;
-			h[l->hist_pos] = h[l->hist_pos + HIST] = x[c][i];
-		}
 		/* switched off it needs no gain: the history is kept for switching on */
 		for (uint32_t c = 0; l->on && c < l->n_ch; c++) {
-			const float v = true_peak_window(&l->hist[(size_t)c * hist_stride + l->hist_pos + HIST]);
+			const float v = true_peak_window(&l->hist[(size_t)c * 2 * HIST + l->hist_pos + HIST]);
 			peak = v > peak ? v : peak;
 		}
 		const float need = l->on && peak > l->ceiling ? l->ceiling / peak : 1.0f;
@@ -149,17 +171,46 @@ RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n)
 		l->avg[l->avg_pos] = l->smooth;
 		l->avg_pos = l->avg_pos == l->look ? 0 : l->avg_pos + 1;
 		/* exactly 1 when every term is 1: no drift on untouched audio */
-		const float gain = l->avg_sum >= (double)(l->look + 1) ? 1.0f : (float)l->avg_sum * inv_count;
-		l->gain_min = fminf(l->gain_min, gain);
+		gains[i] = l->avg_sum >= (double)(l->look + 1) ? 1.0f : (float)l->avg_sum * inv_count;
+		l->gain_min = fminf(l->gain_min, gains[i]);
+	}
+}
 
-		/* the audio, `latency` frames late */
-		const uint32_t w = l->audio_pos, r = (l->audio_pos - l->latency) & l->audio_mask;
+/* What find_gains would do at rest, without the per-frame work: the
+ * history, the queue (one value, 1) and the average's position move on. */
+RT static void pass_gains(struct limiter *l, float *const *x, uint32_t n)
+{
+	const uint32_t skipped = n > HIST ? n - HIST : 0; /* older than the history reaches */
+	l->hist_pos = (l->hist_pos + skipped) & (HIST - 1);
+	for (uint32_t i = skipped; i < n; i++)
+		remember(l, x, i);
+	l->frame += n;
+	l->min_head = l->min_tail;
+	l->min_val[l->min_tail & l->min_mask] = 1.0f;
+	l->min_at[l->min_tail & l->min_mask] = l->frame - 1;
+	l->min_tail++;
+	l->avg_pos = (uint32_t)((l->avg_pos + n) % (l->look + 1));
+}
+
+RT void limiter_process_rt(struct limiter *l, float *const *x, uint32_t n)
+{
+	float gains[BLOCK];
+	for (uint32_t off = 0; off < n; off += BLOCK) {
+		const uint32_t len = n - off < BLOCK ? n - off : BLOCK;
+		float *at[LIMITER_MAX_CHANNELS];
+		for (uint32_t c = 0; c < l->n_ch; c++)
+			at[c] = x[c] + off;
+		const bool unity = resting(l);
+		if (unity)
+			pass_gains(l, at, len);
+		else
+			find_gains(l, at, len, gains);
+		/* the audio, `latency` frames late, times the gain of the frame leaving */
 		for (uint32_t c = 0; c < l->n_ch; c++) {
-			float *a = l->audio + (size_t)c * audio_stride;
-			a[w] = x[c][i];
-			x[c][i] = gain * a[r];
+			delay_line_process_rt(&l->delay[c], at[c], at[c], len, 0);
+			for (uint32_t i = 0; !unity && i < len; i++)
+				at[c][i] *= gains[i];
 		}
-		l->audio_pos = (l->audio_pos + 1) & l->audio_mask;
 	}
 }
 

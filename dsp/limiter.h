@@ -28,6 +28,7 @@
 #define LIMITER_CEILING_MAX_DB 0.0f
 #define LIMITER_RELEASE_MIN_MS 10.0f
 #define LIMITER_RELEASE_MAX_MS 2000.0f
+#define LIMITER_MAX_CHANNELS 16 /* a master's: the widest layout (9.1.6) */
 
 struct limiter_params {
 	bool on;
@@ -39,7 +40,8 @@ void limiter_params_defaults(struct limiter_params *p);
 
 struct limiter;
 
-/* A limiter for n_ch channels at `rate` in mem (limiter_bytes long). */
+/* A limiter for n_ch (<= LIMITER_MAX_CHANNELS) channels at `rate` in mem
+ * (limiter_bytes long). */
 size_t limiter_bytes(uint32_t n_ch, float rate);
 struct limiter *limiter_init(void *mem, uint32_t n_ch, float rate, const struct limiter_params *p);
 

@@ -16,6 +16,7 @@
 
 #define SOLO_FEED_BUS UINT32_MAX /* graph_feed.bus of a strip's feed into the solo bus */
 #define NO_RETURN UINT32_MAX     /* graph_bus.return_first of a bus that is not an aux */
+_Static_assert(LAYOUT_MAX_CHANNELS <= LIMITER_MAX_CHANNELS, "a master of any layout can have a limiter");
 
 /* Which rows of a ramp matrix (a strip's feed, a monitor source) can sound:
  * rows whose targets are not all zero, and every row for a ramp's length
