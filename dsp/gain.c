@@ -38,7 +38,7 @@ RT void gain_ramp_set(struct gain_ramp *r, float target, uint32_t ramp_frames)
 }
 
 /* Moves the ramp n frames on, landing exactly on the target at its end. */
-RT static void advance(struct gain_ramp *r, uint32_t n)
+RT void gain_ramp_skip_rt(struct gain_ramp *r, uint32_t n)
 {
 	if (n >= r->remaining) {
 		r->current = r->target;
@@ -62,7 +62,7 @@ RT void gain_ramp_fill_rt(struct gain_ramp *r, float *gains, uint32_t n)
 	/* Branch-free per frame: frames past the ramp's end read the exact target. */
 	for (uint32_t i = 0; i < n; i++)
 		gains[i] = (i + 1 >= rem) ? t : c + s * (float)(i + 1);
-	advance(r, n);
+	gain_ramp_skip_rt(r, n);
 }
 
 RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint32_t n)
@@ -76,7 +76,7 @@ RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint3
 	}
 	for (uint32_t i = 0; i < n; i++)
 		out[i] += in[i] * ((i + 1 >= rem) ? t : c + s * (float)(i + 1));
-	advance(r, n);
+	gain_ramp_skip_rt(r, n);
 }
 
 RT void gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n)

@@ -42,6 +42,10 @@ RT static inline bool gain_ramp_is_silent(const struct gain_ramp *r)
 /* Writes the per-frame gains of the next n frames and advances the ramp. */
 RT void gain_ramp_fill_rt(struct gain_ramp *r, float *gains, uint32_t n);
 
+/* Advances the ramp n frames with no audio through it (silence in: nothing
+ * to add), exactly as fill or mix would. */
+RT void gain_ramp_skip_rt(struct gain_ramp *r, uint32_t n);
+
 /* out[i] += in[i] * gain(i), advancing the ramp. */
 RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint32_t n);
 

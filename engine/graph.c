@@ -11,6 +11,7 @@
 #include "dsp/gain.h"
 #include "dsp/meter.h"
 #include "dsp/panner.h"
+#include "dsp/peak.h"
 #include "dsp/room.h"
 #include "engine/monitor.h"
 
@@ -1158,6 +1159,23 @@ RT static void mix_matrix(struct graph *g, struct gain_ramp *ramps, uint32_t in_
 		}
 }
 
+/* The ramps of a matrix whose input is silence: moved on, nothing added. */
+RT static void skip_matrix(struct gain_ramp *ramps, uint32_t n_ramps, uint32_t n)
+{
+	for (uint32_t k = 0; k < n_ramps; k++)
+		if (ramps[k].remaining)
+			gain_ramp_skip_rt(&ramps[k], n);
+}
+
+/* Whether channels x[0 .. n_ch) are all exactly zero for n frames. */
+RT static bool all_zero(float *const *x, uint32_t n_ch, uint32_t n)
+{
+	float most = 0.0f;
+	for (uint32_t c = 0; c < n_ch; c++)
+		most = peak_of_rt(x[c], n, most);
+	return most == 0.0f;
+}
+
 /* The control room: the sources' matrices (only the selected one, and one
  * fading out, can sound) into the loudspeaker outputs, then in place each
  * loudspeaker's gain and alignment delay. */
@@ -1283,12 +1301,19 @@ RT static bool pre_sends_live(const struct graph *g, const struct graph_strip *s
 	return live;
 }
 
-/* Adds strip s's channels x[] into the feeds of one tap (pre- or post-fader). */
-RT static void mix_feeds(struct graph *g, const struct graph_strip *s, bool pre, float *const *x, uint32_t n)
+/* Adds strip s's channels x[] into the feeds of one tap (pre- or post-fader);
+ * x all zero (`quiet`: most strips of a film mix, most of the time) adds
+ * nothing, and the pan ramps only move on. */
+RT static void mix_feeds(struct graph *g, const struct graph_strip *s, bool pre, bool quiet, float *const *x,
+                         uint32_t n)
 {
 	for (uint32_t f = 0; f < s->n_feeds; f++) {
 		struct graph_feed *fd = &g->feeds[s->feed_first + f];
-		if (fd->pre == pre && activity_runs(&fd->activity, n)) /* matrix [input channel][bus channel] */
+		if (fd->pre != pre || !activity_runs(&fd->activity, n))
+			continue;
+		if (quiet) /* matrix [input channel][bus channel] */
+			skip_matrix(&g->pan[fd->pan_first], s->n_in * fd->n_out, n);
+		else
 			mix_matrix(g, &g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, fd->out_first, fd->n_out, n);
 	}
 }
@@ -1299,14 +1324,15 @@ RT static void finish_strip(struct graph *g, struct graph_strip *s, float *const
 {
 	float *gains = g->scratch;
 	struct meter *m = &g->meters[s->meter_first];
-	mix_feeds(g, s, true, x, n);
+	const bool quiet = all_zero(x, s->n_in, n); /* then after the fader too */
+	mix_feeds(g, s, true, quiet, x, n);
 	gain_ramp_fill_rt(&s->gain, gains, n);
 	for (uint32_t c = 0; c < s->n_in; c++) {
 		gain_apply_sanitized_rt(x[c], gains, x[c], n);
 		if (!g->unmetered)
 			meter_process_rt(&m[c], x[c], n, k);
 	}
-	mix_feeds(g, s, false, x, n);
+	mix_feeds(g, s, false, quiet, x, n);
 }
 
 _Static_assert(FILTER_LANES == DYNAMICS_LANES, "a lane group's filters and dynamics share its lanes");
