@@ -185,6 +185,34 @@ START_TEST(elevation_reaches_the_heights)
 }
 END_TEST
 
+/* A strip whose block is silence adds nothing to its bus, but its pan ramp
+ * moves on all the same: a pan made during silence has landed when the
+ * sound comes (hard left to hard right here, then a step of 0.5 after 20 ms
+ * of silence, twice the 10 ms ramp: exactly 0 left and 0.5 right). */
+START_TEST(a_quiet_strip_pans_on)
+{
+	struct rig r;
+	rig_open(&r, "{\"buses\": [{\"name\": \"ST\", \"format\": \"2.0\", \"role\": \"stem\"}],"
+	         " \"strips\": [{\"name\": \"A\", \"bus\": \"ST\", \"pan\": 30}]}", 2048);
+	for (size_t i = 960; i < r.frames; i++)
+		r.in[0][i] = 0.5f;
+	struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = 0};
+	struct strip_params p = r.console->strips[0].params;
+	p.pan_azimuth_deg = -30.0f;
+	float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+	graph_pan_matrix(layout_get(LAYOUT_MONO), layout_get(LAYOUT_2_0), &p, m);
+	ck_assert_float_eq(m[0][1], 1.0f);
+	memcpy(cmd.value, m[0], sizeof cmd.value);
+	graph_apply_rt(r.graph, &cmd);
+	rig_run(&r, r.frames, 64);
+	for (size_t i = 0; i < r.frames; i++) {
+		ck_assert_msg(r.out[0][i] == 0.0f, "L[%zu] = %g", i, r.out[0][i]);
+		ck_assert_msg(r.out[1][i] == r.in[0][i], "R[%zu] = %g, not %g", i, r.out[1][i], r.in[0][i]);
+	}
+	rig_close(&r);
+}
+END_TEST
+
 /* One strip feeding a 7.1.4 stem, a 5.1 stem and a 2.0 guide: each bus gets
  * its own layout's gains for the same position, and a pan command for one
  * feed leaves the others alone. Outputs: ST 0..11, S51 12..17, GD 18..19. */
@@ -846,6 +874,7 @@ int main(void)
 	tcase_add_test(t, masters_fold_through_chains);
 	tcase_add_test(t, elevation_reaches_the_heights);
 	tcase_add_test(t, lfe_send_width_and_rotation);
+	tcase_add_test(t, a_quiet_strip_pans_on);
 	tcase_add_test(t, one_strip_feeds_buses_of_several_formats);
 	tcase_add_test(t, stereo_strip_keeps_its_sides);
 	tcase_add_test(t, non_finite_input_is_contained);
