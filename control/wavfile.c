@@ -82,6 +82,9 @@ static SNDFILE *open_sndfile(const char *path, enum layout_id id, unsigned chann
 		return NULL;
 	}
 	sf_command(f, SFC_SET_CLIPPING, NULL, SF_TRUE); /* over full scale: clip, never wrap */
+	/* libsndfile fills a float file's PEAK chunk from its own writes; ours
+	 * are raw, so it would say 0.0: better none than a wrong one */
+	sf_command(f, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	unsigned order[LAYOUT_MAX_CHANNELS];
 	int map[LAYOUT_MAX_CHANNELS];
 	const unsigned mapped = file_order(id, order, map);
@@ -131,6 +134,31 @@ void wavfile_to_pcm24(const float *x, uint32_t n, int32_t *out)
 	}
 }
 
+/* n frames of 24-bit samples pcm[c][f] interleaved at `at`, a 4-byte
+ * little-endian store each whose 4th byte the next store overwrites (the
+ * buffer has bytes to spare). Inlined with ch constant, the channel loop
+ * unrolls. */
+static inline __attribute__((always_inline)) void interleave24(unsigned char *at,
+                                                               const int32_t (*pcm)[CHUNK_FRAMES], uint32_t n,
+                                                               unsigned ch)
+{
+	for (uint32_t f = 0; f < n; f++)
+		for (unsigned c = 0; c < ch; c++, at += 3)
+			memcpy(at, &pcm[c][f], 4);
+}
+
+static void interleave_pcm24(unsigned char *at, const int32_t (*pcm)[CHUNK_FRAMES], uint32_t n, unsigned ch)
+{
+	switch (ch) { /* the layouts' widths */
+	case 1: interleave24(at, pcm, n, 1); break;
+	case 2: interleave24(at, pcm, n, 2); break;
+	case 6: interleave24(at, pcm, n, 6); break;
+	case 8: interleave24(at, pcm, n, 8); break;
+	case 12: interleave24(at, pcm, n, 12); break;
+	default: interleave24(at, pcm, n, ch); break;
+	}
+}
+
 static int put(struct wavfile *w, char *err, size_t errlen)
 {
 	if (w->used && sf_write_raw(w->sf, w->buffer, (sf_count_t)w->used) != (sf_count_t)w->used) {
@@ -163,9 +191,7 @@ int wavfile_write(struct wavfile *w, const float *const channel[], uint32_t fram
 				most = peak_of_rt(channel[c] + done, n, most);
 				wavfile_to_pcm24(channel[c] + done, n, w->pcm[c]);
 			}
-			for (uint32_t f = 0; f < n; f++)
-				for (unsigned c = 0; c < w->channels; c++, at += 3)
-					memcpy(at, &w->pcm[c][f], 4); /* little-endian: the low 3 bytes, and one the next sample overwrites */
+			interleave_pcm24(at, (const int32_t (*)[CHUNK_FRAMES])w->pcm, n, w->channels);
 		}
 		w->used += w->frame_bytes * n;
 		done += n;

@@ -88,6 +88,27 @@ RT void gain_apply_sanitized_rt(const float *in, const float *gains, float *out,
 	}
 }
 
+RT void gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const float v = in[i] * gain;
+		out[i] = (fabsf(v) <= GAIN_SANE_LIMIT) ? v : 0.0f;
+	}
+}
+
+RT void gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *const *out, uint32_t n_ch, uint32_t n,
+                           float *scratch)
+{
+	if (r->remaining == 0) {
+		for (uint32_t c = 0; c < n_ch; c++)
+			gain_scale_sanitized_rt(in[c], r->current, out[c], n);
+		return;
+	}
+	gain_ramp_fill_rt(r, scratch, n);
+	for (uint32_t c = 0; c < n_ch; c++)
+		gain_apply_sanitized_rt(in[c], scratch, out[c], n);
+}
+
 RT void gain_mix_constant_rt(const float *in, float gain, float *out, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)

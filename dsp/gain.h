@@ -52,6 +52,15 @@ RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint3
 /* out[i] = sane(in[i] * gains[i]); in may equal out. */
 RT void gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n);
 
+/* out[i] = sane(in[i] * gain); in may equal out. */
+RT void gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n);
+
+/* out[c][i] = sane(in[c][i] * gain(i)) for n_ch channels, advancing the ramp
+ * (in may equal out). A ramp at rest multiplies by its value; a moving one
+ * fills its gains into scratch (n floats) once for every channel. */
+RT void gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *const *out, uint32_t n_ch, uint32_t n,
+                           float *scratch);
+
 /* out[i] += in[i] * gain (a constant, e.g. a downmix coefficient). */
 RT void gain_mix_constant_rt(const float *in, float gain, float *out, uint32_t n);
 

@@ -124,7 +124,6 @@ struct graph {
 	uint32_t ring_frames;          /* per channel */
 	struct graph_gr_readout *gr;   /* n_strips + n_buses */
 	float *dyn_scratch;
-	float *unity;                  /* a block of 1.0f: an aux return's sanitising copy */
 	float *lane_buf;               /* FILTER_LANES blocks: strips whose filters run side by side */
 	float *lane_dyn;               /* 3 blocks per lane: their dynamics' wants and attenuations */
 	float *aux_buf;                /* the aux buses' signals (their returns, processed) */
@@ -540,7 +539,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->has_ring = xcalloc(c->n_strips, sizeof *g->has_ring, &failed);
 	g->gr = xcalloc(c->n_strips + c->n_buses, sizeof *g->gr, &failed);
 	g->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
-	g->unity = xcalloc(GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->aux_buf = xcalloc((size_t)n_aux_ch * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
@@ -571,8 +569,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 		return NULL;
 	}
 	memset(g->scratch, 0, scratch_bytes);
-	for (uint32_t i = 0; i < GRAPH_BLOCK_FRAMES; i++)
-		g->unity[i] = 1.0f;
 	for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
 		g->post[c] = g->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
 
@@ -743,7 +739,6 @@ void graph_free(struct graph *g)
 	free(g->has_ring);
 	free(g->gr);
 	free(g->dyn_scratch);
-	free(g->unity);
 	free(g->lane_buf);
 	free(g->lane_dyn);
 	free(g->aux_buf);
@@ -1190,10 +1185,9 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 			           m->out_first, m->n_room, n);
 	}
 	for (uint32_t r = 0; r < m->n_room; r++) {
-		float *x = g->blk[m->out_first + r];
-		gain_ramp_fill_rt(&m->gain[r], gains, n);
-		gain_apply_sanitized_rt(x, gains, x, n);
-		delay_line_process_rt(&m->delay[r], x, x, n, g->ramp_frames);
+		float *const *x = &g->blk[m->out_first + r];
+		gain_ramp_apply_rt(&m->gain[r], (const float *const *)x, x, 1, n, gains);
+		delay_line_process_rt(&m->delay[r], x[0], x[0], n, g->ramp_frames);
 	}
 }
 
@@ -1326,12 +1320,9 @@ RT static void finish_strip(struct graph *g, struct graph_strip *s, float *const
 	struct meter *m = &g->meters[s->meter_first];
 	const bool quiet = all_zero(x, s->n_in, n); /* then after the fader too */
 	mix_feeds(g, s, true, quiet, x, n);
-	gain_ramp_fill_rt(&s->gain, gains, n);
-	for (uint32_t c = 0; c < s->n_in; c++) {
-		gain_apply_sanitized_rt(x[c], gains, x[c], n);
-		if (!g->unmetered)
-			meter_process_rt(&m[c], x[c], n, k);
-	}
+	gain_ramp_apply_rt(&s->gain, (const float *const *)x, x, s->n_in, n, gains);
+	for (uint32_t c = 0; c < s->n_in && !g->unmetered; c++)
+		meter_process_rt(&m[c], x[c], n, k);
 	mix_feeds(g, s, false, quiet, x, n);
 }
 
@@ -1432,9 +1423,10 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		 * unmuting plays what arrived a delay ago. */
 		const bool delays = g->rings[i] != NULL;
 		if (!silent || delays) {
-			gain_ramp_fill_rt(&s->pre, gains, n);
+			const float *in[LAYOUT_MAX_CHANNELS];
 			for (uint32_t c = 0; c < s->n_in; c++)
-				gain_apply_sanitized_rt(g->ports.in[s->in_first + c] + off, gains, x[c], n);
+				in[c] = g->ports.in[s->in_first + c] + off;
+			gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, gains);
 			for (uint32_t c = 0; delays && c < s->n_in; c++)
 				delay_line_process_rt(&g->delays[s->meter_first + c], x[c], x[c], n, g->ramp_frames);
 		}
@@ -1466,11 +1458,9 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		struct graph_bus *b = &g->buses[bi];
 		float *const *x = &blk[b->sig_first];
 		for (uint32_t c = 0; b->return_first != NO_RETURN && c < b->n_ch; c++)
-			gain_apply_sanitized_rt(g->ports.in[b->return_first + c] + off, g->unity, x[c], n);
+			gain_scale_sanitized_rt(g->ports.in[b->return_first + c] + off, 1.0f, x[c], n);
 		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n);
-		gain_ramp_fill_rt(&b->gain, gains, n);
-		for (uint32_t c = 0; c < b->n_ch; c++)
-			gain_apply_sanitized_rt(x[c], gains, x[c], n);
+		gain_ramp_apply_rt(&b->gain, (const float *const *)x, x, b->n_ch, n, gains);
 		for (uint32_t r = 0; r < b->n_routes; r++) {
 			const struct graph_route *rt = &g->routes[b->route_first + r];
 			for (uint32_t d = 0; d < rt->dest_channels; d++)

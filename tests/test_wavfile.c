@@ -105,6 +105,15 @@ static void round_trip(bool float_out)
 	ck_assert_int_eq(map[4], SF_CHANNEL_MAP_REAR_LEFT); /* mask order: rears before sides */
 	ck_assert_int_eq(map[6], SF_CHANNEL_MAP_SIDE_LEFT);
 	ck_assert_int_eq(map[11], SF_CHANNEL_MAP_TOP_REAR_RIGHT);
+	double file_peaks[CH];
+	if (sf_command(r, SFC_GET_MAX_ALL_CHANNELS, file_peaks, sizeof file_peaks) == SF_TRUE) /* a PEAK chunk */
+		for (unsigned c = 0; c < CH; c++) {
+			float most = 0.0f;
+			for (uint32_t f = 0; f < FRAMES; f++)
+				most = fmaxf(most, fabsf(planar[c][f]));
+			ck_assert_msg(fabs(file_peaks[c] - most) < 1e-6, "PEAK chunk: channel %u %g, not %g", c, file_peaks[c],
+			              (double)most);
+		}
 	if (float_out) {
 		static float back[FRAMES * CH];
 		ck_assert_int_eq(sf_readf_float(r, back, FRAMES), FRAMES);
