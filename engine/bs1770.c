@@ -129,12 +129,13 @@ static void end_step(struct bs1770 *m)
 typedef double lanes __attribute__((vector_size(BS1770_LANES * sizeof(double))));
 
 /* K-weights groups [first, first + G) of lanes (BS1770_LANES channels each)
- * through n padded frames into the step's sums. The groups' filters run side
- * by side in one frame loop: a group alone waits on its own chain of
- * dependent multiply-adds every frame, and side by side they overlap.
- * Inlined with G constant, so the group loops unroll into registers. */
-static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m, const double *x, uint32_t n,
-                                                                uint32_t first, uint32_t G)
+ * through n frames into the step's sums; lane c reads ch[c][0 .. n). The
+ * groups' filters run side by side in one frame loop: a group alone waits on
+ * its own chain of dependent multiply-adds every frame, and side by side
+ * they overlap (as do the loads that gather a frame's lanes). Inlined with G
+ * constant, so the group loops unroll into registers. */
+static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m, const float *const *ch,
+                                                                uint32_t n, uint32_t first, uint32_t G)
 {
 	const struct bs1770_biquad s = m->shelf, h = m->highpass;
 	lanes z1a[G], z2a[G], z1b[G], z2b[G], sum[G];
@@ -148,8 +149,9 @@ static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m
 	}
 	for (uint32_t f = 0; f < n; f++) {
 		for (uint32_t k = 0; k < G; k++) {
-			lanes in;
-			memcpy(&in, &x[(size_t)f * m->n_lanes + (first + k) * BS1770_LANES], sizeof in);
+			const float *const *p = ch + (first + k) * BS1770_LANES;
+			_Static_assert(BS1770_LANES == 4, "a lane vector is gathered from four channels");
+			const lanes in = {p[0][f], p[1][f], p[2][f], p[3][f]};
 			const lanes y = s.b0 * in + z1a[k];
 			z1a[k] = s.b1 * in - s.a1 * y + z2a[k];
 			z2a[k] = s.b2 * in - s.a2 * y;
@@ -169,18 +171,18 @@ static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m
 	}
 }
 
-/* K-weights n padded frames (n_lanes values each) into the step's sums,
- * FILTER_GROUPS lane groups at a time. */
+/* K-weights n frames of the lanes' channels ch[0 .. n_lanes) into the
+ * step's sums, FILTER_GROUPS lane groups at a time. */
 #define FILTER_GROUPS 2
 __attribute__((target_clones("avx2", "default")))
-static void filter_frames(struct bs1770 *m, const double *x, uint32_t n)
+static void filter_frames(struct bs1770 *m, const float *const *ch, uint32_t n)
 {
 	const uint32_t groups = m->n_lanes / BS1770_LANES;
 	uint32_t g = 0;
 	for (; groups - g >= FILTER_GROUPS; g += FILTER_GROUPS)
-		filter_groups(m, x, n, g, FILTER_GROUPS);
+		filter_groups(m, ch, n, g, FILTER_GROUPS);
 	for (; g < groups; g++)
-		filter_groups(m, x, n, g, 1);
+		filter_groups(m, ch, n, g, 1);
 }
 
 void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->n_ch, 1); }
@@ -188,7 +190,9 @@ void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_
 void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t frame_stride, size_t channel_stride)
 {
 	enum { CHUNK = 256 };
-	double x[CHUNK * BS1770_MAX_CHANNELS];
+	static const float silence[CHUNK]; /* the padding lanes */
+	float planar[frame_stride == 1 ? 1 : CHUNK * BS1770_MAX_CHANNELS]; /* interleaved input, a channel at a time */
+	const float *ch[BS1770_MAX_CHANNELS];
 	uint32_t done = 0;
 	while (done < n) {
 		uint32_t len = n - done;
@@ -196,11 +200,19 @@ void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t f
 		const uint32_t to_step = m->step_frames - m->frames_in_step;
 		len = len < to_step ? len : to_step;
 		for (uint32_t c = 0; c < m->n_lanes; c++) {
-			const float *in = c < m->n_ch ? src + (size_t)c * channel_stride + (size_t)done * frame_stride : NULL;
-			for (uint32_t f = 0; f < len; f++)
-				x[(size_t)f * m->n_lanes + c] = in ? in[(size_t)f * frame_stride] : 0.0;
+			const float *in = src + (size_t)c * channel_stride + (size_t)done * frame_stride;
+			if (c >= m->n_ch) {
+				ch[c] = silence;
+			} else if (frame_stride == 1) {
+				ch[c] = in;
+			} else {
+				float *dst = planar + (size_t)c * CHUNK;
+				for (uint32_t f = 0; f < len; f++)
+					dst[f] = in[(size_t)f * frame_stride];
+				ch[c] = dst;
+			}
 		}
-		filter_frames(m, x, len);
+		filter_frames(m, ch, len);
 		m->frames_in_step += len;
 		done += len;
 		if (m->frames_in_step == m->step_frames)
