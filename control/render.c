@@ -251,10 +251,11 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 		if (at == 0) /* the next READ_FRAMES of every input, deinterleaved; zeros past its end */
 			for (uint32_t k = 0; k < o->n_inputs; k++) {
 				const int ch = ins[k].info.channels;
-				const sf_count_t got = sf_readf_float(ins[k].sf, inter, READ_FRAMES);
+				/* a mono file is its own planar block */
+				const sf_count_t got = sf_readf_float(ins[k].sf, ch == 1 ? ins[k].planar : inter, READ_FRAMES);
 				for (int c2 = 0; c2 < ch; c2++) {
 					float *dst = ins[k].planar + (size_t)c2 * READ_FRAMES;
-					for (sf_count_t f = 0; f < got; f++)
+					for (sf_count_t f = 0; ch > 1 && f < got; f++)
 						dst[f] = inter[f * ch + c2];
 					memset(dst + got, 0, sizeof(float) * (size_t)(READ_FRAMES - got));
 				}
