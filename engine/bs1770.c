@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsp/peak.h"
+
 #define ABSOLUTE_GATE_LUFS -70.0
 #define RELATIVE_GATE_LU -10.0
 #define RANGE_RELATIVE_GATE_LU -20.0
@@ -128,19 +130,19 @@ static void end_step(struct bs1770 *m)
  * vectoriser decides (SSE2: two halves; AVX2 clone: one register). */
 typedef double lanes __attribute__((vector_size(BS1770_LANES * sizeof(double))));
 
-/* K-weights groups [first, first + G) of lanes (BS1770_LANES channels each)
+/* K-weights lane groups group[0 .. G) (BS1770_LANES channels each)
  * through n frames into the step's sums; lane c reads ch[c][0 .. n). The
  * groups' filters run side by side in one frame loop: a group alone waits on
  * its own chain of dependent multiply-adds every frame, and side by side
  * they overlap (as do the loads that gather a frame's lanes). Inlined with G
  * constant, so the group loops unroll into registers. */
 static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m, const float *const *ch,
-                                                                uint32_t n, uint32_t first, uint32_t G)
+                                                                uint32_t n, const uint32_t *group, uint32_t G)
 {
 	const struct bs1770_biquad s = m->shelf, h = m->highpass;
 	lanes z1a[G], z2a[G], z1b[G], z2b[G], sum[G];
 	for (uint32_t k = 0; k < G; k++) { /* memcpy: unaligned loads and stores, no vector passed by value */
-		const uint32_t g = (first + k) * BS1770_LANES;
+		const uint32_t g = group[k] * BS1770_LANES;
 		memcpy(&z1a[k], &m->z1[0][g], sizeof z1a[k]);
 		memcpy(&z2a[k], &m->z2[0][g], sizeof z2a[k]);
 		memcpy(&z1b[k], &m->z1[1][g], sizeof z1b[k]);
@@ -149,7 +151,7 @@ static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m
 	}
 	for (uint32_t f = 0; f < n; f++) {
 		for (uint32_t k = 0; k < G; k++) {
-			const float *const *p = ch + (first + k) * BS1770_LANES;
+			const float *const *p = ch + group[k] * BS1770_LANES;
 			_Static_assert(BS1770_LANES == 4, "a lane vector is gathered from four channels");
 			const lanes in = {p[0][f], p[1][f], p[2][f], p[3][f]};
 			const lanes y = s.b0 * in + z1a[k];
@@ -162,7 +164,7 @@ static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m
 		}
 	}
 	for (uint32_t k = 0; k < G; k++) {
-		const uint32_t g = (first + k) * BS1770_LANES;
+		const uint32_t g = group[k] * BS1770_LANES;
 		memcpy(&m->z1[0][g], &z1a[k], sizeof z1a[k]);
 		memcpy(&m->z2[0][g], &z2a[k], sizeof z2a[k]);
 		memcpy(&m->z1[1][g], &z1b[k], sizeof z1b[k]);
@@ -171,18 +173,35 @@ static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m
 	}
 }
 
+/* Whether lane group g hears silence into filters at rest: then its
+ * output, and what it adds to the sums, is exactly zero (a stem's height
+ * channels, most of the time). */
+static bool group_at_rest(const struct bs1770 *m, const float *const *ch, uint32_t n, uint32_t g)
+{
+	float most = 0.0f;
+	for (uint32_t c = g * BS1770_LANES; c < (g + 1) * BS1770_LANES; c++)
+		most = peak_of_rt(ch[c], n, most);
+	bool rest = most == 0.0f;
+	for (uint32_t c = g * BS1770_LANES; rest && c < (g + 1) * BS1770_LANES; c++)
+		rest = m->z1[0][c] == 0.0 && m->z2[0][c] == 0.0 && m->z1[1][c] == 0.0 && m->z2[1][c] == 0.0;
+	return rest;
+}
+
 /* K-weights n frames of the lanes' channels ch[0 .. n_lanes) into the
- * step's sums, FILTER_GROUPS lane groups at a time. */
+ * step's sums, FILTER_GROUPS lane groups at a time; groups at rest skip. */
 #define FILTER_GROUPS 2
 __attribute__((target_clones("avx2", "default")))
 static void filter_frames(struct bs1770 *m, const float *const *ch, uint32_t n)
 {
-	const uint32_t groups = m->n_lanes / BS1770_LANES;
-	uint32_t g = 0;
-	for (; groups - g >= FILTER_GROUPS; g += FILTER_GROUPS)
-		filter_groups(m, ch, n, g, FILTER_GROUPS);
-	for (; g < groups; g++)
-		filter_groups(m, ch, n, g, 1);
+	uint32_t busy[BS1770_MAX_CHANNELS / BS1770_LANES], n_busy = 0;
+	for (uint32_t g = 0; g < m->n_lanes / BS1770_LANES; g++)
+		if (!group_at_rest(m, ch, n, g))
+			busy[n_busy++] = g;
+	uint32_t k = 0;
+	for (; n_busy - k >= FILTER_GROUPS; k += FILTER_GROUPS)
+		filter_groups(m, ch, n, &busy[k], FILTER_GROUPS);
+	for (; k < n_busy; k++)
+		filter_groups(m, ch, n, &busy[k], 1);
 }
 
 void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->n_ch, 1); }

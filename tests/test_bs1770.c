@@ -146,6 +146,58 @@ START_TEST(agrees_with_libebur128)
 }
 END_TEST
 
+/* A 7.1.4 bus whose lane groups fall silent and wake again (the ear layer,
+ * then the heights, then everything): groups at rest skip their filters, and
+ * the momentary, short-term and integrated values still match libebur128's
+ * at the end of every phase, within 0.001 LU (both run every frame through
+ * their filters; a group skipped with its filters still ringing, or woken
+ * into the wrong state, shows here). */
+START_TEST(silent_lane_groups_agree_with_libebur128)
+{
+	enum { CH = 12, RATE = 48000, N = 480 };
+	const struct layout *l = layout_get(LAYOUT_7_1_4);
+	double w[CH];
+	struct bs1770 m;
+	ebur128_state *ref = ebur128_init(CH, RATE, EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I);
+	for (int c = 0; c < CH; c++) {
+		w[c] = bs1770_weight(&l->speakers[c]);
+		ebur128_set_channel(ref, (unsigned)c, w[c] == 0.0 ? EBUR128_UNUSED
+		                                      : w[c] > 1.2 ? EBUR128_LEFT_SURROUND : EBUR128_LEFT);
+	}
+	ck_assert(bs1770_init(&m, RATE, CH, w));
+	/* phase: seconds, channels that sound (bit c) */
+	const struct {
+		double seconds;
+		unsigned sounding;
+	} phase[] = {{2.0, 0xfff}, {2.0, 0x0ff}, {2.5, 0xf00}, {3.0, 0x000}, {2.0, 0xfff}, {1.0, 0x00f}};
+	static float x[N * CH];
+	srand(11);
+	for (size_t p = 0; p < sizeof phase / sizeof phase[0]; p++) {
+		for (uint32_t t = 0; t < (uint32_t)(phase[p].seconds * RATE); t += N) {
+			for (int f = 0; f < N; f++)
+				for (int c = 0; c < CH; c++)
+					x[f * CH + c] = phase[p].sounding >> c & 1u ? (float)(0.2 * ((double)rand() / RAND_MAX * 2 - 1)) : 0.0f;
+			bs1770_add(&m, x, N);
+			ck_assert_int_eq(ebur128_add_frames_float(ref, x, N), EBUR128_SUCCESS);
+		}
+		double rm, rs, ri;
+		ebur128_loudness_momentary(ref, &rm);
+		ebur128_loudness_shortterm(ref, &rs);
+		ebur128_loudness_global(ref, &ri);
+		fprintf(stderr, "bs1770: 7.1.4 phase %zu: ours M %.4f S %.4f I %.4f; libebur128 M %.4f S %.4f I %.4f\n", p,
+		        bs1770_momentary(&m), bs1770_short_term(&m), bs1770_integrated(&m), rm, rs, ri);
+		if (isinf(rm))
+			ck_assert(isinf(bs1770_momentary(&m)));
+		else
+			ck_assert_double_eq_tol(bs1770_momentary(&m), rm, 0.001);
+		ck_assert_double_eq_tol(bs1770_short_term(&m), rs, 0.001);
+		ck_assert_double_eq_tol(bs1770_integrated(&m), ri, 0.001);
+	}
+	ebur128_destroy(&ref);
+	bs1770_free(&m);
+}
+END_TEST
+
 /* Silence: -inf everywhere, range 0; a reset forgets what was measured. */
 START_TEST(silence_and_reset)
 {
@@ -250,6 +302,7 @@ int main(void)
 	tcase_add_test(t, tech3341_case1_at_three_rates);
 	tcase_add_test(t, channel_weights);
 	tcase_add_test(t, agrees_with_libebur128);
+	tcase_add_test(t, silent_lane_groups_agree_with_libebur128);
 	tcase_add_test(t, silence_and_reset);
 	tcase_add_test(t, dialogue_gating_counts_the_speaking_blocks);
 	suite_add_tcase(s, t);
