@@ -46,6 +46,7 @@ struct input_file {
 	SF_INFO info;
 	uint32_t first_port;
 	float *planar; /* READ_FRAMES per channel: what the graph reads as this input's ports */
+	unsigned char *pcm24; /* a 24-bit WAV's raw frames (converted here), or NULL: libsndfile converts */
 };
 
 static void close_all(struct out_file *outs, uint32_t n_outs, struct input_file *ins, uint32_t n_ins, bool unlink_outs)
@@ -60,6 +61,7 @@ static void close_all(struct out_file *outs, uint32_t n_outs, struct input_file 
 		if (ins[k].sf)
 			sf_close(ins[k].sf);
 		free(ins[k].planar);
+		free(ins[k].pcm24);
 	}
 }
 
@@ -96,8 +98,13 @@ static int open_inputs(const struct console *c, const struct render_options *o, 
 		for (int i = 0; i < s; i++)
 			first += layout_get(c->strips[i].input)->channels;
 		ins[k].first_port = first;
+		const int container = ins[k].info.format & SF_FORMAT_TYPEMASK, ends = ins[k].info.format & SF_FORMAT_ENDMASK;
+		const bool raw24 = (container == SF_FORMAT_WAV || container == SF_FORMAT_WAVEX) &&
+		                   (ins[k].info.format & SF_FORMAT_SUBMASK) == SF_FORMAT_PCM_24 &&
+		                   (ends == SF_ENDIAN_FILE || ends == SF_ENDIAN_LITTLE);
 		ins[k].planar = malloc(sizeof(float) * READ_FRAMES * (size_t)ins[k].info.channels);
-		if (!ins[k].planar)
+		ins[k].pcm24 = raw24 ? malloc((size_t)READ_FRAMES * 3 * (size_t)ins[k].info.channels) : NULL;
+		if (!ins[k].planar || (raw24 && !ins[k].pcm24))
 			return error_text(err, errlen, "out of memory");
 		if (ins[k].info.frames > *frames)
 			*frames = ins[k].info.frames;
@@ -251,8 +258,14 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 		if (at == 0) /* the next READ_FRAMES of every input, deinterleaved; zeros past its end */
 			for (uint32_t k = 0; k < o->n_inputs; k++) {
 				const int ch = ins[k].info.channels;
-				/* a mono file is its own planar block */
-				const sf_count_t got = sf_readf_float(ins[k].sf, ch == 1 ? ins[k].planar : inter, READ_FRAMES);
+				float *frames = ch == 1 ? ins[k].planar : inter; /* a mono file is its own planar block */
+				sf_count_t got;
+				if (ins[k].pcm24) {
+					got = sf_read_raw(ins[k].sf, ins[k].pcm24, (sf_count_t)READ_FRAMES * 3 * ch) / (3 * ch);
+					wavfile_pcm24_to_float(ins[k].pcm24, (size_t)got * (size_t)ch, frames);
+				} else {
+					got = sf_readf_float(ins[k].sf, frames, READ_FRAMES);
+				}
 				for (int c2 = 0; c2 < ch; c2++) {
 					float *dst = ins[k].planar + (size_t)c2 * READ_FRAMES;
 					for (sf_count_t f = 0; ch > 1 && f < got; f++)

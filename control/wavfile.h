@@ -53,4 +53,9 @@ int wavfile_close(struct wavfile *w, char *err, size_t errlen);
  * -2^23 ... WAVFILE_PCM_MAX; NaN is 0. Exposed for its test. */
 void wavfile_to_pcm24(const float *x, uint32_t n, int32_t *out);
 
+/* n 24-bit little-endian samples (3 bytes each) as floats, v / 2^23: what
+ * libsndfile reads, bit for bit, without its byte-at-a-time loop (a render
+ * reads every strip's file). */
+void wavfile_pcm24_to_float(const unsigned char *in, size_t n, float *out);
+
 #endif

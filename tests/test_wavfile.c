@@ -41,6 +41,28 @@ START_TEST(pcm24_rounds_to_nearest_and_clips)
 }
 END_TEST
 
+/* Reading 24-bit: every value back to v / 2^23 exactly, in blocks of odd
+ * lengths (the vector loop and the tail), as libsndfile reads it. */
+START_TEST(pcm24_reads_every_value_back)
+{
+	enum { BLOCK = 4099 };
+	static unsigned char bytes[BLOCK * 3];
+	static float back[BLOCK];
+	for (int64_t first = -8388608; first < 8388608; first += BLOCK) {
+		const uint32_t n = first + BLOCK <= 8388608 ? BLOCK : (uint32_t)(8388608 - first);
+		for (uint32_t k = 0; k < n; k++) {
+			const uint32_t v = (uint32_t)(int32_t)(first + k);
+			bytes[3 * k] = (unsigned char)v, bytes[3 * k + 1] = (unsigned char)(v >> 8),
+			bytes[3 * k + 2] = (unsigned char)(v >> 16);
+		}
+		wavfile_pcm24_to_float(bytes, n, back);
+		for (uint32_t k = 0; k < n; k++)
+			if (back[k] != (float)(first + k) / 8388608.0f)
+				ck_abort_msg("%lld read as %.9g", (long long)(first + k), back[k]);
+	}
+}
+END_TEST
+
 static char path[256];
 
 static enum layout_id layout_find(const char *name)
@@ -124,6 +146,14 @@ static void round_trip(bool float_out)
 	} else {
 		static int back[FRAMES * CH];
 		static int32_t want[FRAMES];
+		static float as_float[FRAMES * CH], ours[FRAMES * CH];
+		ck_assert_int_eq(sf_readf_float(r, as_float, FRAMES), FRAMES); /* libsndfile's reading ... */
+		sf_seek(r, 0, SEEK_SET);
+		static unsigned char raw[FRAMES * CH * 3];
+		ck_assert_int_eq(sf_read_raw(r, raw, sizeof raw), (sf_count_t)sizeof raw);
+		wavfile_pcm24_to_float(raw, (size_t)FRAMES * CH, ours); /* ... and ours, bit for bit */
+		ck_assert_mem_eq(as_float, ours, sizeof ours);
+		sf_seek(r, 0, SEEK_SET);
 		ck_assert_int_eq(sf_readf_int(r, back, FRAMES), FRAMES);
 		for (unsigned c = 0; c < CH; c++) {
 			wavfile_to_pcm24(planar[c], FRAMES, want);
@@ -204,6 +234,7 @@ int main(void)
 	TCase *t = tcase_create("core");
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, pcm24_rounds_to_nearest_and_clips);
+	tcase_add_test(t, pcm24_reads_every_value_back);
 	tcase_add_test(t, pcm24_file_reads_back_sample_exact);
 	tcase_add_test(t, float_file_reads_back_bit_exact);
 	tcase_add_test(t, a_sync_makes_the_file_whole_so_far);
