@@ -1141,9 +1141,10 @@ static void handle_print(struct osc_server *s, const char *path, enum action act
 	struct console *c = console_of(s);
 	struct print_recorder *p = s->host.print;
 	char err[512];
-	if ((act == ACT_PRINT_START && (argc > 1 || (argc == 1 && types[0] != 's'))) ||
+	const bool strings = strspn(types, "s") == (size_t)argc;
+	if ((act == ACT_PRINT_START && (!strings || argc > 1 + CONSOLE_MAX_BUSES)) ||
 	    (act != ACT_PRINT_START && argc != 0)) {
-		reply_error(s, "%s expects %s", path, act == ACT_PRINT_START ? "[s take]" : "no arguments");
+		reply_error(s, "%s expects %s", path, act == ACT_PRINT_START ? "[s take [s bus ...]]" : "no arguments");
 		return;
 	}
 	if (!p) {
@@ -1161,7 +1162,11 @@ static void handle_print(struct osc_server *s, const char *path, enum action act
 			reply_error(s, "%s: the config has no \"prints\" folder", path);
 			return;
 		}
-		if (print_start(p, c, c->print_dir, argc ? &argv[0]->s : NULL, err, sizeof err) < 0) {
+		const char *buses[CONSOLE_MAX_BUSES];
+		for (int k = 1; k < argc; k++)
+			buses[k - 1] = &argv[k]->s;
+		if (print_start(p, c, c->print_dir, argc ? &argv[0]->s : NULL, buses, argc > 1 ? (uint32_t)argc - 1 : 0, err,
+		                sizeof err) < 0) {
 			lo_message_free(m);
 			reply_error(s, "%s: %s", path, err);
 			return;

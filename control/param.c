@@ -206,9 +206,9 @@ static const struct param base_params[] = {
 	 "Slot k's strip solo."}, NULL, false},
 	{NULL, "surface/name", ACT_SURFACE, RULE_NONE, 0, 0, 0, 0, {"/surface/name/<k>", "", "", "",
 	 "Query only: slot k's strip name (s; empty past the last strip)."}, NULL, false},
-	{NULL, "print/start", ACT_PRINT_START, RULE_NONE, 0, 0, 0, 0, {"/print/start", "[s]", "take", "",
-	 "Starts printing every stem and master to <prints>/<take>/<BUS>.wav (default take name "
-	 "take-YYYYMMDD-HHMMSS). Reply /print/start s take s folder."}, NULL, false},
+	{NULL, "print/start", ACT_PRINT_START, RULE_NONE, 0, 0, 0, 0, {"/print/start", "[s [s ...]]", "take, buses", "",
+	 "Starts printing to <prints>/<take>/<BUS>.wav: the stems and masters named after the take, or every "
+	 "one (default take name, also for \"\": take-YYYYMMDD-HHMMSS). Reply /print/start s take s folder."}, NULL, false},
 	{NULL, "print/stop", ACT_PRINT_STOP, RULE_NONE, 0, 0, 0, 0, {"/print/stop", "", "", "",
 	 "Stops the print. Reply /print/stop s take h frames h lost-frames."}, NULL, false},
 	{NULL, "print/status", ACT_PRINT_STATUS, RULE_NONE, 0, 0, 0, 0, {"/print/status", "", "", "",

@@ -128,8 +128,8 @@ static void close_files(struct print_recorder *p)
 	p->n_files = 0;
 }
 
-int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take, char *err,
-                size_t errlen)
+int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take,
+                const char *const *buses, uint32_t n_buses, char *err, size_t errlen)
 {
 	if (p->running) {
 		snprintf(err, errlen, "take %s is printing: stop it first", p->summary.take);
@@ -137,7 +137,20 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 	}
 	memset(&p->summary, 0, sizeof p->summary);
 	char made[64];
-	if (!take) {
+	bool chosen[CONSOLE_MAX_BUSES] = {false};
+	for (uint32_t k = 0; k < n_buses; k++) { /* before anything is made */
+		const int b = console_find_bus(c, buses[k]);
+		if (b < 0) {
+			snprintf(err, errlen, "no bus named %s", buses[k]);
+			return -1;
+		}
+		if (c->buses[b].role == BUS_ROLE_AUX) {
+			snprintf(err, errlen, "%s is an aux bus (its outputs are sends): stems and masters print", buses[k]);
+			return -1;
+		}
+		chosen[b] = true;
+	}
+	if (!take || !take[0]) {
 		const time_t now = time(NULL);
 		struct tm tm;
 		localtime_r(&now, &tm);
@@ -168,7 +181,7 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 		const struct layout *l = layout_get(c->buses[b].format);
 		const uint32_t first = channel;
 		channel += l->channels;
-		if (c->buses[b].role == BUS_ROLE_AUX)
+		if (c->buses[b].role == BUS_ROLE_AUX || (n_buses && !chosen[b]))
 			continue;
 		struct print_file *f = &p->files[p->n_files];
 		char path[4300];

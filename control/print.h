@@ -30,10 +30,11 @@ struct print_summary {
 struct print_recorder *print_create(struct engine *e, uint32_t sample_rate);
 void print_destroy(struct print_recorder *p); /* stops a print that runs */
 
-/* Starts a take (NULL: "take-YYYYMMDD-HHMMSS") in dir: every stem and
- * master of c. */
-int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take, char *err,
-                size_t errlen);
+/* Starts a take (NULL or "": "take-YYYYMMDD-HHMMSS") in dir: the stems and
+ * masters named in buses[0 .. n_buses), or all of them when n_buses is 0
+ * (an unknown name or an aux bus is an error, and nothing is made). */
+int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take,
+                const char *const *buses, uint32_t n_buses, char *err, size_t errlen);
 /* Stops the take: the RT thread lets go, the disk catches up, the files are
  * closed. -1 (err) when the disk failed during the take: it is stopped all
  * the same, *out says what the files hold. */

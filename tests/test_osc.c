@@ -350,6 +350,20 @@ START_TEST(broken_input_is_refused)
 	expect_error("unknown address /mixer");
 	send_f("/info", 1);
 	expect_error("no arguments");
+	send_i("/print/start", 1);
+	expect_error("/print/start expects [s take [s bus ...]]");
+	lo_message mp = lo_message_new();
+	lo_message_add_string(mp, "take");
+	lo_message_add_float(mp, 2);
+	send_msg("/print/start", mp);
+	expect_error("/print/start expects [s take [s bus ...]]");
+	send_i("/print/stop", 1);
+	expect_error("no arguments");
+	mp = lo_message_new();
+	lo_message_add_string(mp, "take");
+	lo_message_add_string(mp, "DX");
+	send_msg("/print/start", mp); /* well formed: this console has no recorder */
+	expect_error("without a print recorder");
 	ck_assert_mem_eq(&con->strips[0].params, &before, sizeof before);
 
 	send_raw("", 0);

@@ -89,7 +89,7 @@ START_TEST(a_print_equals_the_outputs)
 	struct fixture f;
 	open_fixture(&f);
 	char err[512];
-	ck_assert_msg(print_start(f.p, f.c, f.dir, "reel3 take 1", err, sizeof err) == 0, "%s", err);
+	ck_assert_msg(print_start(f.p, f.c, f.dir, "reel3 take 1", NULL, 0, err, sizeof err) == 0, "%s", err);
 	float *kept = malloc(sizeof(float) * SECONDS * SR);
 	play(&f, SECONDS, kept);
 	struct print_summary s;
@@ -133,7 +133,7 @@ START_TEST(a_killed_print_is_readable)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		char err[512];
-		if (print_start(f.p, f.c, f.dir, "crash", err, sizeof err) < 0)
+		if (print_start(f.p, f.c, f.dir, "crash", NULL, 0, err, sizeof err) < 0)
 			_exit(3);
 		play(&f, SECONDS, NULL);
 		if (write(ready[1], "x", 1) != 1)
@@ -170,16 +170,58 @@ START_TEST(misuse_is_refused)
 	struct print_summary s;
 	ck_assert_int_eq(print_stop(f.p, &s, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "no take is printing"), "%s", err);
-	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "../up", err, sizeof err), -1);
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "../up", NULL, 0, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "not a take name"), "%s", err);
-	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "one", err, sizeof err), 0);
-	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "two", err, sizeof err), -1);
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "one", NULL, 0, err, sizeof err), 0);
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "two", NULL, 0, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "take one is printing"), "%s", err);
 	ck_assert_int_eq(print_stop(f.p, &s, err, sizeof err), 0);
-	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "one", err, sizeof err), -1);
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "one", NULL, 0, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "exists already"), "%s", err);
-	ck_assert_int_eq(print_start(f.p, f.c, "/proc/nope", NULL, err, sizeof err), -1);
+	ck_assert_int_eq(print_start(f.p, f.c, "/proc/nope", NULL, NULL, 0, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "cannot create"), "%s", err);
+	close_fixture(&f);
+}
+END_TEST
+
+/* Chosen buses: only their files are made (the 5.1 stem's equals what
+ * went out its ports); an unknown name or an aux bus is refused before any
+ * folder is made; "" takes the default name. */
+START_TEST(chosen_buses_print_alone)
+{
+	struct fixture f;
+	open_fixture(&f);
+	char err[512], path[256];
+	struct print_summary s;
+	const char *aux[] = {"REV"}, *nope[] = {"FIVE", "NOPE"}, *five[] = {"FIVE"};
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "a", aux, 1, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "REV is an aux bus"), "%s", err);
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "a", nope, 2, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "no bus named NOPE"), "%s", err);
+	snprintf(path, sizeof path, "%s/a", f.dir);
+	ck_assert_int_ne(access(path, F_OK), 0); /* nothing made */
+	ck_assert_int_eq(print_start(f.p, f.c, f.dir, "", five, 1, err, sizeof err), 0);
+	print_status(f.p, &s);
+	ck_assert_uint_eq(s.files, 1);
+	ck_assert_msg(strncmp(s.take, "take-", 5) == 0, "%s", s.take);
+	play(&f, 1, NULL);
+	ck_assert_int_eq(print_stop(f.p, &s, err, sizeof err), 0);
+	snprintf(path, sizeof path, "%s/%s/ST.wav", f.dir, s.take);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	snprintf(path, sizeof path, "%s/%s/FIVE.wav", f.dir, s.take);
+	SF_INFO info = {0};
+	SNDFILE *r = sf_open(path, SFM_READ, &info);
+	ck_assert_msg(r != NULL, "%s", sf_strerror(NULL));
+	ck_assert_int_eq(info.channels, 6);
+	ck_assert_int_eq(info.frames, SR);
+	/* the last period read back: FIVE's outputs are ports 2 .. 7 (after ST's two) */
+	float last[PERIOD * 6];
+	sf_seek(r, SR - PERIOD, SEEK_SET);
+	ck_assert_int_eq(sf_readf_float(r, last, PERIOD), PERIOD);
+	for (int i = 0; i < PERIOD; i++)
+		for (int c = 0; c < 6; c++)
+			ck_assert_float_eq_tol(last[i * 6 + c], f.out[2 + c][i], 1.2e-7f);
+	sf_close(r);
 	close_fixture(&f);
 }
 END_TEST
@@ -192,6 +234,7 @@ int main(void)
 	tcase_add_test(t, a_print_equals_the_outputs);
 	tcase_add_test(t, a_killed_print_is_readable);
 	tcase_add_test(t, misuse_is_refused);
+	tcase_add_test(t, chosen_buses_print_alone);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
