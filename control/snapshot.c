@@ -37,15 +37,17 @@ static const struct {
 } sections[] = {{"strips", "strip"}, {"buses", "bus"}, {"vcas", "vca"}, {"mute_groups", "mute_group"}};
 
 /* Whether row p (of target i, in c) is part of the mix a snapshot keeps:
- * settable, not model-only (safes), not solo (monitoring), not a second
+ * settable, not model-only (safes), not solo (monitoring; the live state
+ * keeps it), not a second
  * name for a field an earlier row holds (fader/pos, pan), and for a strip
  * only the pan form it uses (direction or room position). */
-static bool kept(const struct console *c, const struct param *table, size_t row, enum param_kind kind, uint32_t i)
+static bool kept(const struct console *c, const struct param *table, size_t row, enum param_kind kind, uint32_t i,
+                 bool live)
 {
 	const struct param *p = &table[row];
 	if (p->action != ACT_VALUE || p->model_only || p->rule == RULE_FADER_POS)
 		return false;
-	if (kind == KIND_STRIP && (strcmp(p->name, "solo") == 0 || strcmp(p->name, "solo_safe") == 0))
+	if (!live && kind == KIND_STRIP && (strcmp(p->name, "solo") == 0 || strcmp(p->name, "solo_safe") == 0))
 		return false;
 	for (size_t r = 0; r < row; r++)
 		if (table[r].kind && strcmp(table[r].kind, p->kind) == 0 && table[r].offset == p->offset &&
@@ -72,13 +74,8 @@ static json_t *value_json(const struct param *p, float v)
 	return json_real(v);
 }
 
-int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen)
+char *snapshot_text(struct console *c, bool live)
 {
-	if (!snapshot_name_ok(name))
-		return error_text(err, errlen, "\"%s\" is not a snapshot name (1-63 of A-Z a-z 0-9 _ - . and space, "
-		            "not starting with a dot)", name);
-	if (folder_make(dir, err, errlen) < 0)
-		return -1;
 	size_t n_rows;
 	const struct param *table = param_table(&n_rows);
 	json_t *root = json_object();
@@ -93,7 +90,8 @@ int snapshot_save(struct console *c, const char *dir, const char *name, char *er
 		for (uint32_t i = 0; i < param_target_count(c, kind); i++) {
 			json_t *target = json_object();
 			for (size_t r = 0; r < n_rows; r++) {
-				if (!table[r].kind || strcmp(table[r].kind, sections[sct].kind) != 0 || !kept(c, table, r, kind, i))
+				if (!table[r].kind || strcmp(table[r].kind, sections[sct].kind) != 0 ||
+				    !kept(c, table, r, kind, i, live))
 					continue;
 				for (uint32_t k = 0; k < (param_is_send(&table[r]) ? c->n_aux : 1); k++) {
 					const struct param p = param_is_send(&table[r]) ? param_for_aux(&table[r], k) : table[r];
@@ -108,35 +106,34 @@ int snapshot_save(struct console *c, const char *dir, const char *name, char *er
 		}
 		json_object_set_new(root, sections[sct].key, section);
 	}
-
-	char tmp[4200], final[4200];
-	snprintf(final, sizeof final, "%s/%s.json", dir, name);
-	snprintf(tmp, sizeof tmp, "%s/.%s.json.tmp-%d", dir, name, (int)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		json_decref(root);
-		return error_text(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-	}
-	int rc = json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
 	json_decref(root);
-	if (rc == 0 && fputc('\n', f) == EOF)
-		rc = -1;
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = -1;
-	const int write_errno = errno;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0) {
-		unlink(tmp);
-		return error_text(err, errlen, "cannot write %s: %s", tmp, strerror(write_errno));
+	const size_t len = text ? strlen(text) : 0;
+	char *with_newline = text ? realloc(text, len + 2) : NULL;
+	if (!with_newline) {
+		free(text);
+		return NULL;
 	}
-	if (rename(tmp, final) != 0) {
-		const int e = errno;
-		unlink(tmp);
-		return error_text(err, errlen, "cannot rename %s to %s: %s", tmp, final, strerror(e));
-	}
-	folder_sync(dir); /* the rename itself reaches the disk */
-	return 0;
+	with_newline[len] = '\n';
+	with_newline[len + 1] = '\0';
+	return with_newline;
+}
+
+int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen)
+{
+	if (!snapshot_name_ok(name))
+		return error_text(err, errlen, "\"%s\" is not a snapshot name (1-63 of A-Z a-z 0-9 _ - . and space, "
+		            "not starting with a dot)", name);
+	if (folder_make(dir, err, errlen) < 0)
+		return -1;
+	char *text = snapshot_text(c, false);
+	if (!text)
+		return error_text(err, errlen, "out of memory");
+	char file[SNAPSHOT_NAME_MAX + 8];
+	snprintf(file, sizeof file, "%s.json", name);
+	const int rc = folder_write_file(dir, file, text, strlen(text), NULL, err, errlen);
+	free(text);
+	return rc;
 }
 
 int snapshot_delete(const char *dir, const char *name, char *err, size_t errlen)

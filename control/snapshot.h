@@ -23,6 +23,9 @@
 bool snapshot_name_ok(const char *name);
 
 int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen);
+/* The snapshot file's text (malloc'd, NULL when out of memory). `live`: the
+ * whole live state the autosave keeps, solo included. */
+char *snapshot_text(struct console *c, bool live);
 int snapshot_delete(const char *dir, const char *name, char *err, size_t errlen);
 /* The names in dir, sorted; *names is one malloc'd block (free it). */
 int snapshot_list(const char *dir, char (**names)[SNAPSHOT_NAME_MAX], uint32_t *n, char *err, size_t errlen);
