@@ -11,8 +11,10 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "control/autosave.h"
 #include "control/config.h"
 #include "control/print.h"
 #include "control/render.h"
@@ -24,7 +26,7 @@
 #define EXIT_USAGE 2
 
 static const char usage[] =
-	"usage: dubstage run CONFIG [--name NAME] [--server NAME] [--osc-port PORT] [--osc-bind ADDR]\n"
+	"usage: dubstage run CONFIG [--name NAME] [--server NAME] [--osc-port PORT] [--osc-bind ADDR] [--fresh]\n"
 	"       dubstage check CONFIG\n"
 	"       dubstage bench CONFIG [--period FRAMES] [--rate HZ] [--seconds S]\n"
 	"       dubstage render CONFIG --input STRIP=FILE ... --out DIR [--snapshot NAME] [--split] [--float]\n"
@@ -32,7 +34,9 @@ static const char usage[] =
 	"\n"
 	"run     start the console as a JACK client (the server must be running; the\n"
 	"        JACK server is $JACK_DEFAULT_SERVER or --server). OSC on UDP, default\n"
-	"        127.0.0.1:9000. SIGINT/SIGTERM stop, SIGHUP reloads CONFIG.\n"
+	"        127.0.0.1:9000. SIGINT/SIGTERM stop, SIGHUP reloads CONFIG. The mix is\n"
+	"        autosaved into the config's \"state\" folder and restored at the next\n"
+	"        start; --fresh starts from CONFIG alone.\n"
 	"check   validate CONFIG and print what it describes\n"
 	"bench   run the real process function offline on generated input and print\n"
 	"        the time per period (defaults: 64 frames, 48000 Hz, 10 s)\n"
@@ -46,7 +50,15 @@ struct run_options {
 	const char *server;
 	const char *osc_bind;
 	unsigned osc_port;
+	bool fresh;            /* --fresh: the config alone, not the autosaved live state */
 };
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
 
 static bool parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
@@ -210,7 +222,7 @@ static int cmd_render(int argc, char **argv)
 
 static int cmd_run(int argc, char **argv)
 {
-	struct run_options o = {NULL, "dubstage", NULL, "127.0.0.1", 9000};
+	struct run_options o = {NULL, "dubstage", NULL, "127.0.0.1", 9000, false};
 	for (int i = 0; i < argc; i++) {
 		unsigned long v;
 		const bool has_value = i + 1 < argc;
@@ -228,6 +240,8 @@ static int cmd_run(int argc, char **argv)
 			}
 			o.osc_port = (unsigned)v;
 			i++;
+		} else if (strcmp(argv[i], "--fresh") == 0) {
+			o.fresh = true;
 		} else if (!o.config && argv[i][0] != '-') {
 			o.config = argv[i];
 		} else {
@@ -242,6 +256,13 @@ static int cmd_run(int argc, char **argv)
 	struct console *c = load_or_report(o.config);
 	if (!c)
 		return EXIT_USAGE;
+	struct autosave *save = c->state_dir ? autosave_create(c->state_dir, o.config) : NULL;
+	if (save && !o.fresh) { /* the mix as it was when the console last ran (or crashed) */
+		char what[2048];
+		const int restored = autosave_restore(save, c, what, sizeof what);
+		if (restored != 0)
+			fprintf(stderr, "dubstage: %s\n", what);
+	}
 
 	/* Signals are read from a signalfd by this (control) thread; blocking them
 	 * before JACK starts its threads keeps them off the RT thread. */
@@ -321,7 +342,12 @@ static int cmd_run(int argc, char **argv)
 			running = false;
 		}
 		engine_collect(jack_host_engine(h), false);
+		if (save && autosave_tick(save, jack_host_console(h), now_s(), err, sizeof err) < 0)
+			fprintf(stderr, "dubstage: cannot save the live state (the last saved copy stays): %s\n", err);
 	}
+	if (save && autosave_now(save, jack_host_console(h), err, sizeof err) < 0)
+		fprintf(stderr, "dubstage: cannot save the live state at stop: %s\n", err);
+	autosave_destroy(save);
 	struct engine_load l = engine_load(jack_host_engine(h));
 	fprintf(stderr, "dubstage: stopping after %llu periods: callback p50 %.1f %%, p99 %.1f %%, "
 	        "max %.1f %% of the period (period %llu; %llu periods at or over 50 %%, %llu at or over 100 %%); "

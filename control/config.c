@@ -233,7 +233,7 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
                                          "delay", "hpf", "lpf", "eq", "notch", "dyn", "sends", NULL};
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
-                                       "snapshots", "prints", "surfaces", NULL};
+                                       "snapshots", "prints", "state", "surfaces", NULL};
 static const char *const surface_keys[] = {"profile", "from", "port", "feedback_port", "echo", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
@@ -956,6 +956,11 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		return -1;
 	if (prints && !(c->print_dir = beside_config(x, prints)))
 		return fail(x, "out of memory");
+	const char *state = NULL;
+	if (get_string(x, root, "state", false, &state) < 0)
+		return -1;
+	if (state && !(c->state_dir = beside_config(x, state)))
+		return fail(x, "out of memory");
 	if (json_object_get(root, "surfaces") && parse_surfaces(x, json_object_get(root, "surfaces"), c) < 0)
 		return -1;
 	downmix_table_init(&c->downmix);
@@ -1264,5 +1269,16 @@ struct console *config_load_file(const char *path, char *err, size_t errlen)
 	}
 	struct console *c = config_load_text(text, path, err, errlen);
 	free(text);
+	if (c && !c->state_dir) { /* a console from a file keeps its live state beside it by default */
+		const char *slash = strrchr(path, '/');
+		const int dir_len = slash ? (int)(slash - path) : 1;
+		c->state_dir = malloc((size_t)dir_len + sizeof "/state");
+		if (!c->state_dir) {
+			console_free(c);
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		sprintf(c->state_dir, "%.*s/state", dir_len, slash ? path : ".");
+	}
 	return c;
 }

@@ -40,6 +40,7 @@ void console_free(struct console *c)
 	free(c->bus_order);
 	free(c->name);
 	free(c->snapshot_dir);
+	free(c->state_dir);
 	free(c->print_dir);
 	for (uint32_t i = 0; i < c->n_surfaces; i++)
 		free(c->surfaces[i].profile);

@@ -241,6 +241,8 @@ struct console {
 	struct console_monitor *monitor; /* NULL: the console has no monitor section */
 	char *snapshot_dir;    /* where snapshots are kept, or NULL (config "snapshots") */
 	char *print_dir;       /* where prints go, or NULL (config "prints") */
+	char *state_dir;       /* where the live state is autosaved (config "state"; for a config file, by
+	                        * default "state" beside it), or NULL: none */
 	struct surface_binding *surfaces;
 	uint32_t n_surfaces;
 };

@@ -1,0 +1,204 @@
+/* control/autosave: the live state is saved when it changes and not
+ * otherwise, the replaced file is kept, a start restores the newest valid
+ * copy, and a full disk or an unwritable folder keeps the old file intact and
+ * is reported once. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "control/autosave.h"
+#include "control/config.h"
+#include "tests/check_main.h"
+
+static const char *const text =
+	"{\"name\": \"t\", \"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"}],"
+	" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"S\", \"bus\": \"DX\", \"count\": 8}]}";
+
+struct fixture {
+	struct console *c;
+	struct autosave *a;
+	char dir[64], live[128], prev[128];
+};
+
+static void open_fixture(struct fixture *f)
+{
+	char err[512];
+	memset(f, 0, sizeof *f);
+	f->c = config_load_text(text, "t", err, sizeof err);
+	ck_assert_msg(f->c != NULL, "%s", err);
+	snprintf(f->dir, sizeof f->dir, "/tmp/dubstage-autosave-XXXXXX");
+	ck_assert(mkdtemp(f->dir) != NULL);
+	f->a = autosave_create(f->dir, "/some/where/reel 3.json");
+	ck_assert(f->a != NULL);
+	snprintf(f->live, sizeof f->live, "%s/reel_3.live.json", f->dir);
+	snprintf(f->prev, sizeof f->prev, "%s/reel_3.live.prev.json", f->dir);
+	ck_assert_str_eq(autosave_path(f->a), f->live);
+}
+
+static void close_fixture(struct fixture *f)
+{
+	autosave_destroy(f->a);
+	console_free(f->c);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir); /* our own temporary folder */
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *read_all(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	static char buf[1 << 20];
+	const size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+START_TEST(saves_changes_only_and_keeps_the_previous)
+{
+	struct fixture f;
+	open_fixture(&f);
+	char err[512], what[1024];
+	ck_assert_int_eq(autosave_restore(f.a, f.c, what, sizeof what), 0); /* nothing yet */
+	ck_assert_int_eq(autosave_tick(f.a, f.c, 100.0, err, sizeof err), 0);
+	ck_assert_int_eq(access(f.live, F_OK), 0);
+	struct stat st0;
+	ck_assert_int_eq(stat(f.live, &st0), 0);
+	/* unchanged: no write, whatever the time */
+	ck_assert_int_eq(autosave_tick(f.a, f.c, 101.0, err, sizeof err), 0);
+	struct stat st1;
+	ck_assert_int_eq(stat(f.live, &st1), 0);
+	ck_assert_uint_eq(st0.st_ino, st1.st_ino);
+	ck_assert_int_ne(access(f.prev, F_OK), 0);
+	/* a change within the check interval waits; after it, it is saved */
+	f.c->strips[0].params.fader_db = -6.0f;
+	f.c->strips[3].params.solo = true;
+	ck_assert_int_eq(autosave_tick(f.a, f.c, 101.0 + AUTOSAVE_CHECK_S / 2, err, sizeof err), 0);
+	char *now = read_all(f.live);
+	ck_assert(strstr(now, "\"fader\": -6.0") == NULL);
+	free(now);
+	ck_assert_int_eq(autosave_tick(f.a, f.c, 101.0 + AUTOSAVE_CHECK_S, err, sizeof err), 0);
+	now = read_all(f.live);
+	ck_assert_msg(strstr(now, "\"fader\": -6.0") != NULL, "%s", now);
+	free(now);
+	char *prev = read_all(f.prev); /* the file it replaced */
+	ck_assert(prev != NULL);
+	ck_assert(strstr(prev, "\"fader\": -6.0") == NULL);
+	free(prev);
+
+	/* a fresh console restores it, solo included */
+	struct console *c2 = config_load_text(text, "t", err, sizeof err);
+	ck_assert_int_eq(autosave_restore(f.a, c2, what, sizeof what), 1);
+	ck_assert_msg(strstr(what, "restored the live state saved") && strstr(what, f.live), "%s", what);
+	ck_assert_float_eq(c2->strips[0].params.fader_db, -6.0f);
+	ck_assert(c2->strips[3].params.solo);
+	console_free(c2);
+	close_fixture(&f);
+}
+END_TEST
+
+START_TEST(a_broken_live_file_falls_back_to_the_previous)
+{
+	struct fixture f;
+	open_fixture(&f);
+	char err[512], what[2048];
+	f.c->strips[1].params.fader_db = -3.0f;
+	ck_assert_int_eq(autosave_now(f.a, f.c, err, sizeof err), 0);
+	f.c->strips[1].params.fader_db = -9.0f;
+	ck_assert_int_eq(autosave_now(f.a, f.c, err, sizeof err), 0);
+	FILE *w = fopen(f.live, "w"); /* a disk that lied: the newest copy is garbage */
+	fputs("{\"dubstage_snapshot\": 1, \"strips\": {", w);
+	fclose(w);
+	struct console *c2 = config_load_text(text, "t", err, sizeof err);
+	ck_assert_int_eq(autosave_restore(f.a, c2, what, sizeof what), 1);
+	ck_assert_msg(strstr(what, f.prev) && strstr(what, "could not be read"), "%s", what);
+	ck_assert_float_eq(c2->strips[1].params.fader_db, -3.0f);
+	/* both broken: nothing restored, the console as its config says */
+	w = fopen(f.prev, "w");
+	fputs("not json", w);
+	fclose(w);
+	struct console *c3 = config_load_text(text, "t", err, sizeof err);
+	ck_assert_int_eq(autosave_restore(f.a, c3, what, sizeof what), -1);
+	ck_assert_msg(strstr(what, "cannot be read") && strstr(what, "starting from the config"), "%s", what);
+	ck_assert_float_eq(c3->strips[1].params.fader_db, 0.0f);
+	console_free(c2);
+	console_free(c3);
+	close_fixture(&f);
+}
+END_TEST
+
+/* A full disk: the file may not grow past 4 KiB (RLIMIT_FSIZE; SIGXFSZ
+ * ignored), smaller than the state. The failed save is reported once, the
+ * old file stays byte for byte, and once there is room the next check saves. */
+START_TEST(a_full_disk_keeps_the_old_file)
+{
+	struct fixture f;
+	open_fixture(&f);
+	char err[512] = "";
+	ck_assert_int_eq(autosave_now(f.a, f.c, err, sizeof err), 0);
+	char *before = read_all(f.live);
+	ck_assert_uint_gt(strlen(before), 4096);
+	struct rlimit was;
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+	void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+	struct rlimit small = {4096, was.rlim_max};
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	f.c->strips[0].params.fader_db = -20.0f;
+	const int first = autosave_tick(f.a, f.c, 10.0, err, sizeof err);
+	const int second = autosave_tick(f.a, f.c, 11.0, err, sizeof err);
+	setrlimit(RLIMIT_FSIZE, &was);
+	signal(SIGXFSZ, old);
+	ck_assert_int_eq(first, -1);
+	ck_assert_int_eq(second, 0); /* still failing: reported once */
+	ck_assert_msg(strstr(err, "cannot write") && strstr(err, "File too large"), "%s", err);
+	char *after = read_all(f.live);
+	ck_assert_str_eq(after, before);
+	free(after);
+	ck_assert_int_eq(autosave_tick(f.a, f.c, 12.0, err, sizeof err), 0);
+	after = read_all(f.live);
+	ck_assert(strstr(after, "\"fader\": -20.0") != NULL);
+	free(after);
+	free(before);
+	/* no temporary file is left behind */
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "ls -A %s | grep -c tmp", f.dir);
+	FILE *ls = popen(cmd, "r");
+	char count[16] = "";
+	ck_assert(fgets(count, sizeof count, ls) != NULL);
+	pclose(ls);
+	ck_assert_int_eq(atoi(count), 0);
+	close_fixture(&f);
+}
+END_TEST
+
+START_TEST(an_unwritable_folder_is_reported)
+{
+	char err[512] = "";
+	struct console *c = config_load_text(text, "t", err, sizeof err);
+	struct autosave *a = autosave_create("/proc/dubstage-state", "c.json");
+	ck_assert_int_eq(autosave_tick(a, c, 1.0, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "cannot create /proc/dubstage-state"), "%s", err);
+	ck_assert_int_eq(autosave_now(a, c, err, sizeof err), -1);
+	autosave_destroy(a);
+	console_free(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("autosave");
+	TCase *t = tcase_create("core");
+	tcase_add_test(t, saves_changes_only_and_keeps_the_previous);
+	tcase_add_test(t, a_broken_live_file_falls_back_to_the_previous);
+	tcase_add_test(t, a_full_disk_keeps_the_old_file);
+	tcase_add_test(t, an_unwritable_folder_is_reported);
+	suite_add_tcase(s, t);
+	return run_suite(s);
+}
