@@ -105,6 +105,33 @@ START_TEST(syntax_errors_have_line_and_column)
 }
 END_TEST
 
+/* Hostile files (docs/robustness.md): each is refused with a reason, none
+ * crashes or half-builds a console. */
+START_TEST(hostile_files_are_refused)
+{
+	REFUSED("{\"name\": \"x\", " BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"D", "invalid JSON"); /* truncated */
+	REFUSED("{\"name\": \"\xff\xfe\", " BUSES "}", "invalid JSON"); /* not UTF-8 */
+	static char deep[3000 * 2 + 64];
+	char *p = deep;
+	p += sprintf(p, "{\"name\": ");
+	for (int k = 0; k < 3000; k++)
+		*p++ = '[';
+	for (int k = 0; k < 3000; k++)
+		*p++ = ']';
+	sprintf(p, "}");
+	REFUSED(deep, "invalid JSON"); /* 3,000 deep: Jansson's depth limit, not our stack */
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"fader\": 1e999}]}", "invalid JSON");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"count\": 2.5}]}", "count");
+	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"count\": 100000}]}", "count");
+	/* an integer where a real is expected is that real */
+	struct console *c = config_load_text("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bus\": \"DX\", \"fader\": -6}]}",
+	                                     "t.json", err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_float_eq(c->strips[0].params.fader_db, -6.0f);
+	console_free(c);
+}
+END_TEST
+
 START_TEST(unknown_keys_are_errors)
 {
 	REFUSED("{" BUSES ", \"strips\": [{\"name\": \"A\", \"bsu\": \"DX\"}]}",
@@ -559,6 +586,7 @@ int main(void)
 	tcase_add_test(t, unknown_keys_are_errors);
 	tcase_add_test(t, missing_and_mistyped);
 	tcase_add_test(t, bad_values);
+	tcase_add_test(t, hostile_files_are_refused);
 	tcase_add_test(t, duplicate_names);
 	tcase_add_test(t, unknown_references);
 	tcase_add_test(t, routing_errors);
