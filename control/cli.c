@@ -143,6 +143,11 @@ static struct console *host_console(void *ctx) { return jack_host_console(ctx); 
 static struct engine *host_engine(void *ctx) { return jack_host_engine(ctx); }
 static uint32_t host_period(void *ctx) { return jack_host_period(ctx); }
 static struct loudness *host_loudness(void *ctx) { return jack_host_loudness(ctx); }
+static bool host_online(void *ctx, const char **why)
+{
+	*why = jack_host_shutdown_reason(ctx);
+	return jack_host_online(ctx);
+}
 
 static void reload(struct jack_host *h, const char *path)
 {
@@ -296,7 +301,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_RUNTIME;
 	}
 	struct print_recorder *printer = print_create(jack_host_engine(h), jack_host_sample_rate(h));
-	struct osc_host oh = {h, host_console, host_engine, host_period, host_loudness, printer};
+	struct osc_host oh = {h, host_console, host_engine, host_period, host_loudness, printer, host_online};
 	struct osc_server *osc = osc_server_open(&oh, o.osc_bind, (uint16_t)o.osc_port, err, sizeof err);
 	if (!osc || jack_host_activate(h, err, sizeof err) < 0) {
 		fprintf(stderr, "dubstage: %s\n", err);
@@ -321,6 +326,8 @@ static int cmd_run(int argc, char **argv)
 	fflush(stdout);
 
 	int status = 0;
+	double retry_at = 0.0, retry_every = 0.1;
+	bool offline = false;
 	for (bool running = true; running;) {
 		struct pollfd fds[3] = {{osc_server_fd(osc), POLLIN, 0}, {sfd, POLLIN, 0}, {wake[0], POLLIN, 0}};
 		const int wait = osc_server_timeout_ms(osc);
@@ -335,12 +342,33 @@ static int cmd_run(int argc, char **argv)
 			else if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 				running = false;
 		}
-		if (jack_host_is_shut_down(h)) {
-			fprintf(stderr, "dubstage: the JACK server shut the client down: %s\n",
-			        jack_host_shutdown_reason(h));
-			status = EXIT_RUNTIME;
-			running = false;
+		/* The server gone: the console stays up, OSC answers, and the client
+		 * comes back by itself when a server does (tries at most every 2 s). */
+		if (jack_host_is_shut_down(h) && !offline) {
+			offline = true;
+			fprintf(stderr, "dubstage: audio offline: the JACK server shut the client down (%s); "
+			        "reconnecting when it is back\n", jack_host_shutdown_reason(h));
+			jack_host_lost(h);
+			osc_server_notify_status(osc);
+			retry_at = now_s() + 0.1;
+			retry_every = 0.1;
 		}
+		if (!jack_host_online(h) && now_s() >= retry_at) {
+			if (jack_host_reconnect(h, err, sizeof err) == 0) {
+				offline = false;
+				fprintf(stderr, "dubstage: audio online again: JACK client \"%s\" (%u Hz, %u frames), "
+				        "ports and connections restored\n", jack_host_client_name(h), jack_host_sample_rate(h),
+				        jack_host_period(h));
+				osc_server_notify_status(osc);
+			} else {
+				retry_every = retry_every * 2 < 2.0 ? retry_every * 2 : 2.0;
+				retry_at = now_s() + retry_every;
+			}
+		} else if (jack_host_online(h) && now_s() >= retry_at) {
+			jack_host_reconnect(h, err, sizeof err); /* connections whose other end was not back yet */
+			retry_at = now_s() + 1.0;
+		}
+		jack_host_track_connections(h);
 		engine_collect(jack_host_engine(h), false);
 		if (save && autosave_tick(save, jack_host_console(h), now_s(), err, sizeof err) < 0)
 			fprintf(stderr, "dubstage: cannot save the live state (the last saved copy stays): %s\n", err);

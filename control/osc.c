@@ -507,6 +507,18 @@ static void reply_info(struct osc_server *s)
 	send_message(s, "/info", m);
 }
 
+static lo_message status_message(struct osc_server *s)
+{
+	const char *why = "";
+	const bool online = !s->host.online || s->host.online(s->host.ctx, &why);
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, online ? "audio online" : "audio offline");
+	lo_message_add_string(m, online ? "" : why);
+	return m;
+}
+
+void osc_server_notify_status(struct osc_server *s) { notify(s, "/status", status_message(s), false); }
+
 /* Reads one numeric or boolean argument; false with an /error sent otherwise. */
 static bool read_argument(struct osc_server *s, const char *path, const struct param *p,
                           const char *types, lo_arg **argv, int argc, float *out)
@@ -1197,6 +1209,7 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	}
 	switch (p->action) {
 	case ACT_INFO: reply_info(s); break;
+	case ACT_STATUS: send_message(s, "/status", status_message(s)); break;
 	case ACT_SUBSCRIBE: handle_subscribe(s, path, false, types, argv, argc); break;
 	case ACT_METERS_SUBSCRIBE: handle_subscribe(s, path, true, types, argv, argc); break;
 	case ACT_UNSUBSCRIBE: handle_unsubscribe(s, false); break;

@@ -24,6 +24,8 @@ struct osc_host {
 	uint32_t (*period)(void *ctx);
 	struct loudness *(*loudness)(void *ctx); /* the stems' and masters' meter, or NULL */
 	struct print_recorder *print;            /* prints while mixing, or NULL */
+	/* Whether the audio runs, and why not ("" when it does); NULL: always online. */
+	bool (*online)(void *ctx, const char **why);
 };
 
 struct osc_server;
@@ -40,6 +42,9 @@ void osc_server_poll(struct osc_server *s);
  * that ran out. Call it when osc_server_timeout_ms has passed (and may call
  * it more often). */
 void osc_server_tick(struct osc_server *s);
+/* Tells every subscriber /status (after the audio went offline or came
+ * back online). */
+void osc_server_notify_status(struct osc_server *s);
 /* Milliseconds until osc_server_tick has something to do (at most 1000). */
 int osc_server_timeout_ms(const struct osc_server *s);
 /* Datagrams that were not valid OSC. */

@@ -215,6 +215,10 @@ static const struct param base_params[] = {
 	 "Reply /print/status i printing s take h frames h lost-frames."}, NULL, false},
 	{NULL, "dump", ACT_DUMP, RULE_NONE, 0, 0, 0, 0, {"/dump", "", "", "", "Replies with every settable "
 	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL, false},
+	{NULL, "status", ACT_STATUS, RULE_NONE, 0, 0, 0, 0, {"/status", "", "", "",
+	 "Replies /status s \"audio online\" or \"audio offline\", s why (empty when online). Subscribers get "
+	 "it too whenever it changes: the JACK server went away, or came back and the console is on it "
+	 "again."}, NULL, false},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
 	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
 	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL, false},

@@ -38,6 +38,7 @@ struct engine {
 	struct timespec rt_start;
 	/* control only */
 	uint32_t sample_rate;
+	atomic_bool offline;      /* no process call runs (the JACK server is gone): nothing to wait for */
 	uint32_t next_generation;
 	struct graph *retired[ENGINE_MAX_RETIRED];
 	unsigned n_retired;
@@ -74,6 +75,8 @@ void engine_destroy(struct engine *e)
 }
 
 uint32_t engine_sample_rate(const struct engine *e) { return e->sample_rate; }
+void engine_set_sample_rate(struct engine *e, uint32_t rate) { e->sample_rate = rate; }
+void engine_set_offline(struct engine *e, bool offline) { atomic_store(&e->offline, offline); }
 
 struct graph *engine_graph(const struct engine *e)
 {
@@ -127,7 +130,7 @@ unsigned engine_collect(struct engine *e, bool rt_stopped)
 		/* The RT thread only ever loads the published pointer, so once it has
 		 * acknowledged a generation newer than a retired graph, it is done
 		 * with that graph for good. */
-		if (rt_stopped || graph_generation(e->retired[i]) < acked)
+		if (rt_stopped || atomic_load(&e->offline) || graph_generation(e->retired[i]) < acked)
 			graph_free(e->retired[i]);
 		else
 			e->retired[kept++] = e->retired[i];
@@ -148,6 +151,8 @@ int engine_send(struct engine *e, struct graph_cmd *cmd)
 {
 	struct graph *g = engine_graph(e);
 	cmd->generation = g ? graph_generation(g) : 0;
+	if (atomic_load(&e->offline))
+		return 0; /* the next graph is built from the model, which has the change */
 	for (int waited = 0; jack_ringbuffer_write_space(e->commands) < sizeof *cmd; waited++) {
 		if (waited == 200) {
 			atomic_fetch_add(&e->command_overflows, 1);

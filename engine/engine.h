@@ -33,6 +33,14 @@ struct engine *engine_create(uint32_t sample_rate);
 void engine_destroy(struct engine *e);
 
 uint32_t engine_sample_rate(const struct engine *e);
+/* A new server's rate, while no process call can run (the graph is rebuilt
+ * after). */
+void engine_set_sample_rate(struct engine *e, uint32_t rate);
+/* Control thread: no process call runs (offline) or they may again. Offline,
+ * commands are not queued (the graph built on the way back online is built
+ * from the model, which has every change) and retired graphs are freed at
+ * once. Set it back before the client is activated. */
+void engine_set_offline(struct engine *e, bool offline);
 
 /* The generation the next engine_publish will give its graph. */
 uint32_t engine_next_generation(const struct engine *e);

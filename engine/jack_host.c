@@ -25,11 +25,26 @@ struct jack_host {
 	uint32_t lat_n_in, lat_n_out;
 	struct console *console;   /* the model of the published graph */
 	char name[128];
+	char *server;              /* as given to jack_host_open (NULL: the default) */
 	int wake_fd;
 	bool active;
 	atomic_uint period;
 	atomic_bool shut_down;
 	char shutdown_reason[256];
+	/* Every connection our ports have, kept up to date on the control thread
+	 * (JACK says when they change), so that a new server gets them back. */
+	atomic_bool connections_changed;
+	struct connection *connections;
+	uint32_t n_connections, cap_connections;
+	uint32_t pending;          /* connections[0 .. pending) not yet made again after a reconnect */
+};
+
+/* One connection of one of our ports: short name of ours, full name of the
+ * other end, and which way the audio goes. */
+struct connection {
+	char own[2 * CONSOLE_NAME_MAX + 16];
+	char peer[320];
+	bool own_is_input;
 };
 
 /* JACK asks for our ports' latencies: an output is as late as the latest
@@ -124,6 +139,14 @@ static int on_buffer_size(jack_nframes_t n, void *arg)
 	return 0;
 }
 
+static void on_port_connect(jack_port_id_t a, jack_port_id_t b, int connect, void *arg)
+{
+	/* JACK's notification thread: only a flag; the control thread asks JACK. */
+	struct jack_host *h = arg;
+	(void)a, (void)b, (void)connect;
+	atomic_store(&h->connections_changed, true);
+}
+
 static void on_shutdown(jack_status_t code, const char *reason, void *arg)
 {
 	/* Like a signal handler: record, wake the control thread, nothing else. */
@@ -138,29 +161,61 @@ static void on_shutdown(jack_status_t code, const char *reason, void *arg)
 	}
 }
 
+/* libjack's own messages, but none while the server is away: every try to
+ * reach it would print half a dozen lines. */
+static atomic_bool jack_quiet;
+static void jack_message(const char *msg)
+{
+	if (!atomic_load(&jack_quiet))
+		fprintf(stderr, "jack: %s\n", msg);
+}
+
+/* A client on h's server under h's name; NULL with a reason in err. */
+static jack_client_t *open_client(struct jack_host *h, const char *client_name, char *err, size_t errlen)
+{
+	jack_status_t status = 0;
+	jack_options_t opts = JackNoStartServer | (h->server ? JackServerName : JackNullOption);
+	jack_client_t *client = jack_client_open(client_name, opts, &status, h->server);
+	const char *srv = h->server ? h->server
+	                            : (getenv("JACK_DEFAULT_SERVER") ? getenv("JACK_DEFAULT_SERVER") : "default");
+	if (client)
+		return client;
+	if (status & JackServerFailed)
+		snprintf(err, errlen, "no JACK server named \"%s\" is running (start one, e.g. "
+		         "jackd -d dummy -r 48000 -p 256, or use scripts/run.sh)", srv);
+	else if (status & JackNameNotUnique)
+		snprintf(err, errlen, "a JACK client named \"%s\" already exists on server \"%s\"", client_name, srv);
+	else
+		snprintf(err, errlen, "could not open JACK client \"%s\" on server \"%s\" (status 0x%x)", client_name,
+		         srv, (unsigned)status);
+	return NULL;
+}
+
+static void install_callbacks(struct jack_host *h)
+{
+	jack_set_process_callback(h->client, on_process, h);
+	jack_set_xrun_callback(h->client, on_xrun, h);
+	jack_set_buffer_size_callback(h->client, on_buffer_size, h);
+	jack_set_latency_callback(h->client, on_latency, h);
+	jack_set_port_connect_callback(h->client, on_port_connect, h);
+	jack_on_info_shutdown(h->client, on_shutdown, h);
+}
+
 struct jack_host *jack_host_open(const char *client_name, const char *server,
                                  int wake_fd, char *err, size_t errlen)
 {
 	struct jack_host *h = calloc(1, sizeof *h);
-	if (!h) {
+	if (!h || (server && !(h->server = strdup(server)))) {
 		snprintf(err, errlen, "out of memory");
+		free(h);
 		return NULL;
 	}
 	h->wake_fd = wake_fd;
-	jack_status_t status = 0;
-	jack_options_t opts = JackNoStartServer | (server ? JackServerName : JackNullOption);
-	h->client = jack_client_open(client_name, opts, &status, server);
-	const char *srv = server ? server : (getenv("JACK_DEFAULT_SERVER") ? getenv("JACK_DEFAULT_SERVER") : "default");
+	jack_set_error_function(jack_message);
+	jack_set_info_function(jack_message);
+	h->client = open_client(h, client_name, err, errlen);
 	if (!h->client) {
-		if (status & JackServerFailed)
-			snprintf(err, errlen, "no JACK server named \"%s\" is running (start one, e.g. "
-			         "jackd -d dummy -r 48000 -p 256, or use scripts/run.sh)", srv);
-		else if (status & JackNameNotUnique)
-			snprintf(err, errlen, "a JACK client named \"%s\" already exists on server \"%s\"",
-			         client_name, srv);
-		else
-			snprintf(err, errlen, "could not open JACK client \"%s\" on server \"%s\" (status 0x%x)",
-			         client_name, srv, (unsigned)status);
+		free(h->server);
 		free(h);
 		return NULL;
 	}
@@ -170,6 +225,7 @@ struct jack_host *jack_host_open(const char *client_name, const char *server,
 	if (!h->engine) {
 		snprintf(err, errlen, "out of memory");
 		jack_client_close(h->client);
+		free(h->server);
 		free(h);
 		return NULL;
 	}
@@ -178,12 +234,8 @@ struct jack_host *jack_host_open(const char *client_name, const char *server,
 	if (!h->loudness) /* the console runs without loudness meters rather than not at all */
 		fprintf(stderr, "dubstage: warning: %s\n", lerr);
 	engine_set_loudness(h->engine, h->loudness);
-	jack_set_process_callback(h->client, on_process, h);
-	jack_set_xrun_callback(h->client, on_xrun, h);
-	jack_set_buffer_size_callback(h->client, on_buffer_size, h);
 	pthread_mutex_init(&h->latency_lock, NULL);
-	jack_set_latency_callback(h->client, on_latency, h);
-	jack_on_info_shutdown(h->client, on_shutdown, h);
+	install_callbacks(h);
 	return h;
 }
 
@@ -202,6 +254,8 @@ void jack_host_close(struct jack_host *h)
 	free(h->lat_extra);
 	engine_destroy(h->engine);
 	console_free(h->console);
+	free(h->connections);
+	free(h->server);
 	free(h);
 }
 
@@ -335,9 +389,11 @@ static void unregister_unused(struct jack_host *h, const struct console *old,
 	free(list);
 }
 
-int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t errlen)
+/* jack_host_load; with `adopt` the new graph takes over the running one's
+ * state (a reload), without it starts from rest (a new server). */
+static int load(struct jack_host *h, struct console *c, bool adopt, char *err, size_t errlen)
 {
-	struct graph *old = engine_graph(h->engine);
+	struct graph *old = adopt ? engine_graph(h->engine) : NULL;
 	struct graph *g = graph_build(c, old, (float)engine_sample_rate(h->engine), err, errlen);
 	if (!g)
 		return -1;
@@ -389,15 +445,21 @@ int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t err
 		engine_collect(h->engine, true);
 
 	/* Ports the new console no longer has: the RT thread has moved on. */
-	if (h->console)
+	if (h->console && h->console != c)
 		unregister_unused(h, h->console, ports);
 	if (h->active)
 		connect_configured(h, c, ports, is_new);
 	free(plan.fresh);
 	free(is_new);
-	console_free(h->console);
+	if (h->console != c)
+		console_free(h->console);
 	h->console = c;
 	return 0;
+}
+
+int jack_host_load(struct jack_host *h, struct console *c, char *err, size_t errlen)
+{
+	return load(h, c, true, err, errlen);
 }
 
 int jack_host_activate(struct jack_host *h, char *err, size_t errlen)
@@ -421,3 +483,120 @@ uint32_t jack_host_sample_rate(const struct jack_host *h) { return engine_sample
 uint32_t jack_host_period(const struct jack_host *h) { return atomic_load(&((struct jack_host *)h)->period); }
 bool jack_host_is_shut_down(const struct jack_host *h) { return atomic_load(&((struct jack_host *)h)->shut_down); }
 const char *jack_host_shutdown_reason(const struct jack_host *h) { return h->shutdown_reason; }
+
+bool jack_host_online(const struct jack_host *h) { return h->client != NULL && !jack_host_is_shut_down(h); }
+
+/* Appends a connection to h's list; false when out of memory. */
+static bool remember(struct jack_host *h, const char *own, const char *peer, bool own_is_input)
+{
+	if (h->n_connections == h->cap_connections) {
+		const uint32_t cap = h->cap_connections ? 2 * h->cap_connections : 64;
+		struct connection *grown = realloc(h->connections, cap * sizeof *grown);
+		if (!grown)
+			return false;
+		h->connections = grown;
+		h->cap_connections = cap;
+	}
+	struct connection *c = &h->connections[h->n_connections++];
+	snprintf(c->own, sizeof c->own, "%s", own);
+	snprintf(c->peer, sizeof c->peer, "%s", peer);
+	c->own_is_input = own_is_input;
+	return true;
+}
+
+void jack_host_track_connections(struct jack_host *h)
+{
+	if (!jack_host_online(h) || h->pending || !atomic_exchange(&h->connections_changed, false))
+		return;
+	h->n_connections = 0;
+	struct graph_ports *ports = graph_ports(engine_graph(h->engine));
+	for (uint32_t k = 0; k < ports->n_in + ports->n_out; k++) {
+		jack_port_t *p = *handle_of(ports, k);
+		const char **peers = jack_port_get_all_connections(h->client, p);
+		for (size_t i = 0; peers && peers[i]; i++)
+			remember(h, jack_port_short_name(p), peers[i], k < ports->n_in);
+		jack_free(peers);
+	}
+}
+
+void jack_host_lost(struct jack_host *h)
+{
+	if (!h->client)
+		return;
+	/* The server is gone or has zombified us: no process call comes any more,
+	 * and what is left of the client is closed. The engine, its graph and the
+	 * console stay, and so does the list of connections to make again. */
+	jack_client_close(h->client);
+	h->client = NULL;
+	h->active = false;
+	engine_set_offline(h->engine, true);
+	atomic_store(&jack_quiet, true);
+}
+
+/* Makes the remembered connections that are not there yet; those whose
+ * other end has not come back stay pending. */
+static void make_pending(struct jack_host *h)
+{
+	uint32_t still = 0;
+	for (uint32_t k = 0; k < h->pending; k++) {
+		const struct connection *c = &h->connections[k];
+		char own[512];
+		snprintf(own, sizeof own, "%s:%s", h->name, c->own);
+		const int rc = c->own_is_input ? jack_connect(h->client, c->peer, own) : jack_connect(h->client, own, c->peer);
+		if (rc != 0 && rc != EEXIST) { /* still pending: to the front, the list stays whole */
+			const struct connection keep = *c;
+			h->connections[k] = h->connections[still];
+			h->connections[still++] = keep;
+		}
+	}
+	h->pending = still;
+}
+
+int jack_host_reconnect(struct jack_host *h, char *err, size_t errlen)
+{
+	if (h->client && !jack_host_is_shut_down(h)) {
+		if (h->pending)
+			make_pending(h);
+		return 0;
+	}
+	jack_host_lost(h);
+	h->client = open_client(h, h->name, err, errlen);
+	if (!h->client)
+		return -1;
+	if (strcmp(jack_get_client_name(h->client), h->name) != 0) { /* our ports' names are our name */
+		snprintf(err, errlen, "the server named the client \"%s\", not \"%s\"", jack_get_client_name(h->client),
+		         h->name);
+		jack_client_close(h->client);
+		h->client = NULL;
+		return -1;
+	}
+	atomic_store(&h->shut_down, false);
+	atomic_store(&h->period, jack_get_buffer_size(h->client));
+	const uint32_t rate = jack_get_sample_rate(h->client);
+	if (rate != engine_sample_rate(h->engine)) { /* no process call runs: rebuild for the new rate */
+		engine_set_sample_rate(h->engine, rate);
+		char lerr[256];
+		loudness_destroy(h->loudness);
+		h->loudness = loudness_create(rate, 1.0f, lerr, sizeof lerr);
+		if (!h->loudness)
+			fprintf(stderr, "dubstage: warning: %s\n", lerr);
+		engine_set_loudness(h->engine, h->loudness);
+	}
+	install_callbacks(h);
+	const bool loaded = load(h, h->console, false, err, errlen) == 0;
+	engine_set_offline(h->engine, false); /* before the first process call can come */
+	atomic_store(&jack_quiet, false);
+	if (!loaded || jack_host_activate(h, err, errlen) < 0) {
+		engine_set_offline(h->engine, true);
+		atomic_store(&jack_quiet, true);
+		jack_client_close(h->client);
+		h->client = NULL;
+		h->active = false;
+		return -1;
+	}
+	/* every connection the ports had before the server went */
+	h->pending = h->n_connections;
+	make_pending(h);
+	atomic_store(&h->connections_changed, true);
+	return 0;
+}

@@ -37,4 +37,20 @@ uint32_t jack_host_period(const struct jack_host *h);
 bool jack_host_is_shut_down(const struct jack_host *h);
 const char *jack_host_shutdown_reason(const struct jack_host *h);
 
+/* Losing the server and getting it back (control thread). The engine, its
+ * graph, the console and the list of our ports' connections outlive the
+ * client. */
+bool jack_host_online(const struct jack_host *h);
+/* Brings the list of connections up to date when JACK said they changed
+ * (call it every pass of the control loop). */
+void jack_host_track_connections(struct jack_host *h);
+/* After the server shut the client down: closes what is left of it. */
+void jack_host_lost(struct jack_host *h);
+/* Offline: opens the client again on the same server under the same name,
+ * rebuilds the graph (for the server's rate if it changed), registers the
+ * same ports, activates, and makes every remembered connection again (those
+ * whose other end is not back yet are retried at later calls). 0: online;
+ * -1: not yet (err: why). Online: retries pending connections, 0. */
+int jack_host_reconnect(struct jack_host *h, char *err, size_t errlen);
+
 #endif

@@ -78,4 +78,13 @@ static inline const char *slurp(const char *path)
 	return buf;
 }
 
+/* The last (at most 3,000) bytes of a log: what fits a test's failure
+ * message (Check refuses longer ones). */
+static inline const char *slurp_tail(const char *path)
+{
+	const char *all = slurp(path);
+	const size_t n = strlen(all);
+	return n > 3000 ? all + n - 3000 : all;
+}
+
 #endif

@@ -48,7 +48,7 @@ static void setup(void)
 	ck_assert_int_eq(loudness_set_buses(loud, engine_next_generation(eng), con, err, sizeof err), 0);
 	engine_set_loudness(eng, loud);
 	engine_publish(eng, g);
-	struct osc_host host = {NULL, get_console, get_engine, get_period, get_loudness, NULL};
+	struct osc_host host = {NULL, get_console, get_engine, get_period, get_loudness, NULL, NULL};
 	srv = osc_server_open(&host, "127.0.0.1", 0, err, sizeof err);
 	ck_assert_msg(srv != NULL, "%s", err);
 	client = socket(AF_INET, SOCK_DGRAM, 0);
