@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/allowlist.h"
 #include "control/json_locate.h"
+#include "control/subscription.h"
 #include "control/profile.h"
 #include "engine/monitor.h"
 #include "dsp/gain.h"
@@ -233,7 +235,8 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
                                          "delay", "hpf", "lpf", "eq", "notch", "dyn", "sends", NULL};
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
-                                       "snapshots", "prints", "state", "surfaces", NULL};
+                                       "snapshots", "prints", "state", "surfaces",
+                                       "osc_allow", "osc_subscribers", NULL};
 static const char *const surface_keys[] = {"profile", "from", "port", "feedback_port", "echo", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
@@ -933,6 +936,31 @@ static int parse_surfaces(struct ctx *x, json_t *list, struct console *c)
 	return 0;
 }
 
+/* "osc_allow": ["127.0.0.1", "192.168.10.0/24"]: who may send OSC. */
+static int parse_osc_allow(struct ctx *x, json_t *list, struct console *c)
+{
+	push_key(x, "osc_allow");
+	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > ALLOWLIST_MAX)
+		return fail(x, "must be a list of 1 ... %d addresses or subnets (\"192.168.10.0/24\"), not %s",
+		            ALLOWLIST_MAX, type_name(list));
+	c->osc_allow = calloc(json_array_size(list), sizeof *c->osc_allow);
+	if (!c->osc_allow)
+		return fail(x, "out of memory");
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		push_index(x, i);
+		json_t *v = json_array_get(list, i);
+		char why[256];
+		if (!json_is_string(v))
+			return fail(x, "must be an address or subnet as a string, not %s", type_name(v));
+		if (allowlist_parse(json_string_value(v), &c->osc_allow[c->n_osc_allow], why, sizeof why) < 0)
+			return fail(x, "%s", why);
+		c->n_osc_allow++;
+		pop(x);
+	}
+	pop(x);
+	return 0;
+}
+
 static int parse_strips(struct ctx *x, json_t *strips, struct console *c);
 static int parse_groups(struct ctx *x, json_t *root, struct console *c, bool vca);
 
@@ -963,6 +991,17 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		return fail(x, "out of memory");
 	if (json_object_get(root, "surfaces") && parse_surfaces(x, json_object_get(root, "surfaces"), c) < 0)
 		return -1;
+	if (json_object_get(root, "osc_allow") && parse_osc_allow(x, json_object_get(root, "osc_allow"), c) < 0)
+		return -1;
+	c->osc_subscribers = CONFIG_OSC_SUBSCRIBERS;
+	json_t *subs = json_object_get(root, "osc_subscribers");
+	if (subs) {
+		push_key(x, "osc_subscribers");
+		if (!json_is_integer(subs) || json_integer_value(subs) < 1 || json_integer_value(subs) > SUBSCRIPTION_MAX)
+			return fail(x, "must be a whole number of surfaces, 1 ... %d", SUBSCRIPTION_MAX);
+		c->osc_subscribers = (uint32_t)json_integer_value(subs);
+		pop(x);
+	}
 	downmix_table_init(&c->downmix);
 	if (json_object_get(root, "downmix") && parse_downmix(x, json_object_get(root, "downmix"), &c->downmix) < 0)
 		return -1;

@@ -4,6 +4,8 @@
 #ifndef DUBSTAGE_CONTROL_CONFIG_H
 #define DUBSTAGE_CONTROL_CONFIG_H
 
+#define CONFIG_OSC_SUBSCRIBERS 8 /* surfaces known at once, by default */
+
 #include <stddef.h>
 
 #include "engine/console.h"

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control/allowlist.h"
 #include "control/fader_law.h"
 #include "control/param.h"
 #include "control/print.h"
@@ -48,6 +49,7 @@ struct osc_server {
 	socklen_t from_len;
 	char lo_error[256];
 	uint64_t bad_packets;
+	uint64_t refused_packets;  /* from addresses the allowlist does not name: dropped unread */
 	struct subscription subs;
 	uint32_t meter_frame;
 	/* Peak hold of the meter frames' true peaks, per level slot: the most
@@ -514,6 +516,8 @@ static lo_message status_message(struct osc_server *s)
 	lo_message m = lo_message_new();
 	lo_message_add_string(m, online ? "audio online" : "audio offline");
 	lo_message_add_string(m, online ? "" : why);
+	lo_message_add_int64(m, (int64_t)s->refused_packets);
+	lo_message_add_int64(m, (int64_t)s->bad_packets);
 	return m;
 }
 
@@ -717,7 +721,8 @@ static void handle_subscribe(struct osc_server *s, const char *path, bool meters
 	}
 	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&to, s->from_len, true);
 	if (!e) {
-		reply_error(s, "%s: %d surfaces are subscribed already; unsubscribe one", path, SUBSCRIPTION_MAX);
+		reply_error(s, "%s: %u surfaces are subscribed already (config \"osc_subscribers\"); unsubscribe one", path,
+		            s->subs.limit);
 		return;
 	}
 	const double now = now_s();
@@ -980,7 +985,7 @@ static void handle_bank(struct osc_server *s, const char *path, enum action act,
 	struct console *c = console_of(s);
 	struct subscriber *e = surface_of_sender(s);
 	if (!e) {
-		reply_error(s, "%s: %d surfaces are known already", path, SUBSCRIPTION_MAX);
+		reply_error(s, "%s: %u surfaces are known already (config \"osc_subscribers\")", path, s->subs.limit);
 		return;
 	}
 	double v = 0;
@@ -1117,7 +1122,7 @@ static void handle_profile(struct osc_server *s, const char *path, const struct 
 	}
 	struct subscriber *e = subscription_get(&s->subs, (const struct sockaddr *)&s->from, s->from_len, true);
 	if (!e) {
-		reply_error(s, "%s: %d surfaces are known already", path, SUBSCRIPTION_MAX);
+		reply_error(s, "%s: %u surfaces are known already (config \"osc_subscribers\")", path, s->subs.limit);
 		return;
 	}
 	if (e->bank_until <= 0) /* new to banking: the profile's bank size */
@@ -1396,6 +1401,28 @@ int osc_server_fd(const struct osc_server *s) { return s->fd; }
 uint16_t osc_server_port(const struct osc_server *s) { return s->port; }
 uint64_t osc_server_bad_packets(const struct osc_server *s) { return s->bad_packets; }
 
+/* Whether the console's allowlist (or by default the loopback), or a
+ * configured surface's address, lets `from` in. */
+static bool permitted(struct osc_server *s, const struct sockaddr *from)
+{
+	const struct console *c = console_of(s);
+	s->subs.limit = c->osc_subscribers;
+	struct allow_rule loopback[2];
+	const uint32_t n_default = c->n_osc_allow ? 0 : allowlist_defaults(loopback);
+	if (allowlist_permits(c->n_osc_allow ? c->osc_allow : loopback, c->n_osc_allow ? c->n_osc_allow : n_default, from))
+		return true;
+	for (uint32_t k = 0; k < c->n_surfaces; k++) { /* a configured surface is named by its address */
+		struct allow_rule r;
+		char err[64];
+		if (c->surfaces[k].from[0] && allowlist_parse(c->surfaces[k].from, &r, err, sizeof err) == 0 &&
+		    allowlist_permits(&r, 1, from))
+			return true;
+	}
+	return false;
+}
+
+uint64_t osc_server_refused_packets(const struct osc_server *s) { return s->refused_packets; }
+
 void osc_server_poll(struct osc_server *s)
 {
 	/* One byte more than we accept, to see that a datagram was too long. */
@@ -1405,6 +1432,10 @@ void osc_server_poll(struct osc_server *s)
 		ssize_t n = recvfrom(s->fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&s->from, &s->from_len);
 		if (n < 0)
 			return; /* EAGAIN: drained */
+		if (!permitted(s, (const struct sockaddr *)&s->from)) {
+			s->refused_packets++; /* no reply, nothing kept about the sender */
+			continue;
+		}
 		if (n == 0 || (size_t)n > OSC_MAX_DATAGRAM) {
 			s->bad_packets++;
 			if (n == 0)

@@ -49,6 +49,8 @@ void osc_server_notify_status(struct osc_server *s);
 int osc_server_timeout_ms(const struct osc_server *s);
 /* Datagrams that were not valid OSC. */
 uint64_t osc_server_bad_packets(const struct osc_server *s);
+/* Datagrams from addresses the allowlist does not name (dropped unread). */
+uint64_t osc_server_refused_packets(const struct osc_server *s);
 
 const struct osc_address *osc_addresses(size_t *n);
 

@@ -23,7 +23,8 @@ struct subscriber *subscription_get(struct subscription *s, const struct sockadd
 	for (uint32_t i = 0; i < s->n; i++)
 		if (subscription_same_address(&s->list[i], addr, len))
 			return &s->list[i];
-	if (!create || s->n == SUBSCRIPTION_MAX || len > sizeof s->list[0].addr)
+	const uint32_t limit = s->limit && s->limit < SUBSCRIPTION_MAX ? s->limit : SUBSCRIPTION_MAX;
+	if (!create || s->n >= limit || len > sizeof s->list[0].addr)
 		return NULL;
 	struct subscriber *n = &s->list[s->n++];
 	memset(n, 0, sizeof *n);

@@ -35,6 +35,7 @@ struct subscriber {
 struct subscription {
 	struct subscriber list[SUBSCRIPTION_MAX];
 	uint32_t n;
+	uint32_t limit;       /* entries allowed (1 ... SUBSCRIPTION_MAX; 0: SUBSCRIPTION_MAX) */
 };
 
 /* The entry for addr, made if `create` (NULL when absent, or when full). */

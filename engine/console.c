@@ -41,6 +41,7 @@ void console_free(struct console *c)
 	free(c->name);
 	free(c->snapshot_dir);
 	free(c->state_dir);
+	free(c->osc_allow);
 	free(c->print_dir);
 	for (uint32_t i = 0; i < c->n_surfaces; i++)
 		free(c->surfaces[i].profile);

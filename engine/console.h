@@ -216,6 +216,7 @@ struct console_bus {
 /* A surface that speaks through a profile (control/profile.h): chosen by
  * the sender's IP address, its UDP port, or both. */
 struct surface_profile;
+struct allow_rule;
 struct surface_binding {
 	char from[64];         /* the sender's IP address as written, or "" for any */
 	uint32_t port;         /* the sender's UDP port, or 0 for any */
@@ -245,6 +246,9 @@ struct console {
 	                        * default "state" beside it), or NULL: none */
 	struct surface_binding *surfaces;
 	uint32_t n_surfaces;
+	struct allow_rule *osc_allow; /* config "osc_allow" (control/allowlist), or NULL: the loopback only */
+	uint32_t n_osc_allow;
+	uint32_t osc_subscribers;     /* at most this many surfaces known at once (config, default 8) */
 };
 
 void console_free(struct console *c);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "control/allowlist.h"
 #include "control/config.h"
 #include "control/profile.h"
 #include "tests/check_main.h"
@@ -128,6 +129,30 @@ START_TEST(hostile_files_are_refused)
 	                                     "t.json", err, sizeof err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_float_eq(c->strips[0].params.fader_db, -6.0f);
+	console_free(c);
+}
+END_TEST
+
+START_TEST(osc_allow_and_subscribers)
+{
+	REFUSED("{\"osc_allow\": \"10.0.0.0/8\", " BUSES "}", "osc_allow", "list of 1 ... 64");
+	REFUSED("{\"osc_allow\": [], " BUSES "}", "osc_allow", "list of 1 ... 64");
+	REFUSED("{\"osc_allow\": [\"10.0.0.0/33\"], " BUSES "}", "osc_allow[0]", "prefix after / must be 0 ... 32");
+	REFUSED("{\"osc_allow\": [\"::1\", 5], " BUSES "}", "osc_allow[1]", "string");
+	REFUSED("{\"osc_allow\": [\"stage-pc\"], " BUSES "}", "osc_allow[0]", "not an address or subnet");
+	REFUSED("{\"osc_subscribers\": 0, " BUSES "}", "osc_subscribers", "1 ... 64");
+	REFUSED("{\"osc_subscribers\": 65, " BUSES "}", "osc_subscribers", "1 ... 64");
+	REFUSED("{\"osc_subscribers\": 2.5, " BUSES "}", "osc_subscribers", "whole number");
+	struct console *c = config_load_text("{\"osc_allow\": [\"127.0.0.1\", \"192.168.10.0/24\", \"::1\"], "
+	                                     "\"osc_subscribers\": 4, " BUSES "}", "t.json", err, sizeof err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->n_osc_allow, 3);
+	ck_assert_uint_eq(c->osc_allow[1].prefix, 24);
+	ck_assert_uint_eq(c->osc_subscribers, 4);
+	console_free(c);
+	c = config_load_text("{" BUSES "}", "t.json", err, sizeof err);
+	ck_assert_uint_eq(c->n_osc_allow, 0); /* the loopback only */
+	ck_assert_uint_eq(c->osc_subscribers, 8);
 	console_free(c);
 }
 END_TEST
@@ -587,6 +612,7 @@ int main(void)
 	tcase_add_test(t, missing_and_mistyped);
 	tcase_add_test(t, bad_values);
 	tcase_add_test(t, hostile_files_are_refused);
+	tcase_add_test(t, osc_allow_and_subscribers);
 	tcase_add_test(t, duplicate_names);
 	tcase_add_test(t, unknown_references);
 	tcase_add_test(t, routing_errors);

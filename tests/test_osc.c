@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "control/allowlist.h"
 #include "control/config.h"
 #include "control/osc.h"
 #include "control/profile.h"
@@ -672,6 +673,55 @@ static void drain(int fd, char *paths, size_t len)
 	}
 }
 
+/* Who may talk: an address the allowlist does not name is dropped unread
+ * (no reply, nothing changes, only a count); the default lets the loopback
+ * in; a ninth surface is refused while eight are known (osc_subscribers). */
+START_TEST(allowlist_and_subscriber_limit)
+{
+	const struct strip_params before = con->strips[0].params;
+	con->osc_allow = calloc(1, sizeof *con->osc_allow);
+	char err[128];
+	ck_assert_int_eq(allowlist_parse("10.9.8.0/24", con->osc_allow, err, sizeof err), 0);
+	con->n_osc_allow = 1;
+	send_f("/strip/1/fader", -30.0f);
+	send_query("/info");
+	send_raw("garbage!", 8);
+	expect_silence();
+	ck_assert_uint_eq(osc_server_refused_packets(srv), 3);
+	ck_assert_uint_eq(osc_server_bad_packets(srv), 0); /* refused before anything reads it */
+	ck_assert_mem_eq(&con->strips[0].params, &before, sizeof before);
+	ck_assert_int_eq(allowlist_parse("127.0.0.1", con->osc_allow, err, sizeof err), 0);
+	struct reply r = {0};
+	send_query("/status");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "sshh");
+	ck_assert_str_eq(&r.argv[0]->s, "audio online");
+	ck_assert_int_eq(r.argv[2]->h, 3);
+	lo_message_free(r.msg);
+	free(con->osc_allow);
+	con->osc_allow = NULL;
+	con->n_osc_allow = 0;
+
+	ck_assert_uint_eq(con->osc_subscribers, 8);
+	int fd[9];
+	char got[4096];
+	for (int k = 0; k < 9; k++) {
+		fd[k] = open_surface();
+		lo_message m = lo_message_new();
+		lo_message_add_int32(m, 30);
+		surface_send(fd[k], "/subscribe", m);
+		drain(fd[k], got, sizeof got);
+		ck_assert_msg(strcmp(got, k < 8 ? "/subscribe" : "/error") == 0, "surface %d got \"%s\"", k + 1, got);
+	}
+	send_i("/strip/A/mute", 1); /* the eight get it, the ninth does not */
+	for (int k = 0; k < 9; k++) {
+		drain(fd[k], got, sizeof got);
+		ck_assert_str_eq(got, k < 8 ? "/strip/A/mute" : "");
+		close(fd[k]);
+	}
+}
+END_TEST
+
 START_TEST(fader_positions_follow_the_law)
 {
 	struct reply r = {0};
@@ -1310,6 +1360,7 @@ int main(void)
 	tcase_add_test(t, fader_positions_follow_the_law);
 	tcase_add_test(t, subscribers_get_every_change_but_their_own);
 	tcase_add_test(t, leases_run_out);
+	tcase_add_test(t, allowlist_and_subscriber_limit);
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
 	tcase_add_test(t, snapshots_over_osc);
