@@ -916,58 +916,47 @@ static pid_t start_other_engine(const char *cfg, const char *log, const char *na
 	return pid;
 }
 
-/* The first float of the reply to a query of `path` sent from fd to port,
- * or NAN when none came. */
-static float query_float(int fd, int port, const char *path)
+/* The reply to a query of `path` sent from fd to port (free it), or NULL
+ * when none came within timeout_ms. */
+static lo_message query_reply(int fd, int port, const char *path, int timeout_ms)
 {
 	surface_flush(fd);
 	udp_send(fd, port, path, lo_message_new());
 	char buf[2048];
-	const double end = now_s() + 2.0;
-	while (now_s() < end) {
-		struct pollfd p = {fd, POLLIN, 0};
-		if (poll(&p, 1, 100) != 1)
-			continue;
-		const ssize_t n = recv(fd, buf, sizeof buf, 0);
-		if (n <= 0 || strcmp(buf, path) != 0)
-			continue;
-		int result;
-		lo_message m = lo_message_deserialise(buf, (size_t)n, &result);
-		float v = NAN;
-		if (m && lo_message_get_argc(m) > 0 && lo_message_get_types(m)[0] == 'f')
-			v = lo_message_get_argv(m)[0]->f;
-		if (m)
-			lo_message_free(m);
-		return v;
-	}
-	return NAN;
-}
-
-/* The first string of the reply to `path` (a query) from fd to port, into
- * out; false when none came within 300 ms. */
-static bool query_string(int fd, int port, const char *path, char *out, size_t len)
-{
-	surface_flush(fd);
-	udp_send(fd, port, path, lo_message_new());
-	char buf[2048];
-	const double end = now_s() + 0.3;
-	while (now_s() < end) {
+	for (const double end = now_s() + timeout_ms / 1000.0; now_s() < end;) {
 		struct pollfd p = {fd, POLLIN, 0};
 		if (poll(&p, 1, 50) != 1)
 			continue;
 		const ssize_t n = recv(fd, buf, sizeof buf, 0);
-		if (n <= 0 || strcmp(buf, path) != 0)
-			continue;
 		int result;
-		lo_message m = lo_message_deserialise(buf, (size_t)n, &result);
-		const bool ok = m && lo_message_get_argc(m) > 0 && lo_message_get_types(m)[0] == 's';
-		if (ok)
-			snprintf(out, len, "%s", &lo_message_get_argv(m)[0]->s);
-		if (m)
-			lo_message_free(m);
-		return ok;
+		if (n > 0 && strcmp(buf, path) == 0)
+			return lo_message_deserialise(buf, (size_t)n, &result);
 	}
-	return false;
+	return NULL;
+}
+
+/* The first float of the reply to a query of `path`, or NAN. */
+static float query_float(int fd, int port, const char *path)
+{
+	lo_message m = query_reply(fd, port, path, 2000);
+	const float v = m && lo_message_get_argc(m) > 0 && lo_message_get_types(m)[0] == 'f'
+	              ? lo_message_get_argv(m)[0]->f : NAN;
+	if (m)
+		lo_message_free(m);
+	return v;
+}
+
+/* The first string of the reply to a query of `path` into out; false when
+ * none came within 300 ms. */
+static bool query_string(int fd, int port, const char *path, char *out, size_t len)
+{
+	lo_message m = query_reply(fd, port, path, 300);
+	const bool ok = m && lo_message_get_argc(m) > 0 && lo_message_get_types(m)[0] == 's';
+	if (ok)
+		snprintf(out, len, "%s", &lo_message_get_argv(m)[0]->s);
+	if (m)
+		lo_message_free(m);
+	return ok;
 }
 
 /* Polls /status until it reads `want`, for up to `seconds`. */
