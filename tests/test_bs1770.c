@@ -220,9 +220,10 @@ START_TEST(silence_and_reset)
 		bs1770_add(&m, x, 4800);
 	}
 	ck_assert(isinf(bs1770_integrated(&m)));
-	ck_assert(!bs1770_init(&m, 48000, 0, w));
-	ck_assert(!bs1770_init(&m, 48000, LAYOUT_MAX_CHANNELS + 1, w));
 	bs1770_free(&m);
+	struct bs1770 bad;
+	ck_assert(!bs1770_init(&bad, 48000, 0, w));
+	ck_assert(!bs1770_init(&bad, 48000, LAYOUT_MAX_CHANNELS + 1, w));
 }
 END_TEST
 
