@@ -1423,32 +1423,40 @@ static bool permitted(struct osc_server *s, const struct sockaddr *from)
 
 uint64_t osc_server_refused_packets(const struct osc_server *s) { return s->refused_packets; }
 
+void osc_server_handle(struct osc_server *s, const void *data, size_t n, const struct sockaddr *from, socklen_t len)
+{
+	memcpy(&s->from, from, len < sizeof s->from ? len : sizeof s->from);
+	s->from_len = len < sizeof s->from ? len : sizeof s->from;
+	if (!permitted(s, (const struct sockaddr *)&s->from)) {
+		s->refused_packets++; /* no reply, nothing kept about the sender */
+		return;
+	}
+	if (n == 0 || n > OSC_MAX_DATAGRAM) {
+		s->bad_packets++;
+		if (n == 0)
+			reply_error(s, "empty datagram");
+		else
+			reply_error(s, "datagram of %zu bytes refused (at most %d)", n, OSC_MAX_DATAGRAM);
+		return;
+	}
+	int rc = lo_server_dispatch_data(s->lo, (void *)data, n);
+	if (rc <= 0) {
+		s->bad_packets++;
+		reply_error(s, "malformed OSC packet (%zu bytes): liblo error %d", n, rc);
+	}
+}
+
 void osc_server_poll(struct osc_server *s)
 {
 	/* One byte more than we accept, to see that a datagram was too long. */
 	static char buf[OSC_MAX_DATAGRAM + 1];
 	for (;;) {
-		s->from_len = sizeof s->from;
-		ssize_t n = recvfrom(s->fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&s->from, &s->from_len);
+		struct sockaddr_storage from;
+		socklen_t len = sizeof from;
+		ssize_t n = recvfrom(s->fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &len);
 		if (n < 0)
 			return; /* EAGAIN: drained */
-		if (!permitted(s, (const struct sockaddr *)&s->from)) {
-			s->refused_packets++; /* no reply, nothing kept about the sender */
-			continue;
-		}
-		if (n == 0 || (size_t)n > OSC_MAX_DATAGRAM) {
-			s->bad_packets++;
-			if (n == 0)
-				reply_error(s, "empty datagram");
-			else
-				reply_error(s, "datagram of %zd bytes refused (at most %d)", n, OSC_MAX_DATAGRAM);
-			continue;
-		}
-		int rc = lo_server_dispatch_data(s->lo, buf, (size_t)n);
-		if (rc <= 0) {
-			s->bad_packets++;
-			reply_error(s, "malformed OSC packet (%zd bytes): liblo error %d", n, rc);
-		}
+		osc_server_handle(s, buf, (size_t)n, (const struct sockaddr *)&from, len);
 	}
 }
 

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "control/param.h"
 #include "engine/console.h"
@@ -38,6 +39,10 @@ int osc_server_fd(const struct osc_server *s);
 uint16_t osc_server_port(const struct osc_server *s);
 /* Reads and handles every datagram waiting on the socket (never blocks). */
 void osc_server_poll(struct osc_server *s);
+/* Handles one datagram of n bytes (as received: n may exceed what is
+ * accepted) from `from` (replies go there). osc_server_poll's step, and the
+ * fuzzer's way in. */
+void osc_server_handle(struct osc_server *s, const void *data, size_t n, const struct sockaddr *from, socklen_t len);
 /* Time-driven work: sends the meter frames that are due and ends leases
  * that ran out. Call it when osc_server_timeout_ms has passed (and may call
  * it more often). */

@@ -1,5 +1,6 @@
 #include "control/wavfile.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,14 +124,22 @@ struct wavfile *wavfile_create(const char *path, enum layout_id id, unsigned cha
 
 SNDFILE *wavfile_sndfile(struct wavfile *w) { return w->sf; }
 
-__attribute__((target_clones("avx2", "default")))
+/* To nearest, ties to even. GCC turns irintf into one vector conversion;
+ * clang (the fuzzing build) knows lrintf. */
+#ifdef __clang__
+#define round_to_int(x) ((int32_t)lrintf(x))
+#else
+#define round_to_int(x) ((int32_t)__builtin_irintf(x))
+#endif
+
+VECTOR_CLONES
 void wavfile_to_pcm24(const float *x, uint32_t n, int32_t *out)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		float s = x[i] * 8388608.0f;
 		s = s > -8388608.0f ? s : -8388608.0f;
 		s = s < 8388607.0f ? s : 8388607.0f;
-		out[i] = x[i] == x[i] ? (int32_t)__builtin_irintf(s) : 0; /* irintf: to nearest, ties to even */
+		out[i] = x[i] == x[i] ? round_to_int(s) : 0;
 	}
 }
 
@@ -165,15 +174,15 @@ typedef float wav_float4 __attribute__((vector_size(16)));
 
 /* Four samples from 16 bytes (12 used): each one's three bytes into the top
  * of an int, then an arithmetic shift does the sign. */
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 void wavfile_pcm24_to_float(const unsigned char *in, size_t n, float *out)
 {
-	const wav_bytes16 pick = {16, 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8, 16, 9, 10, 11}, zero = {0};
+	const wav_bytes16 zero = {0};
 	size_t i = 0;
 	for (; i + 6 <= n; i += 4) { /* reads 4 bytes past the 4th sample: two more samples must follow */
 		wav_bytes16 b;
 		memcpy(&b, in + i * 3, sizeof b);
-		const wav_bytes16 top = __builtin_shuffle(b, zero, pick);
+		const wav_bytes16 top = __builtin_shufflevector(b, zero, 16, 0, 1, 2, 16, 3, 4, 5, 16, 6, 7, 8, 16, 9, 10, 11);
 		wav_int4 v;
 		memcpy(&v, &top, sizeof v);
 		const wav_float4 x = __builtin_convertvector(v >> 8, wav_float4) * (1.0f / 8388608.0f);

@@ -238,7 +238,7 @@ RT static void comp_gate_per_sample(struct dynamics *d, const float *det, float 
 /* The block path's first phase, parameters at rest: the gain computer's
  * wants over the block from the detector det[] (loops the compiler
  * vectorises, but for the RMS detector's recursion). */
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT static void comp_gate_wants(struct dynamics *d, const float *det, float *comp_want, float *gate_want, uint32_t n)
 {
 	const float *p = d->now;
@@ -263,7 +263,7 @@ RT static void comp_gate_wants(struct dynamics *d, const float *det, float *comp
 }
 
 /* The last phase: the attenuations att[] (dB) to gains, makeup included. */
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT static void comp_gate_gains(const struct dynamics *d, const float *att, float *gain, uint32_t n)
 {
 	const float makeup = d->now[3];
@@ -304,7 +304,7 @@ typedef int32_t lanes_i __attribute__((vector_size(DYNAMICS_LANES * sizeof(int32
  * scalar ternary picks. A macro: a function would pass vectors by value. */
 #define PICK(m, a, b) ((lanes_f)(((lanes_i)(a) & (m)) | ((lanes_i)(b) & ~(m))))
 
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
                                  const float *const *gate_want, float *const *att, int lanes, uint32_t n)
 {

@@ -195,7 +195,7 @@ RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_sta
 
 typedef float filter_lanes __attribute__((vector_size(FILTER_LANES * sizeof(float))));
 
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
                                 int lanes, float *const *x, uint32_t n)
 {

@@ -11,7 +11,7 @@ float meter_block_coefficient(float sample_rate, float time_constant_ms, uint32_
 /* max |x| and the sum of squares of x[0..n). For non-negative finite floats
  * the IEEE bit patterns order like the values, so max |x| becomes an
  * unsigned-integer max the compiler can vectorise without -ffast-math. */
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT static float peak_and_energy(const float *x, uint32_t n, float *sum_squares)
 {
 	uint32_t peak_bits = 0;

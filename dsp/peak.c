@@ -5,7 +5,7 @@
 /* The magnitudes' IEEE bit patterns order like the magnitudes, so the peak
  * is an unsigned-integer max the compiler vectorises without -ffast-math (a
  * float max it keeps scalar, for NaN's sake). */
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT float peak_of_rt(const float *x, uint32_t n, float most)
 {
 	uint32_t peak_bits;

@@ -33,7 +33,7 @@ typedef uint32_t tp_bits __attribute__((vector_size(8 * sizeof(uint32_t))));
  * ones or all zeros per lane. */
 #define TP_MAX(a, b) (((a) & (tp_bits)((a) > (b))) | ((b) & ~(tp_bits)((a) > (b))))
 
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 RT float true_peak_span_rt(const float *w, uint32_t n)
 {
 	enum { H = TRUE_PEAK_HISTORY, LANES = 8 };

@@ -190,7 +190,7 @@ static bool group_at_rest(const struct bs1770 *m, const float *const *ch, uint32
 /* K-weights n frames of the lanes' channels ch[0 .. n_lanes) into the
  * step's sums, FILTER_GROUPS lane groups at a time; groups at rest skip. */
 #define FILTER_GROUPS 2
-__attribute__((target_clones("avx2", "default")))
+VECTOR_CLONES
 static void filter_frames(struct bs1770 *m, const float *const *ch, uint32_t n)
 {
 	uint32_t busy[BS1770_MAX_CHANNELS / BS1770_LANES], n_busy = 0;

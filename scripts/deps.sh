@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages dubstage needs, only those missing.
-# Uses sudo only when not root.
+# Installs the Debian 12 packages dubstage needs, only those missing, and
+# any named as arguments (scripts/fuzz.sh adds clang's). Uses sudo only when
+# not root.
 set -euo pipefail
 
 packages=(
   gcc libc6-dev pkg-config meson ninja-build python3
   libjack-jackd2-dev jackd2 liblo-dev liblo-tools
   libsndfile1-dev libjansson-dev libebur128-dev check
+  "$@"
 )
 
 missing=()
