@@ -449,6 +449,17 @@ static void reply_gain_reduction(struct osc_server *s, const char *path, bool st
 	send_message(s, path, m);
 }
 
+static void reply_bad_input(struct osc_server *s, const char *path, uint32_t i)
+{
+	struct graph *g = engine_graph(engine_of(s));
+	if (!g)
+		return;
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, (int32_t)atomic_load_explicit(&graph_strip_gain_reduction(g, i)->bad_input,
+	                                                      memory_order_relaxed));
+	send_message(s, path, m);
+}
+
 static void reply_limiter(struct osc_server *s, const char *path, bool latency, uint32_t b)
 {
 	struct graph *g = engine_graph(engine_of(s));
@@ -613,6 +624,8 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 				snprintf(out_path, sizeof out_path, "%s", reply_as);
 			if (p->action == ACT_GR)
 				reply_gain_reduction(s, out_path, strip, targets[t]);
+			else if (p->action == ACT_BAD_INPUT)
+				reply_bad_input(s, out_path, targets[t]);
 			else if (p->action == ACT_LIMITER_GR || p->action == ACT_LATENCY)
 				reply_limiter(s, out_path, p->action == ACT_LATENCY, targets[t]);
 			else if (p->action == ACT_LOUDNESS || p->action == ACT_LOUDNESS_RESET)

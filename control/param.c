@@ -89,6 +89,10 @@ static const struct param base_params[] = {
 	{"strip", "dyn/gr", ACT_GR, RULE_NONE, 0, 0, 0, 0, {"/{strip,bus}/<n|name>/dyn/gr", "", "dB", ">= 0",
 	 "Query only: gain reduction of the gate, the compressor and the de-esser (f gate, f comp, f deess), "
 	 "the most in the last period."}, NULL, false},
+	{"strip", "bad_input", ACT_BAD_INPUT, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/bad_input", "", "blocks", ">= 0",
+	 "Query only: i, how many blocks (at most 256 frames) the strip was muted for because its input held NaN, "
+	 "infinities or values beyond 1000 (another client gone wrong): each such block is silence, the strip's "
+	 "filters start again from rest, and the buses never see it. Counted since the graph was built."}, NULL, false},
 	{"strip", "meter", ACT_METER, RULE_NONE, 0, 0, 0, 0, {"/strip/<n|name>/meter", "", "dBFS", "",
 	 "Query only: replies with peak and RMS per input channel, post-fader "
 	 "(f peak, f rms, ...); peak is the maximum since the previous meter query."}, NULL, false},

@@ -79,34 +79,44 @@ RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint3
 	gain_ramp_skip_rt(r, n);
 }
 
-RT void gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n)
+RT bool gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n)
 {
+	unsigned replaced = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const float v = in[i] * gains[i];
 		/* False for NaN too, so NaN and inf both become 0. */
-		out[i] = (fabsf(v) <= GAIN_SANE_LIMIT) ? v : 0.0f;
+		const bool sane = fabsf(v) <= GAIN_SANE_LIMIT;
+		out[i] = sane ? v : 0.0f;
+		replaced |= !sane;
 	}
+	return replaced != 0;
 }
 
-RT void gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n)
+RT bool gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n)
 {
+	unsigned replaced = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		const float v = in[i] * gain;
-		out[i] = (fabsf(v) <= GAIN_SANE_LIMIT) ? v : 0.0f;
+		const bool sane = fabsf(v) <= GAIN_SANE_LIMIT;
+		out[i] = sane ? v : 0.0f;
+		replaced |= !sane;
 	}
+	return replaced != 0;
 }
 
-RT void gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *const *out, uint32_t n_ch, uint32_t n,
+RT bool gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *const *out, uint32_t n_ch, uint32_t n,
                            float *scratch)
 {
+	bool replaced = false;
 	if (r->remaining == 0) {
 		for (uint32_t c = 0; c < n_ch; c++)
-			gain_scale_sanitized_rt(in[c], r->current, out[c], n);
-		return;
+			replaced |= gain_scale_sanitized_rt(in[c], r->current, out[c], n);
+		return replaced;
 	}
 	gain_ramp_fill_rt(r, scratch, n);
 	for (uint32_t c = 0; c < n_ch; c++)
-		gain_apply_sanitized_rt(in[c], scratch, out[c], n);
+		replaced |= gain_apply_sanitized_rt(in[c], scratch, out[c], n);
+	return replaced;
 }
 
 RT void gain_mix_constant_rt(const float *in, float gain, float *out, uint32_t n)

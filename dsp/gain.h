@@ -49,16 +49,18 @@ RT void gain_ramp_skip_rt(struct gain_ramp *r, uint32_t n);
 /* out[i] += in[i] * gain(i), advancing the ramp. */
 RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint32_t n);
 
-/* out[i] = sane(in[i] * gains[i]); in may equal out. */
-RT void gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n);
+/* out[i] = sane(in[i] * gains[i]); in may equal out. True when a product
+ * was not sane (non-finite, or beyond GAIN_SANE_LIMIT) and became 0. */
+RT bool gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n);
 
-/* out[i] = sane(in[i] * gain); in may equal out. */
-RT void gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n);
+/* out[i] = sane(in[i] * gain); in may equal out. True as above. */
+RT bool gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n);
 
 /* out[c][i] = sane(in[c][i] * gain(i)) for n_ch channels, advancing the ramp
  * (in may equal out). A ramp at rest multiplies by its value; a moving one
- * fills its gains into scratch (n floats) once for every channel. */
-RT void gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *const *out, uint32_t n_ch, uint32_t n,
+ * fills its gains into scratch (n floats) once for every channel. True when
+ * any product was not sane. */
+RT bool gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *const *out, uint32_t n_ch, uint32_t n,
                            float *scratch);
 
 /* out[i] += in[i] * gain (a constant, e.g. a downmix coefficient). */

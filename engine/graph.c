@@ -1392,6 +1392,20 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 	grp->n = grp->lanes = 0;
 }
 
+/* Strip i's input held NaN, infinities or absurd values (another client
+ * gone wrong): the whole block is silence, its filters and dynamics side
+ * chains start again from rest, and the fault is counted for the control
+ * thread. The buses never see it. */
+RT static void mute_bad_input(struct graph *g, uint32_t i, float *const *x, uint32_t n)
+{
+	const struct graph_strip *s = &g->strips[i];
+	for (uint32_t c = 0; c < s->n_in; c++)
+		memset(x[c], 0, n * sizeof(float));
+	memset(section_states(g, s->meter_first, s->n_in, 0), 0, sizeof(struct filter_state) * GRAPH_SECTIONS * s->n_in);
+	memset(&g->dyn_channels[s->meter_first], 0, sizeof(struct dynamics_channel) * s->n_in);
+	atomic_fetch_add_explicit(&g->gr[i].bad_input, 1, memory_order_relaxed);
+}
+
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 {
 	float *gains = g->scratch;
@@ -1426,7 +1440,8 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			const float *in[LAYOUT_MAX_CHANNELS];
 			for (uint32_t c = 0; c < s->n_in; c++)
 				in[c] = g->ports.in[s->in_first + c] + off;
-			gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, gains);
+			if (gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, gains))
+				mute_bad_input(g, i, x, n);
 			for (uint32_t c = 0; delays && c < s->n_in; c++)
 				delay_line_process_rt(&g->delays[s->meter_first + c], x[c], x[c], n, g->ramp_frames);
 		}

@@ -77,6 +77,7 @@ struct graph_meter_readout {
 struct graph_gr_readout {
 	_Atomic float gate, comp, deess;
 	_Atomic float limit;        /* a master's limiter */
+	atomic_uint bad_input;      /* a strip's: blocks muted for non-finite or absurd input since the graph began */
 };
 
 /* Port buffers. The host sets in[]/out[] every period (jack_port_get_buffer,

@@ -375,6 +375,28 @@ START_TEST(non_finite_input_is_contained)
 }
 END_TEST
 
+/* One NaN in a strip's input: that whole block (64 frames at a 64-frame
+ * period) is silence from the strip, every other frame passes untouched,
+ * and the fault is counted once. */
+START_TEST(a_bad_block_is_muted_whole_and_counted)
+{
+	struct rig r;
+	rig_open(&r, "{\"buses\": [{\"name\": \"ST\", \"format\": \"2.0\", \"role\": \"stem\"}],"
+	         " \"strips\": [{\"name\": \"A\", \"bus\": \"ST\", \"pan\": 30}]}", 4096);
+	graph_settle(r.graph);
+	for (size_t i = 0; i < r.frames; i++)
+		r.in[0][i] = 0.25f * (float)sin(0.01 * (double)i);
+	r.in[0][1000] = NAN;
+	rig_run(&r, r.frames, 64);
+	for (size_t i = 0; i < r.frames; i++) {
+		const float want = i >= 960 && i < 1024 ? 0.0f : r.in[0][i];
+		ck_assert_msg(r.out[0][i] == want, "L[%zu] = %g, not %g", i, r.out[0][i], want);
+	}
+	ck_assert_uint_eq(atomic_load(&graph_strip_gain_reduction(r.graph, 0)->bad_input), 1);
+	rig_close(&r);
+}
+END_TEST
+
 /* A long period is processed in blocks with the same result sample for sample. */
 START_TEST(period_size_does_not_change_the_result)
 {
@@ -878,6 +900,7 @@ int main(void)
 	tcase_add_test(t, one_strip_feeds_buses_of_several_formats);
 	tcase_add_test(t, stereo_strip_keeps_its_sides);
 	tcase_add_test(t, non_finite_input_is_contained);
+	tcase_add_test(t, a_bad_block_is_muted_whole_and_counted);
 	tcase_add_test(t, period_size_does_not_change_the_result);
 	tcase_add_test(t, adopting_the_previous_graph_is_seamless);
 	tcase_add_test(t, meters_publish_peak_and_rms);
