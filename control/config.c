@@ -236,7 +236,7 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
                                        "snapshots", "prints", "state", "surfaces",
-                                       "osc_allow", "osc_subscribers", NULL};
+                                       "osc_allow", "osc_subscribers", "osc_rate", NULL};
 static const char *const surface_keys[] = {"profile", "from", "port", "feedback_port", "echo", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
@@ -1000,6 +1000,15 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		if (!json_is_integer(subs) || json_integer_value(subs) < 1 || json_integer_value(subs) > SUBSCRIPTION_MAX)
 			return fail(x, "must be a whole number of surfaces, 1 ... %d", SUBSCRIPTION_MAX);
 		c->osc_subscribers = (uint32_t)json_integer_value(subs);
+		pop(x);
+	}
+	c->osc_rate = CONFIG_OSC_RATE;
+	json_t *rate = json_object_get(root, "osc_rate");
+	if (rate) {
+		push_key(x, "osc_rate");
+		if (!json_is_integer(rate) || json_integer_value(rate) < 10 || json_integer_value(rate) > CONFIG_OSC_RATE_MAX)
+			return fail(x, "must be a whole number of datagrams a second, 10 ... %d", CONFIG_OSC_RATE_MAX);
+		c->osc_rate = (uint32_t)json_integer_value(rate);
 		pop(x);
 	}
 	downmix_table_init(&c->downmix);

@@ -5,6 +5,8 @@
 #define DUBSTAGE_CONTROL_CONFIG_H
 
 #define CONFIG_OSC_SUBSCRIBERS 8 /* surfaces known at once, by default */
+#define CONFIG_OSC_RATE 5000     /* datagrams a second from one sender, by default */
+#define CONFIG_OSC_RATE_MAX 1000000
 
 #include <stddef.h>
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "control/allowlist.h"
+#include "control/config.h"
 #include "control/fader_law.h"
 #include "control/param.h"
 #include "control/print.h"
@@ -40,6 +41,15 @@ const struct osc_address *osc_addresses(size_t *n)
 	return table;
 }
 
+/* A sender's token bucket: up to a second's worth of datagrams at once,
+ * refilled at the console's osc_rate. Only allowed senders get one. */
+#define OSC_RATE_SENDERS 32 /* senders kept; the one heard least recently makes room */
+struct sender_rate {
+	struct sockaddr_storage addr;
+	socklen_t len;
+	double tokens, last;
+};
+
 struct osc_server {
 	int fd;
 	uint16_t port;
@@ -50,6 +60,9 @@ struct osc_server {
 	char lo_error[256];
 	uint64_t bad_packets;
 	uint64_t refused_packets;  /* from addresses the allowlist does not name: dropped unread */
+	uint64_t limited_packets;  /* over a sender's rate: dropped unread */
+	struct sender_rate rates[OSC_RATE_SENDERS];
+	uint32_t n_rates;
 	struct subscription subs;
 	uint32_t meter_frame;
 	/* Peak hold of the meter frames' true peaks, per level slot: the most
@@ -529,6 +542,7 @@ static lo_message status_message(struct osc_server *s)
 	lo_message_add_string(m, online ? "" : why);
 	lo_message_add_int64(m, (int64_t)s->refused_packets);
 	lo_message_add_int64(m, (int64_t)s->bad_packets);
+	lo_message_add_int64(m, (int64_t)s->limited_packets);
 	return m;
 }
 
@@ -1420,9 +1434,11 @@ static bool permitted(struct osc_server *s, const struct sockaddr *from)
 {
 	const struct console *c = console_of(s);
 	s->subs.limit = c->osc_subscribers;
-	struct allow_rule loopback[2];
-	const uint32_t n_default = c->n_osc_allow ? 0 : allowlist_defaults(loopback);
-	if (allowlist_permits(c->n_osc_allow ? c->osc_allow : loopback, c->n_osc_allow ? c->n_osc_allow : n_default, from))
+	static struct allow_rule loopback[2]; /* the default, made once */
+	static uint32_t n_loopback;
+	if (!n_loopback)
+		n_loopback = allowlist_defaults(loopback);
+	if (allowlist_permits(c->n_osc_allow ? c->osc_allow : loopback, c->n_osc_allow ? c->n_osc_allow : n_loopback, from))
 		return true;
 	for (uint32_t k = 0; k < c->n_surfaces; k++) { /* a configured surface is named by its address */
 		struct allow_rule r;
@@ -1435,6 +1451,34 @@ static bool permitted(struct osc_server *s, const struct sockaddr *from)
 }
 
 uint64_t osc_server_refused_packets(const struct osc_server *s) { return s->refused_packets; }
+uint64_t osc_server_limited_packets(const struct osc_server *s) { return s->limited_packets; }
+
+/* Whether `from` is within its rate; takes one datagram's token. */
+static bool within_rate(struct osc_server *s, const struct sockaddr *from, socklen_t len)
+{
+	const double rate = console_of(s)->osc_rate ? console_of(s)->osc_rate : CONFIG_OSC_RATE, now = now_s();
+	struct sender_rate *r = NULL, *stalest = &s->rates[0];
+	for (uint32_t k = 0; k < s->n_rates && !r; k++) {
+		if (s->rates[k].len == len && memcmp(&s->rates[k].addr, from, len) == 0)
+			r = &s->rates[k];
+		else if (s->rates[k].last < stalest->last)
+			stalest = &s->rates[k];
+	}
+	if (!r) { /* a new sender: a full bucket */
+		r = s->n_rates < OSC_RATE_SENDERS ? &s->rates[s->n_rates++] : stalest;
+		memcpy(&r->addr, from, len);
+		r->len = len;
+		r->tokens = rate;
+		r->last = now;
+	}
+	r->tokens += (now - r->last) * rate;
+	r->tokens = r->tokens < rate ? r->tokens : rate;
+	r->last = now;
+	if (r->tokens < 1.0)
+		return false;
+	r->tokens -= 1.0;
+	return true;
+}
 
 void osc_server_handle(struct osc_server *s, const void *data, size_t n, const struct sockaddr *from, socklen_t len)
 {
@@ -1442,6 +1486,10 @@ void osc_server_handle(struct osc_server *s, const void *data, size_t n, const s
 	s->from_len = len < sizeof s->from ? len : sizeof s->from;
 	if (!permitted(s, (const struct sockaddr *)&s->from)) {
 		s->refused_packets++; /* no reply, nothing kept about the sender */
+		return;
+	}
+	if (!within_rate(s, (const struct sockaddr *)&s->from, s->from_len)) {
+		s->limited_packets++; /* no reply either: a flood gets nothing back */
 		return;
 	}
 	if (n == 0 || n > OSC_MAX_DATAGRAM) {

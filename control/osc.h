@@ -56,6 +56,8 @@ int osc_server_timeout_ms(const struct osc_server *s);
 uint64_t osc_server_bad_packets(const struct osc_server *s);
 /* Datagrams from addresses the allowlist does not name (dropped unread). */
 uint64_t osc_server_refused_packets(const struct osc_server *s);
+/* Datagrams over their sender's rate (config "osc_rate"; dropped unread). */
+uint64_t osc_server_limited_packets(const struct osc_server *s);
 
 const struct osc_address *osc_addresses(size_t *n);
 

@@ -221,7 +221,8 @@ static const struct param base_params[] = {
 	 "value as the query replies would, in bundles of at most 1,200 bytes, then /dump/done i count."}, NULL, false},
 	{NULL, "status", ACT_STATUS, RULE_NONE, 0, 0, 0, 0, {"/status", "", "", "",
 	 "Replies /status s \"audio online\" or \"audio offline\", s why (empty when online), h datagrams "
-	 "refused (from addresses osc_allow does not name), h malformed datagrams. Subscribers get "
+	 "refused (from addresses osc_allow does not name), h malformed datagrams, h datagrams over their "
+	 "sender's osc_rate. Subscribers get "
 	 "it too whenever it changes: the JACK server went away, or came back and the console is on it "
 	 "again."}, NULL, false},
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",

@@ -37,6 +37,7 @@ struct jack_host {
 	struct connection *connections;
 	uint32_t n_connections, cap_connections;
 	uint32_t pending;          /* connections[0 .. pending) not yet made again after a reconnect */
+	uint32_t pending_tries;    /* calls since the reconnect that left them pending */
 };
 
 /* One connection of one of our ports: short name of ours, full name of the
@@ -533,6 +534,8 @@ void jack_host_lost(struct jack_host *h)
 	atomic_store(&jack_quiet, true);
 }
 
+#define PENDING_TRIES 30 /* calls (about a second apart) before pending connections are given up */
+
 /* Makes the remembered connections that are not there yet; those whose
  * other end has not come back stay pending. */
 static void make_pending(struct jack_host *h)
@@ -557,6 +560,13 @@ int jack_host_reconnect(struct jack_host *h, char *err, size_t errlen)
 	if (h->client && !jack_host_is_shut_down(h)) {
 		if (h->pending)
 			make_pending(h);
+		if (h->pending && ++h->pending_tries == PENDING_TRIES) { /* their clients are not coming back */
+			fprintf(stderr, "dubstage: gave up remaking %u connection(s) whose other end did not come back, "
+			        "e.g. %s:%s %s %s\n", h->pending, h->name, h->connections[0].own,
+			        h->connections[0].own_is_input ? "<-" : "->", h->connections[0].peer);
+			h->pending = 0;
+			atomic_store(&h->connections_changed, true); /* the list is what JACK has now */
+		}
 		return 0;
 	}
 	jack_host_lost(h);
@@ -596,6 +606,7 @@ int jack_host_reconnect(struct jack_host *h, char *err, size_t errlen)
 	}
 	/* every connection the ports had before the server went */
 	h->pending = h->n_connections;
+	h->pending_tries = 0;
 	make_pending(h);
 	atomic_store(&h->connections_changed, true);
 	return 0;

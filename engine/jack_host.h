@@ -50,7 +50,8 @@ void jack_host_lost(struct jack_host *h);
  * rebuilds the graph (for the server's rate if it changed), registers the
  * same ports, activates, and makes every remembered connection again (those
  * whose other end is not back yet are retried at later calls). 0: online;
- * -1: not yet (err: why). Online: retries pending connections, 0. */
+ * -1: not yet (err: why). Online: retries pending connections (given up
+ * after 30 calls, with a message), 0. */
 int jack_host_reconnect(struct jack_host *h, char *err, size_t errlen);
 
 #endif

@@ -128,9 +128,15 @@ int main(int argc, char **argv)
 				int r;
 				lo_message fb = lo_message_deserialise(buf, (size_t)n, &r);
 				if (fb) {
+					/* timed only when it is the strip's latest move: a snapshot
+					 * recall's fade also sends fader values, which would match
+					 * older sends of the same value */
 					const float v = lo_message_get_argv(fb)[0]->f;
 					const uint32_t sq = (uint32_t)lrintf(-v * 1000.0f);
-					if (sq < 80000 && sent_at[sq] > 0 && n_lat < 2000000)
+					int strip = 0;
+					const bool latest = sscanf(buf, "/strip/%d/fader", &strip) == 1 && strip >= 1 &&
+					                    strip <= strips && last[(strip - 1) * N_P + P_FADER] == v;
+					if (latest && sq < 80000 && sent_at[sq] > 0 && n_lat < 2000000)
 						lat[n_lat++] = 1000.0 * (now_s() - sent_at[sq]);
 					lo_message_free(fb);
 				}

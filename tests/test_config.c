@@ -143,6 +143,8 @@ START_TEST(osc_allow_and_subscribers)
 	REFUSED("{\"osc_subscribers\": 0, " BUSES "}", "osc_subscribers", "1 ... 64");
 	REFUSED("{\"osc_subscribers\": 65, " BUSES "}", "osc_subscribers", "1 ... 64");
 	REFUSED("{\"osc_subscribers\": 2.5, " BUSES "}", "osc_subscribers", "whole number");
+	REFUSED("{\"osc_rate\": 5, " BUSES "}", "osc_rate", "10 ... 1000000");
+	REFUSED("{\"osc_rate\": \"fast\", " BUSES "}", "osc_rate", "whole number");
 	struct console *c = config_load_text("{\"osc_allow\": [\"127.0.0.1\", \"192.168.10.0/24\", \"::1\"], "
 	                                     "\"osc_subscribers\": 4, " BUSES "}", "t.json", err, sizeof err);
 	ck_assert_msg(c != NULL, "%s", err);
@@ -153,6 +155,7 @@ START_TEST(osc_allow_and_subscribers)
 	c = config_load_text("{" BUSES "}", "t.json", err, sizeof err);
 	ck_assert_uint_eq(c->n_osc_allow, 0); /* the loopback only */
 	ck_assert_uint_eq(c->osc_subscribers, 8);
+	ck_assert_uint_eq(c->osc_rate, 5000);
 	console_free(c);
 }
 END_TEST

@@ -694,7 +694,7 @@ START_TEST(allowlist_and_subscriber_limit)
 	struct reply r = {0};
 	send_query("/status");
 	ck_assert(recv_reply(&r));
-	ck_assert_str_eq(r.types, "sshh");
+	ck_assert_str_eq(r.types, "sshhh");
 	ck_assert_str_eq(&r.argv[0]->s, "audio online");
 	ck_assert_int_eq(r.argv[2]->h, 3);
 	lo_message_free(r.msg);
@@ -719,6 +719,40 @@ START_TEST(allowlist_and_subscriber_limit)
 		ck_assert_str_eq(got, k < 8 ? "/strip/A/mute" : "");
 		close(fd[k]);
 	}
+}
+END_TEST
+
+/* A sender over its rate (osc_rate datagrams a second, a second's worth at
+ * once) is dropped unread, with no reply: 250 queries at once against a
+ * rate of 100 get about 100 answers, the rest are counted; another sender
+ * has its own rate. */
+START_TEST(a_flooding_sender_is_held_to_its_rate)
+{
+	con->osc_rate = 100;
+	for (int k = 0; k < 250; k++) {
+		static const char info[] = "/info\0\0\0,\0\0\0";
+		ck_assert_int_eq(sendto(client, info, sizeof info - 1, 0, (struct sockaddr *)&server_addr, sizeof server_addr),
+		                 (ssize_t)(sizeof info - 1));
+		if (k % 16 == 15)
+			osc_server_poll(srv); /* the socket's buffer holds only so many */
+	}
+	osc_server_poll(srv);
+	char got[65536];
+	int answers = 0;
+	struct pollfd p = {client, POLLIN, 0};
+	while (poll(&p, 1, 100) == 1 && recv(client, got, sizeof got, 0) > 0)
+		answers++;
+	fprintf(stderr, "osc: 250 datagrams at once, rate 100/s: %d answered, %llu dropped\n", answers,
+	        (unsigned long long)osc_server_limited_packets(srv));
+	ck_assert_int_ge(answers, 100);
+	ck_assert_int_le(answers, 110); /* a second's worth, and what refilled meanwhile */
+	ck_assert_uint_eq(osc_server_limited_packets(srv), (uint64_t)(250 - answers));
+	/* another sender is not held by this one's flood */
+	const int other = open_surface();
+	surface_send(other, "/info", lo_message_new());
+	drain(other, got, sizeof got);
+	ck_assert_str_eq(got, "/info");
+	close(other);
 }
 END_TEST
 
@@ -1361,6 +1395,7 @@ int main(void)
 	tcase_add_test(t, subscribers_get_every_change_but_their_own);
 	tcase_add_test(t, leases_run_out);
 	tcase_add_test(t, allowlist_and_subscriber_limit);
+	tcase_add_test(t, a_flooding_sender_is_held_to_its_rate);
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
 	tcase_add_test(t, snapshots_over_osc);
