@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 	bool *sent = calloc((size_t)strips * N_P, sizeof *sent);
 	/* fader values carry a sequence number: -(seq % 80000) / 1000 dB */
 	double *sent_at = calloc(80000, sizeof *sent_at);
+	int *strip_of = calloc(80000, sizeof *strip_of); /* which strip sequence number seq was sent to */
 	double *lat = calloc(2000000, sizeof *lat);
 	size_t n_lat = 0, total = 0, feedback = 0;
 	uint32_t seq = 0;
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 					seq = (seq + 1) % 80000;
 					v = -(float)seq / 1000.0f;
 					sent_at[seq] = now_s();
+					strip_of[seq] = strip;
 					lo_message_add_float(msg, v);
 				} else if (p == P_MUTE) {
 					v = (float)(k / owned / N_P % 2);
@@ -128,15 +130,13 @@ int main(int argc, char **argv)
 				int r;
 				lo_message fb = lo_message_deserialise(buf, (size_t)n, &r);
 				if (fb) {
-					/* timed only when it is the strip's latest move: a snapshot
-					 * recall's fade also sends fader values, which would match
-					 * older sends of the same value */
+					/* timed only when it is still its strip's latest move: a
+					 * snapshot recall's fade also sends fader values, which
+					 * would match older sends of the same value */
 					const float v = lo_message_get_argv(fb)[0]->f;
 					const uint32_t sq = (uint32_t)lrintf(-v * 1000.0f);
-					int strip = 0;
-					const bool latest = sscanf(buf, "/strip/%d/fader", &strip) == 1 && strip >= 1 &&
-					                    strip <= strips && last[(strip - 1) * N_P + P_FADER] == v;
-					if (latest && sq < 80000 && sent_at[sq] > 0 && n_lat < 2000000)
+					const bool latest = sq < 80000 && last[strip_of[sq] * N_P + P_FADER] == v;
+					if (latest && sent_at[sq] > 0 && n_lat < 2000000)
 						lat[n_lat++] = 1000.0 * (now_s() - sent_at[sq]);
 					lo_message_free(fb);
 				}
