@@ -17,8 +17,9 @@ meson test -C build-test --print-errorlogs --num-processes 2 || status=$?
 # undefined behaviour stops the test that meets it.
 CFLAGS="-fno-sanitize=alignment -fno-sanitize-recover=undefined" BUILD_DIR=build-sanitize \
   MESON_ARGS="-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Dintegration=false" scripts/build.sh
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-  meson test -C build-sanitize --print-errorlogs --num-processes 2 || status=$?
+# The sanitizers run code 2-10 times slower: Check's time limits stretch with them.
+CK_TIMEOUT_MULTIPLIER=4 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  meson test -C build-sanitize --print-errorlogs --num-processes 2 --timeout-multiplier 3 || status=$?
 
 # One closing line over every Check test case of every suite and build.
 for log in build-test/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json; do
