@@ -236,7 +236,7 @@ static const char *const strip_keys[] = {"name", "input", "bus", "count", "fader
 static const char *const processing_roots[] = {"delay", "hpf", "lpf", "eq", "notch", "dyn", NULL};
 static const char *const top_keys[] = {"name", "downmix", "buses", "strips", "monitor", "vcas", "mute_groups",
                                        "snapshots", "prints", "state", "surfaces",
-                                       "osc_allow", "osc_subscribers", "osc_rate", NULL};
+                                       "osc_allow", "osc_subscribers", "osc_rate", "osc_fanout", NULL};
 static const char *const surface_keys[] = {"profile", "from", "port", "feedback_port", "echo", NULL};
 static const char *const vca_keys[] = {"name", "strips", "vcas", "fader", "mute", NULL};
 static const char *const mute_group_keys[] = {"name", "strips", "mute", NULL};
@@ -1009,6 +1009,16 @@ static int parse_console(struct ctx *x, json_t *root, struct console *c)
 		if (!json_is_integer(rate) || json_integer_value(rate) < 10 || json_integer_value(rate) > CONFIG_OSC_RATE_MAX)
 			return fail(x, "must be a whole number of datagrams a second, 10 ... %d", CONFIG_OSC_RATE_MAX);
 		c->osc_rate = (uint32_t)json_integer_value(rate);
+		pop(x);
+	}
+	c->osc_fanout = CONFIG_OSC_FANOUT;
+	json_t *fanout = json_object_get(root, "osc_fanout");
+	if (fanout) {
+		push_key(x, "osc_fanout");
+		if (!json_is_integer(fanout) || json_integer_value(fanout) < 1 ||
+		    json_integer_value(fanout) > CONFIG_OSC_FANOUT_MAX)
+			return fail(x, "must be a whole number of targets a second, 1 ... %d", CONFIG_OSC_FANOUT_MAX);
+		c->osc_fanout = (uint32_t)json_integer_value(fanout);
 		pop(x);
 	}
 	downmix_table_init(&c->downmix);

@@ -7,6 +7,8 @@
 #define CONFIG_OSC_SUBSCRIBERS 8 /* surfaces known at once, by default */
 #define CONFIG_OSC_RATE 5000     /* datagrams a second from one sender, by default */
 #define CONFIG_OSC_RATE_MAX 1000000
+#define CONFIG_OSC_FANOUT 4096   /* targets a second one sender may reach through patterns, by default */
+#define CONFIG_OSC_FANOUT_MAX 1000000
 
 #include <stddef.h>
 

@@ -41,13 +41,16 @@ const struct osc_address *osc_addresses(size_t *n)
 	return table;
 }
 
-/* A sender's token bucket: up to a second's worth of datagrams at once,
- * refilled at the console's osc_rate. Only allowed senders get one. */
+/* A sender's token buckets: up to a second's worth of datagrams at once,
+ * refilled at the console's osc_rate, and of targets reached through
+ * wildcard patterns ("/strip/ * /mute" reaches every strip), refilled at
+ * its osc_fanout. Only allowed senders get them. */
 #define OSC_RATE_SENDERS 32 /* senders kept; the one heard least recently makes room */
 struct sender_rate {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	double tokens, last;
+	double fanout_tokens, fanout_last;
 };
 
 struct osc_server {
@@ -61,8 +64,10 @@ struct osc_server {
 	uint64_t bad_packets;
 	uint64_t refused_packets;  /* from addresses the allowlist does not name: dropped unread */
 	uint64_t limited_packets;  /* over a sender's rate: dropped unread */
+	uint64_t fanout_refused;   /* pattern messages over their sender's osc_fanout: refused whole */
 	struct sender_rate rates[OSC_RATE_SENDERS];
 	uint32_t n_rates;
+	struct sender_rate *sender; /* the current datagram's sender's buckets */
 	struct subscription subs;
 	uint32_t meter_frame;
 	/* Peak hold of the meter frames' true peaks, per level slot: the most
@@ -543,6 +548,7 @@ static lo_message status_message(struct osc_server *s)
 	lo_message_add_int64(m, (int64_t)s->refused_packets);
 	lo_message_add_int64(m, (int64_t)s->bad_packets);
 	lo_message_add_int64(m, (int64_t)s->limited_packets);
+	lo_message_add_int64(m, (int64_t)s->fanout_refused);
 	return m;
 }
 
@@ -577,6 +583,30 @@ static bool read_argument(struct osc_server *s, const char *path, const struct p
 	return true;
 }
 
+static uint32_t fanout_rate(struct osc_server *s)
+{
+	return console_of(s)->osc_fanout ? console_of(s)->osc_fanout : CONFIG_OSC_FANOUT;
+}
+
+/* Takes k targets from the sender's wildcard bucket; false (and nothing
+ * taken) when it holds fewer: a pattern is applied whole or not at all, so a
+ * flood of patterns cannot turn one datagram into thousands of changes and
+ * feedback messages. */
+static bool spend_fanout(struct osc_server *s, uint32_t k)
+{
+	struct sender_rate *r = s->sender;
+	if (!r)
+		return true; /* a message not from the socket (a profile's own mapping) */
+	const double rate = fanout_rate(s), now = now_s();
+	r->fanout_tokens += (now - r->fanout_last) * rate;
+	r->fanout_tokens = r->fanout_tokens < rate ? r->fanout_tokens : rate;
+	r->fanout_last = now;
+	if (r->fanout_tokens < k)
+		return false;
+	r->fanout_tokens -= k;
+	return true;
+}
+
 /* reply_as: the address replies and corrections go out on (a surface's own
  * /surface/fader/3), or NULL for the parameter's own. */
 static void handle_param(struct osc_server *s, const char *path, const struct param *p, const char *seg,
@@ -598,6 +628,15 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 	if (!targets)
 		return;
 	uint32_t k = resolve(c, kind, seg, targets);
+	const bool pattern = kind != KIND_MONITOR && has_pattern(seg);
+	if (pattern && !spend_fanout(s, k)) {
+		s->fanout_refused++;
+		reply_error(s, "%s: the pattern reaches %u %s%s, more than this sender may reach now through "
+		            "patterns (config \"osc_fanout\": %u a second); nothing was changed", path, k, p->kind,
+		            kind == KIND_BUS ? "es" : "s", fanout_rate(s));
+		free(targets);
+		return;
+	}
 	if (k == 0) {
 		if (kind == KIND_SPEAKER)
 			reply_error(s, "%s: no loudspeaker \"%s\" in the %s room (names or 1 ... %u)", path, seg,
@@ -608,7 +647,6 @@ static void handle_param(struct osc_server *s, const char *path, const struct pa
 		free(targets);
 		return;
 	}
-	const bool pattern = kind != KIND_MONITOR && has_pattern(seg);
 	if (strncmp(p->name, "limiter/", 8) == 0) {
 		/* Only masters configured with a limiter have one (its look-ahead
 		 * is their outputs' latency, fixed by the config). */
@@ -1452,6 +1490,7 @@ static bool permitted(struct osc_server *s, const struct sockaddr *from)
 
 uint64_t osc_server_refused_packets(const struct osc_server *s) { return s->refused_packets; }
 uint64_t osc_server_limited_packets(const struct osc_server *s) { return s->limited_packets; }
+uint64_t osc_server_fanout_refused(const struct osc_server *s) { return s->fanout_refused; }
 
 /* Whether `from` is within its rate; takes one datagram's token. */
 static bool within_rate(struct osc_server *s, const struct sockaddr *from, socklen_t len)
@@ -1470,7 +1509,10 @@ static bool within_rate(struct osc_server *s, const struct sockaddr *from, sockl
 		r->len = len;
 		r->tokens = rate;
 		r->last = now;
+		r->fanout_tokens = console_of(s)->osc_fanout ? console_of(s)->osc_fanout : CONFIG_OSC_FANOUT;
+		r->fanout_last = now;
 	}
+	s->sender = r;
 	r->tokens += (now - r->last) * rate;
 	r->tokens = r->tokens < rate ? r->tokens : rate;
 	r->last = now;
@@ -1484,6 +1526,7 @@ void osc_server_handle(struct osc_server *s, const void *data, size_t n, const s
 {
 	memcpy(&s->from, from, len < sizeof s->from ? len : sizeof s->from);
 	s->from_len = len < sizeof s->from ? len : sizeof s->from;
+	s->sender = NULL;
 	if (!permitted(s, (const struct sockaddr *)&s->from)) {
 		s->refused_packets++; /* no reply, nothing kept about the sender */
 		return;

@@ -58,6 +58,9 @@ uint64_t osc_server_bad_packets(const struct osc_server *s);
 uint64_t osc_server_refused_packets(const struct osc_server *s);
 /* Datagrams over their sender's rate (config "osc_rate"; dropped unread). */
 uint64_t osc_server_limited_packets(const struct osc_server *s);
+/* Pattern messages refused whole for reaching more targets than their
+ * sender's osc_fanout allowed at that moment. */
+uint64_t osc_server_fanout_refused(const struct osc_server *s);
 
 const struct osc_address *osc_addresses(size_t *n);
 

@@ -249,6 +249,7 @@ struct console {
 	struct allow_rule *osc_allow; /* config "osc_allow" (control/allowlist), or NULL: the loopback only */
 	uint32_t n_osc_allow;
 	uint32_t osc_subscribers;     /* at most this many surfaces known at once (config, default 8) */
+	uint32_t osc_fanout;          /* targets a second any one sender may reach through patterns (config "osc_fanout", default 4,096) */
 	uint32_t osc_rate;            /* datagrams a second from any one sender (config "osc_rate", default 5,000) */
 };
 

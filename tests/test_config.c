@@ -145,17 +145,21 @@ START_TEST(osc_allow_and_subscribers)
 	REFUSED("{\"osc_subscribers\": 2.5, " BUSES "}", "osc_subscribers", "whole number");
 	REFUSED("{\"osc_rate\": 5, " BUSES "}", "osc_rate", "10 ... 1000000");
 	REFUSED("{\"osc_rate\": \"fast\", " BUSES "}", "osc_rate", "whole number");
+	REFUSED("{\"osc_fanout\": 0, " BUSES "}", "osc_fanout", "1 ... 1000000");
+	REFUSED("{\"osc_fanout\": 1e9, " BUSES "}", "osc_fanout", "whole number");
 	struct console *c = config_load_text("{\"osc_allow\": [\"127.0.0.1\", \"192.168.10.0/24\", \"::1\"], "
-	                                     "\"osc_subscribers\": 4, " BUSES "}", "t.json", err, sizeof err);
+	                                     "\"osc_subscribers\": 4, \"osc_fanout\": 16384, " BUSES "}", "t.json", err, sizeof err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->n_osc_allow, 3);
 	ck_assert_uint_eq(c->osc_allow[1].prefix, 24);
 	ck_assert_uint_eq(c->osc_subscribers, 4);
+	ck_assert_uint_eq(c->osc_fanout, 16384);
 	console_free(c);
 	c = config_load_text("{" BUSES "}", "t.json", err, sizeof err);
 	ck_assert_uint_eq(c->n_osc_allow, 0); /* the loopback only */
 	ck_assert_uint_eq(c->osc_subscribers, 8);
 	ck_assert_uint_eq(c->osc_rate, 5000);
+	ck_assert_uint_eq(c->osc_fanout, 4096);
 	console_free(c);
 }
 END_TEST

@@ -694,7 +694,7 @@ START_TEST(allowlist_and_subscriber_limit)
 	struct reply r = {0};
 	send_query("/status");
 	ck_assert(recv_reply(&r));
-	ck_assert_str_eq(r.types, "sshhh");
+	ck_assert_str_eq(r.types, "sshhhh");
 	ck_assert_str_eq(&r.argv[0]->s, "audio online");
 	ck_assert_int_eq(r.argv[2]->h, 3);
 	lo_message_free(r.msg);
@@ -753,6 +753,58 @@ START_TEST(a_flooding_sender_is_held_to_its_rate)
 	drain(other, got, sizeof got);
 	ck_assert_str_eq(got, "/info");
 	close(other);
+}
+END_TEST
+
+/* A pattern reaches many targets from one small datagram: each sender may
+ * reach osc_fanout targets a second through patterns (a second's worth at
+ * once). A pattern over what is left is refused whole, nothing changed;
+ * addresses without a pattern are not held by it, nor is another sender. */
+START_TEST(wildcard_fan_out_is_capped)
+{
+	con->osc_fanout = 12;
+	send_i("/strip/*/mute", 1); /* 5 strips: 12 -> 7 */
+	send_i("/strip/*/solo", 1); /* 7 -> 2 */
+	expect_silence();
+	for (uint32_t i = 0; i < con->n_strips; i++)
+		ck_assert(con->strips[i].params.mute && con->strips[i].params.solo);
+	send_i("/strip/*/mute", 0); /* needs 5, 2 left: refused whole */
+	expect_error("the pattern reaches 5 strips");
+	for (uint32_t i = 0; i < con->n_strips; i++)
+		ck_assert_msg(con->strips[i].params.mute, "strip %u changed by a refused pattern", i + 1);
+	ck_assert_uint_eq(osc_server_fanout_refused(srv), 1);
+	send_query("/strip/*/fader"); /* queries count too: five replies would go out */
+	expect_error("osc_fanout");
+	ck_assert_uint_eq(osc_server_fanout_refused(srv), 2);
+	send_i("/strip/FX[1-2]/mute", 0); /* two fit */
+	expect_silence();
+	ck_assert(!con->strips[2].params.mute && !con->strips[3].params.mute && con->strips[4].params.mute);
+	send_i("/strip/A/mute", 0); /* no pattern: not counted */
+	send_i("/strip/B/mute", 0);
+	expect_silence();
+	ck_assert(!con->strips[0].params.mute && !con->strips[1].params.mute);
+	struct reply r = {0};
+	send_query("/status");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "sshhhh");
+	ck_assert_int_eq(r.argv[5]->h, 2);
+	lo_message_free(r.msg);
+	/* another sender has its own budget */
+	const int other = open_surface();
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 0);
+	surface_send(other, "/strip/*/solo", m);
+	char got[4096];
+	drain(other, got, sizeof got);
+	ck_assert_str_eq(got, "");
+	for (uint32_t i = 0; i < con->n_strips; i++)
+		ck_assert(!con->strips[i].params.solo);
+	close(other);
+	/* and the budget refills: 12 a second, so 5 again after half a second */
+	usleep(500000);
+	send_i("/strip/*/mute", 1);
+	expect_silence();
+	ck_assert(con->strips[0].params.mute && con->strips[4].params.mute);
 }
 END_TEST
 
@@ -1396,6 +1448,7 @@ int main(void)
 	tcase_add_test(t, leases_run_out);
 	tcase_add_test(t, allowlist_and_subscriber_limit);
 	tcase_add_test(t, a_flooding_sender_is_held_to_its_rate);
+	tcase_add_test(t, wildcard_fan_out_is_capped);
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
 	tcase_add_test(t, snapshots_over_osc);
