@@ -29,7 +29,6 @@
 #include "engine/loudness.h"
 #include "engine/monitor.h"
 
-#define OSC_MAX_DATAGRAM 8192 /* larger packets are refused before liblo sees them */
 #define METER_FLOOR_DB -144.0f
 
 const struct osc_address *osc_addresses(size_t *n)

@@ -14,6 +14,8 @@
 #include "engine/console.h"
 #include "engine/engine.h"
 
+#define OSC_MAX_DATAGRAM 8192 /* larger datagrams are refused before liblo sees them */
+
 struct loudness;
 struct print_recorder;
 

@@ -294,6 +294,137 @@ START_TEST(bundles_apply_every_message)
 }
 END_TEST
 
+/* Raw OSC bytes, big-endian words, for packets liblo would not build. */
+struct raw {
+	unsigned char b[OSC_MAX_DATAGRAM];
+	size_t n;
+};
+
+static void raw_bytes(struct raw *r, const void *data, size_t n)
+{
+	memcpy(r->b + r->n, data, n);
+	r->n += n;
+}
+
+static void raw_string(struct raw *r, const char *text) /* with its 1 ... 4 terminating zeros */
+{
+	const size_t len = strlen(text) + 1, padded = (len + 3) & ~(size_t)3;
+	memset(r->b + r->n, 0, padded);
+	memcpy(r->b + r->n, text, len - 1);
+	r->n += padded;
+}
+
+static void raw_word(struct raw *r, uint32_t v)
+{
+	const unsigned char w[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
+	                            (unsigned char)v};
+	raw_bytes(r, w, 4);
+}
+
+/* A message `/strip/A/mute i v` into r. */
+static void raw_mute(struct raw *r, int v)
+{
+	raw_string(r, "/strip/A/mute");
+	raw_string(r, ",i");
+	raw_word(r, (uint32_t)v);
+}
+
+/* The bundles nested `depth` deep around one `/strip/A/mute i 1`. */
+static size_t nested_bundle(unsigned char *out, unsigned depth)
+{
+	struct raw msg = {.n = 0};
+	raw_mute(&msg, 1);
+	static struct raw a, b;
+	a.n = 0;
+	raw_bytes(&a, msg.b, msg.n);
+	for (unsigned d = 0; d < depth; d++) {
+		b.n = 0;
+		raw_string(&b, "#bundle");
+		raw_word(&b, 0);
+		raw_word(&b, 1); /* immediately */
+		raw_word(&b, (uint32_t)a.n);
+		raw_bytes(&b, a.b, a.n);
+		a = b;
+	}
+	memcpy(out, a.b, a.n);
+	return a.n;
+}
+
+/* Blob length fields beyond the packet, bundle element sizes beyond it, and
+ * bundles nested deep: each is refused as malformed and counted, or (the
+ * legal deep bundle) applied; nothing is read past the datagram (the
+ * sanitizer build checks that) and the console answers on. */
+START_TEST(blobs_and_deep_bundles)
+{
+	const struct strip_params before = con->strips[0].params;
+	static const uint32_t blob_lengths[] = {1000, 0x7fffffffu, 0xffffffffu, 5};
+	uint64_t bad = 0;
+	for (size_t k = 0; k < sizeof blob_lengths / sizeof *blob_lengths; k++) {
+		struct raw r = {.n = 0};
+		raw_string(&r, "/strip/1/fader");
+		raw_string(&r, ",b");
+		raw_word(&r, blob_lengths[k]); /* promises more than the 4 bytes that follow */
+		raw_word(&r, 0x41424344);
+		send_raw(r.b, r.n);
+		expect_error("malformed OSC packet");
+		ck_assert_uint_eq(osc_server_bad_packets(srv), ++bad);
+	}
+	{ /* a whole blob where a fader wants a float */
+		struct raw r = {.n = 0};
+		raw_string(&r, "/strip/1/fader");
+		raw_string(&r, ",b");
+		raw_word(&r, 4);
+		raw_word(&r, 0x41424344);
+		send_raw(r.b, r.n);
+		expect_error("got type 'b'");
+	}
+	static const uint32_t element_sizes[] = {5000, 0xffffffffu, 7};
+	for (size_t k = 0; k < sizeof element_sizes / sizeof *element_sizes; k++) {
+		struct raw r = {.n = 0};
+		raw_string(&r, "#bundle");
+		raw_word(&r, 0);
+		raw_word(&r, 1);
+		raw_word(&r, element_sizes[k]); /* beyond the packet, or not a whole message */
+		raw_mute(&r, 1);
+		send_raw(r.b, r.n);
+		expect_error("malformed OSC packet");
+		ck_assert_uint_eq(osc_server_bad_packets(srv), ++bad);
+	}
+	{ /* a bundle cut off in its time tag */
+		struct raw r = {.n = 0};
+		raw_string(&r, "#bundle");
+		raw_word(&r, 0);
+		send_raw(r.b, r.n);
+		expect_error("malformed OSC packet");
+		ck_assert_uint_eq(osc_server_bad_packets(srv), ++bad);
+	}
+	ck_assert_mem_eq(&con->strips[0].params, &before, sizeof before);
+
+	static unsigned char packet[OSC_MAX_DATAGRAM];
+	size_t n = nested_bundle(packet, 8); /* legal nesting: applied */
+	send_raw(packet, n);
+	expect_silence();
+	ck_assert(con->strips[0].params.mute);
+	con->strips[0].params.mute = false;
+	/* as deep as a datagram holds (20 bytes a level) */
+	const unsigned deepest = (OSC_MAX_DATAGRAM - 24) / 20;
+	n = nested_bundle(packet, deepest);
+	ck_assert_uint_le(n, OSC_MAX_DATAGRAM);
+	send_raw(packet, n);
+	struct reply r = {0};
+	const bool replied = recv_reply(&r);
+	fprintf(stderr, "osc: a bundle %u deep (%zu bytes): %s\n", deepest, n,
+	        replied ? &r.argv[0]->s : con->strips[0].params.mute ? "applied" : "ignored");
+	ck_assert_msg(!replied && con->strips[0].params.mute, "a legal bundle %u deep was not applied", deepest);
+	/* and the console answers on */
+	send_query("/strip/A/fader");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.path, "/strip/A/fader");
+	ck_assert_float_eq(r.argv[0]->f, before.fader_db);
+	lo_message_free(r.msg);
+}
+END_TEST
+
 START_TEST(meters_are_queryable)
 {
 	send_query("/bus/DX/meter");
@@ -1439,6 +1570,7 @@ int main(void)
 	tcase_add_test(t, bundles_apply_every_message);
 	tcase_add_test(t, meters_are_queryable);
 	tcase_add_test(t, broken_input_is_refused);
+	tcase_add_test(t, blobs_and_deep_bundles);
 	tcase_add_test(t, docs_match_the_address_table);
 	tcase_add_test(t, monitor_addresses);
 	tcase_add_test(t, processing_rows_refuse_broken_input);
