@@ -1427,6 +1427,10 @@ struct osc_server *osc_server_open(const struct osc_host *host, const char *bind
 		free(s);
 		return NULL;
 	}
+	/* Room for a burst (a bank of motor faders, a flood's worth while the
+	 * control thread is busy); the kernel caps it at net.core.rmem_max. */
+	const int rcvbuf = 4 << 20;
+	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof bound;
 	getsockname(s->fd, (struct sockaddr *)&bound, &blen);
@@ -1549,11 +1553,16 @@ void osc_server_handle(struct osc_server *s, const void *data, size_t n, const s
 	}
 }
 
+#define OSC_POLL_BATCH 256 /* datagrams read per call */
+
 void osc_server_poll(struct osc_server *s)
 {
 	/* One byte more than we accept, to see that a datagram was too long. */
 	static char buf[OSC_MAX_DATAGRAM + 1];
-	for (;;) {
+	/* At most a batch at a time: under a flood the socket never runs dry,
+	 * and the control loop must still send feedback and meters, step
+	 * recalls and read signals between batches. */
+	for (int k = 0; k < OSC_POLL_BATCH; k++) {
 		struct sockaddr_storage from;
 		socklen_t len = sizeof from;
 		ssize_t n = recvfrom(s->fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &len);

@@ -39,7 +39,8 @@ struct osc_server *osc_server_open(const struct osc_host *host, const char *bind
 void osc_server_close(struct osc_server *s);
 int osc_server_fd(const struct osc_server *s);
 uint16_t osc_server_port(const struct osc_server *s);
-/* Reads and handles every datagram waiting on the socket (never blocks). */
+/* Reads and handles the datagrams waiting on the socket, at most 256 a call
+ * (never blocks): call it again while the socket is readable. */
 void osc_server_poll(struct osc_server *s);
 /* Handles one datagram of n bytes (as received: n may exceed what is
  * accepted) from `from` (replies go there). osc_server_poll's step, and the

@@ -11,9 +11,11 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sndfile.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1546,6 +1548,184 @@ END_TEST
 /* Last: everything above ran under the RT guard; the engine must still be
  * alive, with no violation logged and the guard demonstrably active, and
  * SIGTERM must stop it cleanly. */
+/* ---- a flood of junk ---------------------------------------------------- */
+
+#define FLOOD_RATE 100000 /* datagrams a second, from four senders */
+#define FLOOD_SENDERS 4
+
+struct flood {
+	int port;
+	double seconds;
+	atomic_int stop;
+	long sent, refused_by_kernel;
+};
+
+/* Junk of five kinds, in turn: random bytes, a message cut off in its
+ * arguments, an empty datagram, a bundle whose element runs past the
+ * packet, and a pattern query (replies a flood would like to reflect). */
+static size_t junk(unsigned char *out, long k, uint32_t *rng)
+{
+	static const unsigned char cut[] = "/strip/1/fader\0\0,f\0\0";
+	static const unsigned char bundle[] = "#bundle\0\0\0\0\0\0\0\0\1\0\0\x13\x88/x\0\0,\0\0\0";
+	static const unsigned char pattern_query[] = "/strip/*/fader\0\0,\0\0\0";
+	switch (k % 5) {
+	case 0: {
+		const size_t n = 1 + (*rng >> 8) % 200;
+		for (size_t i = 0; i < n; i++) {
+			*rng = *rng * 1664525u + 1013904223u;
+			out[i] = (unsigned char)(*rng >> 24);
+		}
+		return n;
+	}
+	case 1: memcpy(out, cut, sizeof cut - 1); return sizeof cut - 1;
+	case 2: return 0;
+	case 3: memcpy(out, bundle, sizeof bundle - 1); return sizeof bundle - 1;
+	default: memcpy(out, pattern_query, sizeof pattern_query - 1); return sizeof pattern_query - 1;
+	}
+}
+
+/* Sends FLOOD_RATE junk datagrams a second (in bursts each millisecond)
+ * until told to stop or its time is up; what the sockets drain back is
+ * thrown away. */
+static void *flood_run(void *arg)
+{
+	struct flood *f = arg;
+	int fd[FLOOD_SENDERS];
+	for (int k = 0; k < FLOOD_SENDERS; k++) {
+		fd[k] = udp_open();
+		const int nb = 1;
+		ioctl(fd[k], FIONBIO, &nb);
+	}
+	const struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)f->port),
+	                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	unsigned char buf[256], sink[2048];
+	uint32_t rng = 12345;
+	const double start = now_s();
+	for (long ms = 0; !atomic_load(&f->stop) && ms < (long)(f->seconds * 1000); ms++) {
+		for (int i = 0; i < FLOOD_RATE / 1000; i++, f->sent++) {
+			const size_t n = junk(buf, f->sent, &rng);
+			if (sendto(fd[f->sent % FLOOD_SENDERS], buf, n, 0, (const struct sockaddr *)&to, sizeof to) < 0)
+				f->refused_by_kernel++;
+		}
+		for (int k = 0; k < FLOOD_SENDERS; k++)
+			while (recv(fd[k], sink, sizeof sink, 0) > 0) {
+			}
+		const double due = start + (ms + 1) / 1000.0, now = now_s();
+		if (due > now)
+			usleep((useconds_t)((due - now) * 1e6));
+	}
+	f->seconds = now_s() - start;
+	for (int k = 0; k < FLOOD_SENDERS; k++)
+		close(fd[k]);
+	return NULL;
+}
+
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	long kb = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/* 100,000 junk datagrams a second for four seconds from four senders, while
+ * a surface works the console: the audio through a strip stays whole and at
+ * its level, every move of the surface is applied and fed back to a
+ * subscriber, the junk changes nothing, is dropped or refused and counted,
+ * and the engine's memory does not grow with it. */
+START_TEST(a_flood_of_junk_changes_nothing)
+{
+	reset_console();
+	const char *to[] = {"in_A"}, *from[] = {"DX_L"};
+	struct probe *p = probe_open(to, 1, from, 1);
+	p->amp[0] = SINE_M20;
+	const int watcher = udp_open();
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 60);
+	udp_send(watcher, osc_port, "/subscribe", m);
+	ck_assert(surface_wait(watcher, "/subscribe", 2000) > 0);
+	lo_message st = osc_query("/status", 2000);
+	ck_assert(st != NULL);
+	const int64_t malformed0 = lo_message_get_argv(st)[3]->h, limited0 = lo_message_get_argv(st)[4]->h;
+	lo_message_free(st);
+	sleep_ms(500);
+	const int idle_xruns0 = atomic_load(&p->xruns);
+	sleep_ms(4000);
+	const int idle_xruns = atomic_load(&p->xruns) - idle_xruns0;
+	const long rss0 = rss_kb(engine_pid);
+
+	struct flood f = {.port = osc_port, .seconds = 4.0};
+	pthread_t thread;
+	ck_assert_int_eq(pthread_create(&thread, NULL, flood_run, &f), 0);
+	const int flood_xruns0 = atomic_load(&p->xruns);
+	/* the surface moves strip B's fader 40 times during the flood; the
+	 * subscriber must see every move */
+	int fed_back = 0;
+	static double lat[40];
+	for (int k = 0; k < 40; k++) {
+		const double t0 = now_s();
+		osc_f("/strip/B/fader", -(float)(k + 1));
+		const double t = surface_wait(watcher, "/strip/B/fader", 500);
+		if (t > 0)
+			lat[fed_back++] = 1000.0 * (t - t0);
+		sleep_ms(25);
+	}
+	/* strip A at -6 dB, recorded while the junk keeps coming */
+	osc_f("/strip/A/fader", -6.0f);
+	probe_record(p);
+	const int flood_xruns = atomic_load(&p->xruns) - flood_xruns0;
+	atomic_store(&f.stop, 1);
+	pthread_join(thread, NULL);
+	const long rss1 = rss_kb(engine_pid);
+
+	enum { WINDOWS = 10 };
+	double worst = 0;
+	for (int w = 0; w < WINDOWS; w++) {
+		double sum = 0;
+		for (int i = w * REC_FRAMES / WINDOWS; i < (w + 1) * REC_FRAMES / WINDOWS; i++)
+			sum += (double)p->take[0][i] * p->take[0][i];
+		const double db = 10.0 * log10(sum / (REC_FRAMES / WINDOWS) + 1e-30) - (sine_m20_rms_db - 6.0);
+		worst = fabs(db) > fabs(worst) ? db : worst;
+	}
+	qsort(lat, (size_t)fed_back, sizeof lat[0], cmp_double);
+	st = osc_query("/status", 2000);
+	ck_assert(st != NULL);
+	lo_arg **a = lo_message_get_argv(st);
+	const int64_t malformed = a[3]->h - malformed0, limited = a[4]->h - limited0, fanout = a[5]->h;
+	fprintf(stderr, "integration: flood of %ld junk datagrams in %.2f s (%.0f/s, %ld refused by the sending "
+	        "kernel): %lld malformed, %lld over their sender's rate, %lld patterns over osc_fanout; "
+	        "surface moves fed back %d/40 (p50 %.2f ms, max %.2f ms); take's worst 48 ms window %+.3f dB; "
+	        "xruns %d in 4 s idle, %d under the flood; RSS %ld -> %ld kB\n",
+	        f.sent, f.seconds, f.sent / f.seconds, f.refused_by_kernel, (long long)malformed, (long long)limited,
+	        (long long)fanout, fed_back, fed_back ? lat[fed_back / 2] : -1.0, fed_back ? lat[fed_back - 1] : -1.0,
+	        worst, idle_xruns, flood_xruns, rss0, rss1);
+	lo_message_free(st);
+	ck_assert_int_eq(fed_back, 40);
+	ck_assert_double_lt(fabs(worst), 0.1);
+	ck_assert_int_gt(malformed + limited, f.sent / 2); /* most of it reached the console and was counted */
+	ck_assert_int_gt(limited, 0);
+	ck_assert_int_lt(rss1 - rss0, 4096);
+	/* the junk changed nothing: the last move stands, the other strips are as they were */
+	lo_message v = osc_query("/strip/B/fader", 2000);
+	ck_assert(v != NULL);
+	ck_assert_float_eq(lo_message_get_argv(v)[0]->f, -40.0f);
+	lo_message_free(v);
+	v = osc_query("/strip/C/fader", 2000);
+	ck_assert(v != NULL);
+	ck_assert_float_eq(lo_message_get_argv(v)[0]->f, 0.0f);
+	lo_message_free(v);
+	udp_send(watcher, osc_port, "/unsubscribe", lo_message_new());
+	close(watcher);
+	probe_close(p);
+}
+END_TEST
+
 START_TEST(rt_guard_saw_no_violation)
 {
 	int st;
@@ -1592,6 +1772,7 @@ int main(void)
 	tcase_add_test(t, reload_while_running);
 	tcase_add_test(t, render_equals_what_jack_plays);
 	tcase_add_test(t, a_print_survives_kill_9);
+	tcase_add_test(t, a_flood_of_junk_changes_nothing);
 	tcase_add_test(t, rt_guard_saw_no_violation);
 	suite_add_tcase(s, t);
 	return run_suite(s);
