@@ -28,7 +28,7 @@
 #define RATE 48000
 #define PERIOD 256
 
-static char server[64], dir[64], config_path[128], engine_log[128], jack_log[128];
+static char server[64], home_server[64], dir[64], config_path[128], engine_log[128], jack_log[128];
 static pid_t jackd_pid, engine_pid;
 static int osc_port;
 
@@ -169,6 +169,7 @@ static void start_all(void)
 {
 	jack_set_error_function(quiet); /* "cannot connect" while jackd starts */
 	snprintf(server, sizeof server, "dubstage-it-%d", (int)getpid());
+	snprintf(home_server, sizeof home_server, "%s", server);
 	snprintf(dir, sizeof dir, "/tmp/dubstage-it-XXXXXX");
 	ck_assert(mkdtemp(dir) != NULL);
 	snprintf(config_path, sizeof config_path, "%s/console.json", dir);
@@ -290,6 +291,7 @@ static int probe_xrun(void *arg)
  * test's signal, so the checked teardown closes it. */
 static struct probe *open_probe;
 static pid_t other_engine; /* a second dubstage a test started, or 0 */
+static pid_t other_jackd;  /* a second JACK server a test started, or 0 */
 
 /* play[i] feeds dubstage:<to[i]>; rec[j] records dubstage:<from[j]> (or
  * the port named, when the name has a client: "other:DX_L"). */
@@ -370,6 +372,10 @@ static void close_leftovers(void)
 	if (other_engine > 0)
 		stop_process(other_engine, 5000);
 	other_engine = 0;
+	if (other_jackd > 0)
+		stop_process(other_jackd, 5000);
+	other_jackd = 0;
+	snprintf(server, sizeof server, "%s", home_server); /* a test on a server of its own failed */
 }
 
 static double take_rms_db(struct probe *p, int j)
@@ -1054,6 +1060,96 @@ START_TEST(the_console_outlives_its_jack_server)
 	close(fd);
 	snprintf(server, sizeof server, "%s", saved_server);
 	unlink(cfg);
+}
+END_TEST
+
+/* The ports of client `client` on server srv (`jack_lsp`), into out. */
+static void ports_of(const char *srv, const char *client, char *out, size_t len)
+{
+	char cmd[256], line[256];
+	snprintf(cmd, sizeof cmd, "JACK_NO_START_SERVER=1 jack_lsp -s %s 2>/dev/null", srv);
+	FILE *f = popen(cmd, "r");
+	ck_assert(f != NULL);
+	size_t n = 0;
+	out[0] = '\0';
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, client, strlen(client)) == 0 && line[strlen(client)] == ':' && n + strlen(line) < len) {
+			memcpy(out + n, line, strlen(line) + 1);
+			n += strlen(line);
+		}
+	pclose(f);
+}
+
+/* A server that grants 48 ports (jackd -p 48) and a console that needs 74:
+ * a reload (SIGHUP) to it is refused with the counts and the port refused,
+ * the ports it had registered are gone again and the running console plays
+ * on with its own; started with it, dubstage exits with that error and
+ * leaves no port behind. */
+START_TEST(a_console_too_big_for_the_server_is_refused_whole)
+{
+	char small_server[64], saved_server[64], cfg[160], log[160], log2[160], jlog[160], before[4096], after[4096];
+	snprintf(small_server, sizeof small_server, "dubstage-ports-%d", (int)getpid());
+	snprintf(saved_server, sizeof saved_server, "%s", server);
+	snprintf(cfg, sizeof cfg, "%s/ports.json", dir);
+	snprintf(log, sizeof log, "%s/ports-engine.log", dir);
+	snprintf(log2, sizeof log2, "%s/ports-engine2.log", dir);
+	snprintf(jlog, sizeof jlog, "%s/ports-jackd.log", dir);
+	static const char small[] = "{\"name\": \"ports\", \"buses\": [{\"name\": \"ST\", \"format\": \"2.0\", \"role\": \"stem\"}],"
+	                            " \"strips\": [{\"name\": \"A\", \"bus\": \"ST\"}]}";
+	/* 62 strips and a 7.1.4 stem: 62 inputs, 12 outputs */
+	static const char big[] = "{\"name\": \"ports\", \"buses\": [{\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"}],"
+	                          " \"strips\": [{\"name\": \"F\", \"bus\": \"ST\", \"count\": 62}]}";
+	write_file(cfg, small);
+	snprintf(server, sizeof server, "%s", small_server); /* jack_server_up uses it */
+	char *jargv[] = {"jackd", "-n", small_server, "-p", "48", "-d", "dummy", "-r", "48000", "-p", "256", NULL};
+	other_jackd = spawn_logged(jargv, jlog, NULL);
+	for (int i = 0; i < 100 && !jack_server_up(); i++)
+		sleep_ms(100);
+	ck_assert_msg(jack_server_up(), "jackd did not start: %s", slurp_tail(jlog));
+	const int p_osc = free_udp_port();
+	char port[16];
+	snprintf(port, sizeof port, "%d", p_osc);
+	char *eargv[] = {DUBSTAGE, "run", cfg, "--server", small_server, "--osc-port", port, "--fresh", NULL};
+	const pid_t engine = other_engine = spawn_logged(eargv, log, NULL);
+	const int fd = udp_open();
+	ck_assert_msg(status_becomes(fd, p_osc, "audio online", 10.0), "no /status: %s", slurp_tail(log));
+	ports_of(small_server, "dubstage", before, sizeof before);
+	ck_assert_msg(strstr(before, "dubstage:in_A") && strstr(before, "dubstage:ST_R"), "%s", before);
+
+	write_file(cfg, big);
+	kill(engine, SIGHUP);
+	bool refused = false;
+	for (int i = 0; i < 100 && !refused; i++, sleep_ms(50))
+		refused = strstr(slurp(log), "server refused port") != NULL;
+	const char *text = slurp(log);
+	ck_assert_msg(refused, "%s", text);
+	ck_assert_msg(strstr(text, "needs 74 JACK ports (62 inputs, 12 outputs)") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "--port-max") != NULL, "%s", text);
+	ports_of(small_server, "dubstage", after, sizeof after);
+	ck_assert_str_eq(after, before); /* nothing half-built */
+	lo_message m = query_reply(fd, p_osc, "/info", 2000);
+	ck_assert(m != NULL);
+	ck_assert_int_eq(lo_message_get_argv(m)[3]->i, 1); /* still the one-strip console */
+	lo_message_free(m);
+	ck_assert_int_eq(waitpid(engine, NULL, WNOHANG), 0);
+	stop_process(engine, 5000);
+	other_engine = 0;
+
+	/* started with the big console: a clear error, an exit, no port left */
+	char *e2[] = {DUBSTAGE, "run", cfg, "--server", small_server, "--osc-port", port, "--fresh", NULL};
+	const pid_t second = spawn_logged(e2, log2, NULL);
+	int st;
+	ck_assert_msg(wait_exit(second, 10000, &st), "dubstage did not exit: %s", slurp_tail(log2));
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) != 0, "exit 0x%x: %s", st, slurp_tail(log2));
+	text = slurp(log2);
+	ck_assert_msg(strstr(text, "needs 74 JACK ports") && strstr(text, "server refused port"), "%s", text);
+	fprintf(stderr, "integration: a 74-port console on a 48-port server: %s", strstr(text, "dubstage:"));
+	ports_of(small_server, "dubstage", after, sizeof after);
+	ck_assert_str_eq(after, "");
+	stop_process(other_jackd, 5000);
+	other_jackd = 0;
+	close(fd);
+	snprintf(server, sizeof server, "%s", saved_server);
 }
 END_TEST
 
@@ -1814,6 +1910,7 @@ int main(void)
 	tcase_add_test(t, limiter_latency_is_reported_to_jack);
 	tcase_add_test(t, the_live_state_survives_kill_9);
 	tcase_add_test(t, the_console_outlives_its_jack_server);
+	tcase_add_test(t, a_console_too_big_for_the_server_is_refused_whole);
 	tcase_add_test(t, levels_through_fader_and_trim);
 	tcase_add_test(t, mute_gives_silence);
 	tcase_add_test(t, solo_in_place);
