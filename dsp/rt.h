@@ -8,8 +8,9 @@
 /* A hot loop compiled twice, for the SSE3 baseline and for AVX2, picked when
  * the program loads (GCC's target_clones). Clang 14, used only for the
  * fuzzing build, leaves out the picker of a clone called from another file,
- * so there it is compiled once. */
-#if defined(__clang__)
+ * so there it is compiled once; so does the ThreadSanitizer build, whose
+ * instrumented pickers would run before the sanitizer's runtime is up. */
+#if defined(__clang__) || defined(__SANITIZE_THREAD__)
 #define VECTOR_CLONES
 #else
 #define VECTOR_CLONES __attribute__((target_clones("avx2", "default")))

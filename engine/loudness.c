@@ -59,7 +59,7 @@ struct loudness {
 	struct meter_state states[2 * MAX_BUSES];
 	struct readout out[MAX_BUSES];   /* by console bus index (cur) */
 	double last_readout;             /* when the readouts were updated (monotonic seconds) */
-	bool stale;                      /* audio measured since then */
+	atomic_bool stale;               /* audio measured since then (read by the meter thread outside the lock) */
 };
 
 /* Starts measuring a bus of `format` in m (a free slot). */
@@ -139,11 +139,11 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 			bs1770_add_strided(&m->loud, x, h->frames, 1, channel_stride);
 			true_peak_meter_add_strided(&m->tp, x, h->frames, 1, channel_stride);
 		}
-		l->stale = true;
+		atomic_store(&l->stale, true);
 		const double t = wall_s();
 		if (t - l->last_readout >= READOUT_EVERY_S) {
 			l->last_readout = t;
-			l->stale = false;
+			atomic_store(&l->stale, false);
 			publish_readouts(l);
 		}
 	}
@@ -160,10 +160,10 @@ static void *meter_thread(void *arg)
 	while (!atomic_load(&l->stop)) {
 		struct bus_tap_header h;
 		if (!bus_tap_read(&l->tap, &h)) {
-			if (l->stale && wall_s() - l->last_readout >= READOUT_EVERY_S) {
+			if (atomic_load(&l->stale) && wall_s() - l->last_readout >= READOUT_EVERY_S) {
 				pthread_mutex_lock(&l->lock); /* idle: the readouts include the last record */
 				l->last_readout = wall_s();
-				l->stale = false;
+				atomic_store(&l->stale, false);
 				publish_readouts(l);
 				pthread_mutex_unlock(&l->lock);
 			}
@@ -288,7 +288,7 @@ void loudness_drain(struct loudness *l)
 	while (l->thread_running && !bus_tap_idle(&l->tap))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	pthread_mutex_lock(&l->lock);
-	l->stale = false;
+	atomic_store(&l->stale, false);
 	publish_readouts(l);
 	pthread_mutex_unlock(&l->lock);
 }
