@@ -66,7 +66,7 @@ int autosave_restore(struct autosave *a, struct console *c, char *what, size_t l
 		if (stat(file, &st) != 0)
 			continue;
 		any = true;
-		struct snapshot_recall *r = snapshot_read(c, a->dir, name, 0.0, why[k], sizeof why[k]);
+		struct snapshot_recall *r = snapshot_read_live(c, a->dir, name, why[k], sizeof why[k]);
 		if (!r)
 			continue;
 		snapshot_recall_apply_model(r, c);

@@ -15,7 +15,9 @@
 #include "control/error_text.h"
 #include "control/folder.h"
 #include "dsp/gain.h"
+#include "dsp/layout.h"
 #include "dsp/panner.h"
+#include "engine/monitor.h"
 
 #define VERSION_STRING DUBSTAGE_VERSION
 
@@ -37,21 +39,24 @@ static const struct {
 } sections[] = {{"strips", "strip"}, {"buses", "bus"}, {"vcas", "vca"}, {"mute_groups", "mute_group"}};
 
 /* Whether row p (of target i, in c) is part of the mix a snapshot keeps:
- * settable, not model-only (safes), not solo (monitoring; the live state
- * keeps it), not a second
+ * settable, not model-only (safes) nor solo (monitoring; the live state
+ * keeps both), not a string choice (the monitor's source and speaker set,
+ * which the live state keeps by name), not a second
  * name for a field an earlier row holds (fader/pos, pan), and for a strip
  * only the pan form it uses (direction or room position). */
 static bool kept(const struct console *c, const struct param *table, size_t row, enum param_kind kind, uint32_t i,
                  bool live)
 {
 	const struct param *p = &table[row];
-	if (p->action != ACT_VALUE || p->model_only || p->rule == RULE_FADER_POS)
+	if (p->action != ACT_VALUE || (p->model_only && !live) || p->rule == RULE_FADER_POS ||
+	    p->rule == RULE_SOURCE || p->rule == RULE_SET)
 		return false;
 	if (!live && kind == KIND_STRIP && (strcmp(p->name, "solo") == 0 || strcmp(p->name, "solo_safe") == 0))
 		return false;
 	for (size_t r = 0; r < row; r++)
 		if (table[r].kind && strcmp(table[r].kind, p->kind) == 0 && table[r].offset == p->offset &&
-		    table[r].action == ACT_VALUE && !param_is_send(p))
+		    table[r].action == ACT_VALUE && !param_is_send(p) && table[r].rule != RULE_SOURCE &&
+		    table[r].rule != RULE_SET) /* the string choices hold no field */
 			return false;
 	if (kind == KIND_STRIP && strncmp(p->name, "pan/", 4) == 0) {
 		const bool room = c->strips[i].params.pan_room;
@@ -74,38 +79,61 @@ static json_t *value_json(const struct param *p, float v)
 	return json_real(v);
 }
 
-char *snapshot_text(struct console *c, bool live)
+/* Target i's settings of table kind `kind` into a new object. */
+static json_t *settings_json(struct console *c, const char *kind_name, enum param_kind kind, uint32_t i, bool live)
 {
 	size_t n_rows;
 	const struct param *table = param_table(&n_rows);
+	char key[128];
+	json_t *target = json_object();
+	for (size_t r = 0; r < n_rows; r++) {
+		if (!table[r].kind || strcmp(table[r].kind, kind_name) != 0 || !kept(c, table, r, kind, i, live))
+			continue;
+		for (uint32_t k = 0; k < (param_is_send(&table[r]) ? c->n_aux : 1); k++) {
+			const struct param p = param_is_send(&table[r]) ? param_for_aux(&table[r], k) : table[r];
+			if (param_is_send(&table[r]))
+				snprintf(key, sizeof key, "send/%s/%s", c->buses[c->aux[k]].name, table[r].name + 5);
+			else
+				snprintf(key, sizeof key, "%s", p.name);
+			json_object_set_new(target, key, value_json(&p, param_get(c, &p, i)));
+		}
+	}
+	return target;
+}
+
+/* The live state's monitor section: source and speaker set by name, the
+ * numeric settings, and each loudspeaker's. */
+static json_t *monitor_json(struct console *c)
+{
+	const struct console_monitor *m = c->monitor;
+	json_t *mon = settings_json(c, "monitor", KIND_MONITOR, 0, true);
+	json_object_set_new(mon, "source", json_string(m->source == c->n_buses ? "solo" : c->buses[m->source].name));
+	json_object_set_new(mon, "speakers", json_string(layout_get(m->speakers)->name));
+	json_t *speakers = json_object();
+	for (uint32_t i = 0; i < param_target_count(c, KIND_SPEAKER); i++)
+		json_object_set_new(speakers, param_target_name(c, KIND_SPEAKER, i),
+		                    settings_json(c, "monitor/speaker", KIND_SPEAKER, i, true));
+	json_object_set_new(mon, "speaker", speakers);
+	return mon;
+}
+
+char *snapshot_text(struct console *c, bool live)
+{
 	json_t *root = json_object();
 	json_object_set_new(root, "dubstage_snapshot", json_integer(SNAPSHOT_FORMAT));
 	json_object_set_new(root, "version", json_string(VERSION_STRING));
 	json_object_set_new(root, "console", json_string(c->name ? c->name : ""));
-	char key[128];
 	for (size_t sct = 0; sct < sizeof sections / sizeof sections[0]; sct++) {
 		json_t *section = json_object();
 		const struct param probe = {.kind = sections[sct].kind};
 		const enum param_kind kind = param_kind_of(&probe);
-		for (uint32_t i = 0; i < param_target_count(c, kind); i++) {
-			json_t *target = json_object();
-			for (size_t r = 0; r < n_rows; r++) {
-				if (!table[r].kind || strcmp(table[r].kind, sections[sct].kind) != 0 ||
-				    !kept(c, table, r, kind, i, live))
-					continue;
-				for (uint32_t k = 0; k < (param_is_send(&table[r]) ? c->n_aux : 1); k++) {
-					const struct param p = param_is_send(&table[r]) ? param_for_aux(&table[r], k) : table[r];
-					if (param_is_send(&table[r]))
-						snprintf(key, sizeof key, "send/%s/%s", c->buses[c->aux[k]].name, table[r].name + 5);
-					else
-						snprintf(key, sizeof key, "%s", p.name);
-					json_object_set_new(target, key, value_json(&p, param_get(c, &p, i)));
-				}
-			}
-			json_object_set_new(section, param_target_name(c, kind, i), target);
-		}
+		for (uint32_t i = 0; i < param_target_count(c, kind); i++)
+			json_object_set_new(section, param_target_name(c, kind, i),
+			                    settings_json(c, sections[sct].kind, kind, i, live));
 		json_object_set_new(root, sections[sct].key, section);
 	}
+	if (live && c->monitor)
+		json_object_set_new(root, "monitor", monitor_json(c));
 	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(7));
 	json_decref(root);
 	const size_t len = text ? strlen(text) : 0;
@@ -210,7 +238,7 @@ static bool safe_keeps(const struct recall_safe *s, const char *name)
 }
 
 /* The row a snapshot key names for `kind` ("send/REV/level" moved to REV). */
-static bool row_for_key(const struct console *c, const char *kind, const char *key, struct param *out)
+static bool row_for_key(const struct console *c, const char *kind, const char *key, bool live, struct param *out)
 {
 	if (strncmp(key, "send/", 5) == 0) {
 		const char *field = strrchr(key, '/');
@@ -229,7 +257,7 @@ static bool row_for_key(const struct console *c, const char *kind, const char *k
 		return true;
 	}
 	const struct param *p = param_find(kind, key);
-	if (!p || p->action != ACT_VALUE || p->model_only || p->rule == RULE_SOURCE || p->rule == RULE_SET)
+	if (!p || p->action != ACT_VALUE || (p->model_only && !live) || p->rule == RULE_SOURCE || p->rule == RULE_SET)
 		return false;
 	*out = *p;
 	return true;
@@ -253,8 +281,103 @@ static bool value_from_json(const struct param *p, const json_t *v, float *out)
 	return false;
 }
 
-struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const char *name, double fade_s,
-                                      char *err, size_t errlen)
+/* Target i's settings (a JSON object) into r's changes; false when out of
+ * memory. `where`: "strips.A" for what did not match. */
+static bool read_settings(struct snapshot_recall *r, uint32_t *cap, struct console *c, const char *kind_name,
+                          enum param_kind kind, uint32_t i, json_t *settings, const char *where, bool live)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(settings, key, v) {
+		if (kind == KIND_MONITOR && (strcmp(key, "source") == 0 || strcmp(key, "speakers") == 0 ||
+		                             strcmp(key, "speaker") == 0))
+			continue; /* read by read_monitor */
+		struct param p;
+		float to;
+		if (!row_for_key(c, kind_name, key, live, &p) || !value_from_json(&p, v, &to)) {
+			note_unmatched(r, "%s.%s", where, key);
+			continue;
+		}
+		if (kind == KIND_BUS && strncmp(key, "limiter/", 8) == 0 && !c->buses[i].has_limiter) {
+			note_unmatched(r, "%s.%s (no limiter here)", where, key);
+			continue;
+		}
+		r->n_matched++;
+		/* safes keep a recall off the strip; the live state puts back everything */
+		if (!live && kind == KIND_STRIP && safe_keeps(&c->strips[i].params.safe, key))
+			continue;
+		to = p.rule == RULE_DB_OFF && isinf(to) ? to : param_clamp(&p, to);
+		const float from = param_get(c, &p, i);
+		if (from == to)
+			continue;
+		if (r->n_changes == *cap) {
+			*cap = *cap ? 2 * *cap : 64;
+			struct snapshot_change *grown = realloc(r->changes, *cap * sizeof *grown);
+			if (!grown)
+				return false;
+			r->changes = grown;
+		}
+		r->changes[r->n_changes++] = (struct snapshot_change){
+			.row = p, .target = i, .from = from, .to = to,
+			.continuous = p.rule == RULE_DB_OFF || p.rule == RULE_RANGE || p.rule == RULE_WRAP,
+		};
+	}
+	return true;
+}
+
+/* The live state's monitor section into r: the source and speaker set by
+ * name (what this console cannot play is reported), the numeric settings,
+ * each loudspeaker's. */
+static bool read_monitor(struct snapshot_recall *r, uint32_t *cap, struct console *c, json_t *mon)
+{
+	if (!c->monitor || !json_is_object(mon)) {
+		note_unmatched(r, c->monitor ? "monitor (not an object)" : "monitor (this console has none)");
+		return true;
+	}
+	const json_t *source = json_object_get(mon, "source"), *set = json_object_get(mon, "speakers");
+	if (source) {
+		const char *name = json_is_string(source) ? json_string_value(source) : "";
+		const int b = strcmp(name, "solo") == 0 ? (int)c->n_buses : console_find_bus(c, name);
+		if (b < 0)
+			note_unmatched(r, "monitor.source");
+		else
+			r->monitor_source = b, r->n_matched++;
+	}
+	if (set) {
+		enum layout_id id;
+		if (!json_is_string(set) || layout_from_name(json_string_value(set), &id) < 0 ||
+		    !monitor_room_plays(c, c->monitor->room, id))
+			note_unmatched(r, "monitor.speakers");
+		else
+			r->monitor_speakers = (int)id, r->n_matched++;
+	}
+	if (!read_settings(r, cap, c, "monitor", KIND_MONITOR, 0, mon, "monitor", true))
+		return false;
+	json_t *speakers = json_object_get(mon, "speaker");
+	if (!speakers)
+		return true;
+	if (!json_is_object(speakers)) {
+		note_unmatched(r, "monitor.speaker (not an object)");
+		return true;
+	}
+	const char *name;
+	json_t *settings;
+	json_object_foreach(speakers, name, settings) {
+		const int i = param_find_target(c, KIND_SPEAKER, name);
+		char where[96];
+		snprintf(where, sizeof where, "monitor.speaker.%.40s", name);
+		if (i < 0 || !json_is_object(settings)) {
+			note_unmatched(r, "%s", where);
+			continue;
+		}
+		if (!read_settings(r, cap, c, "monitor/speaker", KIND_SPEAKER, (uint32_t)i, settings, where, true))
+			return false;
+	}
+	return true;
+}
+
+static struct snapshot_recall *read_file(struct console *c, const char *dir, const char *name, double fade_s,
+                                         bool live, char *err, size_t errlen)
 {
 	if (!snapshot_name_ok(name)) {
 		error_text(err, errlen, "\"%s\" is not a snapshot name", name);
@@ -284,8 +407,10 @@ struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const 
 		return NULL;
 	}
 	r->fade_s = fade_s > 0 ? fade_s : 0;
+	r->monitor_source = r->monitor_speakers = -1;
 	uint32_t cap = 0;
-	for (size_t sct = 0; sct < sizeof sections / sizeof sections[0]; sct++) {
+	bool ok = true;
+	for (size_t sct = 0; sct < sizeof sections / sizeof sections[0] && ok; sct++) {
 		json_t *section = json_object_get(root, sections[sct].key);
 		if (!section)
 			continue;
@@ -299,50 +424,37 @@ struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const 
 		json_t *settings;
 		json_object_foreach(section, target_name, settings) {
 			const int i = param_find_target(c, kind, target_name);
+			char where[96];
+			snprintf(where, sizeof where, "%s.%.40s", sections[sct].key, target_name);
 			if (i < 0 || !json_is_object(settings)) {
 				note_unmatched(r, "%s %s", sections[sct].kind, target_name);
 				continue;
 			}
-			const char *key;
-			json_t *v;
-			json_object_foreach(settings, key, v) {
-				struct param p;
-				float to;
-				if (!row_for_key(c, sections[sct].kind, key, &p) || !value_from_json(&p, v, &to)) {
-					note_unmatched(r, "%s.%s.%s", sections[sct].key, target_name, key);
-					continue;
-				}
-				if (kind == KIND_BUS && strncmp(key, "limiter/", 8) == 0 && !c->buses[i].has_limiter) {
-					note_unmatched(r, "%s.%s.%s (no limiter here)", sections[sct].key, target_name, key);
-					continue;
-				}
-				r->n_matched++;
-				if (kind == KIND_STRIP && safe_keeps(&c->strips[i].params.safe, key))
-					continue;
-				to = p.rule == RULE_DB_OFF && isinf(to) ? to : param_clamp(&p, to);
-				const float from = param_get(c, &p, (uint32_t)i);
-				if (from == to)
-					continue;
-				if (r->n_changes == cap) {
-					cap = cap ? 2 * cap : 64;
-					struct snapshot_change *grown = realloc(r->changes, cap * sizeof *grown);
-					if (!grown) {
-						snapshot_recall_free(r);
-						json_decref(root);
-						error_text(err, errlen, "out of memory");
-						return NULL;
-					}
-					r->changes = grown;
-				}
-				r->changes[r->n_changes++] = (struct snapshot_change){
-					.row = p, .target = (uint32_t)i, .from = from, .to = to,
-					.continuous = p.rule == RULE_DB_OFF || p.rule == RULE_RANGE || p.rule == RULE_WRAP,
-				};
-			}
+			if (!(ok = read_settings(r, &cap, c, sections[sct].kind, kind, (uint32_t)i, settings, where, live)))
+				break;
 		}
 	}
+	if (ok && live && json_object_get(root, "monitor"))
+		ok = read_monitor(r, &cap, c, json_object_get(root, "monitor"));
 	json_decref(root);
+	if (!ok) {
+		snapshot_recall_free(r);
+		error_text(err, errlen, "out of memory");
+		return NULL;
+	}
 	return r;
+}
+
+struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const char *name, double fade_s,
+                                      char *err, size_t errlen)
+{
+	return read_file(c, dir, name, fade_s, false, err, errlen);
+}
+
+struct snapshot_recall *snapshot_read_live(struct console *c, const char *dir, const char *name, char *err,
+                                           size_t errlen)
+{
+	return read_file(c, dir, name, 0.0, true, err, errlen);
 }
 
 /* The value of change ch at fraction t of the fade. */
@@ -387,6 +499,10 @@ void snapshot_recall_apply_model(const struct snapshot_recall *r, struct console
 {
 	for (uint32_t k = 0; k < r->n_changes; k++)
 		param_store(c, &r->changes[k].row, r->changes[k].target, r->changes[k].to);
+	if (c->monitor && r->monitor_source >= 0)
+		c->monitor->source = (uint32_t)r->monitor_source;
+	if (c->monitor && r->monitor_speakers >= 0)
+		c->monitor->speakers = (enum layout_id)r->monitor_speakers;
 }
 
 void snapshot_recall_free(struct snapshot_recall *r)

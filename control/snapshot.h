@@ -1,5 +1,5 @@
 /* Snapshots: the mix (strips, buses, sends, VCAs, mute groups; not solo, the
- * monitor or the recall safes) saved as a human-readable, diff-friendly JSON
+ * monitor or the recall safes, which only the live state keeps) saved as a human-readable, diff-friendly JSON
  * file, one setting per line, keyed by the OSC names of control/param; and
  * recalled by name, with a crossfade of every continuous setting.
  *
@@ -24,7 +24,9 @@ bool snapshot_name_ok(const char *name);
 
 int snapshot_save(struct console *c, const char *dir, const char *name, char *err, size_t errlen);
 /* The snapshot file's text (malloc'd, NULL when out of memory). `live`: the
- * whole live state the autosave keeps, solo included. */
+ * whole live state the autosave keeps: solo, the recall safes and the
+ * monitor section (source and speaker set by name, level, dim, mute, mono,
+ * each loudspeaker's mute, solo, calibration and delay) too. */
 char *snapshot_text(struct console *c, bool live);
 int snapshot_delete(const char *dir, const char *name, char *err, size_t errlen);
 /* The names in dir, sorted; *names is one malloc'd block (free it). */
@@ -46,6 +48,8 @@ struct snapshot_recall {
 	char unmatched[1024];    /* "strip GHOST, strips.A.eq/9/gain, ..." (truncated) */
 	double fade_s, start;
 	bool started;
+	int monitor_source;      /* the live state's: a bus index (n_buses: solo), or -1 */
+	int monitor_speakers;    /* the live state's speaker set (enum layout_id), or -1 */
 };
 
 /* Reads dir/name.json against c: what matches becomes changes (safes
@@ -53,6 +57,10 @@ struct snapshot_recall {
  * the file is missing, is not JSON, or is not a dubstage snapshot. */
 struct snapshot_recall *snapshot_read(struct console *c, const char *dir, const char *name, double fade_s,
                                       char *err, size_t errlen);
+/* The same for a live state (snapshot_text(c, true)): safes, solo and the
+ * monitor section read too, and every setting put back, safes or not. */
+struct snapshot_recall *snapshot_read_live(struct console *c, const char *dir, const char *name, char *err,
+                                           size_t errlen);
 /* Applies the recall as of `now` (seconds, any monotonic clock): at the
  * first call the switches, then the continuous settings along the fade (in
  * linear gain for dB settings, the short way round for angles). `settled`

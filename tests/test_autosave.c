@@ -13,6 +13,8 @@
 
 #include "control/autosave.h"
 #include "control/config.h"
+#include "control/snapshot.h"
+#include "dsp/layout.h"
 #include "tests/check_main.h"
 
 static const char *const text =
@@ -191,6 +193,83 @@ START_TEST(an_unwritable_folder_is_reported)
 }
 END_TEST
 
+/* The live state is every setting: the recall safes and the monitor section
+ * (source and speaker set by name, level, dim, mono, each loudspeaker's mute,
+ * solo, calibration and delay) come back on a restart, and a safe does not
+ * keep the restore off its strip. A snapshot saved by name keeps neither. */
+START_TEST(monitor_and_safes_are_kept)
+{
+	static const char *const with_monitor =
+		"{\"name\": \"m\", \"buses\": [{\"name\": \"DX\", \"format\": \"5.1\", \"role\": \"stem\"},"
+		" {\"name\": \"PM\", \"format\": \"5.1\", \"role\": \"master\", \"sources\": [\"DX\"]}],"
+		" \"monitor\": {\"room\": \"5.1\"},"
+		" \"strips\": [{\"name\": \"A\", \"bus\": \"DX\"}, {\"name\": \"S\", \"bus\": \"DX\", \"count\": 2}]}";
+	char err[512], what[1024];
+	struct console *c1 = config_load_text(with_monitor, "t", err, sizeof err);
+	ck_assert_msg(c1 != NULL, "%s", err);
+	struct console_monitor *m = c1->monitor;
+	ck_assert_uint_eq(m->source, 1); /* the default: the master; changed below */
+	m->source = 0;                   /* DX */
+	ck_assert_int_eq(layout_from_name("2.0", &m->speakers), 0);
+	m->params.level_db = -12.5f;
+	m->params.dim = true;
+	m->params.dim_db = -30.0f;
+	m->params.mono = true;
+	m->speaker[1].mute = true;
+	m->speaker[2].solo = true;
+	m->speaker[0].cal_db = -2.5f;
+	m->speaker[4].delay_ms = 1.25f;
+	c1->strips[0].params.safe.fader = true;
+	c1->strips[0].params.safe.eq = true;
+	c1->strips[0].params.fader_db = -7.0f;
+	c1->strips[2].params.safe.all = true;
+	c1->strips[2].params.mute = true;
+
+	char dir[64] = "/tmp/dubstage-autosave-XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	struct autosave *a = autosave_create(dir, "m.json");
+	ck_assert_int_eq(autosave_now(a, c1, err, sizeof err), 0);
+	char *saved = read_all(autosave_path(a));
+	ck_assert_msg(strstr(saved, "\"source\": \"DX\"") && strstr(saved, "\"speakers\": \"2.0\"") &&
+	              strstr(saved, "\"safe/fader\": true"), "%s", saved);
+	free(saved);
+
+	struct console *c2 = config_load_text(with_monitor, "t", err, sizeof err);
+	ck_assert_int_eq(autosave_restore(a, c2, what, sizeof what), 1);
+	ck_assert_msg(strstr(what, "not in this console") == NULL, "%s", what);
+	ck_assert_uint_eq(c2->monitor->source, 0);
+	ck_assert_int_eq(c2->monitor->speakers, m->speakers);
+	ck_assert_mem_eq(&c2->monitor->params, &m->params, sizeof m->params);
+	ck_assert_mem_eq(c2->monitor->speaker, m->speaker, sizeof m->speaker);
+	for (uint32_t i = 0; i < c1->n_strips; i++)
+		ck_assert_mem_eq(&c2->strips[i].params, &c1->strips[i].params, sizeof c1->strips[i].params);
+
+	/* a snapshot by name is the mix only */
+	char *snap = snapshot_text(c1, false);
+	ck_assert_msg(!strstr(snap, "\"monitor\"") && !strstr(snap, "safe"), "%s", snap);
+	free(snap);
+
+	/* a live state from a console without this bus or room reports what it drops */
+	FILE *f = fopen(autosave_path(a), "w");
+	fputs("{\"dubstage_snapshot\": 1, \"monitor\": {\"source\": \"GONE\", \"speakers\": \"7.1.4\", \"level\": -3,"
+	      " \"speaker\": {\"Ltf\": {\"mute\": true}}}}\n", f);
+	fclose(f);
+	struct console *c3 = config_load_text(with_monitor, "t", err, sizeof err);
+	ck_assert_int_eq(autosave_restore(a, c3, what, sizeof what), 1);
+	ck_assert_msg(strstr(what, "monitor.source") && strstr(what, "monitor.speakers") &&
+	              strstr(what, "monitor.speaker.Ltf"), "%s", what);
+	ck_assert_float_eq(c3->monitor->params.level_db, -3.0f); /* what matches is kept */
+	ck_assert_uint_eq(c3->monitor->source, 1);
+	console_free(c3);
+	console_free(c2);
+	console_free(c1);
+	autosave_destroy(a);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir); /* our own temporary folder */
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("autosave");
@@ -199,6 +278,7 @@ int main(void)
 	tcase_add_test(t, a_broken_live_file_falls_back_to_the_previous);
 	tcase_add_test(t, a_full_disk_keeps_the_old_file);
 	tcase_add_test(t, an_unwritable_folder_is_reported);
+	tcase_add_test(t, monitor_and_safes_are_kept);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
