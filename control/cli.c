@@ -178,6 +178,18 @@ static void lock_memory(void)
 		        "a period now and then\n", strerror(errno));
 }
 
+/* The control thread (and the meter and disk threads it starts after this)
+ * ahead of ordinary programs, still below JACK's real-time threads: a
+ * surface's move must get through, and its feedback back, even when the
+ * machine is busy or something floods the OSC port. */
+#define CONTROL_NICE (-10)
+static void raise_control_priority(void)
+{
+	if (setpriority(PRIO_PROCESS, 0, CONTROL_NICE) != 0)
+		fprintf(stderr, "dubstage: note: cannot raise the control thread's priority to nice %d (%s); a busy "
+		        "machine may delay OSC\n", CONTROL_NICE, strerror(errno));
+}
+
 static int cmd_render(int argc, char **argv)
 {
 	static struct render_options o;
@@ -287,6 +299,7 @@ static int cmd_run(int argc, char **argv)
 	}
 
 	lock_memory();
+	raise_control_priority();
 	char err[1024];
 	struct jack_host *h = jack_host_open(o.name, o.server, wake[1], err, sizeof err);
 	if (!h) {

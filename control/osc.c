@@ -1428,9 +1428,11 @@ struct osc_server *osc_server_open(const struct osc_host *host, const char *bind
 		return NULL;
 	}
 	/* Room for a burst (a bank of motor faders, a flood's worth while the
-	 * control thread is busy); the kernel caps it at net.core.rmem_max. */
+	 * control thread is busy): past net.core.rmem_max where allowed
+	 * (CAP_NET_ADMIN), else up to it. */
 	const int rcvbuf = 4 << 20;
-	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof bound;
 	getsockname(s->fd, (struct sockaddr *)&bound, &blen);
