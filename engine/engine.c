@@ -398,6 +398,11 @@ struct engine_load engine_load(const struct engine *e)
 }
 
 uint32_t engine_xruns(const struct engine *e) { return atomic_load(&((struct engine *)e)->xruns); }
+uint32_t engine_commands_queued(const struct engine *e)
+{
+	return (uint32_t)(jack_ringbuffer_read_space(e->commands) / sizeof(struct graph_cmd));
+}
+
 uint32_t engine_command_overflows(const struct engine *e)
 {
 	return atomic_load(&((struct engine *)e)->command_overflows);
@@ -429,7 +434,12 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 {
 	struct graph_cmd cmd;
 	const uint32_t gen = graph_generation(g);
-	while (jack_ringbuffer_read_space(e->commands) >= sizeof cmd) {
+	/* what was queued when the period began, not what the control thread
+	 * keeps adding meanwhile */
+	size_t queued = jack_ringbuffer_read_space(e->commands) / sizeof cmd;
+	if (queued > ENGINE_COMMANDS_PER_PERIOD)
+		queued = ENGINE_COMMANDS_PER_PERIOD;
+	for (; queued > 0; queued--) {
 		jack_ringbuffer_peek(e->commands, (char *)&cmd, sizeof cmd);
 		if (cmd.generation > gen)
 			break; /* for a graph published after this period began */

@@ -16,6 +16,10 @@
 #include "engine/graph.h"
 
 #define ENGINE_COMMAND_SLOTS 4096
+/* Commands applied in one period at most: a recall or a script moving
+ * thousands of settings at once spreads over periods (each change ramps
+ * anyway) instead of stretching one callback past its deadline. */
+#define ENGINE_COMMANDS_PER_PERIOD 512
 #define ENGINE_LOAD_BINS 2001 /* callback time in 0.1 % of the period, 0 ... 200 % */
 
 struct engine;
@@ -97,14 +101,17 @@ void engine_reset_holds(struct engine *e);
 struct engine_load engine_load(const struct engine *e);
 uint32_t engine_xruns(const struct engine *e);
 uint32_t engine_command_overflows(const struct engine *e);
+/* Commands queued and not yet applied. */
+uint32_t engine_commands_queued(const struct engine *e);
 uint32_t engine_last_period(const struct engine *e);
 
 /* RT: start of a period. Sets FTZ/DAZ, starts the callback clock, picks up a
  * newly published graph (adopting the old one's running state) and returns
  * the graph to run, or NULL before the first publish. */
 RT struct graph *engine_begin_rt(struct engine *e);
-/* RT: applies queued commands, runs the graph over n frames (ports already
- * filled by the caller) and records the callback time. */
+/* RT: applies the commands queued when it starts (ENGINE_COMMANDS_PER_PERIOD
+ * at most), runs the graph over n frames (ports already filled by the
+ * caller) and records the callback time. */
 RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n);
 /* RT: xrun callback. */
 RT void engine_count_xrun_rt(struct engine *e);

@@ -167,8 +167,14 @@ START_TEST(full_queue_is_refused_and_counted)
 		sent++;
 	ck_assert_int_ge(sent, ENGINE_COMMAND_SLOTS);
 	ck_assert_uint_eq(engine_command_overflows(f.e), 1);
-	periods(&f, 1); /* drains everything queued */
+	ck_assert_uint_eq(engine_commands_queued(f.e), (uint32_t)sent);
+	/* a period applies ENGINE_COMMANDS_PER_PERIOD of them, so that no
+	 * callback runs long however many come at once */
+	periods(&f, 1);
+	ck_assert_uint_eq(engine_commands_queued(f.e), (uint32_t)sent - ENGINE_COMMANDS_PER_PERIOD);
 	ck_assert_int_eq(engine_sync_strip(f.e, f.c, 0, GRAPH_OP_STRIP_FADER), 0);
+	periods(&f, (sent + 1) / ENGINE_COMMANDS_PER_PERIOD);
+	ck_assert_uint_eq(engine_commands_queued(f.e), 0);
 	engine_destroy(f.e);
 	console_free(f.c);
 }

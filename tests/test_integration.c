@@ -989,6 +989,41 @@ static void connections_of(const char *srv, char *out, size_t len)
 	pclose(f);
 }
 
+/* Starts a JACK server of a test's own, `srv` (dummy backend; extra_args
+ * before -d, e.g. "-p", "48", then NULL), at rate and period, and makes it
+ * the server jack_server_up and the probe use until the checked teardown
+ * stops it and restores the fixture's. */
+static void start_private_jackd(const char *srv, const char *rate, const char *period, const char *jlog,
+                                const char *port_max)
+{
+	snprintf(server, sizeof server, "%s", srv);
+	char *jargv[16] = {"jackd", "-n", (char *)srv};
+	int k = 3;
+	if (port_max) {
+		jargv[k++] = "-p";
+		jargv[k++] = (char *)port_max;
+	}
+	char *rest[] = {"-d", "dummy", "-r", (char *)rate, "-p", (char *)period, NULL};
+	memcpy(&jargv[k], rest, sizeof rest);
+	other_jackd = spawn_logged(jargv, jlog, NULL);
+	for (int i = 0; i < 100 && !jack_server_up(); i++)
+		sleep_ms(100);
+	ck_assert_msg(jack_server_up(), "jackd did not start: %s", slurp_tail(jlog));
+}
+
+/* Starts dubstage on srv from cfg alone (--fresh), on a free OSC port
+ * (*p_osc), and waits until /status from fd reads "audio online". */
+static pid_t start_private_engine(const char *cfg, const char *srv, const char *log, int fd, int *p_osc)
+{
+	*p_osc = free_udp_port();
+	char port[16];
+	snprintf(port, sizeof port, "%d", *p_osc);
+	char *eargv[] = {DUBSTAGE, "run", (char *)cfg, "--server", (char *)srv, "--osc-port", port, "--fresh", NULL};
+	const pid_t engine = other_engine = spawn_logged(eargv, log, NULL);
+	ck_assert_msg(status_becomes(fd, *p_osc, "audio online", 10.0), "no /status: %s", slurp_tail(log));
+	return engine;
+}
+
 /* JACK server loss: a second dubstage on a server of its own, connected to
  * the server's own ports from outside (as a patchbay would), sees the server
  * killed (SIGKILL): it stays up, OSC answers with /status "audio offline",
@@ -997,27 +1032,17 @@ static void connections_of(const char *srv, char *out, size_t len)
  * (jack_lsp -c), the mix unchanged, the level through it right. */
 START_TEST(the_console_outlives_its_jack_server)
 {
-	char loss_server[64], saved_server[64], cfg[160], log[160], jlog[160], before[8192], after[8192];
+	char loss_server[64], cfg[160], log[160], jlog[160], before[8192], after[8192];
 	snprintf(loss_server, sizeof loss_server, "dubstage-loss-%d", (int)getpid());
-	snprintf(saved_server, sizeof saved_server, "%s", server);
 	snprintf(cfg, sizeof cfg, "%s/loss.json", dir);
 	snprintf(log, sizeof log, "%s/loss-engine.log", dir);
 	snprintf(jlog, sizeof jlog, "%s/loss-jackd.log", dir);
 	write_file(cfg, "{\"name\": \"loss\", \"buses\": [{\"name\": \"ST\", \"format\": \"2.0\", \"role\": \"stem\"}],"
 	                " \"strips\": [{\"name\": \"A\", \"bus\": \"ST\", \"pan\": 30}]}");
-	snprintf(server, sizeof server, "%s", loss_server); /* the probe and jack_server_up use it */
-	char *j1[] = {"jackd", "-n", loss_server, "-d", "dummy", "-r", "48000", "-p", "256", NULL};
-	pid_t jackd = spawn_logged(j1, jlog, NULL);
-	for (int i = 0; i < 100 && !jack_server_up(); i++)
-		sleep_ms(100);
-	ck_assert_msg(jack_server_up(), "jackd did not start: %s", slurp_tail(jlog));
-	const int p_osc = free_udp_port();
-	char port[16];
-	snprintf(port, sizeof port, "%d", p_osc);
-	char *eargv[] = {DUBSTAGE, "run", cfg, "--server", loss_server, "--osc-port", port, "--fresh", NULL};
-	const pid_t engine = other_engine = spawn_logged(eargv, log, NULL);
+	start_private_jackd(loss_server, "48000", "256", jlog, NULL);
 	const int fd = udp_open();
-	ck_assert_msg(status_becomes(fd, p_osc, "audio online", 10.0), "no /status: %s", slurp_tail(log));
+	int p_osc;
+	const pid_t engine = start_private_engine(cfg, loss_server, log, fd, &p_osc);
 	lo_message m = lo_message_new();
 	lo_message_add_float(m, -6.0f);
 	udp_send(fd, p_osc, "/strip/A/fader", m);
@@ -1030,15 +1055,15 @@ START_TEST(the_console_outlives_its_jack_server)
 	connections_of(loss_server, before, sizeof before);
 	ck_assert_msg(strstr(before, "system:playback_1\n   dubstage:ST_L"), "%s", before);
 
-	kill(jackd, SIGKILL);
+	kill(other_jackd, SIGKILL);
 	int st;
-	ck_assert(wait_exit(jackd, 5000, &st));
+	ck_assert(wait_exit(other_jackd, 5000, &st));
+	other_jackd = 0;
 	ck_assert_msg(status_becomes(fd, p_osc, "audio offline", 5.0), "still online: %s", slurp_tail(log));
 	ck_assert_float_eq_tol(query_float(fd, p_osc, "/strip/A/fader"), -6.0f, 1e-4f); /* OSC answers */
 	ck_assert_int_eq(waitpid(engine, &st, WNOHANG), 0);                              /* and it runs */
 
-	char *j2[] = {"jackd", "-n", loss_server, "-d", "dummy", "-r", "44100", "-p", "128", NULL};
-	jackd = spawn_logged(j2, jlog, NULL);
+	start_private_jackd(loss_server, "44100", "128", jlog, NULL);
 	ck_assert_msg(status_becomes(fd, p_osc, "audio online", 15.0), "not back: %s", slurp_tail(log));
 	sleep_ms(300);
 	connections_of(loss_server, after, sizeof after);
@@ -1054,11 +1079,8 @@ START_TEST(the_console_outlives_its_jack_server)
 	        "A through ST %.2f dB\n", level);
 	ck_assert_double_eq_tol(level, -6.0, 0.05);
 
-	stop_process(engine, 5000);
-	other_engine = 0;
-	stop_process(jackd, 5000);
 	close(fd);
-	snprintf(server, sizeof server, "%s", saved_server);
+	close_leftovers(); /* the engine, then the server; the fixture's server name back */
 	unlink(cfg);
 }
 END_TEST
@@ -1087,9 +1109,8 @@ static void ports_of(const char *srv, const char *client, char *out, size_t len)
  * leaves no port behind. */
 START_TEST(a_console_too_big_for_the_server_is_refused_whole)
 {
-	char small_server[64], saved_server[64], cfg[160], log[160], log2[160], jlog[160], before[4096], after[4096];
+	char small_server[64], cfg[160], log[160], log2[160], jlog[160], before[4096], after[4096];
 	snprintf(small_server, sizeof small_server, "dubstage-ports-%d", (int)getpid());
-	snprintf(saved_server, sizeof saved_server, "%s", server);
 	snprintf(cfg, sizeof cfg, "%s/ports.json", dir);
 	snprintf(log, sizeof log, "%s/ports-engine.log", dir);
 	snprintf(log2, sizeof log2, "%s/ports-engine2.log", dir);
@@ -1100,19 +1121,10 @@ START_TEST(a_console_too_big_for_the_server_is_refused_whole)
 	static const char big[] = "{\"name\": \"ports\", \"buses\": [{\"name\": \"ST\", \"format\": \"7.1.4\", \"role\": \"stem\"}],"
 	                          " \"strips\": [{\"name\": \"F\", \"bus\": \"ST\", \"count\": 62}]}";
 	write_file(cfg, small);
-	snprintf(server, sizeof server, "%s", small_server); /* jack_server_up uses it */
-	char *jargv[] = {"jackd", "-n", small_server, "-p", "48", "-d", "dummy", "-r", "48000", "-p", "256", NULL};
-	other_jackd = spawn_logged(jargv, jlog, NULL);
-	for (int i = 0; i < 100 && !jack_server_up(); i++)
-		sleep_ms(100);
-	ck_assert_msg(jack_server_up(), "jackd did not start: %s", slurp_tail(jlog));
-	const int p_osc = free_udp_port();
-	char port[16];
-	snprintf(port, sizeof port, "%d", p_osc);
-	char *eargv[] = {DUBSTAGE, "run", cfg, "--server", small_server, "--osc-port", port, "--fresh", NULL};
-	const pid_t engine = other_engine = spawn_logged(eargv, log, NULL);
+	start_private_jackd(small_server, "48000", "256", jlog, "48");
 	const int fd = udp_open();
-	ck_assert_msg(status_becomes(fd, p_osc, "audio online", 10.0), "no /status: %s", slurp_tail(log));
+	int p_osc;
+	const pid_t engine = start_private_engine(cfg, small_server, log, fd, &p_osc);
 	ports_of(small_server, "dubstage", before, sizeof before);
 	ck_assert_msg(strstr(before, "dubstage:in_A") && strstr(before, "dubstage:ST_R"), "%s", before);
 
@@ -1136,6 +1148,8 @@ START_TEST(a_console_too_big_for_the_server_is_refused_whole)
 	other_engine = 0;
 
 	/* started with the big console: a clear error, an exit, no port left */
+	char port[16];
+	snprintf(port, sizeof port, "%d", p_osc);
 	char *e2[] = {DUBSTAGE, "run", cfg, "--server", small_server, "--osc-port", port, "--fresh", NULL};
 	const pid_t second = spawn_logged(e2, log2, NULL);
 	int st;
@@ -1146,10 +1160,8 @@ START_TEST(a_console_too_big_for_the_server_is_refused_whole)
 	fprintf(stderr, "integration: a 74-port console on a 48-port server: %s", strstr(text, "dubstage:"));
 	ports_of(small_server, "dubstage", after, sizeof after);
 	ck_assert_str_eq(after, "");
-	stop_process(other_jackd, 5000);
-	other_jackd = 0;
 	close(fd);
-	snprintf(server, sizeof server, "%s", saved_server);
+	close_leftovers(); /* the server; the fixture's server name back */
 }
 END_TEST
 
