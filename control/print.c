@@ -118,14 +118,26 @@ static void *disk_thread(void *arg)
 	}
 }
 
-static void close_files(struct print_recorder *p)
+/* Writes what the files still buffer and closes them; returns the frames
+ * every file holds (after a disk error, fewer than were fed: what sat in a
+ * file's buffer when the disk failed is lost). */
+static uint64_t close_files(struct print_recorder *p)
 {
-	for (uint32_t k = 0; k < p->n_files; k++)
-		if (wavfile_close(p->files[k].wav, p->disk_error, sizeof p->disk_error) < 0)
+	uint64_t held = UINT64_MAX;
+	for (uint32_t k = 0; k < p->n_files; k++) {
+		char later[sizeof p->disk_error]; /* the first error is the one to report */
+		char *err = p->disk_failed ? later : p->disk_error;
+		if (wavfile_sync(p->files[k].wav, err, sizeof later) < 0)
 			p->disk_failed = true;
+		const uint64_t frames = wavfile_frames_written(p->files[k].wav);
+		held = frames < held ? frames : held;
+		if (wavfile_close(p->files[k].wav, p->disk_failed ? later : p->disk_error, sizeof later) < 0)
+			p->disk_failed = true;
+	}
 	free(p->files);
 	p->files = NULL;
 	p->n_files = 0;
+	return held;
 }
 
 int print_start(struct print_recorder *p, const struct console *c, const char *dir, const char *take,
@@ -242,9 +254,10 @@ int print_stop(struct print_recorder *p, struct print_summary *out, char *err, s
 	engine_set_print_tap(p->engine, NULL); /* returns when the RT thread has let go */
 	atomic_store(&p->stop, true);          /* the disk thread writes what is left, then ends */
 	pthread_join(p->thread, NULL);
-	p->summary.frames = atomic_load(&p->frames);
-	p->summary.lost_frames = atomic_load(&p->tap.lost_frames);
-	close_files(p);
+	const uint64_t fed = atomic_load(&p->frames);
+	const uint64_t held = close_files(p);
+	p->summary.frames = held < fed ? held : fed;
+	p->summary.lost_frames = atomic_load(&p->tap.lost_frames) + (fed - p->summary.frames);
 	bus_tap_free(&p->tap);
 	p->running = false;
 	if (out)

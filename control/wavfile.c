@@ -22,6 +22,8 @@ struct wavfile {
 	size_t frame_bytes;
 	unsigned char *buffer; /* BUFFER_BYTES + 4: a 24-bit sample is stored as 4 bytes, the 4th overwritten next */
 	size_t used;
+	uint64_t written_bytes; /* handed to the file without an error */
+	bool failed;            /* a write failed: nothing more goes in (a retry would misalign the frames) */
 	int32_t pcm[LAYOUT_MAX_CHANNELS][CHUNK_FRAMES];
 };
 
@@ -196,14 +198,23 @@ void wavfile_pcm24_to_float(const unsigned char *in, size_t n, float *out)
 
 static int put(struct wavfile *w, char *err, size_t errlen)
 {
+	if (w->failed) {
+		if (err)
+			snprintf(err, errlen, "%s: an earlier write failed", w->path);
+		return -1;
+	}
 	if (w->used && sf_write_raw(w->sf, w->buffer, (sf_count_t)w->used) != (sf_count_t)w->used) {
+		w->failed = true;
 		if (err)
 			snprintf(err, errlen, "cannot write %s: %s", w->path, sf_strerror(w->sf));
 		return -1;
 	}
+	w->written_bytes += w->used;
 	w->used = 0;
 	return 0;
 }
+
+uint64_t wavfile_frames_written(const struct wavfile *w) { return w->written_bytes / w->frame_bytes; }
 
 int wavfile_write(struct wavfile *w, const float *const channel[], uint32_t frames, float *peak, char *err,
                   size_t errlen)

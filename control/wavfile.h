@@ -33,6 +33,9 @@ struct wavfile *wavfile_create(const char *path, enum layout_id id, unsigned cha
 
 /* The libsndfile handle, for chunks that go before the audio (bext). */
 SNDFILE *wavfile_sndfile(struct wavfile *w);
+/* Frames handed to the file without an error (what wavfile_write keeps in
+ * its buffer is not counted until it is written). */
+uint64_t wavfile_frames_written(const struct wavfile *w);
 
 /* Appends `frames` frames: file channel c from channel[c] (the caller's
  * planar buffers, in file order). *peak (when not NULL) is raised to the

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -162,6 +163,51 @@ START_TEST(a_killed_print_is_readable)
 }
 END_TEST
 
+/* A full disk during a take (the files may not grow past 1 MiB:
+ * RLIMIT_FSIZE, writes beyond fail with EFBIG, SIGXFSZ ignored): the RT side
+ * plays on untouched, the take stops writing, what could not be written is
+ * counted as lost, /print/stop's call returns the error with what the files
+ * hold, and each file reads back whole up to there. */
+START_TEST(a_full_disk_stops_the_take_and_says_so)
+{
+	struct fixture f;
+	open_fixture(&f);
+	char err[512];
+	struct rlimit before, small = {1 << 20, 1 << 20};
+	ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &before), 0);
+	void (*old)(int) = signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+	ck_assert_msg(print_start(f.p, f.c, f.dir, "full", NULL, 0, err, sizeof err) == 0, "%s", err);
+	enum { PLAYED = 10 };
+	play(&f, PLAYED, NULL); /* FIVE fills 1 MiB after 1.2 s (6 channels of 24 bits) */
+	struct print_summary s;
+	const int rc = print_stop(f.p, &s, err, sizeof err);
+	setrlimit(RLIMIT_FSIZE, &before);
+	signal(SIGXFSZ, old);
+	fprintf(stderr, "print: disk full after 1 MiB: stop says \"%s\"; %.2f s in every file, %.2f s lost\n", err,
+	        (double)s.frames / SR, (double)s.lost_frames / SR);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_msg(strstr(err, "FIVE") != NULL, "the error does not name the file: %s", err);
+	ck_assert_uint_gt(s.frames, SR / 2);      /* what fitted is kept ... */
+	ck_assert_uint_lt(s.frames, 2 * SR);
+	ck_assert_uint_eq(s.frames + s.lost_frames, (uint64_t)PLAYED * SR); /* ... and the rest counted */
+	static const char *const names[] = {"ST", "FIVE"};
+	for (int k = 0; k < 2; k++) {
+		char path[256];
+		snprintf(path, sizeof path, "%s/full/%s.wav", f.dir, names[k]);
+		SF_INFO info = {0};
+		SNDFILE *sf = sf_open(path, SFM_READ, &info);
+		ck_assert_msg(sf != NULL, "%s after a full disk: %s", names[k], sf_strerror(NULL));
+		ck_assert_int_ge(info.frames, (sf_count_t)s.frames);
+		float *x = malloc(sizeof(float) * (size_t)info.frames * (size_t)info.channels);
+		ck_assert_int_eq(sf_readf_float(sf, x, info.frames), info.frames);
+		free(x);
+		sf_close(sf);
+	}
+	close_fixture(&f);
+}
+END_TEST
+
 START_TEST(misuse_is_refused)
 {
 	struct fixture f;
@@ -233,6 +279,7 @@ int main(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, a_print_equals_the_outputs);
 	tcase_add_test(t, a_killed_print_is_readable);
+	tcase_add_test(t, a_full_disk_stops_the_take_and_says_so);
 	tcase_add_test(t, misuse_is_refused);
 	tcase_add_test(t, chosen_buses_print_alone);
 	suite_add_tcase(s, t);
