@@ -78,7 +78,24 @@ struct osc_server {
 	const struct graph *hold_graph;
 	struct snapshot_recall *recall; /* a recall fading in, or NULL */
 	double recall_next;             /* when its next step is due */
+	/* Settings a recall has settled whose feedback is still to go out, a
+	 * slice a millisecond, so that a recall of thousands of settings
+	 * neither holds the surfaces' own moves behind it nor overflows their
+	 * receive buffers. */
+	struct settled_feedback *settled;
+	uint32_t n_settled, settled_sent, settled_cap;
+	double settled_next; /* when the next slice may go: paced, for the surfaces' receive buffers */
+	const struct console *settled_console; /* the console they are of (a reload drops them) */
 };
+
+struct settled_feedback {
+	struct param row;
+	uint32_t target;
+};
+
+#define SETTLED_PER_TURN 32 /* recall feedback sent per millisecond at most: a surface's
+                            * receive buffer takes a slice (each setting may send a
+                            * few messages) */
 
 static void notify(struct osc_server *s, const char *path, lo_message m, bool from_sender);
 
@@ -901,9 +918,43 @@ static void dump_state(struct osc_server *s)
 
 /* ---- snapshots ------------------------------------------------------------ */
 
+/* Queues the feedback of a setting a recall has settled (for everyone, the
+ * recalling surface too); sent now when the queue cannot grow. */
 static void recall_settled(void *ctx, const struct param *row, uint32_t target)
 {
-	notify_param(ctx, row, target, false); /* everyone, the recalling surface too */
+	struct osc_server *s = ctx;
+	if (s->settled_console != console_of(s)) {
+		s->n_settled = s->settled_sent = 0;
+		s->settled_console = console_of(s);
+	}
+	if (s->n_settled == s->settled_cap) {
+		const uint32_t cap = s->settled_cap ? 2 * s->settled_cap : 256;
+		struct settled_feedback *grown = realloc(s->settled, cap * sizeof *grown);
+		if (!grown) {
+			notify_param(s, row, target, false);
+			return;
+		}
+		s->settled = grown;
+		s->settled_cap = cap;
+	}
+	s->settled[s->n_settled++] = (struct settled_feedback){*row, target};
+}
+
+/* Sends the next slice of settled feedback (the values as they are now),
+ * a slice a millisecond at most. */
+static void send_settled(struct osc_server *s, double now)
+{
+	if (s->n_settled == s->settled_sent || now < s->settled_next)
+		return;
+	s->settled_next = now + 0.001;
+	if (s->settled_console != console_of(s))
+		s->n_settled = s->settled_sent = 0; /* of a console replaced since */
+	const uint32_t end = s->n_settled - s->settled_sent > SETTLED_PER_TURN ? s->settled_sent + SETTLED_PER_TURN
+	                                                                      : s->n_settled;
+	for (; s->settled_sent < end; s->settled_sent++)
+		notify_param(s, &s->settled[s->settled_sent].row, s->settled[s->settled_sent].target, false);
+	if (s->settled_sent == s->n_settled)
+		s->n_settled = s->settled_sent = 0;
 }
 
 /* Steps the recall in progress (and ends it). */
@@ -1460,6 +1511,7 @@ void osc_server_close(struct osc_server *s)
 	if (!s)
 		return;
 	snapshot_recall_free(s->recall);
+	free(s->settled);
 	free(s->hold_db);
 	free(s->hold_at);
 	lo_server_free(s->lo);
@@ -1671,6 +1723,7 @@ void osc_server_tick(struct osc_server *s)
 	const double now = now_s();
 	if (s->recall && now >= s->recall_next)
 		step_recall(s, now);
+	send_settled(s, now);
 	subscription_expire(&s->subs, now);
 	bool due = false;
 	for (uint32_t i = 0; i < s->subs.n; i++)
@@ -1748,6 +1801,8 @@ int osc_server_timeout_ms(const struct osc_server *s)
 	double deadline = subscription_next_deadline(&s->subs, now);
 	if (s->recall && s->recall_next < deadline)
 		deadline = s->recall_next;
+	if (s->n_settled > s->settled_sent && s->settled_next < deadline)
+		deadline = s->settled_next; /* more recall feedback to send */
 	const double wait = deadline - now;
 	return wait <= 0 ? 0 : (int)ceil(wait * 1000.0);
 }

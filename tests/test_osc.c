@@ -1253,6 +1253,91 @@ START_TEST(meter_frames)
 }
 END_TEST
 
+/* Datagrams waiting on fd within 50 ms; *seen set when one is on `path`
+ * with the value v. */
+static int count_waiting(int fd, const char *path, float v, bool *seen)
+{
+	char buf[9000];
+	int n = 0;
+	struct pollfd p = {fd, POLLIN, 0};
+	ssize_t len;
+	while (poll(&p, 1, 50) == 1 && (len = recv(fd, buf, sizeof buf, 0)) > 0) {
+		n++;
+		lo_message m = strcmp(buf, path) == 0 ? lo_message_deserialise(buf, (size_t)len, NULL) : NULL;
+		if (m && lo_message_get_argv(m)[0]->f == v)
+			*seen = true;
+		if (m)
+			lo_message_free(m);
+	}
+	return n;
+}
+
+/* A recall that changes hundreds of settings sends their feedback a slice
+ * per turn of the control loop, not all at once, so that a surface's own
+ * move, sent meanwhile, is fed back at once; in the end every setting's
+ * feedback has gone out. */
+START_TEST(a_big_recall_does_not_hold_a_move_back)
+{
+	char dir[] = "/tmp/dubstage-osc-snap-XXXXXX";
+	ck_assert(mkdtemp(dir) != NULL);
+	con->snapshot_dir = strdup(dir);
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, "flat");
+	send_msg("/snapshot/save", m);
+	struct reply r = {0};
+	ck_assert(recv_reply(&r));
+	/* every ranged strip setting at its top: the "busy" scene */
+	size_t n_rows;
+	const struct param *rows = param_table(&n_rows);
+	uint32_t changed = 0;
+	for (size_t k = 0; k < n_rows; k++)
+		if (rows[k].kind && strcmp(rows[k].kind, "strip") == 0 && rows[k].action == ACT_VALUE &&
+		    rows[k].rule == RULE_RANGE && !rows[k].model_only && !param_is_send(&rows[k]))
+			for (uint32_t i = 0; i < con->n_strips; i++, changed++)
+				param_store(con, &rows[k], i, rows[k].hi);
+	ck_assert_uint_gt(changed, 4 * 32); /* several slices (SETTLED_PER_TURN) */
+	m = lo_message_new();
+	lo_message_add_string(m, "busy");
+	send_msg("/snapshot/save", m);
+	ck_assert(recv_reply(&r));
+	m = lo_message_new();
+	lo_message_add_string(m, "flat");
+	send_msg("/snapshot/recall", m);
+	ck_assert(recv_reply(&r));
+	osc_server_tick(srv);
+	const int watcher = open_surface();
+	surface_send(watcher, "/subscribe", lo_message_new());
+	char got[4096];
+	drain(watcher, got, sizeof got);
+
+	m = lo_message_new();
+	lo_message_add_string(m, "busy");
+	send_msg("/snapshot/recall", m); /* hundreds of settings back to their tops */
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(&r.argv[0]->s, "busy");
+	osc_server_tick(srv);                /* one turn: one slice of the feedback */
+	send_f("/strip/B/fader", -3.0f);     /* a surface's move meanwhile ... */
+	bool move_seen = false, later = false;
+	const int first = count_waiting(watcher, "/strip/B/fader", -3.0f, &move_seen);
+	int rest = 0;
+	for (int turn = 0, got_some = 1; turn < 100 && got_some; turn++) {
+		osc_server_tick(srv);
+		got_some = count_waiting(watcher, "/strip/B/fader", -3.0f, &later);
+		rest += got_some;
+	}
+	fprintf(stderr, "osc: a recall of %u settings: %d feedback messages in the first turn, the move's among "
+	        "them, %d in the turns after\n", changed, first, rest);
+	ck_assert(move_seen);     /* ... is fed back in the same turn ... */
+	ck_assert_int_gt(rest, 0); /* ... ahead of the rest of the recall's feedback */
+	ck_assert_int_ge(first + rest, (int)changed); /* which all went out in the end */
+	lo_message_free(r.msg);
+	close(watcher);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir); /* our own temporary folder */
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(snapshots_over_osc)
 {
 	struct reply r = {0};
@@ -1282,6 +1367,7 @@ START_TEST(snapshots_over_osc)
 	ck_assert_str_eq(r.types, "siis");
 	ck_assert_int_eq(r.argv[2]->i, 0);
 	ck_assert_float_eq(con->strips[0].params.fader_db, -12.0f);
+	osc_server_tick(srv); /* the control loop's turn: a recall's feedback goes out a slice at a time */
 	drain(a, got, sizeof got);
 	ck_assert_msg(strstr(got, "/strip/A/fader") != NULL, "%s", got);
 	/* with a fade: not there at once, there after the fade */
@@ -1584,6 +1670,7 @@ int main(void)
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
 	tcase_add_test(t, snapshots_over_osc);
+	tcase_add_test(t, a_big_recall_does_not_hold_a_move_back);
 	tcase_add_test(t, banks_follow_the_surface);
 	tcase_add_test(t, touchosc_profile_moves_faders_and_gets_feedback);
 	tcase_add_test(t, loudness_is_queryable);
