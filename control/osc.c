@@ -957,14 +957,20 @@ static void send_settled(struct osc_server *s, double now)
 		s->n_settled = s->settled_sent = 0;
 }
 
-/* Steps the recall in progress (and ends it). */
+#define RECALL_PER_TURN 256 /* recall changes applied per turn of the control loop */
+
+/* Steps the recall in progress (and ends it), a slice per turn. */
 static void step_recall(struct osc_server *s, double now)
 {
 	if (!s->recall)
 		return;
-	if (snapshot_recall_step(s->recall, engine_of(s), console_of(s), now, recall_settled, s)) {
+	if (snapshot_recall_step_some(s->recall, engine_of(s), console_of(s), now, RECALL_PER_TURN, recall_settled, s)) {
 		snapshot_recall_free(s->recall);
 		s->recall = NULL;
+		return;
+	}
+	if (s->recall->cursor) { /* the rest of this step at the next turn, after the datagrams waiting */
+		s->recall_next = now;
 		return;
 	}
 	/* 20 ms steps (each ramped by the engine over 10 ms), longer when many

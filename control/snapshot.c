@@ -474,25 +474,40 @@ static float along(const struct snapshot_change *ch, float t)
 	}
 }
 
-bool snapshot_recall_step(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
-                          void (*settled)(void *ctx, const struct param *row, uint32_t target), void *ctx)
+bool snapshot_recall_step_some(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
+                               uint32_t most, void (*settled)(void *ctx, const struct param *row, uint32_t target),
+                               void *ctx)
 {
-	const bool first = !r->started;
-	if (first) {
-		r->started = true;
-		r->start = now;
+	if (r->cursor == 0) { /* a pass begins: its fraction of the fade */
+		r->pass_first = !r->started;
+		if (!r->started) {
+			r->started = true;
+			r->start = now;
+		}
+		r->pass_t = r->fade_s > 0 ? (float)((now - r->start) / r->fade_s) : 1.0f;
 	}
-	const float t = r->fade_s > 0 ? (float)((now - r->start) / r->fade_s) : 1.0f;
-	for (uint32_t k = 0; k < r->n_changes; k++) {
-		const struct snapshot_change *ch = &r->changes[k];
-		if (!ch->continuous && !first)
+	const float t = r->pass_t;
+	const uint32_t end = r->n_changes - r->cursor > most ? r->cursor + most : r->n_changes;
+	for (; r->cursor < end; r->cursor++) {
+		const struct snapshot_change *ch = &r->changes[r->cursor];
+		if (!ch->continuous && !r->pass_first)
 			continue;
 		const float v = ch->continuous ? along(ch, t) : ch->to;
 		param_set(e, c, &ch->row, ch->target, v);
 		if (settled && (!ch->continuous || t >= 1.0f))
 			settled(ctx, &ch->row, ch->target);
 	}
+	if (r->cursor < r->n_changes)
+		return false; /* the pass goes on at the next call */
+	r->cursor = 0;
 	return t >= 1.0f;
+}
+
+bool snapshot_recall_step(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
+                          void (*settled)(void *ctx, const struct param *row, uint32_t target), void *ctx)
+{
+	r->cursor = 0; /* a whole pass at `now` (a pass left half-way is redone whole) */
+	return snapshot_recall_step_some(r, e, c, now, UINT32_MAX, settled, ctx);
 }
 
 void snapshot_recall_apply_model(const struct snapshot_recall *r, struct console *c)

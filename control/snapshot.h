@@ -48,6 +48,9 @@ struct snapshot_recall {
 	char unmatched[1024];    /* "strip GHOST, strips.A.eq/9/gain, ..." (truncated) */
 	double fade_s, start;
 	bool started;
+	uint32_t cursor;         /* the next change of a pass left part-way (snapshot_recall_step_some) */
+	float pass_t;            /* the fraction of the fade that pass applies */
+	bool pass_first;         /* it is the first: the switches go too */
 	int monitor_source;      /* the live state's: a bus index (n_buses: solo), or -1 */
 	int monitor_speakers;    /* the live state's speaker set (enum layout_id), or -1 */
 };
@@ -68,6 +71,13 @@ struct snapshot_recall *snapshot_read_live(struct console *c, const char *dir, c
  * when the recall is complete. */
 bool snapshot_recall_step(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
                           void (*settled)(void *ctx, const struct param *row, uint32_t target), void *ctx);
+/* The same in slices: at most `most` changes a call, the rest of the pass
+ * (at the same fraction of the fade) at the next calls; true once a pass
+ * that reached the end of the fade is complete. A control loop applies a
+ * recall of thousands of settings between its other work this way. */
+bool snapshot_recall_step_some(struct snapshot_recall *r, struct engine *e, struct console *c, double now,
+                               uint32_t most, void (*settled)(void *ctx, const struct param *row, uint32_t target),
+                               void *ctx);
 /* The recall's final values into the model only (a graph not built yet:
  * the offline render). */
 void snapshot_recall_apply_model(const struct snapshot_recall *r, struct console *c);
