@@ -152,6 +152,30 @@ static void recall(struct fixture *f, const char *name, struct snapshot_recall *
 		snapshot_recall_free(r);
 }
 
+/* Sets everything (seed 1), saves it as `name`, then sets everything
+ * again (seed 2); returns the saved state's values (free them). */
+static float *save_then_change(struct fixture *f, const char *name, size_t *n)
+{
+	char err[512];
+	set_everything(f, 1);
+	float *saved = state(f, n);
+	ck_assert_int_eq(snapshot_save(f->c, f->dir, name, err, sizeof err), 0);
+	set_everything(f, 2);
+	return saved;
+}
+
+/* The console's values equal `saved` (within float rounding). */
+static void expect_state(struct fixture *f, const float *saved, size_t n)
+{
+	size_t n2;
+	float *back = state(f, &n2);
+	ck_assert_uint_eq(n2, n);
+	for (size_t k = 0; k < n; k++)
+		ck_assert_msg(fabsf(back[k] - saved[k]) <= 1e-4f * fmaxf(1.0f, fabsf(saved[k])) ||
+		              (isinf(back[k]) && isinf(saved[k])), "value %zu: %g, saved %g", k, back[k], saved[k]);
+	free(back);
+}
+
 /* A recall applied in slices (snapshot_recall_step_some, as the control
  * loop does: a few changes a call) ends in exactly the state a whole recall
  * gives, and each call applies no more than it was allowed. */
@@ -160,11 +184,8 @@ START_TEST(a_recall_in_slices_equals_a_whole_one)
 	struct fixture f;
 	open_fixture(&f, text);
 	char err[512];
-	set_everything(&f, 1);
 	size_t n1, n2;
-	float *saved = state(&f, &n1);
-	ck_assert_int_eq(snapshot_save(f.c, f.dir, "v1", err, sizeof err), 0);
-	set_everything(&f, 2);
+	float *saved = save_then_change(&f, "v1", &n1);
 	struct snapshot_recall *r = snapshot_read(f.c, f.dir, "v1", 0.1, err, sizeof err);
 	ck_assert_msg(r != NULL, "%s", err);
 	ck_assert_uint_gt(r->n_changes, 40);
@@ -187,13 +208,9 @@ START_TEST(a_recall_in_slices_equals_a_whole_one)
 		ck_assert_int_lt(calls, 10000);
 	}
 	ck_assert_int_gt(calls, (int)r->n_changes / 7);
-	float *back = state(&f, &n2);
-	for (size_t k = 0; k < n1; k++)
-		ck_assert_msg(fabsf(back[k] - saved[k]) <= 1e-4f * fmaxf(1.0f, fabsf(saved[k])) ||
-		              (isinf(back[k]) && isinf(saved[k])), "value %zu: %g, saved %g", k, back[k], saved[k]);
+	expect_state(&f, saved, n1);
 	snapshot_recall_free(r);
 	free(saved);
-	free(back);
 	close_fixture(&f);
 }
 END_TEST
@@ -203,11 +220,8 @@ START_TEST(save_change_recall_restores_everything)
 	struct fixture f;
 	open_fixture(&f, text);
 	char err[512];
-	set_everything(&f, 1);
 	size_t n1, n2;
-	float *saved = state(&f, &n1);
-	ck_assert_int_eq(snapshot_save(f.c, f.dir, "reel 3 v1", err, sizeof err), 0);
-	set_everything(&f, 2);
+	float *saved = save_then_change(&f, "reel 3 v1", &n1);
 	float *changed = state(&f, &n2);
 	ck_assert_uint_eq(n1, n2);
 	size_t differ = 0;
@@ -215,10 +229,7 @@ START_TEST(save_change_recall_restores_everything)
 		differ += saved[k] != changed[k];
 	ck_assert_uint_gt(differ, n1 / 2); /* the change really changed things */
 	recall(&f, "reel 3 v1", NULL);
-	float *back = state(&f, &n2);
-	for (size_t k = 0; k < n1; k++)
-		ck_assert_msg(fabsf(back[k] - saved[k]) <= 1e-4f * fmaxf(1.0f, fabsf(saved[k])) ||
-		              (isinf(back[k]) && isinf(saved[k])), "value %zu: %g, saved %g", k, back[k], saved[k]);
+	expect_state(&f, saved, n1);
 	ck_assert_float_eq_tol(f.c->strips[0].params.pan_azimuth_deg, 21.0f, 1e-4f);
 	ck_assert(f.c->strips[1].params.pan_room && !f.c->strips[0].params.pan_room);
 	/* the file is readable JSON, one setting a line */
@@ -242,7 +253,6 @@ START_TEST(save_change_recall_restores_everything)
 	free(names);
 	free(saved);
 	free(changed);
-	free(back);
 	close_fixture(&f);
 }
 END_TEST
