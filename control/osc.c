@@ -45,12 +45,28 @@ const struct osc_address *osc_addresses(size_t *n)
  * wildcard patterns ("/strip/ * /mute" reaches every strip), refilled at
  * its osc_fanout. Only allowed senders get them. */
 #define OSC_RATE_SENDERS 32 /* senders kept; the one heard least recently makes room */
+struct token_bucket {
+	double tokens, last; /* what is left, as of when (monotonic seconds) */
+};
+
 struct sender_rate {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	double tokens, last;
-	double fanout_tokens, fanout_last;
+	struct token_bucket datagrams, fanout;
 };
+
+/* Refills b at `rate` a second (holding a second's worth at most) and takes
+ * k from it; false, and nothing taken, when it holds fewer. */
+static bool bucket_take(struct token_bucket *b, double rate, double now, double k)
+{
+	b->tokens += (now - b->last) * rate;
+	b->tokens = b->tokens < rate ? b->tokens : rate;
+	b->last = now;
+	if (b->tokens < k)
+		return false;
+	b->tokens -= k;
+	return true;
+}
 
 struct osc_server {
 	int fd;
@@ -610,17 +626,8 @@ static uint32_t fanout_rate(struct osc_server *s)
  * feedback messages. */
 static bool spend_fanout(struct osc_server *s, uint32_t k)
 {
-	struct sender_rate *r = s->sender;
-	if (!r)
-		return true; /* a message not from the socket (a profile's own mapping) */
-	const double rate = fanout_rate(s), now = now_s();
-	r->fanout_tokens += (now - r->fanout_last) * rate;
-	r->fanout_tokens = r->fanout_tokens < rate ? r->fanout_tokens : rate;
-	r->fanout_last = now;
-	if (r->fanout_tokens < k)
-		return false;
-	r->fanout_tokens -= k;
-	return true;
+	/* a message not from the socket (a profile's own mapping) is not held */
+	return !s->sender || bucket_take(&s->sender->fanout, fanout_rate(s), now_s(), k);
 }
 
 /* reply_as: the address replies and corrections go out on (a surface's own
@@ -1563,26 +1570,18 @@ static bool within_rate(struct osc_server *s, const struct sockaddr *from, sockl
 	for (uint32_t k = 0; k < s->n_rates && !r; k++) {
 		if (s->rates[k].len == len && memcmp(&s->rates[k].addr, from, len) == 0)
 			r = &s->rates[k];
-		else if (s->rates[k].last < stalest->last)
+		else if (s->rates[k].datagrams.last < stalest->datagrams.last)
 			stalest = &s->rates[k];
 	}
-	if (!r) { /* a new sender: a full bucket */
+	if (!r) { /* a new sender: full buckets */
 		r = s->n_rates < OSC_RATE_SENDERS ? &s->rates[s->n_rates++] : stalest;
 		memcpy(&r->addr, from, len);
 		r->len = len;
-		r->tokens = rate;
-		r->last = now;
-		r->fanout_tokens = console_of(s)->osc_fanout ? console_of(s)->osc_fanout : CONFIG_OSC_FANOUT;
-		r->fanout_last = now;
+		r->datagrams = (struct token_bucket){rate, now};
+		r->fanout = (struct token_bucket){fanout_rate(s), now};
 	}
 	s->sender = r;
-	r->tokens += (now - r->last) * rate;
-	r->tokens = r->tokens < rate ? r->tokens : rate;
-	r->last = now;
-	if (r->tokens < 1.0)
-		return false;
-	r->tokens -= 1.0;
-	return true;
+	return bucket_take(&r->datagrams, rate, now, 1.0);
 }
 
 void osc_server_handle(struct osc_server *s, const void *data, size_t n, const struct sockaddr *from, socklen_t len)
