@@ -109,7 +109,7 @@ struct settled_feedback {
 	uint32_t target;
 };
 
-#define SETTLED_PER_TURN 32 /* recall feedback sent per millisecond at most: a surface's
+#define SETTLED_PER_SLICE 32 /* recall feedback sent per millisecond at most: a surface's
                             * receive buffer takes a slice (each setting may send a
                             * few messages) */
 
@@ -218,8 +218,7 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 	const bool source = p->rule == RULE_SOURCE;
 	if (argc == 0) {
 		lo_message r = lo_message_new();
-		lo_message_add_string(r, source ? (m->source == c->n_buses ? "solo" : c->buses[m->source].name)
-		                                : layout_get(m->speakers)->name);
+		lo_message_add_string(r, source ? monitor_source_name(c, m->source) : layout_get(m->speakers)->name);
 		send_message(s, path, r);
 		return;
 	}
@@ -231,10 +230,8 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 		int b = -1;
 		if (types[0] == 'i')
 			b = argv[0]->i >= 1 && (uint32_t)argv[0]->i <= c->n_buses ? argv[0]->i - 1 : -1;
-		else if (strcmp(&argv[0]->s, "solo") == 0)
-			b = (int)c->n_buses;
 		else
-			b = console_find_bus(c, &argv[0]->s);
+			b = monitor_find_source(c, &argv[0]->s);
 		if (b < 0) {
 			reply_error(s, "%s: no bus %s%s (a bus name, 1 ... %u, or \"solo\")", path,
 			            types[0] == 'i' ? "number " : "", types[0] == 'i' ? "" : &argv[0]->s, c->n_buses);
@@ -243,7 +240,7 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 		m->source = (uint32_t)b;
 	} else {
 		enum layout_id set;
-		if (layout_from_name(&argv[0]->s, &set) < 0 || !monitor_room_plays(c, m->room, set)) {
+		if (monitor_find_set(c, &argv[0]->s, &set) < 0) {
 			reply_error(s, "%s: a %s room cannot play \"%s\" (the room's format or a fold-down of it)",
 			            path, layout_get(m->room)->name, &argv[0]->s);
 			return;
@@ -252,8 +249,7 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 	}
 	engine_sync_monitor(engine_of(s), c);
 	lo_message n = lo_message_new();
-	lo_message_add_string(n, source ? (m->source == c->n_buses ? "solo" : c->buses[m->source].name)
-	                                : layout_get(m->speakers)->name);
+	lo_message_add_string(n, source ? monitor_source_name(c, m->source) : layout_get(m->speakers)->name);
 	notify(s, path, n, true);
 }
 
@@ -898,7 +894,7 @@ static void dump_state(struct osc_server *s)
 			const struct console_monitor *m = c->monitor;
 			lo_message v = lo_message_new();
 			lo_message_add_string(v, p->rule == RULE_SET ? layout_get(m->speakers)->name
-			                         : m->source == c->n_buses ? "solo" : c->buses[m->source].name);
+			                                             : monitor_source_name(c, m->source));
 			dump_add(s, &w, p->doc.path, v);
 			continue;
 		}
@@ -927,13 +923,19 @@ static void dump_state(struct osc_server *s)
 
 /* Queues the feedback of a setting a recall has settled (for everyone, the
  * recalling surface too); sent now when the queue cannot grow. */
-static void recall_settled(void *ctx, const struct param *row, uint32_t target)
+/* Drops settled feedback of a console a reload has replaced since. */
+static void settled_follow_console(struct osc_server *s)
 {
-	struct osc_server *s = ctx;
 	if (s->settled_console != console_of(s)) {
 		s->n_settled = s->settled_sent = 0;
 		s->settled_console = console_of(s);
 	}
+}
+
+static void recall_settled(void *ctx, const struct param *row, uint32_t target)
+{
+	struct osc_server *s = ctx;
+	settled_follow_console(s);
 	if (s->n_settled == s->settled_cap) {
 		const uint32_t cap = s->settled_cap ? 2 * s->settled_cap : 256;
 		struct settled_feedback *grown = realloc(s->settled, cap * sizeof *grown);
@@ -954,9 +956,8 @@ static void send_settled(struct osc_server *s, double now)
 	if (s->n_settled == s->settled_sent || now < s->settled_next)
 		return;
 	s->settled_next = now + 0.001;
-	if (s->settled_console != console_of(s))
-		s->n_settled = s->settled_sent = 0; /* of a console replaced since */
-	const uint32_t end = s->n_settled - s->settled_sent > SETTLED_PER_TURN ? s->settled_sent + SETTLED_PER_TURN
+	settled_follow_console(s);
+	const uint32_t end = s->n_settled - s->settled_sent > SETTLED_PER_SLICE ? s->settled_sent + SETTLED_PER_SLICE
 	                                                                      : s->n_settled;
 	for (; s->settled_sent < end; s->settled_sent++)
 		notify_param(s, &s->settled[s->settled_sent].row, s->settled[s->settled_sent].target, false);

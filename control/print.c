@@ -125,14 +125,15 @@ static uint64_t close_files(struct print_recorder *p)
 {
 	uint64_t held = UINT64_MAX;
 	for (uint32_t k = 0; k < p->n_files; k++) {
-		char later[sizeof p->disk_error]; /* the first error is the one to report */
-		char *err = p->disk_failed ? later : p->disk_error;
-		if (wavfile_sync(p->files[k].wav, err, sizeof later) < 0)
-			p->disk_failed = true;
+		char err[sizeof p->disk_error];
+		const bool synced = wavfile_sync(p->files[k].wav, err, sizeof err) == 0;
 		const uint64_t frames = wavfile_frames_written(p->files[k].wav);
 		held = frames < held ? frames : held;
-		if (wavfile_close(p->files[k].wav, p->disk_failed ? later : p->disk_error, sizeof later) < 0)
+		const bool closed = wavfile_close(p->files[k].wav, synced ? err : NULL, sizeof err) == 0;
+		if (!(synced && closed) && !p->disk_failed) { /* the first error is the one to report */
 			p->disk_failed = true;
+			memcpy(p->disk_error, err, sizeof err);
+		}
 	}
 	free(p->files);
 	p->files = NULL;

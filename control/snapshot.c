@@ -107,7 +107,7 @@ static json_t *monitor_json(struct console *c)
 {
 	const struct console_monitor *m = c->monitor;
 	json_t *mon = settings_json(c, "monitor", KIND_MONITOR, 0, true);
-	json_object_set_new(mon, "source", json_string(m->source == c->n_buses ? "solo" : c->buses[m->source].name));
+	json_object_set_new(mon, "source", json_string(monitor_source_name(c, m->source)));
 	json_object_set_new(mon, "speakers", json_string(layout_get(m->speakers)->name));
 	json_t *speakers = json_object();
 	for (uint32_t i = 0; i < param_target_count(c, KIND_SPEAKER); i++)
@@ -336,8 +336,7 @@ static bool read_monitor(struct snapshot_recall *r, uint32_t *cap, struct consol
 	}
 	const json_t *source = json_object_get(mon, "source"), *set = json_object_get(mon, "speakers");
 	if (source) {
-		const char *name = json_is_string(source) ? json_string_value(source) : "";
-		const int b = strcmp(name, "solo") == 0 ? (int)c->n_buses : console_find_bus(c, name);
+		const int b = json_is_string(source) ? monitor_find_source(c, json_string_value(source)) : -1;
 		if (b < 0)
 			note_unmatched(r, "monitor.source");
 		else
@@ -345,8 +344,7 @@ static bool read_monitor(struct snapshot_recall *r, uint32_t *cap, struct consol
 	}
 	if (set) {
 		enum layout_id id;
-		if (!json_is_string(set) || layout_from_name(json_string_value(set), &id) < 0 ||
-		    !monitor_room_plays(c, c->monitor->room, id))
+		if (!json_is_string(set) || monitor_find_set(c, json_string_value(set), &id) < 0)
 			note_unmatched(r, "monitor.speakers");
 		else
 			r->monitor_speakers = (int)id, r->n_matched++;

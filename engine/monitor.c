@@ -17,6 +17,21 @@ bool monitor_room_plays(const struct console *c, enum layout_id room, enum layou
 	return downmix_matrix(&c->downmix, room, set, &m, NULL, NULL) == 0;
 }
 
+const char *monitor_source_name(const struct console *c, uint32_t source)
+{
+	return source == c->n_buses ? "solo" : c->buses[source].name;
+}
+
+int monitor_find_source(const struct console *c, const char *name)
+{
+	return strcmp(name, "solo") == 0 ? (int)c->n_buses : console_find_bus(c, name);
+}
+
+int monitor_find_set(const struct console *c, const char *name, enum layout_id *set)
+{
+	return layout_from_name(name, set) == 0 && monitor_room_plays(c, c->monitor->room, *set) ? 0 : -1;
+}
+
 enum layout_id monitor_heard_set(const struct console *c)
 {
 	return c->monitor->params.mono ? LAYOUT_MONO : c->monitor->speakers;

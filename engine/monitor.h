@@ -25,6 +25,14 @@ enum layout_id monitor_source_format(const struct console *c, uint32_t source);
  * own format or any fold-down of it. */
 bool monitor_room_plays(const struct console *c, enum layout_id room, enum layout_id set);
 
+/* The name of monitor source `source`: its bus's, or "solo" for the solo bus. */
+const char *monitor_source_name(const struct console *c, uint32_t source);
+/* The source named `name` (a bus name, or "solo"), or -1. */
+int monitor_find_source(const struct console *c, const char *name);
+/* The speaker set named `name` (a layout) into *set; -1 when there is no
+ * such layout or the monitor's room cannot play it. */
+int monitor_find_set(const struct console *c, const char *name, enum layout_id *set);
+
 /* The speaker set actually heard: the one in use, or mono during mono check. */
 enum layout_id monitor_heard_set(const struct console *c);
 

@@ -1295,7 +1295,7 @@ START_TEST(a_big_recall_does_not_hold_a_move_back)
 		    rows[k].rule == RULE_RANGE && !rows[k].model_only && !param_is_send(&rows[k]))
 			for (uint32_t i = 0; i < con->n_strips; i++, changed++)
 				param_store(con, &rows[k], i, rows[k].hi);
-	ck_assert_uint_gt(changed, 4 * 32); /* several slices (SETTLED_PER_TURN) */
+	ck_assert_uint_gt(changed, 4 * 32); /* several slices (SETTLED_PER_SLICE) */
 	m = lo_message_new();
 	lo_message_add_string(m, "busy");
 	send_msg("/snapshot/save", m);
