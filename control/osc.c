@@ -45,6 +45,11 @@ const struct osc_address *osc_addresses(size_t *n)
  * wildcard patterns ("/strip/ * /mute" reaches every strip), refilled at
  * its osc_fanout. Only allowed senders get them. */
 #define OSC_RATE_SENDERS 32 /* senders kept; the one heard least recently makes room */
+/* /error replies a second to any one sender (a second's worth at once):
+ * more tells a surface nothing new, and a reply to every junk datagram
+ * would cost the control thread a system call each and send a spoofed
+ * address 60 bytes for every byte of junk. */
+#define OSC_ERRORS_PER_SECOND 100
 struct token_bucket {
 	double tokens, last; /* what is left, as of when (monotonic seconds) */
 };
@@ -52,7 +57,7 @@ struct token_bucket {
 struct sender_rate {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	struct token_bucket datagrams, fanout;
+	struct token_bucket datagrams, fanout, errors;
 };
 
 /* Refills b at `rate` a second (holding a second's worth at most) and takes
@@ -80,6 +85,7 @@ struct osc_server {
 	uint64_t refused_packets;  /* from addresses the allowlist does not name: dropped unread */
 	uint64_t limited_packets;  /* over a sender's rate: dropped unread */
 	uint64_t fanout_refused;   /* pattern messages over their sender's osc_fanout: refused whole */
+	uint64_t errors_withheld;  /* /error replies over OSC_ERRORS_PER_SECOND: not sent */
 	struct sender_rate rates[OSC_RATE_SENDERS];
 	uint32_t n_rates;
 	struct sender_rate *sender; /* the current datagram's sender's buckets */
@@ -137,6 +143,10 @@ static void send_message(struct osc_server *s, const char *path, lo_message m)
 __attribute__((format(printf, 2, 3)))
 static void reply_error(struct osc_server *s, const char *fmt, ...)
 {
+	if (s->sender && !bucket_take(&s->sender->errors, OSC_ERRORS_PER_SECOND, now_s(), 1.0)) {
+		s->errors_withheld++;
+		return;
+	}
 	char text[512];
 	va_list ap;
 	va_start(ap, fmt);
@@ -1562,6 +1572,7 @@ static bool permitted(struct osc_server *s, const struct sockaddr *from)
 uint64_t osc_server_refused_packets(const struct osc_server *s) { return s->refused_packets; }
 uint64_t osc_server_limited_packets(const struct osc_server *s) { return s->limited_packets; }
 uint64_t osc_server_fanout_refused(const struct osc_server *s) { return s->fanout_refused; }
+uint64_t osc_server_errors_withheld(const struct osc_server *s) { return s->errors_withheld; }
 
 /* Whether `from` is within its rate; takes one datagram's token. */
 static bool within_rate(struct osc_server *s, const struct sockaddr *from, socklen_t len)
@@ -1580,6 +1591,7 @@ static bool within_rate(struct osc_server *s, const struct sockaddr *from, sockl
 		r->len = len;
 		r->datagrams = (struct token_bucket){rate, now};
 		r->fanout = (struct token_bucket){fanout_rate(s), now};
+		r->errors = (struct token_bucket){OSC_ERRORS_PER_SECOND, now};
 	}
 	s->sender = r;
 	return bucket_take(&r->datagrams, rate, now, 1.0);
@@ -1614,21 +1626,36 @@ void osc_server_handle(struct osc_server *s, const void *data, size_t n, const s
 }
 
 #define OSC_POLL_BATCH 256 /* datagrams read per call */
+#define OSC_RECV_BATCH 32  /* datagrams read per system call */
 
 void osc_server_poll(struct osc_server *s)
 {
 	/* One byte more than we accept, to see that a datagram was too long. */
-	static char buf[OSC_MAX_DATAGRAM + 1];
+	static char buf[OSC_RECV_BATCH][OSC_MAX_DATAGRAM + 1];
+	static struct sockaddr_storage from[OSC_RECV_BATCH];
+	static struct iovec iov[OSC_RECV_BATCH];
+	static struct mmsghdr msg[OSC_RECV_BATCH];
 	/* At most a batch at a time: under a flood the socket never runs dry,
 	 * and the control loop must still send feedback and meters, step
-	 * recalls and read signals between batches. */
-	for (int k = 0; k < OSC_POLL_BATCH; k++) {
-		struct sockaddr_storage from;
-		socklen_t len = sizeof from;
-		ssize_t n = recvfrom(s->fd, buf, sizeof buf, MSG_TRUNC, (struct sockaddr *)&from, &len);
-		if (n < 0)
+	 * recalls and read signals between batches. Read OSC_RECV_BATCH at a
+	 * time: a system call costs more than refusing a datagram, and a
+	 * flood must be read faster than it comes for a surface's datagrams
+	 * in it to find room in the socket. */
+	for (int k = 0; k < OSC_POLL_BATCH; k += OSC_RECV_BATCH) {
+		for (int i = 0; i < OSC_RECV_BATCH; i++) {
+			iov[i] = (struct iovec){buf[i], sizeof buf[i]};
+			msg[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &from[i], .msg_namelen = sizeof from[i],
+			                                      .msg_iov = &iov[i], .msg_iovlen = 1}};
+		}
+		/* MSG_TRUNC: msg_len is the datagram's length, past the buffer */
+		const int n = recvmmsg(s->fd, msg, OSC_RECV_BATCH, MSG_TRUNC, NULL);
+		if (n <= 0)
 			return; /* EAGAIN: drained */
-		osc_server_handle(s, buf, (size_t)n, (const struct sockaddr *)&from, len);
+		for (int i = 0; i < n; i++)
+			osc_server_handle(s, buf[i], msg[i].msg_len, (const struct sockaddr *)&from[i],
+			                  msg[i].msg_hdr.msg_namelen);
+		if (n < OSC_RECV_BATCH)
+			return;
 	}
 }
 

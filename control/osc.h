@@ -65,6 +65,10 @@ uint64_t osc_server_limited_packets(const struct osc_server *s);
  * sender's osc_fanout allowed at that moment. */
 uint64_t osc_server_fanout_refused(const struct osc_server *s);
 
+/* /error replies not sent because their sender had had its hundred this
+ * second (the datagrams they answered are counted as malformed or refused). */
+uint64_t osc_server_errors_withheld(const struct osc_server *s);
+
 const struct osc_address *osc_addresses(size_t *n);
 
 #endif

@@ -5,6 +5,7 @@
  * (PR_SET_PDEATHSIG). */
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <jack/jack.h>
 #include <jansson.h>
 #include <lo/lo.h>
@@ -114,7 +115,10 @@ static void udp_send(int fd, int port, const char *path, lo_message m)
 	lo_message_free(m);
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+	/* a datagram the test meant to send and did not would look like one the
+	 * console lost */
+	const ssize_t sent = sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof to);
+	ck_assert_msg(sent == (ssize_t)n, "sending %s to port %d: %s", path, port, sent < 0 ? strerror(errno) : "cut");
 }
 
 static void osc_open(void) { osc_fd = udp_open(); }
@@ -1805,14 +1809,36 @@ static long long socket_drops(int port)
 	char line[512];
 	long long drops = -1;
 	while (f && fgets(line, sizeof line, f)) {
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode ref
+		 * pointer drops (the line ends in spaces: count fields) */
 		unsigned addr, lport;
-		const char *last = strrchr(line, ' ');
-		if (sscanf(line, " %*d: %x:%x", &addr, &lport) == 2 && (int)lport == port && last)
-			drops = atoll(last + 1);
+		long long d;
+		if (sscanf(line, " %*d: %x:%x %*x:%*x %*x %*x:%*x %*x:%*x %*x %*u %*u %*u %*u %*x %lld", &addr, &lport,
+		           &d) == 3 &&
+		    (int)lport == port)
+			drops = d;
 	}
 	if (f)
 		fclose(f);
 	return drops;
+}
+
+/* Packets the kernel dropped before any socket saw them, every CPU's input
+ * backlog being full (/proc/net/softnet_stat, second column): loopback
+ * datagrams wait there for the network softirq, which under a flood runs
+ * in ksoftirqd, an ordinary thread. */
+static long long backlog_drops(void)
+{
+	FILE *f = fopen("/proc/net/softnet_stat", "r");
+	char line[512];
+	long long drops = 0;
+	unsigned processed, dropped;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "%x %x", &processed, &dropped) == 2)
+			drops += dropped;
+	if (f)
+		fclose(f);
+	return f ? drops : -1;
 }
 
 static long rss_kb(pid_t pid)
@@ -1855,7 +1881,8 @@ START_TEST(a_flood_of_junk_changes_nothing)
 	const int idle_xruns = atomic_load(&p->xruns) - idle_xruns0;
 	const long rss0 = rss_kb(engine_pid);
 
-	const long long drops0 = socket_drops(osc_port);
+	const long long drops0 = socket_drops(osc_port), backlog0 = backlog_drops();
+	ck_assert_msg(drops0 >= 0 && backlog0 >= 0, "the console's socket or the kernel's backlog not found in /proc");
 	struct flood f = {.port = osc_port, .seconds = 4.0};
 	pthread_t thread;
 	ck_assert_int_eq(pthread_create(&thread, NULL, flood_run, &f), 0);
@@ -1879,9 +1906,18 @@ START_TEST(a_flood_of_junk_changes_nothing)
 			const double reads = v ? (double)lo_message_get_argv(v)[0]->f : NAN;
 			snprintf(missed + strlen(missed), sizeof missed - strlen(missed), " %d (the console then read %g)",
 			         k + 1, reads);
-			lost_moves += reads != -(double)(k + 1);
 			if (v)
 				lo_message_free(v);
+			if (reads != -(double)(k + 1)) {
+				/* sent again, as a surface does whose move was not fed
+				 * back: the console must take it now */
+				lost_moves++;
+				osc_f("/strip/B/fader", -(float)(k + 1));
+				v = osc_query("/strip/B/fader", 1000);
+				ck_assert_msg(v && lo_message_get_argv(v)[0]->f == -(float)(k + 1),
+				              "move %d, sent again, not applied either", k + 1);
+				lo_message_free(v);
+			}
 		}
 		sleep_ms(25);
 	}
@@ -1893,7 +1929,7 @@ START_TEST(a_flood_of_junk_changes_nothing)
 	atomic_store(&f.stop, 1);
 	pthread_join(thread, NULL);
 	const long rss1 = rss_kb(engine_pid);
-	const long long drops = socket_drops(osc_port) - drops0;
+	const long long drops = socket_drops(osc_port) - drops0, backlog = backlog_drops() - backlog0;
 
 	const double worst = take_worst_window_db(p, 0, sine_m20_rms_db - 6.0);
 	qsort(lat, (size_t)fed_back, sizeof lat[0], cmp_double);
@@ -1905,16 +1941,27 @@ START_TEST(a_flood_of_junk_changes_nothing)
 	        "kernel): %lld malformed, %lld over their sender's rate, %lld patterns over osc_fanout; "
 	        "surface moves fed back %d/40 (p50 %.2f ms, max %.2f ms); take's worst 48 ms window %+.3f dB; "
 	        "xruns %d in 4 s idle, %d under the flood; RSS %ld -> %ld kB; the console's socket "
-	        "full: %lld datagrams dropped by the kernel\n",
+	        "full: %lld datagrams dropped by the kernel; %lld packets dropped by the kernel before any "
+	        "socket (input backlog full)\n",
 	        f.sent, f.seconds, f.sent / f.seconds, f.refused_by_kernel, (long long)malformed, (long long)limited,
 	        (long long)fanout, fed_back, fed_back ? lat[fed_back / 2] : -1.0, fed_back ? lat[fed_back - 1] : -1.0,
-	        worst, idle_xruns, flood_xruns, rss0, rss1, drops);
+	        worst, idle_xruns, flood_xruns, rss0, rss1, drops, backlog);
 	lo_message_free(st);
 	/* Every move is applied. Its feedback is a datagram into a machine
 	 * taking 100,000 a second on two cores: one in 40 may come late (seen
 	 * here about once in ten runs, with nothing dropped at the console's
 	 * socket); more is a failure. */
-	ck_assert_msg(lost_moves == 0, "moves not applied:%s", missed);
+	/* The console reads the flood as fast as it comes: at most 1 % of it
+	 * is dropped at its full socket (none in ten runs here, two ordinary
+	 * busy loops beside it or not). A move is lost only with datagrams the
+	 * kernel dropped (at the socket, or before any socket when its input
+	 * backlog overflows), at most one in 40, and is taken when sent again. */
+	ck_assert_msg(drops <= f.sent / 100, "%lld of %ld datagrams dropped at the console's socket", drops, f.sent);
+	ck_assert_msg(lost_moves == 0 || (drops + backlog > 0 && lost_moves <= 1),
+	              "moves not applied:%s (%lld datagrams dropped at the console's socket, %lld before any socket)",
+	              missed, drops, backlog);
+	if (lost_moves)
+		fprintf(stderr, "integration: lost in the kernel, and taken when sent again: move%s\n", missed);
 	ck_assert_msg(fed_back >= 39, "no feedback within 500 ms for moves%s", missed);
 	if (fed_back < 40)
 		fprintf(stderr, "integration: no feedback within 500 ms for move%s\n", missed);

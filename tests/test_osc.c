@@ -887,6 +887,39 @@ START_TEST(a_flooding_sender_is_held_to_its_rate)
 }
 END_TEST
 
+/* A sender of junk gets at most a hundred /error replies a second (a
+ * second's worth at once); every datagram is still counted as malformed,
+ * and another sender still hears about its own mistakes. */
+START_TEST(error_replies_are_held_to_a_hundred_a_second)
+{
+	const uint64_t bad0 = osc_server_bad_packets(srv);
+	for (int k = 0; k < 250; k++) {
+		static const char cut[] = "/strip/1/fader\0\0,f\0\0"; /* its float missing */
+		ck_assert_int_eq(sendto(client, cut, sizeof cut - 1, 0, (struct sockaddr *)&server_addr, sizeof server_addr),
+		                 (ssize_t)(sizeof cut - 1));
+		if (k % 16 == 15)
+			osc_server_poll(srv);
+	}
+	osc_server_poll(srv);
+	char got[65536];
+	int errors = 0;
+	struct pollfd p = {client, POLLIN, 0};
+	while (poll(&p, 1, 100) == 1 && recv(client, got, sizeof got, 0) > 0)
+		errors += strcmp(got, "/error") == 0;
+	fprintf(stderr, "osc: 250 malformed datagrams at once: %d /error replies, %llu withheld\n", errors,
+	        (unsigned long long)osc_server_errors_withheld(srv));
+	ck_assert_uint_eq(osc_server_bad_packets(srv) - bad0, 250);
+	ck_assert_int_ge(errors, 100);
+	ck_assert_int_le(errors, 110); /* a second's worth, and what refilled meanwhile */
+	ck_assert_uint_eq(osc_server_errors_withheld(srv), (uint64_t)(250 - errors));
+	const int other = open_surface();
+	surface_send(other, "/strip/999/fader", lo_message_new());
+	drain(other, got, sizeof got);
+	ck_assert_str_eq(got, "/error");
+	close(other);
+}
+END_TEST
+
 /* A pattern reaches many targets from one small datagram: each sender may
  * reach osc_fanout targets a second through patterns (a second's worth at
  * once). A pattern over what is left is refused whole, nothing changed;
@@ -1666,6 +1699,7 @@ int main(void)
 	tcase_add_test(t, leases_run_out);
 	tcase_add_test(t, allowlist_and_subscriber_limit);
 	tcase_add_test(t, a_flooding_sender_is_held_to_its_rate);
+	tcase_add_test(t, error_replies_are_held_to_a_hundred_a_second);
 	tcase_add_test(t, wildcard_fan_out_is_capped);
 	tcase_add_test(t, dump_holds_the_whole_state);
 	tcase_add_test(t, meter_frames);
