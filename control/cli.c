@@ -392,8 +392,10 @@ static int cmd_run(int argc, char **argv)
 	struct engine_load l = engine_load(jack_host_engine(h));
 	fprintf(stderr, "dubstage: stopping after %llu periods: callback p50 %.1f %%, p99 %.1f %%, "
 	        "max %.1f %% of the period (period %llu; %llu periods at or over 50 %%, %llu at or over 100 %%); "
-	        "%u xruns\n", (unsigned long long)l.periods, 100.0 * l.p50, 100.0 * l.p99,
+	        "callback start after its cycle began p50 %.1f %%, p99 %.1f %%, max %.1f %%; %llu periods still running "
+	        "when the next cycle began; %u xruns\n", (unsigned long long)l.periods, 100.0 * l.p50, 100.0 * l.p99,
 	        100.0 * l.max, (unsigned long long)l.max_period, (unsigned long long)l.over_half, (unsigned long long)l.over_budget,
+	        100.0 * l.wake_p50, 100.0 * l.wake_p99, 100.0 * l.wake_max, (unsigned long long)l.late_finishes,
 	        engine_xruns(jack_host_engine(h)));
 	osc_server_close(osc);
 	print_destroy(printer); /* a print still running is finished while the RT thread runs */

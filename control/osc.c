@@ -576,6 +576,24 @@ static void reply_info(struct osc_server *s)
 	send_message(s, "/info", m);
 }
 
+static void reply_timing(struct osc_server *s)
+{
+	struct engine *e = engine_of(s);
+	const struct engine_load l = engine_load(e);
+	lo_message m = lo_message_new();
+	lo_message_add_int64(m, (int64_t)l.periods);
+	lo_message_add_float(m, 100.0f * l.p50);
+	lo_message_add_float(m, 100.0f * l.p99);
+	lo_message_add_float(m, 100.0f * l.max);
+	lo_message_add_int64(m, (int64_t)l.over_budget);
+	lo_message_add_float(m, 100.0f * l.wake_p50);
+	lo_message_add_float(m, 100.0f * l.wake_p99);
+	lo_message_add_float(m, 100.0f * l.wake_max);
+	lo_message_add_int64(m, (int64_t)l.late_finishes);
+	lo_message_add_int32(m, (int32_t)engine_xruns(e));
+	send_message(s, "/timing", m);
+}
+
 static lo_message status_message(struct osc_server *s)
 {
 	const char *why = "";
@@ -1353,6 +1371,7 @@ static void handle_top(struct osc_server *s, const char *path, const struct para
 	}
 	switch (p->action) {
 	case ACT_INFO: reply_info(s); break;
+	case ACT_TIMING: reply_timing(s); break;
 	case ACT_STATUS: send_message(s, "/status", status_message(s)); break;
 	case ACT_SUBSCRIBE: handle_subscribe(s, path, false, types, argv, argc); break;
 	case ACT_METERS_SUBSCRIBE: handle_subscribe(s, path, true, types, argv, argc); break;

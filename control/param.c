@@ -229,6 +229,12 @@ static const struct param base_params[] = {
 	{NULL, "info", ACT_INFO, RULE_NONE, 0, 0, 0, 0, {"/info", "", "", "",
 	 "Replies /info s version, i sample rate, i period, i strips, i buses, f DSP load p50 %, "
 	 "f p99 %, f max % (the engine's own callback time as a share of the period), i xruns."}, NULL, false},
+	{NULL, "timing", ACT_TIMING, RULE_NONE, 0, 0, 0, 0, {"/timing", "", "", "",
+	 "Replies /timing h periods, f callback p50 %, f p99 %, f max % (the console's own work as a share of "
+	 "the period), h periods whose work took the whole period or more, f start p50 %, f p99 %, f max % "
+	 "(how long after the JACK cycle began the callback started: this thread's scheduling, not the "
+	 "console's work), h periods still running when the next cycle began (the server counts them "
+	 "as this client's xruns), i xruns the server reported. All since start."}, NULL, false},
 };
 
 #define N_BASE (sizeof base_params / sizeof base_params[0])

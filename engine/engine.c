@@ -33,9 +33,13 @@ struct engine {
 	atomic_uint load_max_permille;
 	atomic_ullong load_max_period;   /* index of the slowest period */
 	atomic_ullong periods;
+	atomic_uint wake_hist[ENGINE_LOAD_BINS]; /* start after the period began, in 0.1 % */
+	atomic_uint wake_max_permille;
+	atomic_ullong late_finishes;
 	/* RT only */
 	struct graph *rt_graph;
 	struct timespec rt_start;
+	int64_t rt_wake_ns; /* this period's start to rt_start; < 0: not told */
 	/* control only */
 	uint32_t sample_rate;
 	atomic_bool offline;      /* no process call runs (the JACK server is gone): nothing to wait for */
@@ -365,35 +369,44 @@ void engine_reset_holds(struct engine *e)
 	atomic_fetch_add_explicit(&e->hold_epoch, 1, memory_order_relaxed);
 }
 
+/* The 50th and 99th percentiles of a histogram of 0.1 % bins, as shares. */
+static uint64_t percentiles(const atomic_uint *hist, float *p50, float *p99)
+{
+	uint32_t counts[ENGINE_LOAD_BINS];
+	uint64_t total = 0;
+	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++)
+		total += counts[i] = atomic_load_explicit(&hist[i], memory_order_relaxed);
+	uint64_t seen = 0;
+	bool have50 = false;
+	for (unsigned i = 0; i < ENGINE_LOAD_BINS && total; i++) {
+		seen += counts[i];
+		if (!have50 && seen * 2 >= total) {
+			*p50 = (float)i / 1000.0f;
+			have50 = true;
+		}
+		if (seen * 100 >= total * 99) {
+			*p99 = (float)i / 1000.0f;
+			break;
+		}
+	}
+	return total;
+}
+
 struct engine_load engine_load(const struct engine *e)
 {
 	struct engine *m = (struct engine *)e;
 	struct engine_load l = {0};
-	uint64_t total = 0;
-	uint32_t counts[ENGINE_LOAD_BINS];
-	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++) {
-		total += counts[i] = atomic_load_explicit(&m->load_hist[i], memory_order_relaxed);
-		l.over_half += i >= 500 ? counts[i] : 0;
-		l.over_budget += i >= 1000 ? counts[i] : 0;
+	for (unsigned i = 500; i < ENGINE_LOAD_BINS; i++) {
+		const uint32_t n = atomic_load_explicit(&m->load_hist[i], memory_order_relaxed);
+		l.over_half += n;
+		l.over_budget += i >= 1000 ? n : 0;
 	}
-	l.periods = total;
+	l.periods = percentiles(m->load_hist, &l.p50, &l.p99);
 	l.max = (float)atomic_load_explicit(&m->load_max_permille, memory_order_relaxed) / 1000.0f;
 	l.max_period = atomic_load_explicit(&m->load_max_period, memory_order_relaxed);
-	if (total == 0)
-		return l;
-	uint64_t seen = 0;
-	bool have50 = false;
-	for (unsigned i = 0; i < ENGINE_LOAD_BINS; i++) {
-		seen += counts[i];
-		if (!have50 && seen * 2 >= total) {
-			l.p50 = (float)i / 1000.0f;
-			have50 = true;
-		}
-		if (seen * 100 >= total * 99) {
-			l.p99 = (float)i / 1000.0f;
-			break;
-		}
-	}
+	l.woken = percentiles(m->wake_hist, &l.wake_p50, &l.wake_p99);
+	l.wake_max = (float)atomic_load_explicit(&m->wake_max_permille, memory_order_relaxed) / 1000.0f;
+	l.late_finishes = atomic_load_explicit(&m->late_finishes, memory_order_relaxed);
 	return l;
 }
 
@@ -419,6 +432,7 @@ RT struct graph *engine_begin_rt(struct engine *e)
 	_mm_setcsr(_mm_getcsr() | 0x8040);
 #endif
 	clock_gettime(CLOCK_MONOTONIC, &e->rt_start);
+	e->rt_wake_ns = -1;
 	struct graph *g = atomic_load_explicit(&e->published, memory_order_acquire);
 	if (g != e->rt_graph) {
 		if (g)
@@ -428,6 +442,29 @@ RT struct graph *engine_begin_rt(struct engine *e)
 			atomic_store_explicit(&e->rt_generation, graph_generation(g), memory_order_release);
 	}
 	return g;
+}
+
+RT void engine_note_cycle_rt(struct engine *e, int64_t late_ns, bool previous_late)
+{
+	e->rt_wake_ns = late_ns > 0 ? late_ns : 0;
+	if (previous_late)
+		atomic_fetch_add_explicit(&e->late_finishes, 1, memory_order_relaxed);
+}
+
+/* A share of the period in 0.1 % (the maxima keep it whole; a histogram's
+ * last bin takes everything from 200 % up). */
+RT static unsigned permille_of(int64_t ns, int64_t period_ns)
+{
+	const int64_t permille = period_ns > 0 && ns > 0 ? ns * 1000 / period_ns : 0;
+	return permille < UINT32_MAX ? (unsigned)permille : UINT32_MAX;
+}
+
+RT static unsigned bin_of(unsigned permille) { return permille < ENGINE_LOAD_BINS ? permille : ENGINE_LOAD_BINS - 1; }
+
+RT static void raise_to(atomic_uint *max, unsigned v)
+{
+	if (v > atomic_load_explicit(max, memory_order_relaxed))
+		atomic_store_explicit(max, v, memory_order_relaxed);
 }
 
 RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
@@ -463,15 +500,17 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 	const int64_t ns = (int64_t)(end.tv_sec - e->rt_start.tv_sec) * 1000000000LL +
 	                   (end.tv_nsec - e->rt_start.tv_nsec);
 	const int64_t period_ns = (int64_t)n * 1000000000LL / e->sample_rate;
-	int64_t permille = period_ns > 0 ? ns * 1000 / period_ns : 0;
-	if (permille < 0)
-		permille = 0;
-	const unsigned bin = permille >= ENGINE_LOAD_BINS ? ENGINE_LOAD_BINS - 1 : (unsigned)permille;
-	atomic_fetch_add_explicit(&e->load_hist[bin], 1, memory_order_relaxed);
+	const unsigned permille = permille_of(ns, period_ns);
+	atomic_fetch_add_explicit(&e->load_hist[bin_of(permille)], 1, memory_order_relaxed);
 	const unsigned long long index = atomic_fetch_add_explicit(&e->periods, 1, memory_order_relaxed);
-	if ((unsigned)permille > atomic_load_explicit(&e->load_max_permille, memory_order_relaxed)) {
-		atomic_store_explicit(&e->load_max_permille, (unsigned)permille, memory_order_relaxed);
+	if (permille > atomic_load_explicit(&e->load_max_permille, memory_order_relaxed)) {
+		atomic_store_explicit(&e->load_max_permille, permille, memory_order_relaxed);
 		atomic_store_explicit(&e->load_max_period, index, memory_order_relaxed);
+	}
+	if (e->rt_wake_ns >= 0) {
+		const unsigned wake = permille_of(e->rt_wake_ns, period_ns);
+		atomic_fetch_add_explicit(&e->wake_hist[bin_of(wake)], 1, memory_order_relaxed);
+		raise_to(&e->wake_max_permille, wake);
 	}
 	atomic_store_explicit(&e->last_period, n, memory_order_relaxed);
 }

@@ -30,6 +30,14 @@ struct engine_load {
 	uint64_t over_half;   /* periods whose callback took >= 50 % of the period */
 	uint64_t over_budget; /* ... >= 100 % */
 	uint64_t max_period;  /* index of the slowest period, counted from 0 */
+	/* When the host says when each period began (JACK: the driver's cycle
+	 * start): how long after it the callback started, as a share of the
+	 * period (the system's scheduling, not the console's work), and the
+	 * periods still running when the next cycle began, whoever was slow:
+	 * JACK's server counts those as this client's xruns. */
+	uint64_t woken;       /* periods whose start the host told */
+	float wake_p50, wake_p99, wake_max;
+	uint64_t late_finishes;
 };
 
 struct engine *engine_create(uint32_t sample_rate);
@@ -109,6 +117,13 @@ uint32_t engine_last_period(const struct engine *e);
  * newly published graph (adopting the old one's running state) and returns
  * the graph to run, or NULL before the first publish. */
 RT struct graph *engine_begin_rt(struct engine *e);
+/* RT: what the host knows of this period's cycle: it began `late_ns`
+ * before engine_begin_rt was called (JACK: jack_get_time() - the cycle's
+ * start), and whether the previous period's callback was still running
+ * when this cycle began (what JACK's server counts as this client's xrun).
+ * Call it between engine_begin_rt and engine_end_rt; a period without it
+ * counts as unknown. */
+RT void engine_note_cycle_rt(struct engine *e, int64_t late_ns, bool previous_late);
 /* RT: applies the commands queued when it starts (ENGINE_COMMANDS_PER_PERIOD
  * at most), runs the graph over n frames (ports already filled by the
  * caller) and records the callback time. */

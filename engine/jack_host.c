@@ -15,6 +15,7 @@
 struct jack_host {
 	jack_client_t *client;
 	struct engine *engine;
+	jack_time_t last_finish_us; /* RT only: when the last callback ended (JACK's clock) */
 	struct loudness *loudness; /* the stems' and masters' loudness meter */
 	/* For JACK's latency callback (its notification thread): our ports and
 	 * how late each output is against the inputs (a limited master's
@@ -112,6 +113,16 @@ static int on_process(jack_nframes_t n, void *arg)
 	struct jack_host *h = arg;
 	rt_guard_enter();
 	struct graph *g = engine_begin_rt(h->engine);
+	/* How long after the driver began this cycle the callback runs (the
+	 * scheduling of this thread, told apart from the console's own work),
+	 * and whether the previous callback ended after it began (the server
+	 * then counts an xrun of this client). In JACK's clock throughout. */
+	jack_nframes_t frames;
+	jack_time_t began, next;
+	float period_us;
+	if (jack_get_cycle_times(h->client, &frames, &began, &next, &period_us) == 0)
+		engine_note_cycle_rt(h->engine, 1000 * ((int64_t)jack_get_time() - (int64_t)began),
+		                     h->last_finish_us > began);
 	if (g) {
 		struct graph_ports *p = graph_ports(g);
 		for (uint32_t i = 0; i < p->n_in; i++)
@@ -121,6 +132,7 @@ static int on_process(jack_nframes_t n, void *arg)
 		engine_set_frame_time_rt(h->engine, jack_last_frame_time(h->client));
 		engine_end_rt(h->engine, g, n);
 	}
+	h->last_finish_us = jack_get_time();
 	rt_guard_leave();
 	return 0;
 }

@@ -25,6 +25,20 @@ stop_all() {
 
 xruns_in_log() { grep -c "XRun" "$1" 2>/dev/null || true; }
 
+# xrun_kinds LOG FROM_LINE -> "TIMER CLIENTS": the server's XRun lines from
+# line FROM_LINE on, by cause (jack2's common/JackTimedDriver.cpp and
+# JackEngine.cpp). TIMER: "JackTimedDriver::Process XRun", the dummy
+# driver's own sleep ended after the next period was due (it waits for no
+# client; its cycle itself takes microseconds). CLIENTS: "JackEngine::XRun:
+# client = ...", a client had not finished its period when the next began.
+xrun_kinds() {
+  local timer clients
+  timer=$(tail -n +"$2" "$1" | grep -c "JackTimedDriver::Process XRun" || true)
+  clients=$(tail -n +"$2" "$1" | grep -c "JackEngine::XRun: client" || true)
+  echo "$timer $clients"
+}
+log_lines() { wc -l <"$1"; }
+
 info() { # port -> "p50 p99 max xruns" from /info
   python3 - "$1" <<'PY'
 import socket, struct, sys
@@ -42,3 +56,15 @@ print(f"{p50:.2f} {p99:.2f} {mx:.2f} {xr} {strips}")
 PY
 }
 
+
+timing() { # port -> "over_budget start_p50 start_p99 start_max late_finishes" from /timing
+  python3 - "$1" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b"/timing\0,\0\0\0", ("127.0.0.1", int(sys.argv[1])))
+d = s.recv(4096)
+r = d[d.index(b",hfffhfffhi") + 12:]  # ",hfffhfffhi\0" is 12 bytes
+periods, p50, p99, mx, over, w50, w99, wmax, late, xr = struct.unpack(">qfffqfffqi", r[:52])
+print(f"{over} {w50:.2f} {w99:.2f} {wmax:.2f} {late}")
+PY
+}

@@ -69,6 +69,7 @@ for period in $periods; do
   start_jackd "$server" "$period" "$log"
   sleep "$idle_seconds"
   idle=$(xruns_in_log "$log")
+  read -r idle_timer idle_client < <(xrun_kinds "$log" 1)
   port=$((20000 + RANDOM % 20000))
   LD_PRELOAD="$PWD/build/librtguard.so" build/dubstage run "$config" --server "$server" --osc-port "$port" --fresh \
     >"$work/engine-$period.log" 2>&1 &
@@ -76,7 +77,7 @@ for period in $periods; do
   sleep 2
   osc "$port" /snapshot/save s soak
   sleep 1
-  before=$(xruns_in_log "$log")
+  before=$(xruns_in_log "$log"); from=$(( $(log_lines "$log") + 1 ))
   read -r _ _ _ xr0 strips < <(info "$port")
   rss0=$(rss_kb "$engine_pid"); rss_max=$rss0
   build/tests/osc_load "$port" "$seconds" 4 2000 "$strips" >"$work/load-$period.txt" 2>&1 &
@@ -93,7 +94,9 @@ for period in $periods; do
   load_status=0
   wait "$load_pid" || load_status=$?
   after=$(xruns_in_log "$log")
+  read -r timer_late client_late < <(xrun_kinds "$log" "$from")
   read -r p50 p99 mx xr1 strips < <(info "$port")
+  read -r over_budget start50 start99 start_max late_finishes < <(timing "$port")
   read -r refused malformed < <(status_counts "$port")
   rss1=$(rss_kb "$engine_pid"); [ "$rss1" -gt "$rss_max" ] && rss_max=$rss1
   stop_all
@@ -101,6 +104,11 @@ for period in $periods; do
   checked=$(grep -o "RT guard: [0-9]* guarded regions checked" "$work/engine-$period.log" || echo "RT guard: no report")
   echo "period $period, $strips strips, $seconds s: xruns alone $idle in $idle_seconds s, under the soak $((after - before))" \
        "(dubstage's own count $((xr1 - xr0))); callback p50 $p50 %, p99 $p99 %, max $mx %"
+  echo "  xruns by cause: alone, the server's timer late $idle_timer, a client late $idle_client;" \
+       "under the soak, the server's timer late $timer_late, a client late $client_late"
+  echo "  dubstage's periods: $late_finishes still running when the next cycle began, $over_budget" \
+       "took the whole period for their own work; the callback started p50 $start50 %, p99 $start99 %," \
+       "max $start_max % of a period after its cycle began"
   echo "  RT safety: $violations violations ($checked); $recalls snapshot recalls"
   echo "  resident memory: $rss0 kB at the start, $rss1 kB at the end, $rss_max kB at most"
   echo "  OSC: $refused datagrams refused, $malformed malformed"

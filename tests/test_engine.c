@@ -35,11 +35,15 @@ static struct graph *build(struct fixture *f)
 	return g;
 }
 
-/* One period as the JACK callback runs it; returns the graph it ran. */
-static struct graph *period(struct fixture *f)
+/* One period as the JACK callback runs it, told (when late_ns is not NULL)
+ * that its cycle began that long before and whether the previous period
+ * ran past that; returns the graph it ran. */
+static struct graph *period_told(struct fixture *f, const int64_t *late_ns, bool previous_late)
 {
 	struct graph *g = engine_begin_rt(f->e);
 	ck_assert(g != NULL);
+	if (late_ns)
+		engine_note_cycle_rt(f->e, *late_ns, previous_late);
 	struct graph_ports *p = graph_ports(g);
 	p->in[0] = f->in;
 	p->out[0] = f->out[0];
@@ -47,6 +51,8 @@ static struct graph *period(struct fixture *f)
 	engine_end_rt(f->e, g, 64);
 	return g;
 }
+
+static struct graph *period(struct fixture *f) { return period_told(f, NULL, false); }
 
 static void periods(struct fixture *f, int n)
 {
@@ -150,6 +156,40 @@ START_TEST(load_statistics)
 	ck_assert_uint_eq(engine_last_period(f.e), 64);
 	engine_count_xrun_rt(f.e);
 	ck_assert_uint_eq(engine_xruns(f.e), 1);
+	engine_destroy(f.e);
+	console_free(f.c);
+}
+END_TEST
+
+/* The start of each period after its cycle began, as the host tells it:
+ * kept apart from the callback's own time; a period the host saw still
+ * running when the next cycle began is counted late whoever was slow. */
+static void period_woken(struct fixture *f, int64_t late_ns, bool previous_late)
+{
+	period_told(f, &late_ns, previous_late);
+}
+
+START_TEST(start_latency_is_told_apart_from_work)
+{
+	struct fixture f;
+	open_fixture(&f);
+	engine_publish(f.e, build(&f));
+	const int64_t period_ns = 64 * 1000000000LL / 48000; /* 1,333,333 ns */
+	periods(&f, 10);                                     /* the host told nothing */
+	for (int k = 0; k < 97; k++)
+		period_woken(&f, 100000, false); /* 7.5 % of the period */
+	period_woken(&f, -5, false);          /* a clock step back: counted as 0 */
+	period_woken(&f, period_ns / 2, false);
+	period_woken(&f, 3 * period_ns / 2, false); /* started after the period was over */
+	period_woken(&f, 0, true);                  /* ... and so ran into the next cycle */
+	struct engine_load l = engine_load(f.e);
+	ck_assert_uint_eq(l.periods, 111);
+	ck_assert_uint_eq(l.woken, 101);
+	ck_assert_float_eq_tol(l.wake_p50, 0.075f, 0.0011f);
+	ck_assert_float_eq_tol(l.wake_p99, 0.5f, 0.0011f);
+	ck_assert_float_eq_tol(l.wake_max, 1.5f, 0.0011f);
+	ck_assert_uint_eq(l.late_finishes, 1);
+	ck_assert_uint_eq(l.over_budget, 0); /* the console's own work was short throughout */
 	engine_destroy(f.e);
 	console_free(f.c);
 }
@@ -261,6 +301,7 @@ int main(void)
 	tcase_add_test(t, sync_reaches_the_graph);
 	tcase_add_test(t, commands_follow_graph_generations);
 	tcase_add_test(t, load_statistics);
+	tcase_add_test(t, start_latency_is_told_apart_from_work);
 	tcase_add_test(t, full_queue_is_refused_and_counted);
 	tcase_add_test(t, groups_and_sends_sync);
 	suite_add_tcase(s, t);

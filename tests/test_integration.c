@@ -155,6 +155,8 @@ static lo_message osc_query(const char *path, int timeout_ms)
 	return NULL;
 }
 
+static lo_message await_reply(int fd, const char *path, int timeout_ms);
+
 /* ---- fixture: jackd + dubstage ---------------------------------------------- */
 
 static void quiet(const char *msg) { (void)msg; }
@@ -434,6 +436,38 @@ START_TEST(info_answers)
 	ck_assert_float_le(a[5]->f, a[6]->f);
 	ck_assert_float_lt(a[6]->f, 50.0f); /* a 5-strip console is far from the budget */
 	lo_message_free(m);
+	/* /timing: the console's own time and its thread's start apart, in
+	 * the JACK server's cycles, counted since start */
+	sleep_ms(500);
+	m = osc_query("/timing", 2000);
+	ck_assert(m != NULL);
+	ck_assert_str_eq(lo_message_get_types(m), "hfffhfffhi");
+	a = lo_message_get_argv(m);
+	const int64_t periods = a[0]->h;
+	ck_assert_int_gt(periods, 50); /* half a second: 94 periods of 256 frames */
+	ck_assert_float_le(a[1]->f, a[2]->f);
+	ck_assert_float_le(a[2]->f, a[3]->f + 0.1f);
+	ck_assert_int_le(a[4]->h, periods);
+	ck_assert_float_ge(a[5]->f, 0.0f); /* the host told each start: figures, not zeros by default */
+	ck_assert_float_le(a[5]->f, a[6]->f);
+	ck_assert_float_le(a[6]->f, a[7]->f + 0.1f);
+	ck_assert_float_gt(a[7]->f, 0.0f);
+	ck_assert_int_le(a[8]->h, periods);
+	fprintf(stderr, "integration: /timing after %lld periods: own time p50 %.1f %%, p99 %.1f %%, max %.1f %%; "
+	        "start p50 %.1f %%, p99 %.1f %%, max %.1f %%; %lld periods still running when the next cycle began; "
+	        "%d xruns\n", (long long)periods, a[1]->f, a[2]->f, a[3]->f, a[5]->f, a[6]->f, a[7]->f,
+	        (long long)a[8]->h, a[9]->i);
+	lo_message_free(m);
+	/* a query takes no arguments */
+	const int fd = udp_open();
+	lo_message bad = lo_message_new();
+	lo_message_add_int32(bad, 1);
+	udp_send(fd, osc_port, "/timing", bad);
+	m = await_reply(fd, "/error", 2000);
+	ck_assert(m != NULL);
+	ck_assert_ptr_nonnull(strstr(&lo_message_get_argv(m)[0]->s, "takes no arguments"));
+	lo_message_free(m);
+	close(fd);
 }
 END_TEST
 
@@ -928,12 +962,10 @@ static pid_t start_other_engine(const char *cfg, const char *log, const char *na
 	return pid;
 }
 
-/* The reply to a query of `path` sent from fd to port (free it), or NULL
- * when none came within timeout_ms. */
-static lo_message query_reply(int fd, int port, const char *path, int timeout_ms)
+/* The next message on `path` arriving at fd (free it), or NULL when none
+ * came within timeout_ms. */
+static lo_message await_reply(int fd, const char *path, int timeout_ms)
 {
-	surface_flush(fd);
-	udp_send(fd, port, path, lo_message_new());
 	char buf[2048];
 	for (const double end = now_s() + timeout_ms / 1000.0; now_s() < end;) {
 		struct pollfd p = {fd, POLLIN, 0};
@@ -945,6 +977,15 @@ static lo_message query_reply(int fd, int port, const char *path, int timeout_ms
 			return lo_message_deserialise(buf, (size_t)n, &result);
 	}
 	return NULL;
+}
+
+/* The reply to a query of `path` sent from fd to port (free it), or NULL
+ * when none came within timeout_ms. */
+static lo_message query_reply(int fd, int port, const char *path, int timeout_ms)
+{
+	surface_flush(fd);
+	udp_send(fd, port, path, lo_message_new());
+	return await_reply(fd, path, timeout_ms);
 }
 
 /* The first float of the reply to a query of `path`, or NAN. */
