@@ -853,6 +853,26 @@ START_TEST(allowlist_and_subscriber_limit)
 }
 END_TEST
 
+/* Sends `count` copies of a datagram from the client at once (the server
+ * reading every 16, as its socket's buffer holds only so many) and counts
+ * the replies on `reply_path`, or all replies when it is NULL. */
+static int burst_replies(const char *datagram, size_t n, int count, const char *reply_path)
+{
+	for (int k = 0; k < count; k++) {
+		ck_assert_int_eq(sendto(client, datagram, n, 0, (struct sockaddr *)&server_addr, sizeof server_addr),
+		                 (ssize_t)n);
+		if (k % 16 == 15)
+			osc_server_poll(srv);
+	}
+	osc_server_poll(srv);
+	static char got[65536];
+	int replies = 0;
+	struct pollfd p = {client, POLLIN, 0};
+	while (poll(&p, 1, 100) == 1 && recv(client, got, sizeof got, 0) > 0)
+		replies += !reply_path || strcmp(got, reply_path) == 0;
+	return replies;
+}
+
 /* A sender over its rate (osc_rate datagrams a second, a second's worth at
  * once) is dropped unread, with no reply: 250 queries at once against a
  * rate of 100 get about 100 answers, the rest are counted; another sender
@@ -860,19 +880,9 @@ END_TEST
 START_TEST(a_flooding_sender_is_held_to_its_rate)
 {
 	con->osc_rate = 100;
-	for (int k = 0; k < 250; k++) {
-		static const char info[] = "/info\0\0\0,\0\0\0";
-		ck_assert_int_eq(sendto(client, info, sizeof info - 1, 0, (struct sockaddr *)&server_addr, sizeof server_addr),
-		                 (ssize_t)(sizeof info - 1));
-		if (k % 16 == 15)
-			osc_server_poll(srv); /* the socket's buffer holds only so many */
-	}
-	osc_server_poll(srv);
+	static const char info[] = "/info\0\0\0,\0\0\0";
+	const int answers = burst_replies(info, sizeof info - 1, 250, NULL);
 	char got[65536];
-	int answers = 0;
-	struct pollfd p = {client, POLLIN, 0};
-	while (poll(&p, 1, 100) == 1 && recv(client, got, sizeof got, 0) > 0)
-		answers++;
 	fprintf(stderr, "osc: 250 datagrams at once, rate 100/s: %d answered, %llu dropped\n", answers,
 	        (unsigned long long)osc_server_limited_packets(srv));
 	ck_assert_int_ge(answers, 100);
@@ -893,19 +903,9 @@ END_TEST
 START_TEST(error_replies_are_held_to_a_hundred_a_second)
 {
 	const uint64_t bad0 = osc_server_bad_packets(srv);
-	for (int k = 0; k < 250; k++) {
-		static const char cut[] = "/strip/1/fader\0\0,f\0\0"; /* its float missing */
-		ck_assert_int_eq(sendto(client, cut, sizeof cut - 1, 0, (struct sockaddr *)&server_addr, sizeof server_addr),
-		                 (ssize_t)(sizeof cut - 1));
-		if (k % 16 == 15)
-			osc_server_poll(srv);
-	}
-	osc_server_poll(srv);
+	static const char cut[] = "/strip/1/fader\0\0,f\0\0"; /* its float missing */
+	const int errors = burst_replies(cut, sizeof cut - 1, 250, "/error");
 	char got[65536];
-	int errors = 0;
-	struct pollfd p = {client, POLLIN, 0};
-	while (poll(&p, 1, 100) == 1 && recv(client, got, sizeof got, 0) > 0)
-		errors += strcmp(got, "/error") == 0;
 	fprintf(stderr, "osc: 250 malformed datagrams at once: %d /error replies, %llu withheld\n", errors,
 	        (unsigned long long)osc_server_errors_withheld(srv));
 	ck_assert_uint_eq(osc_server_bad_packets(srv) - bad0, 250);
