@@ -79,7 +79,7 @@ RT void gain_ramp_mix_rt(struct gain_ramp *r, const float *in, float *out, uint3
 	gain_ramp_skip_rt(r, n);
 }
 
-RT bool gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n)
+VECTOR_CLONES RT bool gain_apply_sanitized_rt(const float *in, const float *gains, float *out, uint32_t n)
 {
 	unsigned replaced = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -92,7 +92,7 @@ RT bool gain_apply_sanitized_rt(const float *in, const float *gains, float *out,
 	return replaced != 0;
 }
 
-RT bool gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n)
+VECTOR_CLONES RT bool gain_scale_sanitized_rt(const float *in, float gain, float *out, uint32_t n)
 {
 	unsigned replaced = 0;
 	for (uint32_t i = 0; i < n; i++) {
@@ -119,7 +119,7 @@ RT bool gain_ramp_apply_rt(struct gain_ramp *r, const float *const *in, float *c
 	return replaced;
 }
 
-RT void gain_mix_constant_rt(const float *in, float gain, float *out, uint32_t n)
+VECTOR_CLONES RT void gain_mix_constant_rt(const float *in, float gain, float *out, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		out[i] += in[i] * gain;
