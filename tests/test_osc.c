@@ -873,6 +873,22 @@ static int burst_replies(const char *datagram, size_t n, int count, const char *
 	return replies;
 }
 
+/* Of a burst of 250 against a budget of 100 a second (a second's worth at
+ * once), about 100 got through and the rest were counted in `held`; then
+ * another sender, sending `path`, gets its `reply` all the same. */
+static void expect_a_seconds_worth(int through, uint64_t held, const char *path, const char *reply)
+{
+	ck_assert_int_ge(through, 100);
+	ck_assert_int_le(through, 110); /* a second's worth, and what refilled meanwhile */
+	ck_assert_uint_eq(held, (uint64_t)(250 - through));
+	char got[65536];
+	const int other = open_surface();
+	surface_send(other, path, lo_message_new());
+	drain(other, got, sizeof got);
+	ck_assert_str_eq(got, reply);
+	close(other);
+}
+
 /* A sender over its rate (osc_rate datagrams a second, a second's worth at
  * once) is dropped unread, with no reply: 250 queries at once against a
  * rate of 100 get about 100 answers, the rest are counted; another sender
@@ -882,18 +898,10 @@ START_TEST(a_flooding_sender_is_held_to_its_rate)
 	con->osc_rate = 100;
 	static const char info[] = "/info\0\0\0,\0\0\0";
 	const int answers = burst_replies(info, sizeof info - 1, 250, NULL);
-	char got[65536];
 	fprintf(stderr, "osc: 250 datagrams at once, rate 100/s: %d answered, %llu dropped\n", answers,
 	        (unsigned long long)osc_server_limited_packets(srv));
-	ck_assert_int_ge(answers, 100);
-	ck_assert_int_le(answers, 110); /* a second's worth, and what refilled meanwhile */
-	ck_assert_uint_eq(osc_server_limited_packets(srv), (uint64_t)(250 - answers));
-	/* another sender is not held by this one's flood */
-	const int other = open_surface();
-	surface_send(other, "/info", lo_message_new());
-	drain(other, got, sizeof got);
-	ck_assert_str_eq(got, "/info");
-	close(other);
+	/* and another sender is not held by this one's flood */
+	expect_a_seconds_worth(answers, osc_server_limited_packets(srv), "/info", "/info");
 }
 END_TEST
 
@@ -905,18 +913,10 @@ START_TEST(error_replies_are_held_to_a_hundred_a_second)
 	const uint64_t bad0 = osc_server_bad_packets(srv);
 	static const char cut[] = "/strip/1/fader\0\0,f\0\0"; /* its float missing */
 	const int errors = burst_replies(cut, sizeof cut - 1, 250, "/error");
-	char got[65536];
 	fprintf(stderr, "osc: 250 malformed datagrams at once: %d /error replies, %llu withheld\n", errors,
 	        (unsigned long long)osc_server_errors_withheld(srv));
 	ck_assert_uint_eq(osc_server_bad_packets(srv) - bad0, 250);
-	ck_assert_int_ge(errors, 100);
-	ck_assert_int_le(errors, 110); /* a second's worth, and what refilled meanwhile */
-	ck_assert_uint_eq(osc_server_errors_withheld(srv), (uint64_t)(250 - errors));
-	const int other = open_surface();
-	surface_send(other, "/strip/999/fader", lo_message_new());
-	drain(other, got, sizeof got);
-	ck_assert_str_eq(got, "/error");
-	close(other);
+	expect_a_seconds_worth(errors, osc_server_errors_withheld(srv), "/strip/999/fader", "/error");
 }
 END_TEST
 
