@@ -97,6 +97,13 @@ static void send_i(const char *path, int v)
 	send_msg(path, m);
 }
 
+static void send_s(const char *path, const char *v)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, v);
+	send_msg(path, m);
+}
+
 static void send_query(const char *path) { send_msg(path, lo_message_new()); }
 
 /* The next reply, or false when none came within 200 ms. */
@@ -451,11 +458,9 @@ START_TEST(broken_input_is_refused)
 	expect_error("infinity");
 	send_f("/strip/1/fader", INFINITY);
 	expect_error("infinity");
-	lo_message m = lo_message_new();
-	lo_message_add_string(m, "abc");
-	send_msg("/strip/1/fader", m);
+	send_s("/strip/1/fader", "abc");
 	expect_error("got type 's'");
-	m = lo_message_new();
+	lo_message m = lo_message_new();
 	lo_message_add_float(m, 1);
 	lo_message_add_float(m, 2);
 	send_msg("/strip/1/fader", m);
@@ -524,13 +529,6 @@ START_TEST(broken_input_is_refused)
 	lo_message_free(r.msg);
 }
 END_TEST
-
-static void send_s(const char *path, const char *v)
-{
-	lo_message m = lo_message_new();
-	lo_message_add_string(m, v);
-	send_msg(path, m);
-}
 
 START_TEST(monitor_addresses)
 {
@@ -1077,9 +1075,7 @@ START_TEST(leases_run_out)
 	drain(a, got, sizeof got);
 	ck_assert_str_eq(got, "");
 	/* broken subscriptions */
-	m = lo_message_new();
-	lo_message_add_string(m, "ten");
-	send_msg("/subscribe", m);
+	send_s("/subscribe", "ten");
 	expect_error("must be a finite number");
 	m = lo_message_new();
 	for (int k = 0; k < 4; k++)
@@ -1314,9 +1310,7 @@ START_TEST(a_big_recall_does_not_hold_a_move_back)
 	char dir[] = "/tmp/dubstage-osc-snap-XXXXXX";
 	ck_assert(mkdtemp(dir) != NULL);
 	con->snapshot_dir = strdup(dir);
-	lo_message m = lo_message_new();
-	lo_message_add_string(m, "flat");
-	send_msg("/snapshot/save", m);
+	send_s("/snapshot/save", "flat");
 	struct reply r = {0};
 	ck_assert(recv_reply(&r));
 	/* every ranged strip setting at its top: the "busy" scene */
@@ -1329,13 +1323,9 @@ START_TEST(a_big_recall_does_not_hold_a_move_back)
 			for (uint32_t i = 0; i < con->n_strips; i++, changed++)
 				param_store(con, &rows[k], i, rows[k].hi);
 	ck_assert_uint_gt(changed, 4 * 32); /* several slices (SETTLED_PER_SLICE) */
-	m = lo_message_new();
-	lo_message_add_string(m, "busy");
-	send_msg("/snapshot/save", m);
+	send_s("/snapshot/save", "busy");
 	ck_assert(recv_reply(&r));
-	m = lo_message_new();
-	lo_message_add_string(m, "flat");
-	send_msg("/snapshot/recall", m);
+	send_s("/snapshot/recall", "flat");
 	ck_assert(recv_reply(&r));
 	osc_server_tick(srv);
 	const int watcher = open_surface();
@@ -1343,9 +1333,7 @@ START_TEST(a_big_recall_does_not_hold_a_move_back)
 	char got[4096];
 	drain(watcher, got, sizeof got);
 
-	m = lo_message_new();
-	lo_message_add_string(m, "busy");
-	send_msg("/snapshot/recall", m); /* hundreds of settings back to their tops */
+	send_s("/snapshot/recall", "busy"); /* hundreds of settings back to their tops */
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(&r.argv[0]->s, "busy");
 	osc_server_tick(srv);                /* one turn: one slice of the feedback */
@@ -1380,9 +1368,7 @@ START_TEST(snapshots_over_osc)
 	ck_assert(mkdtemp(dir) != NULL);
 	con->snapshot_dir = strdup(dir);
 	send_f("/strip/A/fader", -12.0f);
-	lo_message m = lo_message_new();
-	lo_message_add_string(m, "scene 1");
-	send_msg("/snapshot/save", m);
+	send_s("/snapshot/save", "scene 1");
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(r.path, "/snapshot/save");
 	ck_assert_str_eq(&r.argv[0]->s, "scene 1");
@@ -1392,9 +1378,7 @@ START_TEST(snapshots_over_osc)
 	surface_send(a, "/subscribe", lo_message_new());
 	char got[4096];
 	drain(a, got, sizeof got);
-	m = lo_message_new();
-	lo_message_add_string(m, "scene 1");
-	send_msg("/snapshot/recall", m);
+	send_s("/snapshot/recall", "scene 1");
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(r.path, "/snapshot/recall");
 	ck_assert_str_eq(r.types, "siis");
@@ -1405,7 +1389,7 @@ START_TEST(snapshots_over_osc)
 	ck_assert_msg(strstr(got, "/strip/A/fader") != NULL, "%s", got);
 	/* with a fade: not there at once, there after the fade */
 	send_f("/strip/A/fader", 0.0f);
-	m = lo_message_new();
+	lo_message m = lo_message_new();
 	lo_message_add_string(m, "scene 1");
 	lo_message_add_float(m, 0.2f);
 	send_msg("/snapshot/recall", m);
@@ -1421,13 +1405,9 @@ START_TEST(snapshots_over_osc)
 	ck_assert_str_eq(r.types, "s");
 	ck_assert_str_eq(&r.argv[0]->s, "scene 1");
 	/* errors */
-	m = lo_message_new();
-	lo_message_add_string(m, "nope");
-	send_msg("/snapshot/recall", m);
+	send_s("/snapshot/recall", "nope");
 	expect_error("no snapshot \"nope\"");
-	m = lo_message_new();
-	lo_message_add_string(m, "../x");
-	send_msg("/snapshot/save", m);
+	send_s("/snapshot/save", "../x");
 	expect_error("not a snapshot name");
 	send_i("/snapshot/save", 3);
 	expect_error("expects s name");
@@ -1436,9 +1416,7 @@ START_TEST(snapshots_over_osc)
 	lo_message_add_float(m, -1.0f);
 	send_msg("/snapshot/recall", m);
 	expect_error("0 ... 60 seconds");
-	m = lo_message_new();
-	lo_message_add_string(m, "scene 1");
-	send_msg("/snapshot/delete", m);
+	send_s("/snapshot/delete", "scene 1");
 	ck_assert(recv_reply(&r));
 	ck_assert_str_eq(r.path, "/snapshot/delete");
 	send_msg("/snapshot/list", lo_message_new());
