@@ -165,6 +165,15 @@ static float *save_then_change(struct fixture *f, const char *name, size_t *n)
 }
 
 /* The console's values equal `saved` (within float rounding). */
+/* How many of n values differ between two states. */
+static size_t count_differing(const float *a, const float *b, size_t n)
+{
+	size_t differ = 0;
+	for (size_t k = 0; k < n; k++)
+		differ += a[k] != b[k];
+	return differ;
+}
+
 static void expect_state(struct fixture *f, const float *saved, size_t n)
 {
 	size_t n2;
@@ -194,9 +203,7 @@ START_TEST(a_recall_in_slices_equals_a_whole_one)
 		float *before = state(&f, &n2);
 		const bool done = snapshot_recall_step_some(r, f.e, f.c, now, 7, NULL, NULL);
 		float *after = state(&f, &n2);
-		size_t moved = 0;
-		for (size_t k = 0; k < n1; k++)
-			moved += before[k] != after[k];
+		const size_t moved = count_differing(before, after, n1);
 		free(before);
 		free(after);
 		/* a change may move a second value with it (a pan's other forms) */
@@ -224,10 +231,7 @@ START_TEST(save_change_recall_restores_everything)
 	float *saved = save_then_change(&f, "reel 3 v1", &n1);
 	float *changed = state(&f, &n2);
 	ck_assert_uint_eq(n1, n2);
-	size_t differ = 0;
-	for (size_t k = 0; k < n1; k++)
-		differ += saved[k] != changed[k];
-	ck_assert_uint_gt(differ, n1 / 2); /* the change really changed things */
+	ck_assert_uint_gt(count_differing(saved, changed, n1), n1 / 2); /* the change really changed things */
 	recall(&f, "reel 3 v1", NULL);
 	expect_state(&f, saved, n1);
 	ck_assert_float_eq_tol(f.c->strips[0].params.pan_azimuth_deg, 21.0f, 1e-4f);
