@@ -5,6 +5,20 @@
 #define DUBSTAGE_DSP_RT_H
 #define RT
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
+
+/* Flush-to-zero and denormals-are-zero for the calling thread (the SSE
+ * control register is per thread): decaying sums never go subnormal. Every
+ * thread that runs the graph sets it before its share of a period. */
+static inline void rt_flush_denormals(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	_mm_setcsr(_mm_getcsr() | 0x8040);
+#endif
+}
+
 /* A hot loop compiled twice, for the SSE3 baseline and for AVX2, picked when
  * the program loads (GCC's target_clones). Clang 14, used only for the
  * fuzzing build, leaves out the picker of a clone called from another file,

@@ -7,6 +7,7 @@
 #include "engine/engine.h"
 #include "engine/graph.h"
 #include "engine/rt_guard.h"
+#include "engine/worker.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -24,6 +25,11 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	}
 	struct graph *g = graph_build(c, NULL, (float)o->rate, err, errlen);
 	if (!g) {
+		engine_destroy(e);
+		return -1;
+	}
+	if (o->threads > 1 && engine_start_worker(e, 0, err, errlen) < 0) {
+		graph_free(g);
 		engine_destroy(e);
 		return -1;
 	}
@@ -69,6 +75,10 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	r->worst_ns = ns[periods - 1];
 	r->period_ns = 1e9 * o->period / o->rate;
 	r->strips = c->n_strips;
+	r->parts = graph_part_count(g);
+	const struct worker *w = engine_worker(e);
+	r->worker_tasks = w ? worker_tasks_run(w) : 0;
+	r->taken_back = w ? worker_tasks_taken_back(w) : 0;
 	free(ns);
 	free(in);
 	free(out);
@@ -79,9 +89,12 @@ int bench_run(const struct console *c, const struct bench_options *o,
 void bench_print(const struct bench_result *r, const struct bench_options *o, FILE *out)
 {
 	const double samples = (double)r->strips * o->period;
-	fprintf(out, "bench: %u strips, %u frames at %u Hz, %llu periods (%.1f s of audio)\n",
+	fprintf(out, "bench: %u strips, %u frames at %u Hz, %llu periods (%.1f s of audio), %u thread%s\n",
 	        r->strips, o->period, o->rate, (unsigned long long)r->periods,
-	        (double)r->periods * o->period / o->rate);
+	        (double)r->periods * o->period / o->rate, o->threads, o->threads > 1 ? "s" : "");
+	if (o->threads > 1)
+		fprintf(out, "  strips in %u parts; the worker ran %llu tasks, %llu were taken back by the process thread\n",
+		        r->parts, (unsigned long long)r->worker_tasks, (unsigned long long)r->taken_back);
 	fprintf(out, "  per period: median %.0f ns, p99 %.0f ns, worst %.0f ns (budget %.0f ns)\n",
 	        r->median_ns, r->p99_ns, r->worst_ns, r->period_ns);
 	fprintf(out, "  share of the period: median %.1f %%, p99 %.1f %%, worst %.1f %%\n",
@@ -89,7 +102,8 @@ void bench_print(const struct bench_result *r, const struct bench_options *o, FI
 	        100.0 * r->worst_ns / r->period_ns);
 	if (r->strips)
 		fprintf(out, "  per strip-sample: %.2f ns (median)\n", r->median_ns / samples);
-	fprintf(out, "  strips one core sustains: %.0f at the median, %.0f at p99 (100 %% of the period)\n",
+	fprintf(out, "  strips %s sustain%s: %.0f at the median, %.0f at p99 (100 %% of the period)\n",
+	        o->threads > 1 ? "two cores" : "one core", o->threads > 1 ? "" : "s",
 	        r->median_ns > 0 ? r->strips * r->period_ns / r->median_ns : 0.0,
 	        r->p99_ns > 0 ? r->strips * r->period_ns / r->p99_ns : 0.0);
 }

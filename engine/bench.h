@@ -13,12 +13,15 @@ struct bench_options {
 	uint32_t period;      /* frames */
 	uint32_t rate;        /* Hz */
 	double seconds;       /* of audio */
+	unsigned threads;     /* 1, or 2: with the engine's worker thread */
 };
 
 struct bench_result {
 	uint64_t periods;
 	double median_ns, p99_ns, worst_ns, period_ns;
 	uint32_t strips;
+	uint32_t parts;                     /* the strips' parts (graph_part_count) */
+	uint64_t worker_tasks, taken_back;  /* with a worker: worker_tasks_run, _taken_back */
 };
 
 /* Returns 0, or -1 with a message in err. */

@@ -11,12 +11,10 @@
 
 #include "engine/bus_tap.h"
 #include "engine/loudness.h"
-#if defined(__x86_64__) || defined(__i386__)
-#include <xmmintrin.h>
-#endif
 
 #include "dsp/gain.h"
 #include "engine/monitor.h"
+#include "engine/worker.h"
 
 #define ENGINE_MAX_RETIRED 64
 
@@ -50,6 +48,7 @@ struct engine {
 	struct loudness *_Atomic loudness; /* fed every period after the graph, when set */
 	struct bus_tap *_Atomic print_tap; /* the print recorder's, while it records */
 	uint64_t frame_time;              /* JACK frame time of this period (RT only) */
+	struct worker *worker;            /* runs the graph's second part; set while no process call runs */
 	atomic_uint_fast64_t fed_periods; /* periods the RT thread has finished */
 };
 
@@ -73,12 +72,24 @@ void engine_destroy(struct engine *e)
 	if (!e)
 		return;
 	engine_collect(e, true);
+	worker_stop(e->worker);
 	graph_free(atomic_load(&e->published));
 	jack_ringbuffer_free(e->commands);
 	free(e);
 }
 
 uint32_t engine_sample_rate(const struct engine *e) { return e->sample_rate; }
+
+int engine_start_worker(struct engine *e, int rt_priority, char *err, size_t errlen)
+{
+	if (e->worker)
+		return 0;
+	err[0] = '\0';
+	e->worker = worker_start(rt_priority, err, errlen);
+	return e->worker ? 0 : -1;
+}
+
+const struct worker *engine_worker(const struct engine *e) { return e->worker; }
 void engine_set_sample_rate(struct engine *e, uint32_t rate) { e->sample_rate = rate; }
 void engine_set_offline(struct engine *e, bool offline) { atomic_store(&e->offline, offline); }
 
@@ -427,10 +438,7 @@ uint32_t engine_last_period(const struct engine *e)
 
 RT struct graph *engine_begin_rt(struct engine *e)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	/* Flush-to-zero and denormals-are-zero: decaying sums never go subnormal. */
-	_mm_setcsr(_mm_getcsr() | 0x8040);
-#endif
+	rt_flush_denormals();
 	clock_gettime(CLOCK_MONOTONIC, &e->rt_start);
 	e->rt_wake_ns = -1;
 	struct graph *g = atomic_load_explicit(&e->published, memory_order_acquire);
@@ -486,7 +494,7 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 		/* older generations: the newer graph was built with those values */
 	}
 	graph_process_rt(g, n, atomic_load_explicit(&e->peak_epoch, memory_order_relaxed),
-	                 atomic_load_explicit(&e->hold_epoch, memory_order_relaxed));
+	                 atomic_load_explicit(&e->hold_epoch, memory_order_relaxed), e->worker);
 	struct loudness *loud = atomic_load_explicit(&e->loudness, memory_order_acquire);
 	if (loud)
 		loudness_feed_rt(loud, g, n);

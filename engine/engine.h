@@ -45,6 +45,16 @@ struct engine *engine_create(uint32_t sample_rate);
 void engine_destroy(struct engine *e);
 
 uint32_t engine_sample_rate(const struct engine *e);
+/* Starts the thread that runs the second part of a large console's strips
+ * beside the process thread (engine/worker.h), at SCHED_FIFO rt_priority
+ * (the JACK client's) when > 0. Only while no process call can run: before
+ * the first activation. Returns 0, with a warning in err if the worker runs
+ * at normal priority, or -1 with the reason (the engine then runs every
+ * part on the process thread, with the same output). */
+int engine_start_worker(struct engine *e, int rt_priority, char *err, size_t errlen);
+/* The worker, or NULL: for its counts (worker_tasks_run ...). */
+struct worker;
+const struct worker *engine_worker(const struct engine *e);
 /* A new server's rate, while no process call can run (the graph is rebuilt
  * after). */
 void engine_set_sample_rate(struct engine *e, uint32_t rate);

@@ -14,9 +14,16 @@
 #include "dsp/peak.h"
 #include "dsp/room.h"
 #include "engine/monitor.h"
+#include "engine/worker.h"
 
 #define SOLO_FEED_BUS UINT32_MAX /* graph_feed.bus of a strip's feed into the solo bus */
 #define NO_RETURN UINT32_MAX     /* graph_bus.return_first of a bus that is not an aux */
+/* The strips run in two parts when there are enough of them to be worth a
+ * second thread (a fork and join cost a few microseconds); with fewer, in
+ * one. A fixed count, not the machine's cores: the same console gives the
+ * same output on any machine, with or without a worker. */
+#define GRAPH_PARTS 2
+#define GRAPH_SPLIT_MIN_STRIPS 32
 _Static_assert(LAYOUT_MAX_CHANNELS <= LIMITER_MAX_CHANNELS, "a master of any layout can have a limiter");
 
 /* Which rows of a ramp matrix (a strip's feed, a monitor source) can sound:
@@ -107,6 +114,24 @@ struct graph_monitor {
 	float *solo_buf;       /* n_room blocks: the solo bus */
 };
 
+/* The strips first .. end - 1, processed by one thread in a block, with
+ * scratch of their own and the bus blocks they add into: graph.blk for
+ * part 0; for the others, blocks of their own that part 0 adds into
+ * graph.blk after the join, in part order, whichever thread ran them (so the
+ * output does not depend on how many threads there are). */
+struct graph_part {
+	struct graph *g;
+	uint32_t first, end;
+	uint32_t off, n;              /* this block: frames from the period's start, and how many */
+	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
+	float *post[LAYOUT_MAX_CHANNELS]; /* a strip's channels after its gain: scratch blocks 1 ... */
+	float *dyn_scratch;
+	float *lane_buf;              /* FILTER_LANES blocks: strips whose filters run side by side */
+	float *lane_dyn;              /* 3 blocks per lane: their dynamics' wants and attenuations */
+	float **acc;                  /* n_blk: where its strips' feeds add (only graph.fed entries are set) */
+	float *acc_buf;               /* the fed blocks of a part other than 0 */
+};
+
 struct graph {
 	uint32_t generation;
 	uint32_t prev_generation;  /* generation of `previous` at build time */
@@ -123,9 +148,6 @@ struct graph {
 	bool *has_ring;                /* per strip, control thread only */
 	uint32_t ring_frames;          /* per channel */
 	struct graph_gr_readout *gr;   /* n_strips + n_buses */
-	float *dyn_scratch;
-	float *lane_buf;               /* FILTER_LANES blocks: strips whose filters run side by side */
-	float *lane_dyn;               /* 3 blocks per lane: their dynamics' wants and attenuations */
 	float *aux_buf;                /* the aux buses' signals (their returns, processed) */
 	enum layout_id *strip_input;  /* for adopting pan ramps: layouts must match */
 	struct graph_bus *buses;
@@ -147,8 +169,13 @@ struct graph {
 	                               * then the aux buses' signals */
 	uint32_t n_blk;
 	struct graph_monitor *monitor; /* NULL: no monitor section */
-	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
-	float *post[LAYOUT_MAX_CHANNELS]; /* a strip's channels after its gain: scratch blocks 1 ... */
+	/* The strips in parts, each run by one thread in a block (graph_part);
+	 * part 0 also runs the buses and the monitor, after the join. */
+	struct graph_part parts[GRAPH_PARTS];
+	uint32_t n_parts;
+	uint32_t *fed;                /* the graph.blk indices strips add into (their buses, the solo bus,
+	                               * the auxes): what a part's own blocks hold, summed after the join */
+	uint32_t n_fed;
 	char (*strip_names)[CONSOLE_NAME_MAX]; /* for matching the next graph */
 	char (*bus_names)[CONSOLE_NAME_MAX];
 };
@@ -476,6 +503,65 @@ static void init_dsp(struct strip_dsp *d, const struct strip_processing *p, floa
 /* A delay line for each strip that delays, or whose namesake in the
  * previous graph had one (so that a delay set back to 0 and up again keeps
  * its audio, and the rings can be swapped on adoption). */
+/* Splits the strips into parts of about equal input channels (what their
+ * work scales with) and gives each part its scratch; parts after the first
+ * get bus blocks of their own for every block strips feed. */
+static int build_parts(struct graph *g)
+{
+	int failed = 0;
+	bool *is_fed = xcalloc(g->n_blk, sizeof *is_fed, &failed);
+	g->fed = xcalloc(g->n_blk, sizeof *g->fed, &failed);
+	if (failed) {
+		free(is_fed);
+		return -1;
+	}
+	uint32_t channels = 0;
+	for (uint32_t i = 0; i < g->n_strips; i++) {
+		const struct graph_strip *s = &g->strips[i];
+		channels += s->n_in;
+		for (uint32_t f = 0; f < s->n_feeds; f++)
+			for (uint32_t o = 0; o < g->feeds[s->feed_first + f].n_out; o++)
+				is_fed[g->feeds[s->feed_first + f].out_first + o] = true;
+	}
+	for (uint32_t o = 0; o < g->n_blk; o++)
+		if (is_fed[o])
+			g->fed[g->n_fed++] = o;
+	free(is_fed);
+
+	g->n_parts = g->n_strips >= GRAPH_SPLIT_MIN_STRIPS ? GRAPH_PARTS : 1;
+	uint32_t strip = 0, so_far = 0;
+	for (uint32_t k = 0; k < g->n_parts; k++) {
+		struct graph_part *p = &g->parts[k];
+		p->g = g;
+		p->first = strip;
+		const uint32_t share = (uint32_t)(((uint64_t)channels * (k + 1)) / g->n_parts);
+		while (strip < g->n_strips && (k + 1 == g->n_parts || so_far < share))
+			so_far += g->strips[strip++].n_in;
+		p->end = strip;
+		const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
+		p->scratch = aligned_alloc(64, scratch_bytes);
+		if (!p->scratch)
+			return -1;
+		memset(p->scratch, 0, scratch_bytes);
+		for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
+			p->post[c] = p->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
+		p->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		p->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		p->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		if (k == 0) {
+			p->acc = g->blk;
+			continue;
+		}
+		p->acc = xcalloc(g->n_blk, sizeof *p->acc, &failed);
+		p->acc_buf = xcalloc((size_t)g->n_fed * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		if (failed)
+			return -1;
+		for (uint32_t j = 0; j < g->n_fed; j++)
+			p->acc[g->fed[j]] = p->acc_buf + (size_t)j * GRAPH_BLOCK_FRAMES;
+	}
+	return failed ? -1 : 0;
+}
+
 static int build_delay_lines(struct graph *g, const struct console *c, const struct graph *previous)
 {
 	int failed = 0;
@@ -538,9 +624,6 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->rings = xcalloc(c->n_strips, sizeof *g->rings, &failed);
 	g->has_ring = xcalloc(c->n_strips, sizeof *g->has_ring, &failed);
 	g->gr = xcalloc(c->n_strips + c->n_buses, sizeof *g->gr, &failed);
-	g->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
-	g->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
-	g->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->aux_buf = xcalloc((size_t)n_aux_ch * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	g->strip_input = xcalloc(c->n_strips, sizeof *g->strip_input, &failed);
 	g->strip_names = xcalloc(c->n_strips, sizeof *g->strip_names, &failed);
@@ -561,16 +644,11 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->ports.out_handle = xcalloc(n_out, sizeof *g->ports.out_handle, &failed);
 	g->n_blk = n_out + n_room + n_aux_ch;
 	g->blk = xcalloc(g->n_blk, sizeof *g->blk, &failed);
-	const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
-	g->scratch = aligned_alloc(64, scratch_bytes);
-	if (failed || !g->scratch) {
+	if (failed) {
 		graph_free(g);
 		snprintf(err, errlen, "out of memory building the graph");
 		return NULL;
 	}
-	memset(g->scratch, 0, scratch_bytes);
-	for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
-		g->post[c] = g->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
 
 	/* Buses: output ports in console order; bus meters after the strip
 	 * meters. An aux's signal (its return) has buffers of its own after
@@ -712,6 +790,11 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	}
 	if (previous)
 		map_previous(g, previous);
+	if (build_parts(g) < 0) {
+		graph_free(g);
+		snprintf(err, errlen, "out of memory building the graph");
+		return NULL;
+	}
 	if (build_delay_lines(g, c, previous) < 0) {
 		snprintf(err, errlen, "out of memory building the graph (strip delay lines: %u KiB per channel)",
 		         (unsigned)(g->ring_frames * sizeof(float) / 1024));
@@ -738,9 +821,17 @@ void graph_free(struct graph *g)
 	free(g->rings);
 	free(g->has_ring);
 	free(g->gr);
-	free(g->dyn_scratch);
-	free(g->lane_buf);
-	free(g->lane_dyn);
+	for (uint32_t k = 0; k < GRAPH_PARTS; k++) {
+		struct graph_part *p = &g->parts[k];
+		free(p->scratch);
+		free(p->dyn_scratch);
+		free(p->lane_buf);
+		free(p->lane_dyn);
+		free(p->acc_buf);
+		if (k > 0)
+			free(p->acc);
+	}
+	free(g->fed);
 	free(g->aux_buf);
 	free(g->strip_input);
 	free(g->strip_names);
@@ -766,7 +857,6 @@ void graph_free(struct graph *g)
 		free(g->monitor->solo_buf);
 		free(g->monitor);
 	}
-	free(g->scratch);
 	free(g);
 }
 
@@ -774,6 +864,12 @@ struct graph_ports *graph_ports(struct graph *g) { return &g->ports; }
 uint32_t graph_generation(const struct graph *g) { return g->generation; }
 void graph_set_generation(struct graph *g, uint32_t generation) { g->generation = generation; }
 uint32_t graph_strip_count(const struct graph *g) { return g->n_strips; }
+uint32_t graph_part_count(const struct graph *g) { return g->n_parts; }
+void graph_part_strips(const struct graph *g, uint32_t k, uint32_t *first, uint32_t *end)
+{
+	*first = g->parts[k].first;
+	*end = g->parts[k].end;
+}
 uint32_t graph_bus_channels(const struct graph *g)
 {
 	return g->monitor ? g->monitor->out_first : g->ports.n_out;
@@ -1139,18 +1235,18 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 	retarget_strip(g, s);
 }
 
-/* Adds n_in signals x[] through a ramp matrix into the graph buffers
- * blk[out_first ...]; the ramp of (input c, output o) is
- * ramps[c * in_stride + o * out_stride]. Silent ramps are skipped (a mono
- * source in a 7.1.4 bus touches 2 of 12 outputs). */
-RT static void mix_matrix(struct graph *g, struct gain_ramp *ramps, uint32_t in_stride, uint32_t out_stride,
-                          float *const *x, uint32_t n_in, uint32_t out_first, uint32_t n_out, uint32_t n)
+/* Adds n_in signals x[] through a ramp matrix into the n_out buffers y[];
+ * the ramp of (input c, output o) is ramps[c * in_stride + o * out_stride].
+ * Silent ramps are skipped (a mono source in a 7.1.4 bus touches 2 of 12
+ * outputs). */
+RT static void mix_matrix(struct gain_ramp *ramps, uint32_t in_stride, uint32_t out_stride,
+                          float *const *x, uint32_t n_in, float *const *y, uint32_t n_out, uint32_t n)
 {
 	for (uint32_t c = 0; c < n_in; c++)
 		for (uint32_t o = 0; o < n_out; o++) {
 			struct gain_ramp *r = &ramps[c * in_stride + o * out_stride];
 			if (!gain_ramp_is_silent(r))
-				gain_ramp_mix_rt(r, x[c], g->blk[out_first + o], n);
+				gain_ramp_mix_rt(r, x[c], y[o], n);
 		}
 }
 
@@ -1177,12 +1273,12 @@ RT static bool all_zero(float *const *x, uint32_t n_ch, uint32_t n)
 RT static void process_monitor(struct graph *g, uint32_t n)
 {
 	struct graph_monitor *m = g->monitor;
-	float *gains = g->scratch;
+	float *gains = g->parts[0].scratch;
 	for (uint32_t k = 0; k < m->n_sources; k++) {
 		struct graph_monitor_source *src = &m->sources[k];
 		if (activity_runs(&src->activity, n)) /* matrix [loudspeaker][source channel] */
-			mix_matrix(g, &m->mat[src->mat_first], 1, src->n_ch, &g->blk[src->first], src->n_ch,
-			           m->out_first, m->n_room, n);
+			mix_matrix(&m->mat[src->mat_first], 1, src->n_ch, &g->blk[src->first], src->n_ch,
+			           &g->blk[m->out_first], m->n_room, n);
 	}
 	for (uint32_t r = 0; r < m->n_room; r++) {
 		float *const *x = &g->blk[m->out_first + r];
@@ -1243,13 +1339,13 @@ RT static void add_lanes(struct graph *g, struct lanes *ln, uint32_t u, uint32_t
  * FILTER_LANES channels side by side; while one glides, section after
  * section. */
 RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, float *const *x, uint32_t n_ch,
-                           uint32_t n)
+                           uint32_t n, float *dyn_scratch)
 {
 	struct strip_dsp *d = &g->dsp[u];
 	struct dynamics_channel *dch = &g->dyn_channels[meter_first];
 	const bool dyn = dynamics_active(&d->dyn);
 	if (dyn && d->dyn_pre_eq)
-		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
+		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, dyn_scratch);
 	int active[GRAPH_SECTIONS] = {0};
 	bool moving = false;
 	const int n_active = active_sections(d, active, &moving);
@@ -1266,7 +1362,7 @@ RT static void process_dsp(struct graph *g, uint32_t u, uint32_t meter_first, fl
 	}
 	sanitize_sections(g, meter_first, n_ch, active, n_active);
 	if (dyn && !d->dyn_pre_eq)
-		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, g->dyn_scratch);
+		dynamics_process_rt(&d->dyn, dch, x, n_ch, n, dyn_scratch);
 }
 
 /* How many filter sections strip i runs side by side with other strips'
@@ -1298,9 +1394,11 @@ RT static bool pre_sends_live(const struct graph *g, const struct graph_strip *s
 /* Adds strip s's channels x[] into the feeds of one tap (pre- or post-fader);
  * x all zero (`quiet`: most strips of a film mix, most of the time) adds
  * nothing, and the pan ramps only move on. */
-RT static void mix_feeds(struct graph *g, const struct graph_strip *s, bool pre, bool quiet, float *const *x,
-                         uint32_t n)
+RT static void mix_feeds(struct graph_part *p, const struct graph_strip *s, bool pre, bool quiet,
+                         float *const *x)
 {
+	struct graph *g = p->g;
+	const uint32_t n = p->n;
 	for (uint32_t f = 0; f < s->n_feeds; f++) {
 		struct graph_feed *fd = &g->feeds[s->feed_first + f];
 		if (fd->pre != pre || !activity_runs(&fd->activity, n))
@@ -1308,22 +1406,23 @@ RT static void mix_feeds(struct graph *g, const struct graph_strip *s, bool pre,
 		if (quiet) /* matrix [input channel][bus channel] */
 			skip_matrix(&g->pan[fd->pan_first], s->n_in * fd->n_out, n);
 		else
-			mix_matrix(g, &g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, fd->out_first, fd->n_out, n);
+			mix_matrix(&g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, &p->acc[fd->out_first], fd->n_out, n);
 	}
 }
 
 /* A strip after its processing: pre-fader sends, fader, meters, the buses
  * and post-fader sends. */
-RT static void finish_strip(struct graph *g, struct graph_strip *s, float *const *x, uint32_t n, float k)
+RT static void finish_strip(struct graph_part *p, struct graph_strip *s, float *const *x)
 {
-	float *gains = g->scratch;
+	struct graph *g = p->g;
+	const uint32_t n = p->n;
 	struct meter *m = &g->meters[s->meter_first];
 	const bool quiet = all_zero(x, s->n_in, n); /* then after the fader too */
-	mix_feeds(g, s, true, quiet, x, n);
-	gain_ramp_apply_rt(&s->gain, (const float *const *)x, x, s->n_in, n, gains);
+	mix_feeds(p, s, true, quiet, x);
+	gain_ramp_apply_rt(&s->gain, (const float *const *)x, x, s->n_in, n, p->scratch);
 	for (uint32_t c = 0; c < s->n_in && !g->unmetered; c++)
-		meter_process_rt(&m[c], x[c], n, k);
-	mix_feeds(g, s, false, quiet, x, n);
+		meter_process_rt(&m[c], x[c], n, g->meter_k);
+	mix_feeds(p, s, false, quiet, x);
 }
 
 _Static_assert(FILTER_LANES == DYNAMICS_LANES, "a lane group's filters and dynamics share its lanes");
@@ -1341,15 +1440,17 @@ struct lane_group {
 /* Runs a group's filters side by side (one vector lane per channel), then
  * each strip's dynamics (their envelopes side by side too) and the rest, in
  * console order. */
-RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n, float k)
+RT static void finish_group(struct graph_part *p, struct lane_group *grp)
 {
+	struct graph *g = p->g;
+	const uint32_t n = p->n;
 	struct lanes ln = {.n = 0};
 	int first[FILTER_LANES]; /* each strip's first lane */
 	for (int l = 0; l < grp->n; l++) {
 		const struct graph_strip *s = &g->strips[grp->strip[l]];
 		float *x[FILTER_LANES];
 		for (uint32_t c = 0; c < s->n_in; c++)
-			x[c] = g->lane_buf + (size_t)(ln.n + (int)c) * GRAPH_BLOCK_FRAMES;
+			x[c] = p->lane_buf + (size_t)(ln.n + (int)c) * GRAPH_BLOCK_FRAMES;
 		first[l] = ln.n;
 		add_lanes(g, &ln, grp->strip[l], s->meter_first, s->n_in, grp->active[l], grp->k, x, 0, s->n_in);
 	}
@@ -1368,9 +1469,9 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 		in_lanes[l] = dynamics_block_ready(d);
 		if (!in_lanes[l])
 			continue;
-		float *w = g->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
+		float *w = p->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
 		dynamics_wants_rt(d, &g->dyn_channels[s->meter_first], &ln.x[first[l]], s->n_in, n, w,
-		                  w + GRAPH_BLOCK_FRAMES, g->dyn_scratch);
+		                  w + GRAPH_BLOCK_FRAMES, p->dyn_scratch);
 		dyn[n_dyn] = d;
 		comp_want[n_dyn] = w;
 		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
@@ -1384,10 +1485,10 @@ RT static void finish_group(struct graph *g, struct lane_group *grp, uint32_t n,
 		struct dynamics_channel *dch = &g->dyn_channels[s->meter_first];
 		float *const *sx = &ln.x[first[l]];
 		if (in_lanes[l])
-			dynamics_finish_rt(d, dch, sx, s->n_in, n, att[lane++], g->dyn_scratch);
+			dynamics_finish_rt(d, dch, sx, s->n_in, n, att[lane++], p->dyn_scratch);
 		else if (dynamics_active(d)) /* a de-esser alone, or parameters gliding */
-			dynamics_process_rt(d, dch, sx, s->n_in, n, g->dyn_scratch);
-		finish_strip(g, s, sx, n, k);
+			dynamics_process_rt(d, dch, sx, s->n_in, n, p->dyn_scratch);
+		finish_strip(p, s, sx);
 	}
 	grp->n = grp->lanes = 0;
 }
@@ -1406,19 +1507,20 @@ RT static void mute_bad_input(struct graph *g, uint32_t i, float *const *x, uint
 	atomic_fetch_add_explicit(&g->gr[i].bad_input, 1, memory_order_relaxed);
 }
 
-RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
+/* A part's strips in one block (a worker task): each strip's input, trim
+ * and delay, its processing, and its feeds into the part's bus blocks. */
+RT static void process_strips_rt(void *arg)
 {
-	float *gains = g->scratch;
-	float *const *post = g->post;
-	float *const *blk = g->blk;
-
-	for (uint32_t o = 0; o < g->ports.n_out; o++)
-		g->blk[o] = g->ports.out[o] + off;
-	for (uint32_t o = 0; o < g->n_blk; o++)
-		memset(blk[o], 0, n * sizeof(float));
+	struct graph_part *p = arg;
+	struct graph *g = p->g;
+	const uint32_t off = p->off, n = p->n;
+	const float k = g->meter_k;
+	float *const *post = p->post;
+	for (uint32_t j = 0; p->acc != g->blk && j < g->n_fed; j++)
+		memset(p->acc[g->fed[j]], 0, n * sizeof(float));
 
 	struct lane_group group = {.n = 0, .lanes = 0};
-	for (uint32_t i = 0; i < g->n_strips; i++) {
+	for (uint32_t i = p->first; i < p->end; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
 		const bool silent = gain_ramp_is_silent(&s->gain) && !pre_sends_live(g, s);
@@ -1428,10 +1530,10 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		int active[GRAPH_SECTIONS];
 		const int lanes_k = silent ? 0 : lane_sections(g, i, active);
 		if (group.n > 0 && (lanes_k != group.k || group.lanes + (int)s->n_in > FILTER_LANES))
-			finish_group(g, &group, n, k);
+			finish_group(p, &group);
 		float *lane_x[FILTER_LANES];
 		for (uint32_t c = 0; lanes_k && c < s->n_in; c++)
-			lane_x[c] = g->lane_buf + (size_t)(group.lanes + (int)c) * GRAPH_BLOCK_FRAMES;
+			lane_x[c] = p->lane_buf + (size_t)(group.lanes + (int)c) * GRAPH_BLOCK_FRAMES;
 		float *const *x = lanes_k ? lane_x : post;
 		/* A muted strip's delay lines still take the input, so that
 		 * unmuting plays what arrived a delay ago. */
@@ -1440,7 +1542,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			const float *in[LAYOUT_MAX_CHANNELS];
 			for (uint32_t c = 0; c < s->n_in; c++)
 				in[c] = g->ports.in[s->in_first + c] + off;
-			if (gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, gains))
+			if (gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, p->scratch))
 				mute_bad_input(g, i, x, n);
 			for (uint32_t c = 0; delays && c < s->n_in; c++)
 				delay_line_process_rt(&g->delays[s->meter_first + c], x[c], x[c], n, g->ramp_frames);
@@ -1457,14 +1559,44 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 			group.lanes += (int)s->n_in;
 			group.k = lanes_k;
 			if (group.lanes == FILTER_LANES)
-				finish_group(g, &group, n, k);
+				finish_group(p, &group);
 			continue;
 		}
-		process_dsp(g, i, s->meter_first, post, s->n_in, n);
-		finish_strip(g, s, post, n, k);
+		process_dsp(g, i, s->meter_first, post, s->n_in, n, p->dyn_scratch);
+		finish_strip(p, s, post);
 	}
 	if (group.n > 0)
-		finish_group(g, &group, n, k);
+		finish_group(p, &group);
+}
+
+RT static void process_block(struct graph *g, uint32_t off, uint32_t n, struct worker *w)
+{
+	const float k = g->meter_k;
+	float *gains = g->parts[0].scratch;
+	float *const *blk = g->blk;
+
+	for (uint32_t o = 0; o < g->ports.n_out; o++)
+		g->blk[o] = g->ports.out[o] + off;
+	for (uint32_t o = 0; o < g->n_blk; o++)
+		memset(blk[o], 0, n * sizeof(float));
+
+	/* The strips: part 1 on the worker while this thread runs part 0, or
+	 * here after it; then the parts' bus blocks into the buses, in order. */
+	for (uint32_t q = 0; q < g->n_parts; q++) {
+		g->parts[q].off = off;
+		g->parts[q].n = n;
+	}
+	const bool forked = w && g->n_parts > 1;
+	if (forked)
+		worker_fork_rt(w, process_strips_rt, &g->parts[1]);
+	process_strips_rt(&g->parts[0]);
+	if (forked)
+		worker_join_rt(w);
+	for (uint32_t q = forked ? 2 : 1; q < g->n_parts; q++)
+		process_strips_rt(&g->parts[q]);
+	for (uint32_t q = 1; q < g->n_parts; q++)
+		for (uint32_t j = 0; j < g->n_fed; j++)
+			gain_mix_constant_rt(g->parts[q].acc[g->fed[j]], 1.0f, blk[g->fed[j]], n);
 
 	/* Buses in order: an aux takes its return (sanitised) as its signal;
 	 * then processing, fader, meters, and the sum into the buses it feeds. */
@@ -1474,7 +1606,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		float *const *x = &blk[b->sig_first];
 		for (uint32_t c = 0; b->return_first != NO_RETURN && c < b->n_ch; c++)
 			gain_scale_sanitized_rt(g->ports.in[b->return_first + c] + off, 1.0f, x[c], n);
-		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n);
+		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n, g->parts[0].dyn_scratch);
 		gain_ramp_apply_rt(&b->gain, (const float *const *)x, x, b->n_ch, n, gains);
 		for (uint32_t r = 0; r < b->n_routes; r++) {
 			const struct graph_route *rt = &g->routes[b->route_first + r];
@@ -1495,7 +1627,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, float k)
 		process_monitor(g, n);
 }
 
-RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch)
+RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch, struct worker *w)
 {
 	if (peak_epoch != g->peak_epoch_seen) {
 		g->peak_epoch_seen = peak_epoch;
@@ -1516,7 +1648,7 @@ RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint3
 			g->meter_k_frames = len;
 			g->meter_k = meter_block_coefficient(g->sample_rate, GRAPH_METER_RMS_MS, len);
 		}
-		process_block(g, off, len, g->meter_k);
+		process_block(g, off, len, w);
 	}
 	for (uint32_t i = 0; i < g->n_strips + g->n_buses; i++) {
 		struct dynamics *d = &g->dsp[i].dyn;

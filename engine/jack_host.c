@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <jack/jack.h>
+#include <jack/thread.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -250,6 +251,14 @@ struct jack_host *jack_host_open(const char *client_name, const char *server,
 	pthread_mutex_init(&h->latency_lock, NULL);
 	install_callbacks(h);
 	return h;
+}
+
+int jack_host_rt_priority(const struct jack_host *h)
+{
+	if (!h->client || !jack_is_realtime(h->client))
+		return 0;
+	const int prio = jack_client_real_time_priority(h->client);
+	return prio > 0 ? prio : 0;
 }
 
 void jack_host_close(struct jack_host *h)

@@ -19,6 +19,9 @@ struct jack_host;
 struct jack_host *jack_host_open(const char *client_name, const char *server,
                                  int wake_fd, char *err, size_t errlen);
 void jack_host_close(struct jack_host *h);
+/* The SCHED_FIFO priority of the client's process thread, or 0 when the
+ * server does not run its clients in real time. */
+int jack_host_rt_priority(const struct jack_host *h);
 
 /* Builds the graph for `c`, registers the ports it needs (reusing those that
  * already exist), publishes it, unregisters ports no longer used, and makes

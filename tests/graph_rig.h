@@ -41,8 +41,8 @@ static inline void rig_open(struct rig *r, const char *config_text, size_t frame
 	rig_open_rate(r, config_text, frames, 48000.0f);
 }
 
-/* Runs n more frames in periods of `period`. */
-static inline void rig_run(struct rig *r, size_t n, uint32_t period)
+/* Runs n more frames in periods of `period`, with worker w (NULL: none). */
+static inline void rig_run_on(struct rig *r, size_t n, uint32_t period, struct worker *w)
 {
 	struct graph_ports *p = graph_ports(r->graph);
 	ck_assert_uint_le(r->pos + n, r->frames);
@@ -51,8 +51,13 @@ static inline void rig_run(struct rig *r, size_t n, uint32_t period)
 			p->in[i] = r->in[i] + r->pos;
 		for (uint32_t i = 0; i < p->n_out; i++)
 			p->out[i] = r->out[i] + r->pos;
-		graph_process_rt(r->graph, period, 0, 0);
+		graph_process_rt(r->graph, period, 0, 0, w);
 	}
+}
+
+static inline void rig_run(struct rig *r, size_t n, uint32_t period)
+{
+	rig_run_on(r, n, period, NULL);
 }
 
 static inline void rig_cmd(struct rig *r, enum graph_op op, uint32_t index, float value)

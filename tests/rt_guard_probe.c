@@ -7,6 +7,12 @@
 #include <time.h>
 
 #include "engine/rt_guard.h"
+#include "engine/worker.h"
+
+static void allocate(void *arg)
+{
+	*(void *volatile *)arg = malloc(64);
+}
 
 int main(int argc, char **argv)
 {
@@ -21,6 +27,18 @@ int main(int argc, char **argv)
 		rt_guard_leave();
 		free(keep);
 		return 0;
+	}
+	if (strcmp(mode, "worker") == 0) {
+		/* The task runs on the worker thread (this thread never joins, so
+		 * it cannot take the task back): the guard must stop it there. */
+		char err[128];
+		struct worker *w = worker_start(0, err, sizeof err);
+		if (!w)
+			return 3;
+		worker_fork_rt(w, allocate, (void *)&keep);
+		for (int i = 0; i < 5000 && worker_tasks_run(w) == 0; i++)
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+		return 0; /* the worker allocated unchecked */
 	}
 	rt_guard_enter();
 	if (strcmp(mode, "malloc") == 0)

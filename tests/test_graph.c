@@ -8,6 +8,7 @@
 #include "dsp/filter.h"
 #include "dsp/gain.h"
 #include "tests/check_main.h"
+#include "engine/worker.h"
 #include "tests/graph_rig.h"
 #include "tests/signal_util.h"
 
@@ -443,7 +444,7 @@ START_TEST(adopting_the_previous_graph_is_seamless)
 	p->in[1] = r.in[0] + SETTLE; /* A, continuing */
 	for (int o = 0; o < 6; o++)
 		p->out[o] = out[o];
-	graph_process_rt(g2, 64, 0, 0);
+	graph_process_rt(g2, 64, 0, 0, NULL);
 	/* A's first sample in the new graph is at full gain: no fade from zero. */
 	ck_assert_float_eq_tol(out[0][0], r.in[0][SETTLE], 1e-6);
 	ck_assert_float_eq_tol(out[0][63], r.in[0][SETTLE + 63], 1e-6);
@@ -469,7 +470,7 @@ START_TEST(meters_publish_peak_and_rms)
 	ck_assert_double_eq_tol(20 * log10(atomic_load(&m[0].peak)), -20.0, 0.01);
 	ck_assert_float_eq(atomic_load(&m[1].peak), 0.0f);
 	/* a new meter epoch restarts the peak hold */
-	graph_process_rt(r.graph, 0, 1, 0);
+	graph_process_rt(r.graph, 0, 1, 0, NULL);
 	ck_assert_float_eq(atomic_load(&graph_strip_meters(r.graph, 0, &n)[0].peak), 0.0f);
 	rig_close(&r);
 }
@@ -881,6 +882,94 @@ START_TEST(decaying_tails_cost_no_more)
 }
 END_TEST
 
+
+/* The worker changes no sample (issue 8): a console of 48 strips (mono,
+ * stereo and 5.1, processed, sending to an aux, one soloed into the
+ * monitor), split in two parts, run with the second part on a worker thread
+ * and on the process thread alone, with the same moves at the same periods,
+ * gives the same outputs and meters bit for bit. */
+static char *split_console(void)
+{
+	static char text[32768];
+	size_t len = (size_t)snprintf(text, sizeof text,
+		"{\"buses\": [{\"name\": \"DX\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
+		" {\"name\": \"FX\", \"format\": \"7.1.4\", \"role\": \"stem\"},"
+		" {\"name\": \"REV\", \"format\": \"2.0\", \"role\": \"aux\", \"to\": \"FX\"},"
+		" {\"name\": \"PM\", \"format\": \"7.1.4\", \"role\": \"master\", \"sources\": [\"DX\", \"FX\"],"
+		"  \"limiter\": {\"on\": true, \"ceiling\": -1}}],"
+		" \"monitor\": {\"room\": \"7.1.4\"}, \"strips\": [");
+	static const char *const inputs[] = {"mono", "mono", "stereo", "mono", "5.1", "mono"};
+	for (int k = 0; k < 48; k++)
+		len += (size_t)snprintf(text + len, sizeof text - len,
+		                        "%s{\"name\": \"S%d\", \"input\": \"%s\", \"bus\": \"%s\", \"pan\": %d,"
+		                        " \"solo\": %s, \"sends\": {\"REV\": {\"level\": -%d, \"pre\": %s}},"
+		                        " \"hpf\": {\"on\": %s, \"freq\": %d, \"slope\": 24},"
+		                        " \"eq\": {\"2\": {\"on\": true, \"gain\": %d}},"
+		                        " \"dyn\": {\"gate\": {\"on\": %s, \"threshold\": -50},"
+		                        " \"comp\": {\"on\": %s, \"threshold\": -%d, \"ratio\": 3}}}",
+		                        k ? ", " : "", k, inputs[k % 6], k % 3 ? "DX" : "FX", -170 + 7 * k,
+		                        k == 40 ? "true" : "false", 3 + k % 20, k % 4 == 0 ? "true" : "false",
+		                        k % 5 ? "true" : "false", 40 + 5 * k, k % 7 - 3, k % 2 ? "true" : "false",
+		                        k % 3 ? "true" : "false", 10 + k % 15);
+	snprintf(text + len, sizeof text - len, "]}");
+	return text;
+}
+
+START_TEST(the_worker_changes_no_sample)
+{
+	enum { FRAMES = 48000, PERIOD = 64 };
+	struct rig x, y;
+	rig_open(&x, split_console(), FRAMES);
+	rig_open(&y, split_console(), FRAMES);
+	ck_assert_uint_eq(graph_part_count(x.graph), 2);
+	uint32_t first, end;
+	graph_part_strips(x.graph, 1, &first, &end);
+	ck_assert(first > 0 && first < end && end == 48);
+	const struct graph_ports *p = graph_ports(x.graph);
+	unsigned seed = 5;
+	for (uint32_t i = 0; i < p->n_in; i++)
+		for (int f = 0; f < FRAMES; f++)
+			x.in[i][f] = y.in[i][f] = 0.5f * ((float)rand_r(&seed) / (float)RAND_MAX - 0.5f);
+	char err[256];
+	struct worker *w = worker_start(0, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	for (int step = 0; step < FRAMES / (10 * PERIOD); step++) {
+		/* the same moves on both: a fader, a mute, a solo, a pan row */
+		const uint32_t s = (uint32_t)rand_r(&seed) % 48;
+		const enum graph_op ops[] = {GRAPH_OP_STRIP_FADER, GRAPH_OP_STRIP_MUTE, GRAPH_OP_STRIP_SOLO,
+		                             GRAPH_OP_STRIP_TRIM};
+		const enum graph_op op = ops[step % 4];
+		const float v = op == GRAPH_OP_STRIP_FADER || op == GRAPH_OP_STRIP_TRIM
+		                ? (float)rand_r(&seed) / (float)RAND_MAX : (float)(rand_r(&seed) % 2);
+		rig_cmd(&x, op, s, v);
+		rig_cmd(&y, op, s, v);
+		rig_run(&x, 10 * PERIOD, PERIOD);
+		rig_run_on(&y, 10 * PERIOD, PERIOD, w);
+	}
+	const uint64_t ran = worker_tasks_run(w), taken = worker_tasks_taken_back(w);
+	worker_stop(w);
+	ck_assert_uint_eq(ran + taken, FRAMES / PERIOD);
+	ck_assert_uint_gt(ran, 0); /* the worker did run parts: two paths were compared */
+	double loudest = 0;
+	for (uint32_t o = 0; o < p->n_out; o++) {
+		ck_assert_msg(memcmp(x.out[o], y.out[o], FRAMES * sizeof(float)) == 0, "output %u differs", o);
+		for (int f = 0; f < FRAMES; f++)
+			loudest = fmax(loudest, fabs(x.out[o][f]));
+	}
+	ck_assert_double_gt(loudest, 0.05);
+	for (uint32_t s = 0; s < 48; s++) {
+		uint32_t n;
+		const struct graph_meter_readout *mx = graph_strip_meters(x.graph, s, &n);
+		const struct graph_meter_readout *my = graph_strip_meters(y.graph, s, &n);
+		for (uint32_t c = 0; c < n; c++)
+			ck_assert(atomic_load(&mx[c].mean_square) == atomic_load(&my[c].mean_square) &&
+			          atomic_load(&mx[c].true_peak) == atomic_load(&my[c].true_peak));
+	}
+	rig_close(&x);
+	rig_close(&y);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("graph");
@@ -916,6 +1005,7 @@ int main(void)
 	tcase_add_test(t, decaying_tails_cost_no_more);
 	tcase_add_test(t, lane_groups_do_not_change_the_mix);
 	tcase_add_test(t, stereo_strip_channels_filter_apart);
+	tcase_add_test(t, the_worker_changes_no_sample);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

@@ -52,7 +52,7 @@ static void rig_open(struct meter_rig *r)
 		p->out[o] = r->out[o];
 	/* past the graph's 10 ms fade-in, then measure from silence */
 	for (int k = 0; k < 20; k++)
-		graph_process_rt(r->g, PERIOD, 0, 0);
+		graph_process_rt(r->g, PERIOD, 0, 0, NULL);
 }
 
 static void rig_close(struct meter_rig *r)
@@ -75,7 +75,7 @@ static void play(struct meter_rig *r, double seconds, double dbfs, unsigned mask
 				r->in[i][f] = (float)(a * sin(2.0 * M_PI * 1000.0 * (double)((r->pos + (uint64_t)f) % 48) / SR));
 		}
 		r->pos += PERIOD;
-		graph_process_rt(r->g, PERIOD, 0, 0);
+		graph_process_rt(r->g, PERIOD, 0, 0, NULL);
 		while (!loudness_feed_rt(r->l, r->g, PERIOD)) /* faster than real time: wait for the meter */
 			usleep(200);
 	}
@@ -185,7 +185,7 @@ START_TEST(true_peak_and_reset)
 		for (int f = 0; f < PERIOD; f++)
 			r.in[IN_S_L][f] = (float)(0.5 * sin(M_PI / 2 * (double)(k * PERIOD + f) + M_PI / 4));
 		memset(r.in[IN_S_R], 0, sizeof r.in[IN_S_R]);
-		graph_process_rt(r.g, PERIOD, 0, 0);
+		graph_process_rt(r.g, PERIOD, 0, 0, NULL);
 		while (!loudness_feed_rt(r.l, r.g, PERIOD))
 			usleep(200);
 	}

@@ -20,7 +20,8 @@ static int run(const char *prog, const char *arg, const char *const *env, const 
 START_TEST(forbidden_calls_abort)
 {
 	const char *calls[][2] = {{"malloc", "malloc"}, {"mutex", "pthread_mutex_lock"},
-	                          {"sleep", "nanosleep"}, {"print", "printf"}, {"free", "free"}};
+	                          {"sleep", "nanosleep"}, {"print", "printf"}, {"free", "free"},
+	                          {"worker", "malloc"}};
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
 		int st = run(PROBE, calls[i][0], with_guard, "/tmp/dubstage-rtguard-probe.log");
 		ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "%s did not abort", calls[i][0]);
@@ -42,22 +43,35 @@ START_TEST(allowed_calls_pass)
 END_TEST
 
 /* The real process path (the bench drives engine_begin_rt/engine_end_rt on
- * a 256-strip console) makes no forbidden call. */
+ * a 256-strip console) makes no forbidden call: on the process thread alone,
+ * and with the worker running half the strips (each of its tasks is a
+ * guarded region of its own). */
 START_TEST(engine_process_path_is_clean)
 {
-	char *argv[] = {DUBSTAGE, "bench", SOURCE_ROOT "/configs/bench-256.json", "--seconds", "1", NULL};
-	const char *log = "/tmp/dubstage-rtguard-bench.log";
-	unlink(log);
-	pid_t pid = spawn_logged(argv, log, with_guard);
-	int st;
-	ck_assert(wait_exit(pid, 60000, &st));
-	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "bench under the RT guard failed: %s", slurp(log));
-	const char *out = slurp(log);
-	ck_assert(strstr(out, "per period") != NULL);
-	unsigned long long regions = 0;
-	const char *r = strstr(out, "RT guard: ");
-	ck_assert_msg(r && sscanf(r, "RT guard: %llu guarded", &regions) == 1, "no guard report: %s", out);
-	ck_assert_uint_ge(regions, 750); /* one per period: 1 s at 64 frames */
+	for (int threads = 1; threads <= 2; threads++) {
+		char *argv[] = {DUBSTAGE, "bench", SOURCE_ROOT "/configs/bench-256.json", "--seconds", "1",
+		                "--threads", threads == 1 ? "1" : "2", NULL};
+		const char *log = "/tmp/dubstage-rtguard-bench.log";
+		unlink(log);
+		pid_t pid = spawn_logged(argv, log, with_guard);
+		int st;
+		ck_assert(wait_exit(pid, 60000, &st));
+		ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "bench under the RT guard failed: %s", slurp(log));
+		const char *out = slurp(log);
+		unsigned long long periods = 0, tasks = 0, regions = 0;
+		const char *b = strstr(out, "bench: ");
+		ck_assert_msg(b && sscanf(b, "bench: %*u strips, %*u frames at %*u Hz, %llu periods", &periods) == 1,
+		              "no bench report: %s", out);
+		const char *r = strstr(out, "RT guard: ");
+		ck_assert_msg(r && sscanf(r, "RT guard: %llu guarded", &regions) == 1, "no guard report: %s", out);
+		if (threads == 2) {
+			const char *w = strstr(out, "the worker ran ");
+			ck_assert_msg(w && sscanf(w, "the worker ran %llu tasks", &tasks) == 1, "no worker report: %s", out);
+			ck_assert_uint_gt(tasks, 0);
+		}
+		ck_assert_uint_ge(periods, 750); /* 1 s at 64 frames */
+		ck_assert_uint_eq(regions, periods + tasks); /* one per period, one per worker task */
+	}
 }
 END_TEST
 
