@@ -24,13 +24,14 @@ CK_TIMEOUT_MULTIPLIER=4 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktra
 
 # ThreadSanitizer over the suites whose code runs threads of its own (the
 # loudness meter thread, the print disk thread, RT and control sides of the
-# engine's queues). The test of the JACK command line is left out: libjack is
-# not instrumented and starts threads TSan cannot follow (tests/tsan.supp).
+# engine's queues, the worker thread and the graph parts it runs). The test
+# of the JACK command line is left out: libjack is not instrumented and
+# starts threads TSan cannot follow (tests/tsan.supp).
 BUILD_DIR=build-tsan \
   MESON_ARGS="-Dbuildtype=debugoptimized -Db_sanitize=thread -Dintegration=false" scripts/build.sh
 CK_TIMEOUT_MULTIPLIER=4 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
   meson test -C build-tsan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
-  loudness print engine osc snapshot autosave || status=$?
+  loudness print engine osc snapshot autosave worker graph || status=$?
 
 # One closing line over every Check test case of every suite and build.
 for log in build-test/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json build-tsan/meson-logs/testlog.json; do
