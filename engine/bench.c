@@ -75,7 +75,7 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	r->worst_ns = ns[periods - 1];
 	r->period_ns = 1e9 * o->period / o->rate;
 	r->strips = c->n_strips;
-	r->parts = graph_part_count(g);
+	r->chunks = graph_chunk_count(g);
 	const struct worker *w = engine_worker(e);
 	r->worker_tasks = w ? worker_tasks_run(w) : 0;
 	r->taken_back = w ? worker_tasks_taken_back(w) : 0;
@@ -93,8 +93,8 @@ void bench_print(const struct bench_result *r, const struct bench_options *o, FI
 	        r->strips, o->period, o->rate, (unsigned long long)r->periods,
 	        (double)r->periods * o->period / o->rate, o->threads, o->threads > 1 ? "s" : "");
 	if (o->threads > 1)
-		fprintf(out, "  strips in %u parts; the worker ran %llu tasks, %llu were taken back by the process thread\n",
-		        r->parts, (unsigned long long)r->worker_tasks, (unsigned long long)r->taken_back);
+		fprintf(out, "  strips in %u chunks; the worker ran %llu tasks, %llu were taken back by the process thread\n",
+		        r->chunks, (unsigned long long)r->worker_tasks, (unsigned long long)r->taken_back);
 	fprintf(out, "  per period: median %.0f ns, p99 %.0f ns, worst %.0f ns (budget %.0f ns)\n",
 	        r->median_ns, r->p99_ns, r->worst_ns, r->period_ns);
 	fprintf(out, "  share of the period: median %.1f %%, p99 %.1f %%, worst %.1f %%\n",

@@ -20,7 +20,7 @@ struct bench_result {
 	uint64_t periods;
 	double median_ns, p99_ns, worst_ns, period_ns;
 	uint32_t strips;
-	uint32_t parts;                     /* the strips' parts (graph_part_count) */
+	uint32_t chunks;                    /* the strips' chunks (graph_chunk_count) */
 	uint64_t worker_tasks, taken_back;  /* with a worker: worker_tasks_run, _taken_back */
 };
 

@@ -18,12 +18,16 @@
 
 #define SOLO_FEED_BUS UINT32_MAX /* graph_feed.bus of a strip's feed into the solo bus */
 #define NO_RETURN UINT32_MAX     /* graph_bus.return_first of a bus that is not an aux */
-/* The strips run in two parts when there are enough of them to be worth a
- * second thread (a fork and join cost a few microseconds); with fewer, in
- * one. A fixed count, not the machine's cores: the same console gives the
- * same output on any machine, with or without a worker. */
-#define GRAPH_PARTS 2
+/* The strips run in chunks of about GRAPH_CHUNK_CHANNELS input channels
+ * (at most GRAPH_MAX_CHUNKS), which the threads of a block take one after
+ * the other, when there are enough strips to be worth a second thread (a
+ * fork and join cost microseconds); with fewer, in one chunk. The chunks
+ * follow from the console alone, not from the machine or the threads: the
+ * same console gives the same output anywhere, with or without a worker. */
+#define GRAPH_THREADS 2
 #define GRAPH_SPLIT_MIN_STRIPS 32
+#define GRAPH_CHUNK_CHANNELS 32
+#define GRAPH_MAX_CHUNKS 16
 _Static_assert(LAYOUT_MAX_CHANNELS <= LIMITER_MAX_CHANNELS, "a master of any layout can have a limiter");
 
 /* Which rows of a ramp matrix (a strip's feed, a monitor source) can sound:
@@ -114,22 +118,38 @@ struct graph_monitor {
 	float *solo_buf;       /* n_room blocks: the solo bus */
 };
 
-/* The strips first .. end - 1, processed by one thread in a block, with
- * scratch of their own and the bus blocks they add into: graph.blk for
- * part 0; for the others, blocks of their own that part 0 adds into
- * graph.blk after the join, in part order, whichever thread ran them (so the
- * output does not depend on how many threads there are). */
-struct graph_part {
-	struct graph *g;
-	uint32_t first, end;
-	uint32_t off, n;              /* this block: frames from the period's start, and how many */
+/* The working memory of one thread running strips. */
+struct strip_scratch {
 	float *scratch;               /* LAYOUT_MAX_CHANNELS + 1 blocks */
 	float *post[LAYOUT_MAX_CHANNELS]; /* a strip's channels after its gain: scratch blocks 1 ... */
 	float *dyn_scratch;
 	float *lane_buf;              /* FILTER_LANES blocks: strips whose filters run side by side */
 	float *lane_dyn;              /* 3 blocks per lane: their dynamics' wants and attenuations */
-	float **acc;                  /* n_blk: where its strips' feeds add (only graph.fed entries are set) */
-	float *acc_buf;               /* the fed blocks of a part other than 0 */
+};
+
+/* The strips first .. end - 1 and the bus blocks they add into: graph.blk
+ * for chunk 0; for the others, blocks of their own, added into graph.blk
+ * after the join in chunk order, whichever thread ran them. */
+struct graph_chunk {
+	uint32_t first, end;
+	uint32_t *fed;                /* the graph.blk indices its strips feed (buses, solo bus, auxes) */
+	uint32_t n_fed;
+	float **acc;                  /* n_blk: where its strips' feeds add (only its fed entries are set) */
+	float *acc_buf;               /* n_fed blocks, for a chunk other than 0 */
+};
+
+/* What a thread taking chunks is handed: the worker's task argument. */
+struct graph_thread {
+	struct graph *g;
+	struct strip_scratch *sc;
+};
+
+/* One thread's run over one chunk in a block. */
+struct strip_pass {
+	struct graph *g;
+	const struct strip_scratch *sc;
+	const struct graph_chunk *chunk;
+	uint32_t off, n;              /* the block: frames from the period's start, and how many */
 };
 
 struct graph {
@@ -169,13 +189,15 @@ struct graph {
 	                               * then the aux buses' signals */
 	uint32_t n_blk;
 	struct graph_monitor *monitor; /* NULL: no monitor section */
-	/* The strips in parts, each run by one thread in a block (graph_part);
-	 * part 0 also runs the buses and the monitor, after the join. */
-	struct graph_part parts[GRAPH_PARTS];
-	uint32_t n_parts;
-	uint32_t *fed;                /* the graph.blk indices strips add into (their buses, the solo bus,
-	                               * the auxes): what a part's own blocks hold, summed after the join */
-	uint32_t n_fed;
+	/* The strips in chunks (graph_chunk), taken in turn by the threads of a
+	 * block (next_chunk); the process thread then runs the buses and the
+	 * monitor, with scratch[0]. */
+	struct graph_chunk *chunks;
+	uint32_t n_chunks;
+	_Atomic uint32_t next_chunk;
+	uint32_t blk_off, blk_n;
+	struct strip_scratch scratch[GRAPH_THREADS];
+	struct graph_thread threads[GRAPH_THREADS];
 	char (*strip_names)[CONSOLE_NAME_MAX]; /* for matching the next graph */
 	char (*bus_names)[CONSOLE_NAME_MAX];
 };
@@ -503,61 +525,71 @@ static void init_dsp(struct strip_dsp *d, const struct strip_processing *p, floa
 /* A delay line for each strip that delays, or whose namesake in the
  * previous graph had one (so that a delay set back to 0 and up again keeps
  * its audio, and the rings can be swapped on adoption). */
-/* Splits the strips into parts of about equal input channels (what their
- * work scales with) and gives each part its scratch; parts after the first
- * get bus blocks of their own for every block strips feed. */
-static int build_parts(struct graph *g)
+/* Splits the strips into chunks of about equal input channels (what a
+ * strip's work scales with), with the blocks each chunk feeds; gives each
+ * thread its scratch. */
+static int build_chunks(struct graph *g)
 {
 	int failed = 0;
+	uint32_t channels = 0;
+	for (uint32_t i = 0; i < g->n_strips; i++)
+		channels += g->strips[i].n_in;
+	uint32_t n = channels / GRAPH_CHUNK_CHANNELS;
+	n = n < 2 ? 2 : (n > GRAPH_MAX_CHUNKS ? GRAPH_MAX_CHUNKS : n);
+	g->n_chunks = g->n_strips >= GRAPH_SPLIT_MIN_STRIPS ? n : 1;
+	g->chunks = xcalloc(g->n_chunks, sizeof *g->chunks, &failed);
 	bool *is_fed = xcalloc(g->n_blk, sizeof *is_fed, &failed);
-	g->fed = xcalloc(g->n_blk, sizeof *g->fed, &failed);
 	if (failed) {
 		free(is_fed);
 		return -1;
 	}
-	uint32_t channels = 0;
-	for (uint32_t i = 0; i < g->n_strips; i++) {
-		const struct graph_strip *s = &g->strips[i];
-		channels += s->n_in;
-		for (uint32_t f = 0; f < s->n_feeds; f++)
-			for (uint32_t o = 0; o < g->feeds[s->feed_first + f].n_out; o++)
-				is_fed[g->feeds[s->feed_first + f].out_first + o] = true;
-	}
-	for (uint32_t o = 0; o < g->n_blk; o++)
-		if (is_fed[o])
-			g->fed[g->n_fed++] = o;
-	free(is_fed);
-
-	g->n_parts = g->n_strips >= GRAPH_SPLIT_MIN_STRIPS ? GRAPH_PARTS : 1;
-	uint32_t strip = 0, so_far = 0;
-	for (uint32_t k = 0; k < g->n_parts; k++) {
-		struct graph_part *p = &g->parts[k];
-		p->g = g;
-		p->first = strip;
-		const uint32_t share = (uint32_t)(((uint64_t)channels * (k + 1)) / g->n_parts);
-		while (strip < g->n_strips && (k + 1 == g->n_parts || so_far < share))
+	uint32_t strip = 0;
+	uint64_t so_far = 0;
+	for (uint32_t k = 0; k < g->n_chunks; k++) {
+		struct graph_chunk *ch = &g->chunks[k];
+		ch->first = strip;
+		const uint64_t share = (uint64_t)channels * (k + 1) / g->n_chunks;
+		while (strip < g->n_strips && (k + 1 == g->n_chunks || so_far < share))
 			so_far += g->strips[strip++].n_in;
-		p->end = strip;
-		const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
-		p->scratch = aligned_alloc(64, scratch_bytes);
-		if (!p->scratch)
-			return -1;
-		memset(p->scratch, 0, scratch_bytes);
-		for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
-			p->post[c] = p->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
-		p->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
-		p->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
-		p->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		ch->end = strip;
+		memset(is_fed, 0, g->n_blk * sizeof *is_fed);
+		for (uint32_t i = ch->first; i < ch->end; i++) {
+			const struct graph_strip *s = &g->strips[i];
+			for (uint32_t f = 0; f < s->n_feeds; f++)
+				for (uint32_t o = 0; o < g->feeds[s->feed_first + f].n_out; o++)
+					is_fed[g->feeds[s->feed_first + f].out_first + o] = true;
+		}
+		ch->fed = xcalloc(g->n_blk, sizeof *ch->fed, &failed);
+		if (failed)
+			break;
+		for (uint32_t o = 0; o < g->n_blk; o++)
+			if (is_fed[o])
+				ch->fed[ch->n_fed++] = o;
 		if (k == 0) {
-			p->acc = g->blk;
+			ch->acc = g->blk;
 			continue;
 		}
-		p->acc = xcalloc(g->n_blk, sizeof *p->acc, &failed);
-		p->acc_buf = xcalloc((size_t)g->n_fed * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		ch->acc = xcalloc(g->n_blk, sizeof *ch->acc, &failed);
+		ch->acc_buf = xcalloc((size_t)ch->n_fed * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 		if (failed)
+			break;
+		for (uint32_t j = 0; j < ch->n_fed; j++)
+			ch->acc[ch->fed[j]] = ch->acc_buf + (size_t)j * GRAPH_BLOCK_FRAMES;
+	}
+	free(is_fed);
+	for (uint32_t t = 0; t < GRAPH_THREADS; t++) {
+		struct strip_scratch *sc = &g->scratch[t];
+		g->threads[t] = (struct graph_thread){g, sc};
+		const size_t scratch_bytes = sizeof(float) * GRAPH_BLOCK_FRAMES * (LAYOUT_MAX_CHANNELS + 1);
+		sc->scratch = aligned_alloc(64, scratch_bytes);
+		if (!sc->scratch)
 			return -1;
-		for (uint32_t j = 0; j < g->n_fed; j++)
-			p->acc[g->fed[j]] = p->acc_buf + (size_t)j * GRAPH_BLOCK_FRAMES;
+		memset(sc->scratch, 0, scratch_bytes);
+		for (uint32_t c = 0; c < LAYOUT_MAX_CHANNELS; c++)
+			sc->post[c] = sc->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
+		sc->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		sc->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		sc->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	}
 	return failed ? -1 : 0;
 }
@@ -790,7 +822,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	}
 	if (previous)
 		map_previous(g, previous);
-	if (build_parts(g) < 0) {
+	if (build_chunks(g) < 0) {
 		graph_free(g);
 		snprintf(err, errlen, "out of memory building the graph");
 		return NULL;
@@ -821,17 +853,19 @@ void graph_free(struct graph *g)
 	free(g->rings);
 	free(g->has_ring);
 	free(g->gr);
-	for (uint32_t k = 0; k < GRAPH_PARTS; k++) {
-		struct graph_part *p = &g->parts[k];
-		free(p->scratch);
-		free(p->dyn_scratch);
-		free(p->lane_buf);
-		free(p->lane_dyn);
-		free(p->acc_buf);
-		if (k > 0)
-			free(p->acc);
+	for (uint32_t t = 0; t < GRAPH_THREADS; t++) {
+		free(g->scratch[t].scratch);
+		free(g->scratch[t].dyn_scratch);
+		free(g->scratch[t].lane_buf);
+		free(g->scratch[t].lane_dyn);
 	}
-	free(g->fed);
+	for (uint32_t k = 0; g->chunks && k < g->n_chunks; k++) {
+		free(g->chunks[k].fed);
+		free(g->chunks[k].acc_buf);
+		if (k > 0)
+			free(g->chunks[k].acc);
+	}
+	free(g->chunks);
 	free(g->aux_buf);
 	free(g->strip_input);
 	free(g->strip_names);
@@ -864,11 +898,11 @@ struct graph_ports *graph_ports(struct graph *g) { return &g->ports; }
 uint32_t graph_generation(const struct graph *g) { return g->generation; }
 void graph_set_generation(struct graph *g, uint32_t generation) { g->generation = generation; }
 uint32_t graph_strip_count(const struct graph *g) { return g->n_strips; }
-uint32_t graph_part_count(const struct graph *g) { return g->n_parts; }
-void graph_part_strips(const struct graph *g, uint32_t k, uint32_t *first, uint32_t *end)
+uint32_t graph_chunk_count(const struct graph *g) { return g->n_chunks; }
+void graph_chunk_strips(const struct graph *g, uint32_t k, uint32_t *first, uint32_t *end)
 {
-	*first = g->parts[k].first;
-	*end = g->parts[k].end;
+	*first = g->chunks[k].first;
+	*end = g->chunks[k].end;
 }
 uint32_t graph_bus_channels(const struct graph *g)
 {
@@ -1273,7 +1307,7 @@ RT static bool all_zero(float *const *x, uint32_t n_ch, uint32_t n)
 RT static void process_monitor(struct graph *g, uint32_t n)
 {
 	struct graph_monitor *m = g->monitor;
-	float *gains = g->parts[0].scratch;
+	float *gains = g->scratch[0].scratch;
 	for (uint32_t k = 0; k < m->n_sources; k++) {
 		struct graph_monitor_source *src = &m->sources[k];
 		if (activity_runs(&src->activity, n)) /* matrix [loudspeaker][source channel] */
@@ -1394,7 +1428,7 @@ RT static bool pre_sends_live(const struct graph *g, const struct graph_strip *s
 /* Adds strip s's channels x[] into the feeds of one tap (pre- or post-fader);
  * x all zero (`quiet`: most strips of a film mix, most of the time) adds
  * nothing, and the pan ramps only move on. */
-RT static void mix_feeds(struct graph_part *p, const struct graph_strip *s, bool pre, bool quiet,
+RT static void mix_feeds(const struct strip_pass *p, const struct graph_strip *s, bool pre, bool quiet,
                          float *const *x)
 {
 	struct graph *g = p->g;
@@ -1406,20 +1440,20 @@ RT static void mix_feeds(struct graph_part *p, const struct graph_strip *s, bool
 		if (quiet) /* matrix [input channel][bus channel] */
 			skip_matrix(&g->pan[fd->pan_first], s->n_in * fd->n_out, n);
 		else
-			mix_matrix(&g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, &p->acc[fd->out_first], fd->n_out, n);
+			mix_matrix(&g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, &p->chunk->acc[fd->out_first], fd->n_out, n);
 	}
 }
 
 /* A strip after its processing: pre-fader sends, fader, meters, the buses
  * and post-fader sends. */
-RT static void finish_strip(struct graph_part *p, struct graph_strip *s, float *const *x)
+RT static void finish_strip(const struct strip_pass *p, struct graph_strip *s, float *const *x)
 {
 	struct graph *g = p->g;
 	const uint32_t n = p->n;
 	struct meter *m = &g->meters[s->meter_first];
 	const bool quiet = all_zero(x, s->n_in, n); /* then after the fader too */
 	mix_feeds(p, s, true, quiet, x);
-	gain_ramp_apply_rt(&s->gain, (const float *const *)x, x, s->n_in, n, p->scratch);
+	gain_ramp_apply_rt(&s->gain, (const float *const *)x, x, s->n_in, n, p->sc->scratch);
 	for (uint32_t c = 0; c < s->n_in && !g->unmetered; c++)
 		meter_process_rt(&m[c], x[c], n, g->meter_k);
 	mix_feeds(p, s, false, quiet, x);
@@ -1440,7 +1474,7 @@ struct lane_group {
 /* Runs a group's filters side by side (one vector lane per channel), then
  * each strip's dynamics (their envelopes side by side too) and the rest, in
  * console order. */
-RT static void finish_group(struct graph_part *p, struct lane_group *grp)
+RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 {
 	struct graph *g = p->g;
 	const uint32_t n = p->n;
@@ -1450,7 +1484,7 @@ RT static void finish_group(struct graph_part *p, struct lane_group *grp)
 		const struct graph_strip *s = &g->strips[grp->strip[l]];
 		float *x[FILTER_LANES];
 		for (uint32_t c = 0; c < s->n_in; c++)
-			x[c] = p->lane_buf + (size_t)(ln.n + (int)c) * GRAPH_BLOCK_FRAMES;
+			x[c] = p->sc->lane_buf + (size_t)(ln.n + (int)c) * GRAPH_BLOCK_FRAMES;
 		first[l] = ln.n;
 		add_lanes(g, &ln, grp->strip[l], s->meter_first, s->n_in, grp->active[l], grp->k, x, 0, s->n_in);
 	}
@@ -1469,9 +1503,9 @@ RT static void finish_group(struct graph_part *p, struct lane_group *grp)
 		in_lanes[l] = dynamics_block_ready(d);
 		if (!in_lanes[l])
 			continue;
-		float *w = p->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
+		float *w = p->sc->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
 		dynamics_wants_rt(d, &g->dyn_channels[s->meter_first], &ln.x[first[l]], s->n_in, n, w,
-		                  w + GRAPH_BLOCK_FRAMES, p->dyn_scratch);
+		                  w + GRAPH_BLOCK_FRAMES, p->sc->dyn_scratch);
 		dyn[n_dyn] = d;
 		comp_want[n_dyn] = w;
 		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
@@ -1485,9 +1519,9 @@ RT static void finish_group(struct graph_part *p, struct lane_group *grp)
 		struct dynamics_channel *dch = &g->dyn_channels[s->meter_first];
 		float *const *sx = &ln.x[first[l]];
 		if (in_lanes[l])
-			dynamics_finish_rt(d, dch, sx, s->n_in, n, att[lane++], p->dyn_scratch);
+			dynamics_finish_rt(d, dch, sx, s->n_in, n, att[lane++], p->sc->dyn_scratch);
 		else if (dynamics_active(d)) /* a de-esser alone, or parameters gliding */
-			dynamics_process_rt(d, dch, sx, s->n_in, n, p->dyn_scratch);
+			dynamics_process_rt(d, dch, sx, s->n_in, n, p->sc->dyn_scratch);
 		finish_strip(p, s, sx);
 	}
 	grp->n = grp->lanes = 0;
@@ -1507,20 +1541,20 @@ RT static void mute_bad_input(struct graph *g, uint32_t i, float *const *x, uint
 	atomic_fetch_add_explicit(&g->gr[i].bad_input, 1, memory_order_relaxed);
 }
 
-/* A part's strips in one block (a worker task): each strip's input, trim
- * and delay, its processing, and its feeds into the part's bus blocks. */
-RT static void process_strips_rt(void *arg)
+/* A chunk's strips in one block: each strip's input, trim and delay, its
+ * processing, and its feeds into the chunk's bus blocks. */
+RT static void process_chunk(const struct strip_pass *p)
 {
-	struct graph_part *p = arg;
 	struct graph *g = p->g;
+	const struct graph_chunk *ch = p->chunk;
 	const uint32_t off = p->off, n = p->n;
 	const float k = g->meter_k;
-	float *const *post = p->post;
-	for (uint32_t j = 0; p->acc != g->blk && j < g->n_fed; j++)
-		memset(p->acc[g->fed[j]], 0, n * sizeof(float));
+	float *const *post = p->sc->post;
+	for (uint32_t j = 0; ch->acc != g->blk && j < ch->n_fed; j++)
+		memset(ch->acc[ch->fed[j]], 0, n * sizeof(float));
 
 	struct lane_group group = {.n = 0, .lanes = 0};
-	for (uint32_t i = p->first; i < p->end; i++) {
+	for (uint32_t i = ch->first; i < ch->end; i++) {
 		struct graph_strip *s = &g->strips[i];
 		struct meter *m = &g->meters[s->meter_first];
 		const bool silent = gain_ramp_is_silent(&s->gain) && !pre_sends_live(g, s);
@@ -1533,7 +1567,7 @@ RT static void process_strips_rt(void *arg)
 			finish_group(p, &group);
 		float *lane_x[FILTER_LANES];
 		for (uint32_t c = 0; lanes_k && c < s->n_in; c++)
-			lane_x[c] = p->lane_buf + (size_t)(group.lanes + (int)c) * GRAPH_BLOCK_FRAMES;
+			lane_x[c] = p->sc->lane_buf + (size_t)(group.lanes + (int)c) * GRAPH_BLOCK_FRAMES;
 		float *const *x = lanes_k ? lane_x : post;
 		/* A muted strip's delay lines still take the input, so that
 		 * unmuting plays what arrived a delay ago. */
@@ -1542,7 +1576,7 @@ RT static void process_strips_rt(void *arg)
 			const float *in[LAYOUT_MAX_CHANNELS];
 			for (uint32_t c = 0; c < s->n_in; c++)
 				in[c] = g->ports.in[s->in_first + c] + off;
-			if (gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, p->scratch))
+			if (gain_ramp_apply_rt(&s->pre, in, x, s->n_in, n, p->sc->scratch))
 				mute_bad_input(g, i, x, n);
 			for (uint32_t c = 0; delays && c < s->n_in; c++)
 				delay_line_process_rt(&g->delays[s->meter_first + c], x[c], x[c], n, g->ramp_frames);
@@ -1562,17 +1596,33 @@ RT static void process_strips_rt(void *arg)
 				finish_group(p, &group);
 			continue;
 		}
-		process_dsp(g, i, s->meter_first, post, s->n_in, n, p->dyn_scratch);
+		process_dsp(g, i, s->meter_first, post, s->n_in, n, p->sc->dyn_scratch);
 		finish_strip(p, s, post);
 	}
 	if (group.n > 0)
 		finish_group(p, &group);
 }
 
+/* Takes the block's chunks one after the other until none is left: on the
+ * process thread, and as the worker's task. Which thread runs a chunk
+ * changes nothing in its result. */
+RT static void take_chunks_rt(void *arg)
+{
+	const struct graph_thread *t = arg;
+	struct graph *g = t->g;
+	for (;;) {
+		const uint32_t c = atomic_fetch_add_explicit(&g->next_chunk, 1, memory_order_relaxed);
+		if (c >= g->n_chunks)
+			return;
+		const struct strip_pass p = {g, t->sc, &g->chunks[c], g->blk_off, g->blk_n};
+		process_chunk(&p);
+	}
+}
+
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, struct worker *w)
 {
 	const float k = g->meter_k;
-	float *gains = g->parts[0].scratch;
+	float *gains = g->scratch[0].scratch;
 	float *const *blk = g->blk;
 
 	for (uint32_t o = 0; o < g->ports.n_out; o++)
@@ -1580,23 +1630,22 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, struct w
 	for (uint32_t o = 0; o < g->n_blk; o++)
 		memset(blk[o], 0, n * sizeof(float));
 
-	/* The strips: part 1 on the worker while this thread runs part 0, or
-	 * here after it; then the parts' bus blocks into the buses, in order. */
-	for (uint32_t q = 0; q < g->n_parts; q++) {
-		g->parts[q].off = off;
-		g->parts[q].n = n;
-	}
-	const bool forked = w && g->n_parts > 1;
+	/* The strips: chunks taken by this thread and the worker side by side;
+	 * then each chunk's bus blocks into the buses, in chunk order. */
+	g->blk_off = off;
+	g->blk_n = n;
+	atomic_store_explicit(&g->next_chunk, 0, memory_order_relaxed);
+	const bool forked = w && g->n_chunks > 1;
 	if (forked)
-		worker_fork_rt(w, process_strips_rt, &g->parts[1]);
-	process_strips_rt(&g->parts[0]);
+		worker_fork_rt(w, take_chunks_rt, &g->threads[1]);
+	take_chunks_rt(&g->threads[0]);
 	if (forked)
 		worker_join_rt(w);
-	for (uint32_t q = forked ? 2 : 1; q < g->n_parts; q++)
-		process_strips_rt(&g->parts[q]);
-	for (uint32_t q = 1; q < g->n_parts; q++)
-		for (uint32_t j = 0; j < g->n_fed; j++)
-			gain_mix_constant_rt(g->parts[q].acc[g->fed[j]], 1.0f, blk[g->fed[j]], n);
+	for (uint32_t c = 1; c < g->n_chunks; c++) {
+		const struct graph_chunk *ch = &g->chunks[c];
+		for (uint32_t j = 0; j < ch->n_fed; j++)
+			gain_mix_constant_rt(ch->acc[ch->fed[j]], 1.0f, blk[ch->fed[j]], n);
+	}
 
 	/* Buses in order: an aux takes its return (sanitised) as its signal;
 	 * then processing, fader, meters, and the sum into the buses it feeds. */
@@ -1606,7 +1655,7 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, struct w
 		float *const *x = &blk[b->sig_first];
 		for (uint32_t c = 0; b->return_first != NO_RETURN && c < b->n_ch; c++)
 			gain_scale_sanitized_rt(g->ports.in[b->return_first + c] + off, 1.0f, x[c], n);
-		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n, g->parts[0].dyn_scratch);
+		process_dsp(g, g->n_strips + bi, b->meter_first, x, b->n_ch, n, g->scratch[0].dyn_scratch);
 		gain_ramp_apply_rt(&b->gain, (const float *const *)x, x, b->n_ch, n, gains);
 		for (uint32_t r = 0; r < b->n_routes; r++) {
 			const struct graph_route *rt = &g->routes[b->route_first + r];

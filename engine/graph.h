@@ -165,13 +165,13 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd);
  * starts the meters' peaks again (what a meter frame or query reads: the
  * most since the previous one); a change of hold_epoch starts their max
  * true peak and over count again. With a worker (engine/worker.h; NULL:
- * none), a console split into parts runs its second part there; the output
- * is the same sample for sample either way. */
+ * none), the worker takes chunks of the strips too; the output is the same
+ * sample for sample either way. */
 struct worker;
 RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch, struct worker *w);
-/* How many parts the strips run in (1, or 2 from GRAPH_SPLIT_MIN_STRIPS
- * strips on), and the strips of part k: first .. end - 1. */
-uint32_t graph_part_count(const struct graph *g);
-void graph_part_strips(const struct graph *g, uint32_t k, uint32_t *first, uint32_t *end);
+/* How many chunks the strips run in (1 below GRAPH_SPLIT_MIN_STRIPS strips),
+ * and the strips of chunk k: first .. end - 1. */
+uint32_t graph_chunk_count(const struct graph *g);
+void graph_chunk_strips(const struct graph *g, uint32_t k, uint32_t *first, uint32_t *end);
 
 #endif
