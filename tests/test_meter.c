@@ -1,6 +1,9 @@
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "dsp/meter.h"
+#include "dsp/peak.h"
 #include "tests/check_main.h"
 #include "tests/signal_util.h"
 
@@ -137,6 +140,52 @@ START_TEST(a_step_reads_its_overshoot)
 }
 END_TEST
 
+
+/* The scalar reference of a block's sample peak and energy: the same eight
+ * partial sums (sample i into sum i mod 8, the tail into sum 0) added
+ * pairwise, so the vector loops must match it bit for bit. */
+__attribute__((optimize("no-tree-vectorize"), noinline))
+static float scalar_peak_energy(const float *x, uint32_t n, float *energy)
+{
+	float peak = 0.0f, acc[8] = {0};
+	const uint32_t whole = n / 8 * 8;
+	for (uint32_t i = 0; i < n; i++) {
+		peak = fabsf(x[i]) > peak ? fabsf(x[i]) : peak;
+		acc[i < whole ? i % 8 : 0] += x[i] * x[i];
+	}
+	*energy = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+	return peak;
+}
+
+/* Issue 8: the meter's vector loops (sample peak and energy; peak_of_rt)
+ * equal the scalar reference bit for bit on random blocks of every length
+ * and misalignment. */
+START_TEST(vector_loops_equal_the_scalar_reference)
+{
+	enum { N = 256 + 16 };
+	static float x[N];
+	unsigned seed = 11;
+	for (int trial = 0; trial < 30; trial++) {
+		const float scale = powf(10.0f, -(float)(rand_r(&seed) % 60) / 20.0f);
+		for (int i = 0; i < N; i++)
+			x[i] = ((float)rand_r(&seed) / (float)RAND_MAX - 0.5f) * 2.0f * scale;
+		const uint32_t off = (uint32_t)trial % 16;
+		for (uint32_t n = 1 + (uint32_t)trial % 5; n <= 256; n += 5) {
+			float energy;
+			const float peak = scalar_peak_energy(x + off, n, &energy);
+			struct meter m;
+			memset(&m, 0, sizeof m);
+			meter_process_rt(&m, x + off, n, 1.0f); /* k = 1: the mean square is this block's */
+			ck_assert_msg(m.peak == peak, "peak: n %u off %u", n, off);
+			ck_assert_msg(m.mean_square == energy / (float)n, "mean square: n %u off %u: %.9g vs %.9g", n, off,
+			              m.mean_square, energy / (float)n);
+			ck_assert(peak_of_rt(x + off, n, 0.0f) == peak);
+			ck_assert(peak_of_rt(x + off, n, 2.0f) == 2.0f);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("meter");
@@ -147,6 +196,7 @@ int main(void)
 	tcase_add_test(t, true_peak_between_samples);
 	tcase_add_test(t, overs_are_counted_by_true_peak_runs);
 	tcase_add_test(t, a_step_reads_its_overshoot);
+	tcase_add_test(t, vector_loops_equal_the_scalar_reference);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }
