@@ -14,13 +14,17 @@
 # the same SECONDS, after they settle, is divided by its channels x samples:
 # ns per channel-sample, the work of a whole process, JACK's port handling
 # included. dubstage's own callback time (/timing) is printed too.
-#   scripts/peers.sh [PERIOD (256)] [SECONDS (30)]
+# dubstage runs with --threads THREADS (default 1: the CPU time of one
+# thread doing all the work; with 2 the worker's share is counted too, and
+# the process thread's wait for it).
+#   scripts/peers.sh [PERIOD (256)] [SECONDS (30)] [THREADS (1)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh jack-mixer ecasound
 scripts/build.sh >/dev/null
 period="${1:-256}"
 seconds="${2:-30}"
+threads="${3:-1}"
 channels=256
 work=$(mktemp -d)
 . scripts/jack_lib.sh
@@ -49,7 +53,8 @@ c["state"] = sys.argv[3] + "/state"
 json.dump(c, open(sys.argv[2], "w"))
 PY
 port=$((20000 + RANDOM % 20000))
-build/dubstage run "$config" --server "$server" --osc-port "$port" --fresh >"$work/dubstage.log" 2>&1 &
+build/dubstage run "$config" --server "$server" --osc-port "$port" --fresh --threads "$threads" \
+  >"$work/dubstage.log" 2>&1 &
 engine_pid=$!
 
 # jack_mixer: its Python module (Debian's python3, where the package puts it)
