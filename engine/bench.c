@@ -93,7 +93,7 @@ void bench_print(const struct bench_result *r, const struct bench_options *o, FI
 	        r->strips, o->period, o->rate, (unsigned long long)r->periods,
 	        (double)r->periods * o->period / o->rate, o->threads, o->threads > 1 ? "s" : "");
 	if (o->threads > 1)
-		fprintf(out, "  strips in %u chunks; the worker ran %llu tasks, %llu were taken back by the process thread\n",
+		fprintf(out, "  strips in %u chunks; worker tasks: %llu run by the worker, %llu taken back by the process thread\n",
 		        r->chunks, (unsigned long long)r->worker_tasks, (unsigned long long)r->taken_back);
 	fprintf(out, "  per period: median %.0f ns, p99 %.0f ns, worst %.0f ns (budget %.0f ns)\n",
 	        r->median_ns, r->p99_ns, r->worst_ns, r->period_ns);
