@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dsp/fastmath.h"
+#include "dsp/lanes.h"
 
 #define SQRT2 1.41421356f
 
@@ -296,56 +297,81 @@ RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float
 	comp_gate_wants(d, det, comp_want, gate_want, n);
 }
 
-typedef float lanes_f __attribute__((vector_size(DYNAMICS_LANES * sizeof(float))));
-typedef int32_t lanes_i __attribute__((vector_size(DYNAMICS_LANES * sizeof(int32_t))));
+typedef lanes_v8 lanes_f;
+typedef lanes_m8 lanes_i;
+_Static_assert(DYNAMICS_LANES == LANES_WIDTH, "a frame of the lanes is one lanes_v8");
 
 /* m ? a : b lane by lane (m: all ones or all zeros per lane, as vector
  * comparisons give; vector casts reinterpret the bits): the same value the
  * scalar ternary picks. A macro: a function would pass vectors by value. */
 #define PICK(m, a, b) ((lanes_f)(((lanes_i)(a) & (m)) | ((lanes_i)(b) & ~(m))))
 
+/* The envelopes of the lanes' strips (follow(), lane by lane). */
+struct lane_envelopes {
+	lanes_f comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel, one;
+	lanes_i hold, hold_frames;
+};
+
+/* One frame: the wants in, the attenuation (dB) out (through pointers:
+ * vectors passed by value change the ABI between the clones). Inlined into
+ * the loops, so that e stays in registers. */
+__attribute__((always_inline)) RT static inline void follow_frame(struct lane_envelopes *e, const lanes_f *cwp,
+                                                                  const lanes_f *gwp, lanes_f *att)
+{
+	const lanes_f cw = *cwp, gw = *gwp;
+	const lanes_f ca = PICK(cw > e->comp, e->c_att, e->c_rel);
+	e->comp = ca * e->comp + (e->one - ca) * cw;
+	const lanes_i closing = gw > e->gate;
+	const lanes_i held = closing & (e->hold > 0);
+	e->hold = (closing & (e->hold + (e->hold > 0))) | (~closing & e->hold_frames); /* hold > 0 is -1: minus one */
+	const lanes_f ga = PICK(held, e->one, PICK(closing, e->g_rel, e->g_att));
+	e->gate = ga * e->gate + (e->one - ga) * gw;
+	e->comp_peak = PICK(e->comp > e->comp_peak, e->comp, e->comp_peak);
+	e->gate_peak = PICK(e->gate > e->gate_peak, e->gate, e->gate_peak);
+	*att = e->comp + e->gate;
+}
+
 VECTOR_CLONES
 RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
                                  const float *const *gate_want, float *const *att, int lanes, uint32_t n)
 {
 	lanes = lanes < DYNAMICS_LANES ? lanes : DYNAMICS_LANES;
-	lanes_f comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel;
-	lanes_i hold, hold_frames;
+	struct lane_envelopes e;
 	for (int l = 0; l < DYNAMICS_LANES; l++) {
 		const struct dynamics *dl = l < lanes ? d[l] : NULL;
-		comp[l] = dl ? dl->comp_env : 0.0f, gate[l] = dl ? dl->gate_env : 0.0f;
-		comp_peak[l] = dl ? dl->comp_gr_max : 0.0f, gate_peak[l] = dl ? dl->gate_gr_max : 0.0f;
-		c_att[l] = dl ? dl->comp_attack : 0.0f, c_rel[l] = dl ? dl->comp_release : 0.0f;
-		g_att[l] = dl ? dl->gate_attack : 0.0f, g_rel[l] = dl ? dl->gate_release : 0.0f;
-		hold[l] = dl ? (int32_t)dl->hold_left : 0, hold_frames[l] = dl ? (int32_t)dl->hold_frames : 0;
+		e.comp[l] = dl ? dl->comp_env : 0.0f, e.gate[l] = dl ? dl->gate_env : 0.0f;
+		e.comp_peak[l] = dl ? dl->comp_gr_max : 0.0f, e.gate_peak[l] = dl ? dl->gate_gr_max : 0.0f;
+		e.c_att[l] = dl ? dl->comp_attack : 0.0f, e.c_rel[l] = dl ? dl->comp_release : 0.0f;
+		e.g_att[l] = dl ? dl->gate_attack : 0.0f, e.g_rel[l] = dl ? dl->gate_release : 0.0f;
+		e.hold[l] = dl ? (int32_t)dl->hold_left : 0, e.hold_frames[l] = dl ? (int32_t)dl->hold_frames : 0;
+		e.one[l] = 1.0f;
 	}
-	lanes_f one;
-	for (int l = 0; l < DYNAMICS_LANES; l++)
-		one[l] = 1.0f;
-	for (uint32_t i = 0; i < n; i++) {
+	/* Eight frames at a time: the wants transposed into frame vectors, the
+	 * attenuations back (dsp/lanes.h); the rest frame by frame. */
+	uint32_t i = 0;
+	for (; i + LANES_WIDTH <= n; i += LANES_WIDTH) {
+		lanes_f cw[LANES_WIDTH], gw[LANES_WIDTH], a[LANES_WIDTH];
+		lanes_gather8(comp_want, lanes, i, cw);
+		lanes_gather8(gate_want, lanes, i, gw);
+		for (int f = 0; f < LANES_WIDTH; f++)
+			follow_frame(&e, &cw[f], &gw[f], &a[f]);
+		lanes_scatter8(att, lanes, i, a);
+	}
+	for (; i < n; i++) {
 		lanes_f cw, gw;
 		for (int l = 0; l < DYNAMICS_LANES; l++) {
 			cw[l] = l < lanes ? comp_want[l][i] : 0.0f;
 			gw[l] = l < lanes ? gate_want[l][i] : 0.0f;
 		}
-		/* follow(), lane by lane */
-		const lanes_f ca = PICK(cw > comp, c_att, c_rel);
-		comp = ca * comp + (one - ca) * cw;
-		const lanes_i closing = gw > gate;
-		const lanes_i held = closing & (hold > 0);
-		hold = (closing & (hold + (hold > 0))) | (~closing & hold_frames); /* hold > 0 is -1: minus one */
-		const lanes_f ga = PICK(held, one, PICK(closing, g_rel, g_att));
-		gate = ga * gate + (one - ga) * gw;
-		comp_peak = PICK(comp > comp_peak, comp, comp_peak);
-		gate_peak = PICK(gate > gate_peak, gate, gate_peak);
-		const lanes_f a = comp + gate;
+		lanes_f a;
+		follow_frame(&e, &cw, &gw, &a);
 		for (int l = 0; l < lanes; l++)
 			att[l][i] = a[l];
 	}
 	for (int l = 0; l < lanes; l++) {
-		d[l]->comp_env = comp[l], d[l]->gate_env = gate[l];
-		d[l]->comp_gr_max = comp_peak[l], d[l]->gate_gr_max = gate_peak[l];
-		d[l]->hold_left = (uint32_t)hold[l];
+		d[l]->comp_env = e.comp[l], d[l]->gate_env = e.gate[l];
+		d[l]->comp_gr_max = e.comp_peak[l], d[l]->gate_gr_max = e.gate_peak[l];
+		d[l]->hold_left = (uint32_t)e.hold[l];
 	}
 }
 

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "dsp/lanes.h"
+
 /* g and k of the SVF and the output mix for each type (Simper's table). The
  * shelves move g by sqrt(A) so that freq_hz is the shelf's mid point, as in
  * the cookbook. */
@@ -193,7 +195,8 @@ RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_sta
 		st[j]->ic1 = ic1[j], st[j]->ic2 = ic2[j];
 }
 
-typedef float filter_lanes __attribute__((vector_size(FILTER_LANES * sizeof(float))));
+typedef lanes_v8 filter_lanes;
+_Static_assert(FILTER_LANES == LANES_WIDTH, "a frame of the lanes is one lanes_v8");
 
 VECTOR_CLONES
 RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
@@ -218,7 +221,10 @@ RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filt
 	filter_lanes frames[FILTER_LANE_FRAMES];
 	for (uint32_t off = 0; off < n; off += FILTER_LANE_FRAMES) {
 		const uint32_t len = n - off < FILTER_LANE_FRAMES ? n - off : FILTER_LANE_FRAMES;
-		for (uint32_t i = 0; i < len; i++)
+		uint32_t whole = 0;
+		for (; whole + LANES_WIDTH <= len; whole += LANES_WIDTH)
+			lanes_gather8((const float *const *)x, lanes, off + whole, &frames[whole]);
+		for (uint32_t i = whole; i < len; i++)
 			for (int l = 0; l < FILTER_LANES; l++)
 				frames[i][l] = l < lanes ? x[l][off + i] : 0.0f;
 		for (uint32_t i = 0; i < len; i++) {
@@ -234,8 +240,10 @@ RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filt
 			}
 			frames[i] = v;
 		}
+		for (uint32_t i = 0; i < whole; i += LANES_WIDTH)
+			lanes_scatter8(x, lanes, off + i, &frames[i]);
 		for (int l = 0; l < lanes; l++)
-			for (uint32_t i = 0; i < len; i++)
+			for (uint32_t i = whole; i < len; i++)
 				x[l][off + i] = frames[i][l];
 	}
 	for (int j = 0; j < k; j++)

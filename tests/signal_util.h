@@ -5,6 +5,14 @@
 #include <math.h>
 #include <stddef.h>
 
+/* A scalar reference for a vector kernel: kept out of line and, with GCC,
+ * not vectorised, so it is the plain one-sample-at-a-time loop. */
+#if defined(__clang__)
+#define SCALAR_REFERENCE __attribute__((noinline))
+#else
+#define SCALAR_REFERENCE __attribute__((optimize("no-tree-vectorize"), noinline))
+#endif
+
 /* x[i] = amplitude * sin(2 pi f (start + i) / rate) */
 static inline void sine(float *x, size_t n, double amplitude, double freq_hz, double rate, size_t start)
 {

@@ -120,10 +120,9 @@ START_TEST(mix_adds_with_ramp)
 END_TEST
 
 
-/* The scalar reference (kept scalar: the vectoriser is off for it): one
- * product per sample, non-finite or absurd products replaced by 0. */
-#define SCALAR __attribute__((optimize("no-tree-vectorize"), noinline))
-SCALAR static bool scalar_apply(const float *in, const float *g, float *out, uint32_t n)
+/* The scalar reference: one product per sample, non-finite or absurd
+ * products replaced by 0. */
+SCALAR_REFERENCE static bool scalar_apply(const float *in, const float *g, float *out, uint32_t n)
 {
 	bool replaced = false;
 	for (uint32_t i = 0; i < n; i++) {
@@ -135,7 +134,7 @@ SCALAR static bool scalar_apply(const float *in, const float *g, float *out, uin
 	return replaced;
 }
 
-SCALAR static void scalar_mix(const float *in, float g, float *out, uint32_t n)
+SCALAR_REFERENCE static void scalar_mix(const float *in, float g, float *out, uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		out[i] += in[i] * g;

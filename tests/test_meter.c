@@ -144,8 +144,7 @@ END_TEST
 /* The scalar reference of a block's sample peak and energy: the same eight
  * partial sums (sample i into sum i mod 8, the tail into sum 0) added
  * pairwise, so the vector loops must match it bit for bit. */
-__attribute__((optimize("no-tree-vectorize"), noinline))
-static float scalar_peak_energy(const float *x, uint32_t n, float *energy)
+SCALAR_REFERENCE static float scalar_peak_energy(const float *x, uint32_t n, float *energy)
 {
 	float peak = 0.0f, acc[8] = {0};
 	const uint32_t whole = n / 8 * 8;
