@@ -30,6 +30,9 @@ enum { SLOT_IDLE, SLOT_POSTED, SLOT_RUNNING, SLOT_DONE, SLOT_TAKEN, SLOT_QUIT };
 /* Spins of the join before it sleeps: a block's task takes tens of
  * microseconds, a futex sleep and wake costs about as much again. */
 #define JOIN_SPINS 20000
+/* The graph's deepest frames are a few KiB; a small stack keeps what
+ * mlockall(MCL_FUTURE) pins down small (the default is 8 MiB). */
+#define WORKER_STACK_BYTES (512 * 1024)
 
 struct worker {
 	_Alignas(64) _Atomic uint32_t state;  /* the futex word */
@@ -89,8 +92,11 @@ struct worker *worker_start(int rt_priority, char *err, size_t errlen)
 	}
 	memset(w, 0, sizeof *w);
 	atomic_init(&w->state, SLOT_IDLE);
-	pthread_attr_t attr;
+	pthread_attr_t attr, plain;
 	pthread_attr_init(&attr);
+	pthread_attr_init(&plain);
+	pthread_attr_setstacksize(&attr, WORKER_STACK_BYTES);
+	pthread_attr_setstacksize(&plain, WORKER_STACK_BYTES);
 	int rc = EPERM;
 	if (rt_priority > 0) {
 		struct sched_param sp = {.sched_priority = rt_priority};
@@ -103,9 +109,10 @@ struct worker *worker_start(int rt_priority, char *err, size_t errlen)
 		if (rt_priority > 0)
 			snprintf(err, errlen, "worker thread at normal priority: SCHED_FIFO %d refused (%s)", rt_priority,
 			         strerror(rc));
-		rc = pthread_create(&w->thread, NULL, worker_main, w);
+		rc = pthread_create(&w->thread, &plain, worker_main, w);
 	}
 	pthread_attr_destroy(&attr);
+	pthread_attr_destroy(&plain);
 	if (rc != 0) {
 		snprintf(err, errlen, "cannot start the worker thread: %s", strerror(rc));
 		free(w);
