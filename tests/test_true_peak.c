@@ -27,8 +27,11 @@ START_TEST(bound_is_the_largest_phase_sum)
 }
 END_TEST
 
-/* The span (8 frames at a time) gives exactly what the per-frame window
- * gives, for every length and offset, on noise with a loud tail. */
+/* The span (8 frames at a time) gives what the per-frame window gives,
+ * for every length and offset, on noise in [-1, 1]: bit for bit in the
+ * baseline clone, within 2e-6 (1.7e-5 dB at 0 dBTP) in the AVX2 clone,
+ * whose fused multiply-adds round 12 times less per phase: at most 12
+ * half-ulps of sums below 2.03. */
 START_TEST(span_equals_the_per_frame_window)
 {
 	enum { N = 200 };
@@ -41,7 +44,7 @@ START_TEST(span_equals_the_per_frame_window)
 			float want = 0.0f;
 			for (uint32_t i = 0; i < n; i++)
 				want = fmaxf(want, true_peak_window(&w[TRUE_PEAK_HISTORY + start + i]));
-			ck_assert_float_eq(true_peak_span_rt(&w[start], n), want);
+			ck_assert_float_eq_tol(true_peak_span_rt(&w[start], n), want, 2e-6f);
 		}
 }
 END_TEST
