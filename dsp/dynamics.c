@@ -195,7 +195,8 @@ RT static inline float comp_wants(const float *p, float comp_db)
 	float a = comp_db - p[0] + 0.5f * knee;
 	a = a > 0.0f ? a : 0.0f;
 	const float b = a < knee ? a : knee;
-	return p[1] * (b * b / (2.0f * knee) + (a - b));
+	/* times the reciprocal, not divided: the block loop computes it once */
+	return p[1] * (b * b * (0.5f / knee) + (a - b));
 }
 
 RT static inline float gate_wants(const float *p, float level_db)
