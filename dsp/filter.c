@@ -196,7 +196,40 @@ RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_sta
 }
 
 typedef lanes_v8 filter_lanes;
-_Static_assert(FILTER_LANES == LANES_WIDTH, "a frame of the lanes is one lanes_v8");
+_Static_assert(FILTER_LANES % LANES_WIDTH == 0, "the lanes are whole lanes_v8 halves");
+
+/* Lanes in halves of one vector each: with two, the second half's
+ * recursions run between the first's, which would otherwise wait on their
+ * own latency (the signal passes through every section of a frame in
+ * turn). */
+#define HALVES (FILTER_LANES / LANES_WIDTH)
+
+/* frames[0 .. len) through sections 0 .. k - 1, the first `halves` halves.
+ * Inlined with halves a constant. */
+__attribute__((always_inline)) RT static inline void cascade_halves(
+	int halves, int k, filter_lanes (*a1)[HALVES], filter_lanes (*a2)[HALVES], filter_lanes (*a3)[HALVES],
+	filter_lanes (*m0)[HALVES], filter_lanes (*m1)[HALVES], filter_lanes (*m2)[HALVES],
+	filter_lanes (*ic1)[HALVES], filter_lanes (*ic2)[HALVES],
+	filter_lanes (*frames)[HALVES], uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++) {
+		filter_lanes v[HALVES];
+		for (int h = 0; h < halves; h++)
+			v[h] = frames[i][h];
+		for (int j = 0; j < k; j++)
+			for (int h = 0; h < halves; h++) {
+				const filter_lanes v0 = v[h];
+				const filter_lanes v3 = v0 - ic2[j][h];
+				const filter_lanes v1 = a1[j][h] * ic1[j][h] + a2[j][h] * v3;
+				const filter_lanes v2 = ic2[j][h] + a2[j][h] * ic1[j][h] + a3[j][h] * v3;
+				ic1[j][h] = 2.0f * v1 - ic1[j][h];
+				ic2[j][h] = 2.0f * v2 - ic2[j][h];
+				v[h] = m0[j][h] * v0 + m1[j][h] * v1 + m2[j][h] * v2;
+			}
+		for (int h = 0; h < halves; h++)
+			frames[i][h] = v[h];
+	}
+}
 
 VECTOR_CLONES
 RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
@@ -204,51 +237,56 @@ RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filt
 {
 	/* Coefficients and states per section as vectors; lanes not in use
 	 * run silence through zero coefficients and are thrown away. */
-	filter_lanes a1[FILTER_CASCADE_MAX], a2[FILTER_CASCADE_MAX], a3[FILTER_CASCADE_MAX];
-	filter_lanes m0[FILTER_CASCADE_MAX], m1[FILTER_CASCADE_MAX], m2[FILTER_CASCADE_MAX];
-	filter_lanes ic1[FILTER_CASCADE_MAX], ic2[FILTER_CASCADE_MAX];
+	filter_lanes a1[FILTER_CASCADE_MAX][HALVES], a2[FILTER_CASCADE_MAX][HALVES], a3[FILTER_CASCADE_MAX][HALVES];
+	filter_lanes m0[FILTER_CASCADE_MAX][HALVES], m1[FILTER_CASCADE_MAX][HALVES], m2[FILTER_CASCADE_MAX][HALVES];
+	filter_lanes ic1[FILTER_CASCADE_MAX][HALVES], ic2[FILTER_CASCADE_MAX][HALVES];
 	k = k < FILTER_CASCADE_MAX ? k : FILTER_CASCADE_MAX;
 	lanes = lanes < FILTER_LANES ? lanes : FILTER_LANES;
+	const int halves = (lanes + LANES_WIDTH - 1) / LANES_WIDTH;
 	for (int j = 0; j < k; j++)
 		for (int l = 0; l < FILTER_LANES; l++) {
+			const int h = l / LANES_WIDTH, e = l % LANES_WIDTH;
 			const struct filter_coefs *cl = l < lanes ? c[j * FILTER_LANES + l] : NULL;
 			const struct filter_state *sl = l < lanes ? st[j * FILTER_LANES + l] : NULL;
-			a1[j][l] = cl ? cl->a1 : 0.0f, a2[j][l] = cl ? cl->a2 : 0.0f, a3[j][l] = cl ? cl->a3 : 0.0f;
-			m0[j][l] = cl ? cl->m0 : 0.0f, m1[j][l] = cl ? cl->m1 : 0.0f, m2[j][l] = cl ? cl->m2 : 0.0f;
-			ic1[j][l] = sl ? sl->ic1 : 0.0f, ic2[j][l] = sl ? sl->ic2 : 0.0f;
+			a1[j][h][e] = cl ? cl->a1 : 0.0f, a2[j][h][e] = cl ? cl->a2 : 0.0f, a3[j][h][e] = cl ? cl->a3 : 0.0f;
+			m0[j][h][e] = cl ? cl->m0 : 0.0f, m1[j][h][e] = cl ? cl->m1 : 0.0f, m2[j][h][e] = cl ? cl->m2 : 0.0f;
+			ic1[j][h][e] = sl ? sl->ic1 : 0.0f, ic2[j][h][e] = sl ? sl->ic2 : 0.0f;
 		}
-	/* frame-major copies of a chunk: one vector per frame */
-	filter_lanes frames[FILTER_LANE_FRAMES];
+	/* frame-major copies of a chunk: a vector per frame and half */
+	filter_lanes frames[FILTER_LANE_FRAMES][HALVES];
 	for (uint32_t off = 0; off < n; off += FILTER_LANE_FRAMES) {
 		const uint32_t len = n - off < FILTER_LANE_FRAMES ? n - off : FILTER_LANE_FRAMES;
 		uint32_t whole = 0;
 		for (; whole + LANES_WIDTH <= len; whole += LANES_WIDTH)
-			lanes_gather8((const float *const *)x, lanes, off + whole, &frames[whole]);
-		for (uint32_t i = whole; i < len; i++)
-			for (int l = 0; l < FILTER_LANES; l++)
-				frames[i][l] = l < lanes ? x[l][off + i] : 0.0f;
-		for (uint32_t i = 0; i < len; i++) {
-			filter_lanes v = frames[i];
-			for (int j = 0; j < k; j++) {
-				const filter_lanes v0 = v;
-				const filter_lanes v3 = v0 - ic2[j];
-				const filter_lanes v1 = a1[j] * ic1[j] + a2[j] * v3;
-				const filter_lanes v2 = ic2[j] + a2[j] * ic1[j] + a3[j] * v3;
-				ic1[j] = 2.0f * v1 - ic1[j];
-				ic2[j] = 2.0f * v2 - ic2[j];
-				v = m0[j] * v0 + m1[j] * v1 + m2[j] * v2;
+			for (int h = 0; h < halves; h++) {
+				filter_lanes v[LANES_WIDTH];
+				lanes_gather8((const float *const *)x + h * LANES_WIDTH, lanes - h * LANES_WIDTH, off + whole, v);
+				for (int f = 0; f < LANES_WIDTH; f++)
+					frames[whole + (uint32_t)f][h] = v[f];
 			}
-			frames[i] = v;
-		}
+		for (uint32_t i = whole; i < len; i++)
+			for (int l = 0; l < halves * LANES_WIDTH; l++)
+				frames[i][l / LANES_WIDTH][l % LANES_WIDTH] = l < lanes ? x[l][off + i] : 0.0f;
+		if (halves == 1)
+			cascade_halves(1, k, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len);
+		else
+			cascade_halves(HALVES, k, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len);
 		for (uint32_t i = 0; i < whole; i += LANES_WIDTH)
-			lanes_scatter8(x, lanes, off + i, &frames[i]);
+			for (int h = 0; h < halves; h++) {
+				filter_lanes v[LANES_WIDTH];
+				for (int f = 0; f < LANES_WIDTH; f++)
+					v[f] = frames[i + (uint32_t)f][h];
+				lanes_scatter8(x + h * LANES_WIDTH, lanes - h * LANES_WIDTH, off + i, v);
+			}
 		for (int l = 0; l < lanes; l++)
 			for (uint32_t i = whole; i < len; i++)
-				x[l][off + i] = frames[i][l];
+				x[l][off + i] = frames[i][l / LANES_WIDTH][l % LANES_WIDTH];
 	}
 	for (int j = 0; j < k; j++)
-		for (int l = 0; l < lanes; l++)
-			st[j * FILTER_LANES + l]->ic1 = ic1[j][l], st[j * FILTER_LANES + l]->ic2 = ic2[j][l];
+		for (int l = 0; l < lanes; l++) {
+			const int h = l / LANES_WIDTH, e = l % LANES_WIDTH;
+			st[j * FILTER_LANES + l]->ic1 = ic1[j][h][e], st[j * FILTER_LANES + l]->ic2 = ic2[j][h][e];
+		}
 }
 
 /* Like filter_run_rt with every coefficient moving linearly from `from` to

@@ -97,7 +97,7 @@ RT void filter_cascade_rt(const struct filter_coefs *const *c, struct filter_sta
 /* Channels (of different strips) filtered side by side, one per lane of a
  * vector: with AVX2, 8 floats; the default build does the same in two SSE
  * halves. */
-#define FILTER_LANES 8
+#define FILTER_LANES 16
 /* Filters n frames of `lanes` (<= FILTER_LANES) channels in place, channel
  * l through its own k sections at rest: c[j * FILTER_LANES + l] and
  * st[j * FILTER_LANES + l] are section j of channel l. Bit for bit what

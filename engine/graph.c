@@ -1459,7 +1459,7 @@ RT static void finish_strip(const struct strip_pass *p, struct graph_strip *s, f
 	mix_feeds(p, s, false, quiet, x);
 }
 
-_Static_assert(FILTER_LANES == DYNAMICS_LANES, "a lane group's filters and dynamics share its lanes");
+_Static_assert(FILTER_LANES % DYNAMICS_LANES == 0, "a lane group's dynamics run in whole vectors of its strips");
 
 /* Strips with the same number of filter sections, all at rest, whose
  * channels wait in lane_buf, a block per channel: strip[0]'s first. */
@@ -1511,8 +1511,9 @@ RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
 		att[n_dyn++] = w + 2 * GRAPH_BLOCK_FRAMES;
 	}
-	if (n_dyn > 0)
-		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
+	for (int first = 0; first < n_dyn; first += DYNAMICS_LANES)
+		dynamics_follow_lanes_rt(dyn + first, comp_want + first, gate_want + first, att + first,
+		                         n_dyn - first < DYNAMICS_LANES ? n_dyn - first : DYNAMICS_LANES, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
 		struct dynamics *d = &g->dsp[grp->strip[l]].dyn;
