@@ -47,7 +47,7 @@ RT static inline void lanes_transpose8(lanes_v8 r[LANES_WIDTH])
 }
 
 /* Frames i .. i + 7 of channels x[0 .. lanes) (the lanes past `lanes` are
- * silence) as frame vectors v[0..8). */
+ * silence; of more than 8 channels, the first 8) as frame vectors v[0..8). */
 RT static inline void lanes_gather8(const float *const *x, int lanes, uint32_t i, lanes_v8 v[LANES_WIDTH])
 {
 	for (int l = 0; l < LANES_WIDTH; l++) {
@@ -60,11 +60,11 @@ RT static inline void lanes_gather8(const float *const *x, int lanes, uint32_t i
 }
 
 /* Frame vectors v[0..8) back into frames i .. i + 7 of channels
- * x[0 .. lanes). v is left transposed. */
+ * x[0 .. lanes) (of more than 8, the first 8). v is left transposed. */
 RT static inline void lanes_scatter8(float *const *x, int lanes, uint32_t i, lanes_v8 v[LANES_WIDTH])
 {
 	lanes_transpose8(v);
-	for (int l = 0; l < lanes; l++)
+	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
 		memcpy(x[l] + i, &v[l], sizeof v[l]);
 }
 

@@ -25,15 +25,17 @@ END_TEST
 
 /* Gathering frames i .. i + 7 of 1 to 8 channels gives a vector per frame
  * with channel l in lane l and silence in the lanes past them; scattering
- * writes those frames back and nothing else. */
+ * writes those frames back and nothing else. Told of more than 8 channels
+ * (a sixteen-lane group's first half), both take the first 8 and leave the
+ * others alone. */
 START_TEST(gather_and_scatter_move_only_their_frames)
 {
-	enum { N = 40 };
-	static float buf[LANES_WIDTH][N];
-	float *x[LANES_WIDTH];
-	for (int lanes = 1; lanes <= LANES_WIDTH; lanes++)
+	enum { N = 40, CHANNELS = 2 * LANES_WIDTH };
+	static float buf[CHANNELS][N];
+	float *x[CHANNELS];
+	for (int lanes = 1; lanes <= CHANNELS; lanes++)
 		for (uint32_t i = 0; i + LANES_WIDTH <= N; i += 3) {
-			for (int l = 0; l < LANES_WIDTH; l++) {
+			for (int l = 0; l < CHANNELS; l++) {
 				x[l] = buf[l];
 				for (int f = 0; f < N; f++)
 					buf[l][f] = (float)(100 * l + f);
@@ -46,9 +48,9 @@ START_TEST(gather_and_scatter_move_only_their_frames)
 			for (int f = 0; f < LANES_WIDTH; f++)
 				v[f] = -v[f];
 			lanes_scatter8(x, lanes, i, v);
-			for (int l = 0; l < LANES_WIDTH; l++)
+			for (int l = 0; l < CHANNELS; l++)
 				for (int f = 0; f < N; f++) {
-					const bool moved = l < lanes && f >= (int)i && f < (int)i + LANES_WIDTH;
+					const bool moved = l < lanes && l < LANES_WIDTH && f >= (int)i && f < (int)i + LANES_WIDTH;
 					const float want = (float)(100 * l + f);
 					ck_assert(buf[l][f] == (moved ? -want : want));
 				}
