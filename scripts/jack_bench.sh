@@ -20,19 +20,9 @@ sine_pid=""
 trap '[ -n "$sine_pid" ] && kill "$sine_pid" 2>/dev/null; cleanup' EXIT
 
 server="dubstage-jack-bench-$$"
-jackd -n "$server" -p 4096 -d dummy -r 48000 -p "$period" >"$work/jackd.log" 2>&1 &
-jackd_pid=$!
+start_jackd "$server" "$period" "$work/jackd.log" 4096
 export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
-for _ in $(seq 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.1; done
-
-# the console with a state folder of its own, so nothing of a previous run comes back
-python3 - "$config" "$work/console.json" "$work" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["snapshots"] = sys.argv[3] + "/snapshots"
-c["state"] = sys.argv[3] + "/state"
-json.dump(c, open(sys.argv[2], "w"))
-PY
+private_console "$config" "$work/console.json"
 port=$((20000 + RANDOM % 20000))
 build/dubstage run "$work/console.json" --server "$server" --osc-port "$port" --fresh --threads "$threads" \
   >"$work/dubstage.log" 2>&1 &

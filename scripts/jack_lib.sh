@@ -1,5 +1,6 @@
-# Shared by scripts/soak.sh and scripts/osc_load.sh: a private JACK server
-# and dubstage, cleaned up on exit, their xruns and dubstage's /info.
+# Shared by the scripts that run a private JACK server (soak, osc_load,
+# soak_live, peers, jack_bench): the server and dubstage, cleaned up on
+# exit, the console's private copy, their xruns and dubstage's /info.
 # The sourcing script sets `work` (a temporary folder) first.
 
 jackd_pid=""
@@ -10,9 +11,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_jackd SERVER PERIOD LOG: a dummy-backend server at 48 kHz, waited for.
+# start_jackd SERVER PERIOD LOG [PORTS]: a dummy-backend server at 48 kHz
+# (with room for PORTS ports: a large console needs more than the default
+# 2,048), waited for.
 start_jackd() {
-  jackd -n "$1" -d dummy -r 48000 -p "$2" >"$3" 2>&1 &
+  jackd -n "$1" ${4:+-p "$4"} -d dummy -r 48000 -p "$2" >"$3" 2>&1 &
   jackd_pid=$!
   for _ in $(seq 50); do JACK_NO_START_SERVER=1 jack_lsp -s "$1" >/dev/null 2>&1 && break; sleep 0.1; done
 }
@@ -21,6 +24,19 @@ start_jackd() {
 stop_all() {
   if [ -n "$engine_pid" ]; then kill "$engine_pid"; wait "$engine_pid" 2>/dev/null || true; engine_pid=""; fi
   if [ -n "$jackd_pid" ]; then kill "$jackd_pid"; wait "$jackd_pid" 2>/dev/null || true; jackd_pid=""; fi
+}
+
+# private_console IN OUT: the console IN written to OUT with its snapshots
+# and live state in folders of its own under $work, so that nothing of an
+# earlier run comes back and nothing is left behind.
+private_console() {
+  python3 - "$1" "$2" "$work" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["snapshots"] = sys.argv[3] + "/snapshots"
+c["state"] = sys.argv[3] + "/state"
+json.dump(c, open(sys.argv[2], "w"))
+PY
 }
 
 xruns_in_log() { grep -c "XRun" "$1" 2>/dev/null || true; }

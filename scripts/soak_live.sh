@@ -25,13 +25,7 @@ work=$(mktemp -d)
 
 # the console, with a snapshots folder and a live state of its own
 config="$work/console.json"
-python3 - "$config_in" "$config" "$work" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c["snapshots"] = sys.argv[3] + "/snapshots"
-c["state"] = sys.argv[3] + "/state"
-json.dump(c, open(sys.argv[2], "w"))
-PY
+private_console "$config_in" "$config"
 
 osc() { # port path [type value]: one message, no reply read
   python3 - "$@" <<'PY'
