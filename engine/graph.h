@@ -169,7 +169,7 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd);
  * sample for sample either way. */
 struct worker;
 RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch, struct worker *w);
-/* How many chunks the strips run in (1 below GRAPH_SPLIT_MIN_STRIPS strips),
+/* How many chunks the strips run in (1 for a console of fewer than 32 strips),
  * and the strips of chunk k: first .. end - 1. */
 uint32_t graph_chunk_count(const struct graph *g);
 void graph_chunk_strips(const struct graph *g, uint32_t k, uint32_t *first, uint32_t *end);
