@@ -180,16 +180,20 @@ START_TEST(start_latency_is_told_apart_from_work)
 		period_woken(&f, 100000, false); /* 7.5 % of the period */
 	period_woken(&f, -5, false);          /* a clock step back: counted as 0 */
 	period_woken(&f, period_ns / 2, false);
-	period_woken(&f, 3 * period_ns / 2, false); /* started after the period was over */
+	period_woken(&f, 20 * period_ns, false);    /* started 20 periods late */
 	period_woken(&f, 0, true);                  /* ... and so ran into the next cycle */
 	struct engine_load l = engine_load(f.e);
 	ck_assert_uint_eq(l.periods, 111);
 	ck_assert_uint_eq(l.woken, 101);
 	ck_assert_float_eq_tol(l.wake_p50, 0.075f, 0.0011f);
 	ck_assert_float_eq_tol(l.wake_p99, 0.5f, 0.0011f);
-	ck_assert_float_eq_tol(l.wake_max, 1.5f, 0.0011f);
+	ck_assert_float_eq_tol(l.wake_max, 20.0f, 0.0011f);
 	ck_assert_uint_eq(l.late_finishes, 1);
-	ck_assert_uint_eq(l.over_budget, 0); /* the console's own work was short throughout */
+	/* The console's own work was short throughout: had the late start
+	 * been counted as work, the slowest period would read 20 periods or
+	 * more. (Not "no period over budget": a millisecond's preemption of
+	 * this test, under ThreadSanitizer on a busy machine, made one.) */
+	ck_assert_float_lt(l.max, 20.0f);
 	engine_destroy(f.e);
 	console_free(f.c);
 }
