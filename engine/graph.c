@@ -132,10 +132,11 @@ struct strip_scratch {
  * after the join in chunk order, whichever thread ran them. */
 struct graph_chunk {
 	uint32_t first, end;
+	float **acc;                  /* n_blk: where its strips' feeds add (chunk 0: graph.blk) */
+	/* Chunks after the first: */
 	uint32_t *fed;                /* the graph.blk indices its strips feed (buses, solo bus, auxes) */
 	uint32_t n_fed;
-	float **acc;                  /* n_blk: where its strips' feeds add (only its fed entries are set) */
-	float *acc_buf;               /* n_fed blocks, for a chunk other than 0 */
+	float *acc_buf;               /* n_fed blocks, acc's entries at the fed indices */
 };
 
 /* What a thread taking chunks is handed: the worker's task argument. */
@@ -522,9 +523,6 @@ static void init_dsp(struct strip_dsp *d, const struct strip_processing *p, floa
 	d->dyn_pre_eq = p->dyn_pre_eq;
 }
 
-/* A delay line for each strip that delays, or whose namesake in the
- * previous graph had one (so that a delay set back to 0 and up again keeps
- * its audio, and the rings can be swapped on adoption). */
 /* Splits the strips into chunks of about equal input channels (what a
  * strip's work scales with), with the blocks each chunk feeds; gives each
  * thread its scratch. */
@@ -552,6 +550,10 @@ static int build_chunks(struct graph *g)
 		while (strip < g->n_strips && (k + 1 == g->n_chunks || so_far < share))
 			so_far += g->strips[strip++].n_in;
 		ch->end = strip;
+		if (k == 0) { /* adds into the buses themselves */
+			ch->acc = g->blk;
+			continue;
+		}
 		memset(is_fed, 0, g->n_blk * sizeof *is_fed);
 		for (uint32_t i = ch->first; i < ch->end; i++) {
 			const struct graph_strip *s = &g->strips[i];
@@ -565,10 +567,6 @@ static int build_chunks(struct graph *g)
 		for (uint32_t o = 0; o < g->n_blk; o++)
 			if (is_fed[o])
 				ch->fed[ch->n_fed++] = o;
-		if (k == 0) {
-			ch->acc = g->blk;
-			continue;
-		}
 		ch->acc = xcalloc(g->n_blk, sizeof *ch->acc, &failed);
 		ch->acc_buf = xcalloc((size_t)ch->n_fed * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 		if (failed)
@@ -594,6 +592,9 @@ static int build_chunks(struct graph *g)
 	return failed ? -1 : 0;
 }
 
+/* A delay line for each strip that delays, or whose namesake in the
+ * previous graph had one (so that a delay set back to 0 and up again keeps
+ * its audio, and the rings can be swapped on adoption). */
 static int build_delay_lines(struct graph *g, const struct console *c, const struct graph *previous)
 {
 	int failed = 0;
@@ -1551,7 +1552,7 @@ RT static void process_chunk(const struct strip_pass *p)
 	const uint32_t off = p->off, n = p->n;
 	const float k = g->meter_k;
 	float *const *post = p->sc->post;
-	for (uint32_t j = 0; ch->acc != g->blk && j < ch->n_fed; j++)
+	for (uint32_t j = 0; j < ch->n_fed; j++) /* none in chunk 0, which adds into the buses */
 		memset(ch->acc[ch->fed[j]], 0, n * sizeof(float));
 
 	struct lane_group group = {.n = 0, .lanes = 0};
