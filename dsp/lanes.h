@@ -1,7 +1,7 @@
-/* Eight channels side by side, one per vector lane: the 8 x 8 transposes
- * between eight channels' blocks (a row of 8 frames each) and 8 frame
- * vectors (a lane per channel) that the lane kernels (dsp/filter,
- * dsp/dynamics) work on. Three rounds of two-input shuffles, 24 in all, in
+/* Eight lanes side by side: the vector types of 8 floats and 8 masks the
+ * vector kernels share (dsp/filter, dsp/dynamics, dsp/true_peak), and the
+ * 8 x 8 transposes between eight channels' blocks (a row of 8 frames each)
+ * and 8 frame vectors (a lane per channel) that the lane kernels work on. Three rounds of two-input shuffles, 24 in all, in
  * place of 64 single-element moves each way; the values are only moved, so
  * a kernel gives the same bits either way. RT, header only. */
 #ifndef DUBSTAGE_DSP_LANES_H

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "dsp/lanes.h"
 #include "dsp/peak.h"
 
 /* ITU-R BS.1770-4 Annex 2, phase p, tap k multiplies the input k frames ago.
@@ -27,11 +28,11 @@ void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch)
 	m->n_ch = n_ch < LAYOUT_MAX_CHANNELS ? n_ch : LAYOUT_MAX_CHANNELS;
 }
 
-typedef float tp_lanes __attribute__((vector_size(8 * sizeof(float))));
+typedef lanes_v8 tp_lanes;
 /* Magnitudes as IEEE bits in signed lanes: with the sign bit clear they
  * order like the values, and a signed compare is one instruction (an
  * unsigned one costs two more). */
-typedef int32_t tp_bits __attribute__((vector_size(8 * sizeof(int32_t))));
+typedef lanes_m8 tp_bits;
 /* max(a, b) lane by lane (C has no vector ternary): a comparison gives all
  * ones or all zeros per lane. */
 #define TP_MAX(a, b) (((a) & ((a) > (b))) | ((b) & ~((a) > (b))))
@@ -39,7 +40,7 @@ typedef int32_t tp_bits __attribute__((vector_size(8 * sizeof(int32_t))));
 VECTOR_CLONES_FMA
 RT float true_peak_span_rt(const float *w, uint32_t n)
 {
-	enum { H = TRUE_PEAK_HISTORY, LANES = 8 };
+	enum { H = TRUE_PEAK_HISTORY, LANES = LANES_WIDTH };
 	/* |x| as IEEE bits: for finite non-negative floats they order like the
 	 * values, and an integer max needs no -ffast-math. */
 	tp_bits most = {0};
