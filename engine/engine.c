@@ -48,7 +48,7 @@ struct engine {
 	struct loudness *_Atomic loudness; /* fed every period after the graph, when set */
 	struct bus_tap *_Atomic print_tap; /* the print recorder's, while it records */
 	uint64_t frame_time;              /* JACK frame time of this period (RT only) */
-	struct worker *worker;            /* runs the graph's second part; set while no process call runs */
+	struct worker *worker;            /* takes strip chunks beside the process thread; set while no process call runs */
 	atomic_uint_fast64_t fed_periods; /* periods the RT thread has finished */
 };
 

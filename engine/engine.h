@@ -45,8 +45,8 @@ struct engine *engine_create(uint32_t sample_rate);
 void engine_destroy(struct engine *e);
 
 uint32_t engine_sample_rate(const struct engine *e);
-/* Starts the thread that runs the second part of a large console's strips
- * beside the process thread (engine/worker.h), at SCHED_FIFO rt_priority
+/* Starts the thread that takes chunks of a large console's strips beside
+ * the process thread (engine/worker.h), at SCHED_FIFO rt_priority
  * (the JACK client's) when > 0. Only while no process call can run: before
  * the first activation. Returns 0, with a warning in err if the worker runs
  * at normal priority, or -1 with the reason (the engine then runs every

@@ -953,7 +953,7 @@ START_TEST(the_worker_changes_no_sample)
 	const uint64_t ran = worker_tasks_run(w), taken = worker_tasks_taken_back(w);
 	worker_stop(w);
 	ck_assert_uint_eq(ran + taken, FRAMES / PERIOD);
-	ck_assert_uint_gt(ran, 0); /* the worker did run parts: two paths were compared */
+	ck_assert_uint_gt(ran, 0); /* the worker did take chunks: two paths were compared */
 	double loudest = 0;
 	for (uint32_t o = 0; o < p->n_out; o++) {
 		ck_assert_msg(memcmp(x.out[o], y.out[o], FRAMES * sizeof(float)) == 0, "output %u differs", o);

@@ -44,7 +44,7 @@ END_TEST
 
 /* The real process path (the bench drives engine_begin_rt/engine_end_rt on
  * a 256-strip console) makes no forbidden call: on the process thread alone,
- * and with the worker running half the strips (each of its tasks is a
+ * and with the worker taking chunks of the strips (each of its tasks is a
  * guarded region of its own). */
 START_TEST(engine_process_path_is_clean)
 {
