@@ -257,6 +257,7 @@ static void handle_choice(struct osc_server *s, const char *path, const struct p
 		}
 		m->speakers = set;
 	}
+	console_edited(c);
 	engine_sync_monitor(engine_of(s), c);
 	lo_message n = lo_message_new();
 	lo_message_add_string(n, source ? monitor_source_name(c, m->source) : layout_get(m->speakers)->name);

@@ -414,6 +414,7 @@ void param_store(struct console *c, const struct param *p, uint32_t i, float v)
 		*(float *)f = p->rule == RULE_FADER_POS ? fader_law_db(v) : v;
 	if (p->changed)
 		p->changed(&c->strips[i].params);
+	console_edited(c);
 }
 
 void param_set(struct engine *e, struct console *c, const struct param *p, uint32_t i, float v)

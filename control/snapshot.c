@@ -516,6 +516,7 @@ void snapshot_recall_apply_model(const struct snapshot_recall *r, struct console
 		c->monitor->source = (uint32_t)r->monitor_source;
 	if (c->monitor && r->monitor_speakers >= 0)
 		c->monitor->speakers = (enum layout_id)r->monitor_speakers;
+	console_edited(c);
 }
 
 void snapshot_recall_free(struct snapshot_recall *r)

@@ -181,6 +181,7 @@ int console_sort_buses(struct console *c, uint32_t *cycle_bus)
 
 void console_carry_params(struct console *to, const struct console *from)
 {
+	to->edits = from->edits + 1; /* the console itself changed: never taken for the one saved last */
 	for (uint32_t i = 0; i < to->n_strips; i++) {
 		int j = console_find_strip(from, to->strips[i].name);
 		if (j < 0)

@@ -251,7 +251,13 @@ struct console {
 	uint32_t osc_subscribers;     /* at most this many surfaces known at once (config, default 8) */
 	uint32_t osc_fanout;          /* targets a second any one sender may reach through patterns (config "osc_fanout", default 4,096) */
 	uint32_t osc_rate;            /* datagrams a second from any one sender (config "osc_rate", default 5,000) */
+	uint64_t edits; /* changes to the mix since the config was read: every one counts (console_edited), so
+	                 * that the autosave builds its text only when this moved, not 4 times a second */
 };
+
+/* Every change to the mix after load goes through here: param_store, the
+ * monitor's source and speaker set, a reload (console_carry_params). */
+static inline void console_edited(struct console *c) { c->edits++; }
 
 void console_free(struct console *c);
 /* The console without its monitor section (an offline render: the control
