@@ -3,39 +3,47 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp/lanes.h"
+
 float meter_block_coefficient(float sample_rate, float time_constant_ms, uint32_t n)
 {
 	return 1.0f - expf(-(float)n / (time_constant_ms * 0.001f * sample_rate));
 }
 
-/* max |x| and the sum of squares of x[0..n). For non-negative finite floats
- * the IEEE bit patterns order like the values, so max |x| becomes an
- * unsigned-integer max the compiler can vectorise without -ffast-math. */
+/* max |x| and the sum of squares of x[0..n): sample i into partial sum
+ * i mod 8 (the tail into sum 0), the eight added pairwise. Written with
+ * lanes.h's vectors: as a loop over an array of 8 sums GCC kept it scalar.
+ * For non-negative finite floats the IEEE bit patterns order like the
+ * values, so max |x| is a signed-integer max, no -ffast-math needed. */
 VECTOR_CLONES
 RT static float peak_and_energy(const float *x, uint32_t n, float *sum_squares)
 {
-	uint32_t peak_bits = 0;
-	float acc[8] = {0};
+	lanes_m8 most = {0};
+	const lanes_m8 magnitude = most + 0x7fffffff;
+	lanes_v8 acc = {0};
 	uint32_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		for (uint32_t j = 0; j < 8; j++) {
-			uint32_t b;
-			memcpy(&b, &x[i + j], sizeof b);
-			b &= 0x7fffffffu;
-			peak_bits = b > peak_bits ? b : peak_bits;
-			acc[j] += x[i + j] * x[i + j];
-		}
+	for (; i + LANES_WIDTH <= n; i += LANES_WIDTH) {
+		lanes_v8 v;
+		memcpy(&v, &x[i], sizeof v);
+		const lanes_m8 b = (lanes_m8)v & magnitude;
+		const lanes_m8 more = b > most;
+		most = (b & more) | (most & ~more);
+		acc += v * v;
 	}
+	int32_t peak_bits = 0;
+	for (int l = 0; l < LANES_WIDTH; l++)
+		peak_bits = most[l] > peak_bits ? most[l] : peak_bits;
+	float a0 = acc[0];
 	for (; i < n; i++) {
-		uint32_t b;
+		int32_t b;
 		memcpy(&b, &x[i], sizeof b);
-		b &= 0x7fffffffu;
+		b &= 0x7fffffff;
 		peak_bits = b > peak_bits ? b : peak_bits;
-		acc[0] += x[i] * x[i];
+		a0 += x[i] * x[i];
 	}
 	float peak;
 	memcpy(&peak, &peak_bits, sizeof peak);
-	*sum_squares = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+	*sum_squares = ((a0 + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 	return peak;
 }
 
