@@ -9,6 +9,7 @@
 #define REACH_BACK TRUE_PEAK_REACH
 #define BLOCK 256 /* frames per step: the gains of a block, then the audio through the delay */
 #define HIST 16 /* history ring per channel, doubled so a window is contiguous */
+_Static_assert(HIST > TRUE_PEAK_HISTORY, "the detector's window fits the history");
 
 struct limiter {
 	uint32_t n_ch;
@@ -142,15 +143,21 @@ RT static void remember(struct limiter *l, float *const *x, uint32_t i)
 RT static void find_gains(struct limiter *l, float *const *x, uint32_t n, float *gains)
 {
 	const float inv_count = 1.0f / (float)(l->look + 1);
+	/* detector: every channel's true peak around each frame, the block's
+	 * frames 8 at a time (switched off it needs no gain; the history is
+	 * kept for switching on) */
+	float detected[BLOCK];
+	memset(detected, 0, n * sizeof *detected);
+	for (uint32_t c = 0; l->on && c < l->n_ch; c++) {
+		float w[TRUE_PEAK_HISTORY + BLOCK];
+		const float *newest = &l->hist[(size_t)c * 2 * HIST + l->hist_pos + HIST];
+		memcpy(w, newest - (TRUE_PEAK_HISTORY - 1), TRUE_PEAK_HISTORY * sizeof *w);
+		memcpy(w + TRUE_PEAK_HISTORY, x[c], n * sizeof *w);
+		true_peak_frames_rt(w, n, detected);
+	}
 	for (uint32_t i = 0; i < n; i++) {
-		/* detector: every channel's true peak around this frame */
 		remember(l, x, i);
-		float peak = 0.0f;
-		/* switched off it needs no gain: the history is kept for switching on */
-		for (uint32_t c = 0; l->on && c < l->n_ch; c++) {
-			const float v = true_peak_window(&l->hist[(size_t)c * 2 * HIST + l->hist_pos + HIST]);
-			peak = v > peak ? v : peak;
-		}
+		const float peak = detected[i];
 		const float need = l->on && peak > l->ceiling ? l->ceiling / peak : 1.0f;
 
 		/* the least gain needed over the window: a queue of increasing

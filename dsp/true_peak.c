@@ -80,6 +80,36 @@ RT float true_peak_span_rt(const float *w, uint32_t n)
 	return peak;
 }
 
+VECTOR_CLONES
+RT void true_peak_frames_rt(const float *w, uint32_t n, float *most)
+{
+	enum { H = TRUE_PEAK_HISTORY, LANES = LANES_WIDTH };
+	const tp_bits magnitude = (tp_bits){0} + 0x7fffffff;
+	uint32_t i = 0;
+	for (; i + LANES <= n; i += LANES) {
+		const float *x = &w[H + i];
+		tp_lanes v, kept;
+		memcpy(&v, x, sizeof v);
+		memcpy(&kept, &most[i], sizeof kept);
+		tp_bits best = (tp_bits)kept;
+		best = TP_MAX(best, (tp_bits)v & magnitude);
+		for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
+			tp_lanes acc = true_peak_annex2[p][0] * v;
+			for (int k = 1; k < TRUE_PEAK_TAPS; k++) {
+				tp_lanes xk;
+				memcpy(&xk, x - k, sizeof xk);
+				acc += true_peak_annex2[p][k] * xk;
+			}
+			best = TP_MAX(best, (tp_bits)acc & magnitude);
+		}
+		memcpy(&most[i], &best, sizeof best);
+	}
+	for (; i < n; i++) {
+		const float v = true_peak_window(&w[H + i]);
+		most[i] = v > most[i] ? v : most[i];
+	}
+}
+
 void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n)
 {
 	true_peak_meter_add_strided(m, frames, n, m->n_ch, 1);

@@ -50,6 +50,13 @@ RT static inline float true_peak_window(const float *w)
  * at a time so that the compiler vectorises it. */
 RT float true_peak_span_rt(const float *w, uint32_t n);
 
+/* Each frame's true peak, as true_peak_window() gives it bit for bit (no
+ * fused multiply-adds: the limiter's gains come from it, and the audio is
+ * the same on every machine), for the n frames w[TRUE_PEAK_HISTORY ..]
+ * after the TRUE_PEAK_HISTORY in w[0 ..]: most[i] becomes the larger of
+ * itself and frame i's (most[] >= 0). */
+RT void true_peak_frames_rt(const float *w, uint32_t n, float *most);
+
 /* The running maximum of a multichannel stream. */
 struct true_peak_meter {
 	unsigned n_ch;

@@ -49,6 +49,32 @@ START_TEST(span_equals_the_per_frame_window)
 }
 END_TEST
 
+/* The limiter's detector: each frame's true peak, bit for bit
+ * true_peak_window's (its gains shape the audio, which must not depend on
+ * the machine's vector unit), kept where an earlier channel's is larger. */
+START_TEST(frames_equal_the_per_frame_window_exactly)
+{
+	enum { N = 200 };
+	float w[TRUE_PEAK_HISTORY + N];
+	srand(9);
+	for (int i = 0; i < TRUE_PEAK_HISTORY + N; i++)
+		w[i] = ((float)rand() / (float)RAND_MAX * 2.0f - 1.0f) * (i % 37 == 0 ? 1.5f : 1.0f);
+	for (uint32_t start = 0; start < 9; start++)
+		for (uint32_t n = 1; n + start <= N; n += 5) {
+			float most[N], kept[N];
+			for (uint32_t i = 0; i < n; i++) /* an earlier channel's: larger at every third frame */
+				most[i] = kept[i] = i % 3 == 0 ? 2.5f : 0.0f;
+			true_peak_frames_rt(&w[start], n, most);
+			for (uint32_t i = 0; i < n; i++) {
+				const float v = true_peak_window(&w[TRUE_PEAK_HISTORY + start + i]);
+				const float want = v > kept[i] ? v : kept[i];
+				ck_assert_msg(most[i] == want, "start %u n %u frame %u: %.9g, want %.9g", start, n, i, most[i],
+				              want);
+			}
+		}
+}
+END_TEST
+
 /* Signals like EBU Tech 3341's true-peak cases: sines of amplitude 0.5
  * (-6.02 dBTP) at fs/4, fs/6 and fs/8 whose peaks lie midway between two
  * samples (sampled 45, 60 and 67.5 degrees off). Tech 3341 expects
@@ -82,6 +108,7 @@ int main(void)
 	TCase *t = tcase_create("core");
 	tcase_add_test(t, bound_is_the_largest_phase_sum);
 	tcase_add_test(t, span_equals_the_per_frame_window);
+	tcase_add_test(t, frames_equal_the_per_frame_window_exactly);
 	tcase_add_test(t, sines_peaking_between_their_samples);
 	suite_add_tcase(s, t);
 	return run_suite(s);
