@@ -48,4 +48,21 @@ static inline void rt_flush_denormals(void)
 #define VECTOR_CLONES_FMA \
 	__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), optimize("fp-contract=fast")))
 #endif
+
+/* A kernel written a second time for one vector of 16 lanes (AVX-512)
+ * where the clones cannot give it: GCC keeps a clone's vectors at 8 lanes,
+ * and a 16-lane vector type in the AVX2 clone becomes pairs of registers
+ * that spill. VECTOR_V4 compiles such a function for x86-64-v4 only, and
+ * rt_has_avx512() (CPUID, read once by the compiler's start-up code) says
+ * when to call it. Not in the builds without clones (clang,
+ * ThreadSanitizer) nor with widest_clone=avx2, so that those test the
+ * 8-lane kernels. */
+#if defined(__x86_64__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+	!defined(DUBSTAGE_WIDEST_CLONE_AVX2)
+#define VECTOR_HAS_V4 1
+#define VECTOR_V4 __attribute__((target("arch=x86-64-v4")))
+static inline int rt_has_avx512(void) { return __builtin_cpu_supports("x86-64-v4"); }
+#else
+#define VECTOR_HAS_V4 0
+#endif
 #endif
