@@ -300,7 +300,7 @@ RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float
 
 typedef lanes_v8 lanes_f;
 typedef lanes_m8 lanes_i;
-_Static_assert(DYNAMICS_LANES == LANES_WIDTH, "a frame of the lanes is one lanes_v8");
+_Static_assert(DYNAMICS_LANES == 2 * LANES_WIDTH, "the lanes are one AVX-512 vector or two lanes_v8");
 
 /* m ? a : b lane by lane (m: all ones or all zeros per lane, as vector
  * comparisons give; vector casts reinterpret the bits): the same value the
@@ -332,13 +332,14 @@ __attribute__((always_inline)) RT static inline void follow_frame(struct lane_en
 	*att = e->comp + e->gate;
 }
 
+/* Up to eight strips' envelopes in one lanes_v8. */
 VECTOR_CLONES
-RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
-                                 const float *const *gate_want, float *const *att, int lanes, uint32_t n)
+RT static void follow8(struct dynamics *const *d, const float *const *comp_want, const float *const *gate_want,
+                       float *const *att, int lanes, uint32_t n)
 {
-	lanes = lanes < DYNAMICS_LANES ? lanes : DYNAMICS_LANES;
+	lanes = lanes < LANES_WIDTH ? lanes : LANES_WIDTH;
 	struct lane_envelopes e;
-	for (int l = 0; l < DYNAMICS_LANES; l++) {
+	for (int l = 0; l < LANES_WIDTH; l++) {
 		const struct dynamics *dl = l < lanes ? d[l] : NULL;
 		e.comp[l] = dl ? dl->comp_env : 0.0f, e.gate[l] = dl ? dl->gate_env : 0.0f;
 		e.comp_peak[l] = dl ? dl->comp_gr_max : 0.0f, e.gate_peak[l] = dl ? dl->gate_gr_max : 0.0f;
@@ -360,7 +361,7 @@ RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *
 	}
 	for (; i < n; i++) {
 		lanes_f cw, gw;
-		for (int l = 0; l < DYNAMICS_LANES; l++) {
+		for (int l = 0; l < LANES_WIDTH; l++) {
 			cw[l] = l < lanes ? comp_want[l][i] : 0.0f;
 			gw[l] = l < lanes ? gate_want[l][i] : 0.0f;
 		}
@@ -374,6 +375,104 @@ RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *
 		d[l]->comp_gr_max = e.comp_peak[l], d[l]->gate_gr_max = e.gate_peak[l];
 		d[l]->hold_left = (uint32_t)e.hold[l];
 	}
+}
+
+#if VECTOR_HAS_V4
+#include <immintrin.h>
+
+/* follow8 with sixteen strips in one AVX-512 vector: one chain of envelope
+ * recursions where there were two, each operation the same lane by lane
+ * (the selects as mask blends), so the same bits. */
+struct lane_envelopes16 {
+	__m512 comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel, one;
+	__m512i hold, hold_frames;
+};
+
+__attribute__((always_inline)) VECTOR_V4 RT static inline __m512 follow_frame16(struct lane_envelopes16 *e, __m512 cw,
+                                                                                __m512 gw)
+{
+	const __m512 ca = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(cw, e->comp, _CMP_GT_OQ), e->c_rel, e->c_att);
+	e->comp = _mm512_add_ps(_mm512_mul_ps(ca, e->comp), _mm512_mul_ps(_mm512_sub_ps(e->one, ca), cw));
+	const __mmask16 closing = _mm512_cmp_ps_mask(gw, e->gate, _CMP_GT_OQ);
+	const __mmask16 counting = _mm512_cmpgt_epi32_mask(e->hold, _mm512_setzero_si512());
+	const __mmask16 held = closing & counting;
+	const __m512i counted = _mm512_mask_sub_epi32(e->hold, counting, e->hold, _mm512_set1_epi32(1));
+	e->hold = _mm512_mask_blend_epi32(closing, e->hold_frames, counted);
+	const __m512 ga = _mm512_mask_blend_ps(held, _mm512_mask_blend_ps(closing, e->g_att, e->g_rel), e->one);
+	e->gate = _mm512_add_ps(_mm512_mul_ps(ga, e->gate), _mm512_mul_ps(_mm512_sub_ps(e->one, ga), gw));
+	e->comp_peak = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e->comp, e->comp_peak, _CMP_GT_OQ), e->comp_peak, e->comp);
+	e->gate_peak = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e->gate, e->gate_peak, _CMP_GT_OQ), e->gate_peak, e->gate);
+	return _mm512_add_ps(e->comp, e->gate);
+}
+
+VECTOR_V4 RT static void follow16(struct dynamics *const *d, const float *const *comp_want,
+                                  const float *const *gate_want, float *const *att, int lanes, uint32_t n)
+{
+	float v[11][16];
+	int32_t hold[2][16];
+	for (int l = 0; l < 16; l++) {
+		const struct dynamics *dl = l < lanes ? d[l] : NULL;
+		v[0][l] = dl ? dl->comp_env : 0.0f, v[1][l] = dl ? dl->gate_env : 0.0f;
+		v[2][l] = dl ? dl->comp_gr_max : 0.0f, v[3][l] = dl ? dl->gate_gr_max : 0.0f;
+		v[4][l] = dl ? dl->comp_attack : 0.0f, v[5][l] = dl ? dl->comp_release : 0.0f;
+		v[6][l] = dl ? dl->gate_attack : 0.0f, v[7][l] = dl ? dl->gate_release : 0.0f;
+		hold[0][l] = dl ? (int32_t)dl->hold_left : 0, hold[1][l] = dl ? (int32_t)dl->hold_frames : 0;
+	}
+	struct lane_envelopes16 e = {
+		_mm512_loadu_ps(v[0]), _mm512_loadu_ps(v[1]), _mm512_loadu_ps(v[2]), _mm512_loadu_ps(v[3]),
+		_mm512_loadu_ps(v[4]), _mm512_loadu_ps(v[5]), _mm512_loadu_ps(v[6]), _mm512_loadu_ps(v[7]),
+		_mm512_set1_ps(1.0f), _mm512_loadu_si512(hold[0]), _mm512_loadu_si512(hold[1])};
+	uint32_t i = 0;
+	for (; i + LANES_WIDTH <= n; i += LANES_WIDTH) {
+		lanes_v8 cw[2][LANES_WIDTH], gw[2][LANES_WIDTH], a[2][LANES_WIDTH];
+		for (int h = 0; h < 2; h++) {
+			lanes_gather8(comp_want + h * LANES_WIDTH, lanes - h * LANES_WIDTH, i, cw[h]);
+			lanes_gather8(gate_want + h * LANES_WIDTH, lanes - h * LANES_WIDTH, i, gw[h]);
+		}
+		for (int f = 0; f < LANES_WIDTH; f++) {
+			const __m512 c = _mm512_insertf32x8(_mm512_castps256_ps512((__m256)cw[0][f]), (__m256)cw[1][f], 1);
+			const __m512 g = _mm512_insertf32x8(_mm512_castps256_ps512((__m256)gw[0][f]), (__m256)gw[1][f], 1);
+			const __m512 r = follow_frame16(&e, c, g);
+			a[0][f] = (lanes_v8)_mm512_castps512_ps256(r);
+			a[1][f] = (lanes_v8)_mm512_extractf32x8_ps(r, 1);
+		}
+		for (int h = 0; h < 2; h++)
+			lanes_scatter8(att + h * LANES_WIDTH, lanes - h * LANES_WIDTH, i, a[h]);
+	}
+	for (; i < n; i++) {
+		float cw[16], gw[16], a[16];
+		for (int l = 0; l < 16; l++) {
+			cw[l] = l < lanes ? comp_want[l][i] : 0.0f;
+			gw[l] = l < lanes ? gate_want[l][i] : 0.0f;
+		}
+		_mm512_storeu_ps(a, follow_frame16(&e, _mm512_loadu_ps(cw), _mm512_loadu_ps(gw)));
+		for (int l = 0; l < lanes; l++)
+			att[l][i] = a[l];
+	}
+	_mm512_storeu_ps(v[0], e.comp), _mm512_storeu_ps(v[1], e.gate);
+	_mm512_storeu_ps(v[2], e.comp_peak), _mm512_storeu_ps(v[3], e.gate_peak);
+	_mm512_storeu_si512(hold[0], e.hold);
+	for (int l = 0; l < lanes; l++) {
+		d[l]->comp_env = v[0][l], d[l]->gate_env = v[1][l];
+		d[l]->comp_gr_max = v[2][l], d[l]->gate_gr_max = v[3][l];
+		d[l]->hold_left = (uint32_t)hold[0][l];
+	}
+}
+#endif
+
+RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
+                                 const float *const *gate_want, float *const *att, int lanes, uint32_t n)
+{
+	lanes = lanes < DYNAMICS_LANES ? lanes : DYNAMICS_LANES;
+#if VECTOR_HAS_V4
+	if (lanes > LANES_WIDTH && rt_has_avx512()) {
+		follow16(d, comp_want, gate_want, att, lanes, n);
+		return;
+	}
+#endif
+	for (int first = 0; first < lanes; first += LANES_WIDTH)
+		follow8(d + first, comp_want + first, gate_want + first, att + first,
+		        lanes - first < LANES_WIDTH ? lanes - first : LANES_WIDTH, n);
 }
 
 /* Every channel times the section's gains. */

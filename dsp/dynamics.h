@@ -95,7 +95,8 @@ RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, flo
                             uint32_t n, float *scratch);
 /* Strips side by side (the graph's lane groups): the compressor and gate in
  * three phases, the middle one (the envelopes, the only serial part) for up
- * to DYNAMICS_LANES strips in one vector. Together bit for bit what
+ * to DYNAMICS_LANES strips at once: in one vector of 16 with AVX-512, else
+ * in vectors of 8. Together bit for bit what
  * dynamics_process_rt gives each strip.
  * - dynamics_block_ready: the section runs and its parameters are at rest
  *   (else use dynamics_process_rt);
@@ -103,7 +104,7 @@ RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, flo
  * - dynamics_follow_lanes_rt: att[l][i], the attenuation in dB of strip l;
  * - dynamics_finish_rt: the gains applied, then the de-esser.
  * scratch as for dynamics_process_rt. */
-#define DYNAMICS_LANES 8
+#define DYNAMICS_LANES 16
 RT bool dynamics_block_ready(const struct dynamics *d);
 RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
                           float *comp_want, float *gate_want, float *scratch);

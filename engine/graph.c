@@ -1512,7 +1512,7 @@ RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
 		att[n_dyn++] = w + 2 * GRAPH_BLOCK_FRAMES;
 	}
-	for (int first = 0; first < n_dyn; first += DYNAMICS_LANES)
+	for (int first = 0; first < n_dyn; first += DYNAMICS_LANES) /* once: a group has at most 16 */
 		dynamics_follow_lanes_rt(dyn + first, comp_want + first, gate_want + first, att + first,
 		                         n_dyn - first < DYNAMICS_LANES ? n_dyn - first : DYNAMICS_LANES, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
