@@ -36,6 +36,45 @@ typedef lanes_m8 tp_bits;
 /* max(a, b) lane by lane (C has no vector ternary): a comparison gives all
  * ones or all zeros per lane. */
 #define TP_MAX(a, b) (((a) & ((a) > (b))) | ((b) & ~((a) > (b))))
+/* The four interpolated values at the frames whose newest samples are the
+ * vector v (type T) loaded from x: acc[p] for phase p, its 12 taps summed
+ * in the order true_peak_window sums them. A macro: the kernels below use
+ * it with vectors of 8 and of 16. */
+#define TP_INTERPOLATE(T, x, v, acc) \
+	for (int p = 0; p < TRUE_PEAK_PHASES; p++) { \
+		(acc)[p] = true_peak_annex2[p][0] * (v); \
+		for (int k = 1; k < TRUE_PEAK_TAPS; k++) { \
+			T xk; \
+			memcpy(&xk, (x) - k, sizeof xk); \
+			(acc)[p] += true_peak_annex2[p][k] * xk; \
+		} \
+	}
+
+/* Frames [i, n) of a span LANES at a time (vector type T, its bits B, MAX
+ * their lane maximum) into top, the most so far as IEEE bits; i ends at the
+ * first frame left. |x| as bits: for finite non-negative floats they order
+ * like the values, and an integer max needs no -ffast-math. A running
+ * maximum per phase and one of the samples: five short chains of compares,
+ * not one five times as long (which the loop waited on). */
+#define TP_SPAN(T, B, MAX, LANES, w, n, i, top) \
+	do { \
+		B most_[1 + TRUE_PEAK_PHASES] = {{0}}; \
+		const B magnitude_ = most_[0] + 0x7fffffff; \
+		for (; (i) + (LANES) <= (n); (i) += (LANES)) { \
+			const float *x_ = &(w)[TRUE_PEAK_HISTORY + (i)]; \
+			T v_; \
+			memcpy(&v_, x_, sizeof v_); \
+			most_[0] = MAX(most_[0], (B)v_ & magnitude_); \
+			T acc_[TRUE_PEAK_PHASES]; \
+			TP_INTERPOLATE(T, x_, v_, acc_); \
+			for (int p_ = 0; p_ < TRUE_PEAK_PHASES; p_++) \
+				most_[1 + p_] = MAX(most_[1 + p_], (B)acc_[p_] & magnitude_); \
+		} \
+		for (int p_ = 1; p_ <= TRUE_PEAK_PHASES; p_++) \
+			most_[0] = MAX(most_[0], most_[p_]); \
+		for (int l_ = 0; l_ < (LANES); l_++) \
+			(top) = most_[0][l_] > (top) ? most_[0][l_] : (top); \
+	} while (0)
 
 #if VECTOR_HAS_V4
 #include <immintrin.h>
@@ -51,32 +90,9 @@ typedef int32_t tp_bits16 __attribute__((vector_size(16 * sizeof(int32_t))));
 __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=fast")))
 RT static int32_t span16(const float *w, uint32_t n, uint32_t *done)
 {
-	enum { H = TRUE_PEAK_HISTORY, LANES = 16 };
-	/* a running maximum per phase and one of the samples: five chains of
-	 * compares, not one five times as long */
-	tp_bits16 most[1 + TRUE_PEAK_PHASES] = {{0}};
-	const tp_bits16 magnitude = most[0] + 0x7fffffff;
 	uint32_t i = 0;
-	for (; i + LANES <= n; i += LANES) {
-		const float *x = &w[H + i];
-		tp_lanes16 v;
-		memcpy(&v, x, sizeof v);
-		most[0] = MAX16(most[0], (tp_bits16)v & magnitude);
-		for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
-			tp_lanes16 acc = true_peak_annex2[p][0] * v;
-			for (int k = 1; k < TRUE_PEAK_TAPS; k++) {
-				tp_lanes16 xk;
-				memcpy(&xk, x - k, sizeof xk);
-				acc += true_peak_annex2[p][k] * xk;
-			}
-			most[1 + p] = MAX16(most[1 + p], (tp_bits16)acc & magnitude);
-		}
-	}
-	for (int p = 1; p <= TRUE_PEAK_PHASES; p++)
-		most[0] = MAX16(most[0], most[p]);
 	int32_t top = 0;
-	for (int l = 0; l < LANES; l++)
-		top = most[0][l] > top ? most[0][l] : top;
+	TP_SPAN(tp_lanes16, tp_bits16, MAX16, 16, w, n, i, top);
 	*done = i;
 	return top;
 }
@@ -106,39 +122,16 @@ RT float true_peak_span_rt(const float *w, uint32_t n)
 VECTOR_CLONES_FMA
 RT static float span8(const float *w, uint32_t n, uint32_t i, int32_t top)
 {
-	enum { H = TRUE_PEAK_HISTORY, LANES = LANES_WIDTH };
-	/* |x| as IEEE bits: for finite non-negative floats they order like the
-	 * values, and an integer max needs no -ffast-math. */
-	tp_bits most[1 + TRUE_PEAK_PHASES] = {{0}}; /* per phase, and the samples' (as span16) */
-	const tp_bits magnitude = most[0] + 0x7fffffffu;
 	/* Eight frames per vector, each phase's 12 taps summed in a register
 	 * in the order true_peak_window sums them: the baseline clone gives
 	 * the same bits; the FMA clone rounds once per tap instead of twice,
 	 * within 2e-6 of it for samples in [-1, 1] (12 roundings of sums below
 	 * TRUE_PEAK_BOUND). */
-	for (; i + LANES <= n; i += LANES) {
-		const float *x = &w[H + i];
-		tp_lanes v;
-		memcpy(&v, x, sizeof v);
-		most[0] = TP_MAX(most[0], (tp_bits)v & magnitude);
-		for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
-			tp_lanes acc = true_peak_annex2[p][0] * v;
-			for (int k = 1; k < TRUE_PEAK_TAPS; k++) {
-				tp_lanes xk;
-				memcpy(&xk, x - k, sizeof xk);
-				acc += true_peak_annex2[p][k] * xk;
-			}
-			most[1 + p] = TP_MAX(most[1 + p], (tp_bits)acc & magnitude);
-		}
-	}
-	for (int p = 1; p <= TRUE_PEAK_PHASES; p++)
-		most[0] = TP_MAX(most[0], most[p]);
-	for (int l = 0; l < LANES; l++)
-		top = most[0][l] > top ? most[0][l] : top;
+	TP_SPAN(tp_lanes, tp_bits, TP_MAX, LANES_WIDTH, w, n, i, top);
 	float peak;
 	memcpy(&peak, &top, sizeof peak);
 	for (; i < n; i++) {
-		const float v = true_peak_window(&w[H + i]);
+		const float v = true_peak_window(&w[TRUE_PEAK_HISTORY + i]);
 		peak = v > peak ? v : peak;
 	}
 	return peak;
@@ -157,15 +150,10 @@ RT void true_peak_frames_rt(const float *w, uint32_t n, float *most)
 		memcpy(&kept, &most[i], sizeof kept);
 		tp_bits best = (tp_bits)kept;
 		best = TP_MAX(best, (tp_bits)v & magnitude);
-		for (int p = 0; p < TRUE_PEAK_PHASES; p++) {
-			tp_lanes acc = true_peak_annex2[p][0] * v;
-			for (int k = 1; k < TRUE_PEAK_TAPS; k++) {
-				tp_lanes xk;
-				memcpy(&xk, x - k, sizeof xk);
-				acc += true_peak_annex2[p][k] * xk;
-			}
-			best = TP_MAX(best, (tp_bits)acc & magnitude);
-		}
+		tp_lanes acc[TRUE_PEAK_PHASES];
+		TP_INTERPOLATE(tp_lanes, x, v, acc);
+		for (int p = 0; p < TRUE_PEAK_PHASES; p++)
+			best = TP_MAX(best, (tp_bits)acc[p] & magnitude);
 		memcpy(&most[i], &best, sizeof best);
 	}
 	for (; i < n; i++) {
