@@ -37,8 +37,10 @@ _Static_assert(LAYOUT_MAX_CHANNELS <= LIMITER_MAX_CHANNELS, "a master of any lay
  * source) without looking at each of its ramps. */
 struct row_activity {
 	uint32_t live_rows;    /* bit r: row r has a non-zero target */
-	uint32_t fading;       /* frames until rows set to zero have ramped out */
+	uint32_t fading;       /* frames until every ramp set since has reached its target */
+	uint16_t live_cols[LAYOUT_MAX_CHANNELS]; /* per row, bit c: column c's target is not zero */
 };
+_Static_assert(LAYOUT_MAX_CHANNELS <= 16, "a row's columns fit live_cols");
 
 struct graph_feed {       /* a strip panned into one of its buses, or a send into an aux */
 	uint32_t bus;          /* or SOLO_FEED_BUS */
@@ -430,21 +432,26 @@ static void *xcalloc(size_t n, size_t size, int *failed)
 RT static void activity_set_row(struct row_activity *a, uint32_t row, const float *targets, uint32_t n,
                                 uint32_t fade_frames)
 {
-	bool live = false;
+	uint16_t cols = 0;
 	for (uint32_t i = 0; i < n; i++)
-		live |= targets[i] != 0.0f;
-	if (live) {
+		cols |= (uint16_t)((targets[i] != 0.0f) << i);
+	a->live_cols[row] = cols;
+	if (cols)
 		a->live_rows |= 1u << row;
-	} else {
+	else
 		a->live_rows &= ~(1u << row);
-		a->fading = fade_frames;
-	}
+	/* every ramp of the row is moving: until they arrive, silence is told
+	 * ramp by ramp, not from live_cols */
+	a->fading = fade_frames > a->fading ? fade_frames : a->fading;
 }
 
-/* Whether the matrix can sound in this block of n frames. */
-RT static bool activity_runs(struct row_activity *a, uint32_t n)
+/* Whether the matrix can sound in this block of n frames; *at_rest: every
+ * ramp was at its target when the block began (then a zero target is
+ * silence, and only live_cols need be visited). */
+RT static bool activity_runs(struct row_activity *a, uint32_t n, bool *at_rest)
 {
 	const bool runs = a->live_rows != 0 || a->fading > 0;
+	*at_rest = a->fading == 0;
 	a->fading = a->fading > n ? a->fading - n : 0;
 	return runs;
 }
@@ -1311,7 +1318,8 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 	float *gains = g->scratch[0].scratch;
 	for (uint32_t k = 0; k < m->n_sources; k++) {
 		struct graph_monitor_source *src = &m->sources[k];
-		if (activity_runs(&src->activity, n)) /* matrix [loudspeaker][source channel] */
+		bool at_rest;
+		if (activity_runs(&src->activity, n, &at_rest)) /* matrix [loudspeaker][source channel] */
 			mix_matrix(&m->mat[src->mat_first], 1, src->n_ch, &g->blk[src->first], src->n_ch,
 			           &g->blk[m->out_first], m->n_room, n);
 	}
@@ -1436,12 +1444,26 @@ RT static void mix_feeds(const struct strip_pass *p, const struct graph_strip *s
 	const uint32_t n = p->n;
 	for (uint32_t f = 0; f < s->n_feeds; f++) {
 		struct graph_feed *fd = &g->feeds[s->feed_first + f];
-		if (fd->pre != pre || !activity_runs(&fd->activity, n))
+		bool at_rest;
+		if (fd->pre != pre || !activity_runs(&fd->activity, n, &at_rest))
 			continue;
-		if (quiet) /* matrix [input channel][bus channel] */
-			skip_matrix(&g->pan[fd->pan_first], s->n_in * fd->n_out, n);
-		else
-			mix_matrix(&g->pan[fd->pan_first], fd->n_out, 1, x, s->n_in, &p->chunk->acc[fd->out_first], fd->n_out, n);
+		struct gain_ramp *pan = &g->pan[fd->pan_first]; /* matrix [input channel][bus channel] */
+		float *const *y = &p->chunk->acc[fd->out_first];
+		if (!at_rest) {
+			if (quiet)
+				skip_matrix(pan, s->n_in * fd->n_out, n);
+			else
+				mix_matrix(pan, fd->n_out, 1, x, s->n_in, y, fd->n_out, n);
+			continue;
+		}
+		/* at rest: the ramps with a target are the ones that sound (a mono
+		 * strip in a 7.1.4 bus: 1 to 3 of 12), and a quiet strip has none
+		 * to move on */
+		for (uint32_t c = 0; !quiet && c < s->n_in; c++)
+			for (uint32_t cols = fd->activity.live_cols[c]; cols; cols &= cols - 1) {
+				const uint32_t o = (uint32_t)__builtin_ctz(cols);
+				gain_ramp_mix_rt(&pan[c * fd->n_out + o], x[c], y[o], n);
+			}
 	}
 }
 
