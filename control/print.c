@@ -227,6 +227,7 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 		snprintf(err, errlen, "cannot start the print's disk thread");
 		return -1;
 	}
+	pthread_setname_np(p->thread, "dubstage-print"); /* for top -H and /proc/PID/task */
 	p->running = true;
 	p->summary.files = p->n_files;
 	engine_set_print_tap(p->engine, &p->tap); /* from the next period on */

@@ -201,6 +201,7 @@ struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char 
 		free(l);
 		return NULL;
 	}
+	pthread_setname_np(l->thread, "dubstage-loud"); /* for top -H and /proc/PID/task */
 	l->thread_running = true;
 	return l;
 }
