@@ -4,7 +4,10 @@
 # 48 kHz, PERIOD frames and 4,096 ports, dubstage running CONFIG with
 # --threads THREADS, every strip input fed jack_simple_client's sine. After
 # SECONDS, prints the engine's own callback time (/info, /timing: counted
-# from the start) and the server's xruns by cause.
+# from the start), the server's xruns by cause, and each of dubstage's
+# threads' CPU over those SECONDS (/proc/PID/task: dubstage is the control
+# thread and, with the client's name, JACK's; dubstage-loud the loudness
+# meter, dubstage-worker the second RT thread).
 #   scripts/jack_bench.sh [CONFIG (configs/bench-1024-full.json)] [PERIOD (64)] [SECONDS (30)] [THREADS (2)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,24 +22,16 @@ work=$(mktemp -d)
 sine_pid=""
 trap '[ -n "$sine_pid" ] && kill "$sine_pid" 2>/dev/null; cleanup' EXIT
 
-server="dubstage-jack-bench-$$"
-start_jackd "$server" "$period" "$work/jackd.log" 4096
-export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
-private_console "$config" "$work/console.json"
-port=$((20000 + RANDOM % 20000))
-build/dubstage run "$work/console.json" --server "$server" --osc-port "$port" --fresh --threads "$threads" \
-  >"$work/dubstage.log" 2>&1 &
-engine_pid=$!
-jack_simple_client >/dev/null 2>&1 &
-sine_pid=$!
-for _ in $(seq 300); do
-  jack_lsp 2>/dev/null | grep -q '^jack_simple_client:output1' && jack_lsp 2>/dev/null | grep -q '^dubstage:in_' && break
-  sleep 0.1
-done
-sleep 2 # every port of the console made
-for p in $(jack_lsp | grep -E '^dubstage:in_'); do jack_connect jack_simple_client:output1 "$p"; done
+fed_console dubstage-jack-bench "$config" "$period" "$threads"
 from=$(log_lines "$work/jackd.log")
+ticks() { # "tid name cpu_ticks" per thread of the engine (user + system)
+  for t in /proc/"$engine_pid"/task/*; do
+    printf '%s %s %s\n' "$(basename "$t")" "$(tr ' ' _ <"$t/comm")" "$(awk '{print $14 + $15}' "$t/stat")"
+  done
+}
+ticks >"$work/before"
 sleep "$seconds"
+ticks >"$work/after"
 read -r p50 p99 mx xr strips < <(info "$port")
 read -r over w50 w99 wmax late < <(timing "$port")
 read -r timer clients < <(xrun_kinds "$work/jackd.log" "$from")
@@ -45,3 +40,7 @@ echo "jack_bench: $(basename "$config"), $strips strips, $period frames, $thread
 echo "  callback (own time) p50 $p50 %, p99 $p99 %, max $mx % of the period; $over periods at or over the period"
 echo "  callback start after its cycle began: p50 $w50 %, p99 $w99 %, max $wmax %; $late periods still running when the next began"
 echo "  xruns in the $seconds s: $timer the server's timer, $clients a client late (dubstage counted $xr since it started)"
+echo "  CPU thread by thread over the $seconds s (share of one core):"
+join "$work/before" "$work/after" | awk -v s="$seconds" -v hz="$(getconf CLK_TCK)" '
+  { share = ($5 - $3) / hz / s * 100; total += share; printf "    %-8s %-16s %5.1f %%\n", $1, $2, share }
+  END { printf "    all threads      %5.1f %%\n", total }'

@@ -39,6 +39,30 @@ json.dump(c, open(sys.argv[2], "w"))
 PY
 }
 
+# fed_console NAME CONFIG PERIOD THREADS: a private server (4,096 ports) at
+# PERIOD frames, dubstage running CONFIG on it with --threads THREADS and
+# every strip input fed jack_simple_client's sine. Sets server, port (OSC),
+# engine_pid and sine_pid (the caller's trap stops the sine).
+fed_console() {
+  server="$1-$$"
+  start_jackd "$server" "$3" "$work/jackd.log" 4096
+  export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
+  private_console "$2" "$work/console.json"
+  port=$((20000 + RANDOM % 20000))
+  build/dubstage run "$work/console.json" --server "$server" --osc-port "$port" --fresh --threads "$4" \
+    >"$work/dubstage.log" 2>&1 &
+  engine_pid=$!
+  jack_simple_client >/dev/null 2>&1 &
+  sine_pid=$!
+  for _ in $(seq 300); do
+    jack_lsp 2>/dev/null | grep -q '^jack_simple_client:output1' && jack_lsp 2>/dev/null | grep -q '^dubstage:in_' && break
+    sleep 0.1
+  done
+  sleep 2 # every port of the console made
+  local p
+  for p in $(jack_lsp | grep -E '^dubstage:in_'); do jack_connect jack_simple_client:output1 "$p"; done
+}
+
 xruns_in_log() { grep -c "XRun" "$1" 2>/dev/null || true; }
 
 # xrun_kinds LOG FROM_LINE -> "TIMER CLIENTS": the server's XRun lines from
