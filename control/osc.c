@@ -1524,8 +1524,11 @@ struct osc_server *osc_server_open(const struct osc_host *host, const char *bind
 	}
 	/* Room for a burst (a bank of motor faders, a flood's worth while the
 	 * control thread is busy): past net.core.rmem_max where allowed
-	 * (CAP_NET_ADMIN), else up to it. */
-	const int rcvbuf = 4 << 20;
+	 * (CAP_NET_ADMIN), else up to it. 16 MiB holds about 150 ms of a
+	 * 100,000-a-second flood of small datagrams: the control thread stalls
+	 * that long now and then on this VM (the live state's fsyncs take 5-16
+	 * ms each here, more under disk load), and 4 MiB dropped thousands. */
+	const int rcvbuf = 16 << 20;
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) != 0)
 		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
 	struct sockaddr_storage bound;

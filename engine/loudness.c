@@ -17,9 +17,10 @@
 #define MAX_BUSES CONSOLE_MAX_BUSES
 #define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (wall time): the
                              * integrated value and the range look at every block so far */
-#define IDLE_SLEEP_NS 10000000L /* an empty ring waits this long: the ring holds a second, the readouts
-                                 * move every READOUT_EVERY_S, and each wake-up costs a VM microseconds
-                                 * (1 ms sleeps made the thread 2-4 % of a core on bench-256-full) */
+#define IDLE_SLEEP_NS 10000000L /* an empty ring waits this long (1 ms while loudness_drain waits): the
+                                 * ring holds a second, the readouts move every READOUT_EVERY_S, and
+                                 * each wake-up costs a VM microseconds (1 ms sleeps made the thread
+                                 * 2-4 % of a core on bench-256-full) */
 
 
 struct meter_state {
@@ -63,6 +64,7 @@ struct loudness {
 	struct readout out[MAX_BUSES];   /* by console bus index (cur) */
 	double last_readout;             /* when the readouts were updated (monotonic seconds) */
 	atomic_bool stale;               /* audio measured since then (read by the meter thread outside the lock) */
+	atomic_int draining;             /* loudness_drain callers waiting: the meter thread polls every 1 ms */
 };
 
 /* Starts measuring a bus of `format` in m (a free slot). */
@@ -170,7 +172,7 @@ static void *meter_thread(void *arg)
 				publish_readouts(l);
 				pthread_mutex_unlock(&l->lock);
 			}
-			nanosleep(&(struct timespec){0, IDLE_SLEEP_NS}, NULL);
+			nanosleep(&(struct timespec){0, atomic_load(&l->draining) ? 1000000L : IDLE_SLEEP_NS}, NULL);
 			continue;
 		}
 		if (h.frames) /* a record is channel-major: a block of h.frames per channel */
@@ -289,8 +291,10 @@ void loudness_measure(struct loudness *l, uint32_t generation, const float *outp
 
 void loudness_drain(struct loudness *l)
 {
+	atomic_fetch_add(&l->draining, 1);
 	while (l->thread_running && !bus_tap_idle(&l->tap))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	atomic_fetch_sub(&l->draining, 1);
 	pthread_mutex_lock(&l->lock);
 	atomic_store(&l->stale, false);
 	publish_readouts(l);
