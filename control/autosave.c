@@ -123,7 +123,7 @@ int autosave_tick(struct autosave *a, struct console *c, double now, char *err, 
 		return 0;
 	a->next_check = now + AUTOSAVE_CHECK_S;
 	if (a->saved_current && c->edits == a->saved_edits)
-		return 0; /* a 1,024-strip console's text took a tenth of a core, 4 times a second */
+		return 0; /* building a 1,024-strip console's text 4 times a second took 26 % of a core */
 	const bool ok = save(a, c, err, errlen) == 0;
 	const bool newly_failing = !ok && !a->failing;
 	a->failing = !ok;

@@ -191,7 +191,7 @@ START_TEST(a_full_disk_keeps_the_old_file)
 END_TEST
 
 /* The text of the whole mix is built only when the console's edits moved
- * (it cost a 1,024-strip console a tenth of a core at 4 checks a second): a
+ * (it cost a 1,024-strip console 26 % of a core at 4 checks a second): a
  * write into the model that bypasses param_store is not seen, which is why
  * every change must go through it; a reload (a new console carrying the
  * old one's settings) is seen. */
