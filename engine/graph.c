@@ -447,11 +447,12 @@ RT static void activity_set_row(struct row_activity *a, uint32_t row, const floa
 
 /* Whether the matrix can sound in this block of n frames; *at_rest: every
  * ramp was at its target when the block began (then a zero target is
- * silence, and only live_cols need be visited). */
+ * silence, and only live_cols need be visited), unless at_rest is NULL. */
 RT static bool activity_runs(struct row_activity *a, uint32_t n, bool *at_rest)
 {
 	const bool runs = a->live_rows != 0 || a->fading > 0;
-	*at_rest = a->fading == 0;
+	if (at_rest)
+		*at_rest = a->fading == 0;
 	a->fading = a->fading > n ? a->fading - n : 0;
 	return runs;
 }
@@ -1318,8 +1319,7 @@ RT static void process_monitor(struct graph *g, uint32_t n)
 	float *gains = g->scratch[0].scratch;
 	for (uint32_t k = 0; k < m->n_sources; k++) {
 		struct graph_monitor_source *src = &m->sources[k];
-		bool at_rest;
-		if (activity_runs(&src->activity, n, &at_rest)) /* matrix [loudspeaker][source channel] */
+		if (activity_runs(&src->activity, n, NULL)) /* matrix [loudspeaker][source channel] */
 			mix_matrix(&m->mat[src->mat_first], 1, src->n_ch, &g->blk[src->first], src->n_ch,
 			           &g->blk[m->out_first], m->n_room, n);
 	}
@@ -1482,7 +1482,7 @@ RT static void finish_strip(const struct strip_pass *p, struct graph_strip *s, f
 	mix_feeds(p, s, false, quiet, x);
 }
 
-_Static_assert(FILTER_LANES % DYNAMICS_LANES == 0, "a lane group's dynamics run in whole vectors of its strips");
+_Static_assert(FILTER_LANES <= DYNAMICS_LANES, "a lane group's dynamics run in one call");
 
 /* Strips with the same number of filter sections, all at rest, whose
  * channels wait in lane_buf, a block per channel: strip[0]'s first. */
@@ -1534,9 +1534,8 @@ RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
 		att[n_dyn++] = w + 2 * GRAPH_BLOCK_FRAMES;
 	}
-	for (int first = 0; first < n_dyn; first += DYNAMICS_LANES) /* once: a group has at most 16 */
-		dynamics_follow_lanes_rt(dyn + first, comp_want + first, gate_want + first, att + first,
-		                         n_dyn - first < DYNAMICS_LANES ? n_dyn - first : DYNAMICS_LANES, n);
+	if (n_dyn > 0) /* a group's strips are at most DYNAMICS_LANES (the assertion above) */
+		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
 		struct dynamics *d = &g->dsp[grp->strip[l]].dyn;
