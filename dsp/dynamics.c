@@ -237,65 +237,15 @@ RT static void comp_gate_per_sample(struct dynamics *d, const float *det, float 
 	keep_envelopes(d, &e);
 }
 
-/* The block path's first phase, parameters at rest: the gain computer's
- * wants over the block from the detector det[] (loops the compiler
- * vectorises, but for the RMS detector's recursion). */
-VECTOR_CLONES
-RT static void comp_gate_wants(struct dynamics *d, const float *det, float *comp_want, float *gate_want, uint32_t n)
-{
-	const float *p = d->now;
-	float ms = d->mean_square;
-	if (d->p.comp.rms) {
-		for (uint32_t i = 0; i < n; i++) {
-			ms += d->rms_k * (det[i] * det[i] - ms);
-			comp_want[i] = ms + 1e-30f;
-		}
-		for (uint32_t i = 0; i < n; i++)
-			comp_want[i] = comp_wants(p, 0.5f * fastmath_db_from_gain(comp_want[i]));
-		for (uint32_t i = 0; i < n; i++)
-			gate_want[i] = gate_wants(p, fastmath_db_from_gain(det[i] + 1e-30f));
-	} else {
-		for (uint32_t i = 0; i < n; i++) {
-			const float level_db = fastmath_db_from_gain(det[i] + 1e-30f);
-			comp_want[i] = comp_wants(p, level_db);
-			gate_want[i] = gate_wants(p, level_db);
-		}
-	}
-	d->mean_square = ms;
-}
-
-/* The last phase: the attenuations att[] (dB) to gains, makeup included. */
-VECTOR_CLONES
-RT static void comp_gate_gains(const struct dynamics *d, const float *att, float *gain, uint32_t n)
-{
-	const float makeup = d->now[3];
-	for (uint32_t i = 0; i < n; i++)
-		gain[i] = fastmath_gain_from_db(makeup - att[i]);
-}
-
-/* Compressor and gate with the parameters at rest: the gain computer and
- * the dB conversions over the block, only the envelopes sample by sample.
- * Bit for bit the per-sample path's result (tests/test_dynamics.c).
- * work: 2 n floats. */
-RT static void comp_gate_block(struct dynamics *d, const float *det, float *gain, uint32_t n, float *work)
-{
-	float *comp_want = work, *gate_want = work + n;
-	comp_gate_wants(d, det, comp_want, gate_want, n);
-	struct envelopes e = envelopes_of(d);
-	for (uint32_t i = 0; i < n; i++)
-		gain[i] = follow(d, &e, comp_want[i], gate_want[i]);
-	keep_envelopes(d, &e);
-	comp_gate_gains(d, gain, gain, n);
-}
-
 RT bool dynamics_block_ready(const struct dynamics *d) { return comp_or_gate_active(d) && !gliding(d, 0, 7); }
 
-RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
-                          float *comp_want, float *gate_want, float *scratch)
+RT const float *dynamics_detector_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x,
+                                     uint32_t n_ch, uint32_t n, float *det, float *scratch)
 {
-	float *det = scratch, *band = scratch + 2 * n;
-	detect(d, ch, x, n_ch, n, det, band);
-	comp_gate_wants(d, det, comp_want, gate_want, n);
+	if (n_ch == 1 && !d->p.comp.sidechain_hpf)
+		return x[0];
+	detect(d, ch, x, n_ch, n, det, scratch);
+	return det;
 }
 
 typedef lanes_v8 lanes_f;
@@ -313,9 +263,107 @@ struct lane_envelopes {
 	lanes_i hold, hold_frames;
 };
 
-/* One frame: the wants in, the attenuation (dB) out (through pointers:
- * vectors passed by value change the ABI between the clones). Inlined into
- * the loops, so that e stays in registers. */
+/* The gain computer of strips at rest, a lane each, in vectors VF of
+ * floats (VI: of masks), written once and compiled for eight lanes (every
+ * clone, as lane_computer8) and sixteen (AVX-512, lane_computer16):
+ * - struct lane_computer: the parameters of comp_wants() and gate_wants()
+ *   (the knee's two factors worked out once, to the same bits), the makeup,
+ *   and the mean square of the lanes that detect RMS;
+ * - computer_load, computer_keep: from and back to strips d[0 .. lanes)
+ *   (the lanes past them compute on harmless numbers, a 1 dB knee, and are
+ *   thrown away); computer_load says whether any lane detects RMS;
+ * - wants_frame: one frame, the detector's in (its magnitude: a mono
+ *   strip's signal may stand in for its detector), comp_wants() and
+ *   gate_wants() lane by lane out; rms: whether any lane detects RMS (a
+ *   constant where this is inlined: one loop with the mean square, one
+ *   without);
+ * - gain_frame: the attenuation att (dB) to the gain, makeup included. */
+#define PICK_IN(VI, VF, m, a, b) ((VF)(((VI)(a) & (m)) | ((VI)(b) & ~(m))))
+#define DYNAMICS_COMPUTER(VF, VI, W, ATTR)                                                                        \
+	FASTMATH_LANES(VF, VI, fastmath_lanes##W, ATTR)                                                              \
+	struct lane_computer##W {                                                                                 \
+		VF c_thr, c_slope, knee, half_knee, half_per_knee, makeup, g_thr, g_slope, g_range, rms_k, ms;       \
+		VI rms;                                                                                               \
+	};                                                                                                        \
+	ATTR RT static bool computer_load##W(struct dynamics *const *d, int lanes, struct lane_computer##W *k)     \
+	{                                                                                                         \
+		bool rms = false;                                                                                     \
+		for (int l = 0; l < W; l++) {                                                                         \
+			const struct dynamics *dl = l < lanes ? d[l] : NULL;                                              \
+			const float *p = dl ? dl->now : NULL;                                                             \
+			k->c_thr[l] = p ? p[0] : 0.0f, k->c_slope[l] = p ? p[1] : 0.0f, k->knee[l] = p ? p[2] : 1.0f;     \
+			k->half_knee[l] = 0.5f * k->knee[l], k->half_per_knee[l] = 0.5f / k->knee[l];                     \
+			k->makeup[l] = p ? p[3] : 0.0f, k->g_thr[l] = p ? p[4] : 0.0f;                                    \
+			k->g_slope[l] = p ? p[5] : 0.0f, k->g_range[l] = p ? p[6] : 0.0f;                                 \
+			k->rms[l] = dl && dl->p.comp.rms ? -1 : 0;                                                        \
+			k->rms_k[l] = dl ? dl->rms_k : 0.0f, k->ms[l] = dl ? dl->mean_square : 0.0f;                      \
+			rms |= k->rms[l] != 0;                                                                            \
+		}                                                                                                     \
+		return rms;                                                                                           \
+	}                                                                                                         \
+	ATTR RT static void computer_keep##W(struct dynamics *const *d, int lanes, const struct lane_computer##W *k) \
+	{                                                                                                         \
+		for (int l = 0; l < lanes && l < W; l++)                                                              \
+			d[l]->mean_square = k->ms[l];                                                                     \
+	}                                                                                                         \
+	__attribute__((always_inline)) ATTR RT static inline void wants_frame##W(                                  \
+		struct lane_computer##W *k, const VF *detp, bool rms, VF *cw, VF *gw)                                 \
+	{                                                                                                         \
+		const VF zero = {0};                                                                                  \
+		const VF det = (VF)((VI)*detp & 0x7fffffff);                                                          \
+		const VF floored = det + 1e-30f;                                                                      \
+		VF log2;                                                                                              \
+		fastmath_lanes##W##_log2(&floored, &log2);                                                            \
+		const VF level_db = FASTMATH_DB_PER_LOG2 * log2;                                                      \
+		VF comp_db = level_db;                                                                                \
+		if (rms) {                                                                                            \
+			const VF ms = k->ms + k->rms_k * (det * det - k->ms);                                             \
+			k->ms = PICK_IN(VI, VF, k->rms, ms, k->ms);                                                       \
+			const VF ms_floored = k->ms + 1e-30f;                                                             \
+			fastmath_lanes##W##_log2(&ms_floored, &log2);                                                     \
+			comp_db = PICK_IN(VI, VF, k->rms, 0.5f * (FASTMATH_DB_PER_LOG2 * log2), level_db);                \
+		}                                                                                                     \
+		VF a = comp_db - k->c_thr + k->half_knee;                                                             \
+		a = PICK_IN(VI, VF, a > 0.0f, a, zero);                                                               \
+		const VF b = PICK_IN(VI, VF, a < k->knee, a, k->knee);                                                \
+		*cw = k->c_slope * (b * b * k->half_per_knee + (a - b));                                              \
+		const VF below = k->g_thr - level_db;                                                                 \
+		const VF want = k->g_slope * PICK_IN(VI, VF, below > 0.0f, below, zero);                              \
+		*gw = PICK_IN(VI, VF, want < k->g_range, want, k->g_range);                                           \
+	}                                                                                                         \
+	__attribute__((always_inline)) ATTR RT static inline void gain_frame##W(const struct lane_computer##W *k,  \
+	                                                                         const VF *att, VF *gain)          \
+	{                                                                                                         \
+		const VF log2 = FASTMATH_LOG2_PER_DB * (k->makeup - *att);                                            \
+		fastmath_lanes##W##_exp2(&log2, gain);                                                                \
+	}
+
+DYNAMICS_COMPUTER(lanes_f, lanes_i, 8, )
+
+/* Strips d[0 .. lanes) of eight into e (as computer_load). */
+RT static void envelopes_load(struct dynamics *const *d, int lanes, struct lane_envelopes *e)
+{
+	for (int l = 0; l < LANES_WIDTH; l++) {
+		const struct dynamics *dl = l < lanes ? d[l] : NULL;
+		e->comp[l] = dl ? dl->comp_env : 0.0f, e->gate[l] = dl ? dl->gate_env : 0.0f;
+		e->comp_peak[l] = dl ? dl->comp_gr_max : 0.0f, e->gate_peak[l] = dl ? dl->gate_gr_max : 0.0f;
+		e->c_att[l] = dl ? dl->comp_attack : 0.0f, e->c_rel[l] = dl ? dl->comp_release : 0.0f;
+		e->g_att[l] = dl ? dl->gate_attack : 0.0f, e->g_rel[l] = dl ? dl->gate_release : 0.0f;
+		e->hold[l] = dl ? (int32_t)dl->hold_left : 0, e->hold_frames[l] = dl ? (int32_t)dl->hold_frames : 0;
+		e->one[l] = 1.0f;
+	}
+}
+
+RT static void envelopes_keep(struct dynamics *const *d, int lanes, const struct lane_envelopes *e)
+{
+	for (int l = 0; l < lanes && l < LANES_WIDTH; l++) {
+		d[l]->comp_env = e->comp[l], d[l]->gate_env = e->gate[l];
+		d[l]->comp_gr_max = e->comp_peak[l], d[l]->gate_gr_max = e->gate_peak[l];
+		d[l]->hold_left = (uint32_t)e->hold[l];
+	}
+}
+
+/* One frame of the envelopes: the wants in, the attenuation (dB) out. */
 __attribute__((always_inline)) RT static inline void follow_frame(struct lane_envelopes *e, const lanes_f *cwp,
                                                                   const lanes_f *gwp, lanes_f *att)
 {
@@ -332,57 +380,77 @@ __attribute__((always_inline)) RT static inline void follow_frame(struct lane_en
 	*att = e->comp + e->gate;
 }
 
-/* Up to eight strips' envelopes in one lanes_v8. */
-VECTOR_CLONES
-RT static void follow8(struct dynamics *const *d, const float *const *comp_want, const float *const *gate_want,
-                       float *const *att, int lanes, uint32_t n)
+/* Frame i of rows x[0 .. lanes) as one vector (the rest silence). */
+__attribute__((always_inline)) RT static inline void lanes_frame(const float *const *x, int lanes, uint32_t i,
+                                                                 lanes_f *v)
 {
-	lanes = lanes < LANES_WIDTH ? lanes : LANES_WIDTH;
-	struct lane_envelopes e;
-	for (int l = 0; l < LANES_WIDTH; l++) {
-		const struct dynamics *dl = l < lanes ? d[l] : NULL;
-		e.comp[l] = dl ? dl->comp_env : 0.0f, e.gate[l] = dl ? dl->gate_env : 0.0f;
-		e.comp_peak[l] = dl ? dl->comp_gr_max : 0.0f, e.gate_peak[l] = dl ? dl->gate_gr_max : 0.0f;
-		e.c_att[l] = dl ? dl->comp_attack : 0.0f, e.c_rel[l] = dl ? dl->comp_release : 0.0f;
-		e.g_att[l] = dl ? dl->gate_attack : 0.0f, e.g_rel[l] = dl ? dl->gate_release : 0.0f;
-		e.hold[l] = dl ? (int32_t)dl->hold_left : 0, e.hold_frames[l] = dl ? (int32_t)dl->hold_frames : 0;
-		e.one[l] = 1.0f;
-	}
-	/* Eight frames at a time: the wants transposed into frame vectors, the
-	 * attenuations back (dsp/lanes.h); the rest frame by frame. */
+	*v = (lanes_f){0};
+	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
+		(*v)[l] = x[l][i];
+}
+
+__attribute__((always_inline)) RT static inline void lanes_unframe(float *const *x, int lanes, uint32_t i, const lanes_f *v)
+{
+	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
+		x[l][i] = (*v)[l];
+}
+
+/* Up to eight strips in one lanes_v8: eight frames at a time transposed
+ * in (dsp/lanes.h), the gain computer, envelopes and gains frame by frame,
+ * the gains transposed back; the rest frame by frame. */
+__attribute__((always_inline)) RT static inline void run8(struct lane_computer8 *k, struct lane_envelopes *e,
+                                                          bool rms, const float *const *det, float *const *gain,
+                                                          int lanes, uint32_t n)
+{
 	uint32_t i = 0;
 	for (; i + LANES_WIDTH <= n; i += LANES_WIDTH) {
-		lanes_f cw[LANES_WIDTH], gw[LANES_WIDTH], a[LANES_WIDTH];
-		lanes_gather8(comp_want, lanes, i, cw);
-		lanes_gather8(gate_want, lanes, i, gw);
-		for (int f = 0; f < LANES_WIDTH; f++)
-			follow_frame(&e, &cw[f], &gw[f], &a[f]);
-		lanes_scatter8(att, lanes, i, a);
+		lanes_f v[LANES_WIDTH];
+		lanes_gather8(det, lanes, i, v);
+		for (int f = 0; f < LANES_WIDTH; f++) {
+			lanes_f cw, gw, att;
+			wants_frame8(k, &v[f], rms, &cw, &gw);
+			follow_frame(e, &cw, &gw, &att);
+			gain_frame8(k, &att, &v[f]);
+		}
+		lanes_scatter8(gain, lanes, i, v);
 	}
 	for (; i < n; i++) {
-		lanes_f cw, gw;
-		for (int l = 0; l < LANES_WIDTH; l++) {
-			cw[l] = l < lanes ? comp_want[l][i] : 0.0f;
-			gw[l] = l < lanes ? gate_want[l][i] : 0.0f;
-		}
-		lanes_f a;
-		follow_frame(&e, &cw, &gw, &a);
-		for (int l = 0; l < lanes; l++)
-			att[l][i] = a[l];
+		lanes_f v, cw, gw, att;
+		lanes_frame(det, lanes, i, &v);
+		wants_frame8(k, &v, rms, &cw, &gw);
+		follow_frame(e, &cw, &gw, &att);
+		gain_frame8(k, &att, &v);
+		lanes_unframe(gain, lanes, i, &v);
 	}
-	for (int l = 0; l < lanes; l++) {
-		d[l]->comp_env = e.comp[l], d[l]->gate_env = e.gate[l];
-		d[l]->comp_gr_max = e.comp_peak[l], d[l]->gate_gr_max = e.gate_peak[l];
-		d[l]->hold_left = (uint32_t)e.hold[l];
-	}
+}
+
+VECTOR_CLONES
+RT static void gains8(struct dynamics *const *d, const float *const *det, float *const *gain, int lanes, uint32_t n)
+{
+	struct lane_computer8 k;
+	struct lane_envelopes e;
+	const bool rms = computer_load8(d, lanes, &k);
+	envelopes_load(d, lanes, &e);
+	if (rms)
+		run8(&k, &e, true, det, gain, lanes, n);
+	else
+		run8(&k, &e, false, det, gain, lanes, n);
+	computer_keep8(d, lanes, &k);
+	envelopes_keep(d, lanes, &e);
 }
 
 #if VECTOR_HAS_V4
 #include <immintrin.h>
 
-/* follow8 with sixteen strips in one AVX-512 vector: one chain of envelope
- * recursions where there were two, each operation the same lane by lane
- * (the selects as mask blends), so the same bits. */
+/* gains8 with sixteen strips in one AVX-512 vector, each operation the same
+ * lane by lane (the envelopes' selects as mask blends), so the same bits;
+ * per eight frames in phases, each with few enough values for the
+ * registers: the gain computer, the envelopes (the one serial chain), the
+ * gains. */
+typedef float lanes_v16 __attribute__((vector_size(16 * sizeof(float))));
+typedef int32_t lanes_m16 __attribute__((vector_size(16 * sizeof(int32_t))));
+DYNAMICS_COMPUTER(lanes_v16, lanes_m16, 16, VECTOR_V4)
+
 struct lane_envelopes16 {
 	__m512 comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel, one;
 	__m512i hold, hold_frames;
@@ -405,74 +473,107 @@ __attribute__((always_inline)) VECTOR_V4 RT static inline __m512 follow_frame16(
 	return _mm512_add_ps(e->comp, e->gate);
 }
 
-VECTOR_V4 RT static void follow16(struct dynamics *const *d, const float *const *comp_want,
-                                  const float *const *gate_want, float *const *att, int lanes, uint32_t n)
+__attribute__((always_inline)) VECTOR_V4 RT static inline __m512 join16(const lanes_f *low, const lanes_f *high)
 {
-	float v[11][16];
-	int32_t hold[2][16];
-	for (int l = 0; l < 16; l++) {
-		const struct dynamics *dl = l < lanes ? d[l] : NULL;
-		v[0][l] = dl ? dl->comp_env : 0.0f, v[1][l] = dl ? dl->gate_env : 0.0f;
-		v[2][l] = dl ? dl->comp_gr_max : 0.0f, v[3][l] = dl ? dl->gate_gr_max : 0.0f;
-		v[4][l] = dl ? dl->comp_attack : 0.0f, v[5][l] = dl ? dl->comp_release : 0.0f;
-		v[6][l] = dl ? dl->gate_attack : 0.0f, v[7][l] = dl ? dl->gate_release : 0.0f;
-		hold[0][l] = dl ? (int32_t)dl->hold_left : 0, hold[1][l] = dl ? (int32_t)dl->hold_frames : 0;
-	}
-	struct lane_envelopes16 e = {
-		_mm512_loadu_ps(v[0]), _mm512_loadu_ps(v[1]), _mm512_loadu_ps(v[2]), _mm512_loadu_ps(v[3]),
-		_mm512_loadu_ps(v[4]), _mm512_loadu_ps(v[5]), _mm512_loadu_ps(v[6]), _mm512_loadu_ps(v[7]),
-		_mm512_set1_ps(1.0f), _mm512_loadu_si512(hold[0]), _mm512_loadu_si512(hold[1])};
+	return _mm512_insertf32x8(_mm512_castps256_ps512((__m256)*low), (__m256)*high, 1);
+}
+
+__attribute__((always_inline)) VECTOR_V4 RT static inline void split16(__m512 v, lanes_f *low, lanes_f *high)
+{
+	*low = (lanes_f)_mm512_castps512_ps256(v);
+	*high = (lanes_f)_mm512_extractf32x8_ps(v, 1);
+}
+
+/* frames[0 .. count): the gain computer, the envelopes and the gains, in
+ * place (detectors in, gains out). */
+__attribute__((always_inline)) VECTOR_V4 RT static inline void frames16(struct lane_computer16 *k,
+                                                                        struct lane_envelopes16 *e, bool rms,
+                                                                        lanes_v16 *frames, int count)
+{
+	lanes_v16 cw[LANES_WIDTH], gw[LANES_WIDTH];
+	for (int f = 0; f < count; f++)
+		wants_frame16(k, &frames[f], rms, &cw[f], &gw[f]);
+	for (int f = 0; f < count; f++)
+		frames[f] = (lanes_v16)follow_frame16(e, (__m512)cw[f], (__m512)gw[f]);
+	for (int f = 0; f < count; f++)
+		gain_frame16(k, &frames[f], &frames[f]);
+}
+
+__attribute__((always_inline)) VECTOR_V4 RT static inline void run16(struct lane_computer16 *k,
+                                                                     struct lane_envelopes16 *e, bool rms,
+                                                                     const float *const *det, float *const *gain,
+                                                                     int lanes, uint32_t n)
+{
 	uint32_t i = 0;
 	for (; i + LANES_WIDTH <= n; i += LANES_WIDTH) {
-		lanes_v8 cw[2][LANES_WIDTH], gw[2][LANES_WIDTH], a[2][LANES_WIDTH];
-		for (int h = 0; h < 2; h++) {
-			lanes_gather8(comp_want + h * LANES_WIDTH, lanes - h * LANES_WIDTH, i, cw[h]);
-			lanes_gather8(gate_want + h * LANES_WIDTH, lanes - h * LANES_WIDTH, i, gw[h]);
-		}
-		for (int f = 0; f < LANES_WIDTH; f++) {
-			const __m512 c = _mm512_insertf32x8(_mm512_castps256_ps512((__m256)cw[0][f]), (__m256)cw[1][f], 1);
-			const __m512 g = _mm512_insertf32x8(_mm512_castps256_ps512((__m256)gw[0][f]), (__m256)gw[1][f], 1);
-			const __m512 r = follow_frame16(&e, c, g);
-			a[0][f] = (lanes_v8)_mm512_castps512_ps256(r);
-			a[1][f] = (lanes_v8)_mm512_extractf32x8_ps(r, 1);
-		}
-		for (int h = 0; h < 2; h++)
-			lanes_scatter8(att + h * LANES_WIDTH, lanes - h * LANES_WIDTH, i, a[h]);
+		lanes_f v[2][LANES_WIDTH];
+		lanes_v16 frames[LANES_WIDTH];
+		lanes_gather8(det, lanes, i, v[0]);
+		lanes_gather8(det + LANES_WIDTH, lanes - LANES_WIDTH, i, v[1]);
+		for (int f = 0; f < LANES_WIDTH; f++)
+			frames[f] = (lanes_v16)join16(&v[0][f], &v[1][f]);
+		frames16(k, e, rms, frames, LANES_WIDTH);
+		for (int f = 0; f < LANES_WIDTH; f++)
+			split16((__m512)frames[f], &v[0][f], &v[1][f]);
+		lanes_scatter8(gain, lanes, i, v[0]);
+		lanes_scatter8(gain + LANES_WIDTH, lanes - LANES_WIDTH, i, v[1]);
 	}
 	for (; i < n; i++) {
-		float cw[16], gw[16], a[16];
-		for (int l = 0; l < 16; l++) {
-			cw[l] = l < lanes ? comp_want[l][i] : 0.0f;
-			gw[l] = l < lanes ? gate_want[l][i] : 0.0f;
-		}
-		_mm512_storeu_ps(a, follow_frame16(&e, _mm512_loadu_ps(cw), _mm512_loadu_ps(gw)));
-		for (int l = 0; l < lanes; l++)
-			att[l][i] = a[l];
+		lanes_f v[2];
+		lanes_frame(det, lanes, i, &v[0]);
+		lanes_frame(det + LANES_WIDTH, lanes - LANES_WIDTH, i, &v[1]);
+		lanes_v16 frame = (lanes_v16)join16(&v[0], &v[1]);
+		frames16(k, e, rms, &frame, 1);
+		split16((__m512)frame, &v[0], &v[1]);
+		lanes_unframe(gain, lanes, i, &v[0]);
+		lanes_unframe(gain + LANES_WIDTH, lanes - LANES_WIDTH, i, &v[1]);
 	}
-	_mm512_storeu_ps(v[0], e.comp), _mm512_storeu_ps(v[1], e.gate);
-	_mm512_storeu_ps(v[2], e.comp_peak), _mm512_storeu_ps(v[3], e.gate_peak);
-	_mm512_storeu_si512(hold[0], e.hold);
-	for (int l = 0; l < lanes; l++) {
-		d[l]->comp_env = v[0][l], d[l]->gate_env = v[1][l];
-		d[l]->comp_gr_max = v[2][l], d[l]->gate_gr_max = v[3][l];
-		d[l]->hold_left = (uint32_t)hold[0][l];
-	}
+}
+
+VECTOR_V4 RT static void gains16(struct dynamics *const *d, const float *const *det, float *const *gain, int lanes,
+                                 uint32_t n)
+{
+	struct lane_computer16 k;
+	struct lane_envelopes h[2];
+	const bool rms = computer_load16(d, lanes, &k);
+	envelopes_load(d, lanes, &h[0]);
+	envelopes_load(d + LANES_WIDTH, lanes - LANES_WIDTH, &h[1]);
+	/* the counters as vectors of floats' size, bits unchanged */
+	lanes_f hold[2] = {(lanes_f)h[0].hold, (lanes_f)h[1].hold};
+	const lanes_f hold_frames[2] = {(lanes_f)h[0].hold_frames, (lanes_f)h[1].hold_frames};
+	struct lane_envelopes16 e = {
+		join16(&h[0].comp, &h[1].comp), join16(&h[0].gate, &h[1].gate),
+		join16(&h[0].comp_peak, &h[1].comp_peak), join16(&h[0].gate_peak, &h[1].gate_peak),
+		join16(&h[0].c_att, &h[1].c_att), join16(&h[0].c_rel, &h[1].c_rel),
+		join16(&h[0].g_att, &h[1].g_att), join16(&h[0].g_rel, &h[1].g_rel),
+		_mm512_set1_ps(1.0f),
+		(__m512i)join16(&hold[0], &hold[1]), (__m512i)join16(&hold_frames[0], &hold_frames[1])};
+	if (rms)
+		run16(&k, &e, true, det, gain, lanes, n);
+	else
+		run16(&k, &e, false, det, gain, lanes, n);
+	split16(e.comp, &h[0].comp, &h[1].comp), split16(e.gate, &h[0].gate, &h[1].gate);
+	split16(e.comp_peak, &h[0].comp_peak, &h[1].comp_peak), split16(e.gate_peak, &h[0].gate_peak, &h[1].gate_peak);
+	split16((__m512)e.hold, &hold[0], &hold[1]);
+	h[0].hold = (lanes_i)hold[0], h[1].hold = (lanes_i)hold[1];
+	computer_keep16(d, lanes, &k);
+	envelopes_keep(d, lanes, &h[0]);
+	envelopes_keep(d + LANES_WIDTH, lanes - LANES_WIDTH, &h[1]);
 }
 #endif
 
-RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
-                                 const float *const *gate_want, float *const *att, int lanes, uint32_t n)
+RT void dynamics_gains_lanes_rt(struct dynamics *const *d, const float *const *det, float *const *gain, int lanes,
+                                uint32_t n)
 {
 	lanes = lanes < DYNAMICS_LANES ? lanes : DYNAMICS_LANES;
 #if VECTOR_HAS_V4
 	if (lanes > LANES_WIDTH && rt_has_avx512()) {
-		follow16(d, comp_want, gate_want, att, lanes, n);
+		gains16(d, det, gain, lanes, n);
 		return;
 	}
 #endif
 	for (int first = 0; first < lanes; first += LANES_WIDTH)
-		follow8(d + first, comp_want + first, gate_want + first, att + first,
-		        lanes - first < LANES_WIDTH ? lanes - first : LANES_WIDTH, n);
+		gains8(d + first, det + first, gain + first, lanes - first < LANES_WIDTH ? lanes - first : LANES_WIDTH, n);
 }
 
 /* Every channel times the section's gains. */
@@ -484,11 +585,10 @@ RT static void apply_gain(float *const *x, uint32_t n_ch, uint32_t n, const floa
 }
 
 RT void dynamics_finish_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
-                           const float *att, float *scratch)
+                           const float *gains, float *scratch)
 {
 	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
-	comp_gate_gains(d, att, gain, n);
-	apply_gain(x, n_ch, n, gain);
+	apply_gain(x, n_ch, n, gains);
 	if (deess_active(d))
 		deess(d, ch, x, n_ch, n, det, gain, band);
 }
@@ -511,12 +611,14 @@ RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, flo
 {
 	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
 	if (comp_or_gate_active(d)) {
-		detect(d, ch, x, n_ch, n, det, band);
 		/* a per-period decision: the parameters are at rest or gliding */
-		if (gliding(d, 0, 7))
+		if (gliding(d, 0, 7)) {
+			detect(d, ch, x, n_ch, n, det, band);
 			comp_gate_per_sample(d, det, gain, n);
-		else
-			comp_gate_block(d, det, gain, n, band);
+		} else {
+			const float *from = dynamics_detector_rt(d, ch, x, n_ch, n, det, band);
+			dynamics_gains_lanes_rt(&d, &from, &gain, 1, n);
+		}
 		apply_gain(x, n_ch, n, gain);
 	}
 	if (deess_active(d))

@@ -93,25 +93,29 @@ RT bool dynamics_active(const struct dynamics *d);
  * (2 * n_ch + 2) * n floats. */
 RT void dynamics_process_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch,
                             uint32_t n, float *scratch);
-/* Strips side by side (the graph's lane groups): the compressor and gate in
- * three phases, the middle one (the envelopes, the only serial part) for up
- * to DYNAMICS_LANES strips at once: in one vector of 16 with AVX-512, else
- * in vectors of 8. Together bit for bit what
+/* Strips side by side (the graph's lane groups): the compressor and gate of
+ * up to DYNAMICS_LANES strips at once, a vector lane per strip (one vector
+ * of 16 with AVX-512, else vectors of 8): the gain computer, the envelopes
+ * (the only serial part) and the gains in one pass over the block, the
+ * detectors transposed in and the gains out. Together bit for bit what
  * dynamics_process_rt gives each strip.
  * - dynamics_block_ready: the section runs and its parameters are at rest
  *   (else use dynamics_process_rt);
- * - dynamics_wants_rt: the detector and the gain computer over the block;
- * - dynamics_follow_lanes_rt: att[l][i], the attenuation in dB of strip l;
+ * - dynamics_detector_rt: the strip's detector over the block, in det[n]
+ *   (a mono strip without side-chain filter: its signal itself, returned
+ *   as it is; the gain computer takes magnitudes);
+ * - dynamics_gains_lanes_rt: gain[l][i], the gain of strip l, makeup
+ *   included, from the detectors det[l];
  * - dynamics_finish_rt: the gains applied, then the de-esser.
  * scratch as for dynamics_process_rt. */
 #define DYNAMICS_LANES 16
 RT bool dynamics_block_ready(const struct dynamics *d);
-RT void dynamics_wants_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
-                          float *comp_want, float *gate_want, float *scratch);
-RT void dynamics_follow_lanes_rt(struct dynamics *const *d, const float *const *comp_want,
-                                 const float *const *gate_want, float *const *att, int lanes, uint32_t n);
+RT const float *dynamics_detector_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x,
+                                     uint32_t n_ch, uint32_t n, float *det, float *scratch);
+RT void dynamics_gains_lanes_rt(struct dynamics *const *d, const float *const *det, float *const *gain, int lanes,
+                                uint32_t n);
 RT void dynamics_finish_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
-                           const float *att, float *scratch);
+                           const float *gain, float *scratch);
 
 /* The same, every sample through the whole gain computer with its own
  * glide step: the reference the block path (parameters at rest, the gain

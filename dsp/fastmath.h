@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dsp/lanes.h"
+
 #define FASTMATH_DB_PER_LOG2 6.0205999132796239f   /* 20 log10(2) */
 #define FASTMATH_LOG2_PER_DB 0.16609640474436813f  /* 1 / 20 log10(2) */
 
@@ -49,5 +51,42 @@ static inline float fastmath_exp2(float x)
 
 static inline float fastmath_db_from_gain(float gain) { return FASTMATH_DB_PER_LOG2 * fastmath_log2(gain); }
 static inline float fastmath_gain_from_db(float db) { return fastmath_exp2(FASTMATH_LOG2_PER_DB * db); }
+
+/* The same two, a vector of lanes at once: every operation the scalar
+ * one's, lane by lane (selects as bit masks), so the same bits
+ * (tests/test_dynamics.c). For the kernels that run strips side by side.
+ * Written once for any vector type VF of floats with its integer type VI,
+ * as NAME_log2 and NAME_exp2, compiled with the target ATTR: lanes_v8 for
+ * every clone here; a kernel of 16 lanes makes its own. Always inlined, in
+ * and out through pointers (vectors passed by value change the ABI between
+ * the clones). */
+#define FASTMATH_LANES(VF, VI, NAME, ATTR)                                                                    \
+	ATTR __attribute__((always_inline)) static inline void NAME##_log2(const VF *in, VF *out)              \
+	{                                                                                                     \
+		VI bits = (VI)*in;                                                                                \
+		VI e = ((bits >> 23) & 0xff) - 127;                                                               \
+		bits = (bits & 0x007fffff) | 0x3f800000;                                                          \
+		VF m = (VF)bits;                                                                                  \
+		const VI big = m > 1.41421356f;                                                                   \
+		m = (VF)(((VI)(0.5f * m) & big) | ((VI)m & ~big));                                                \
+		e -= big; /* a true comparison is -1 */                                                           \
+		const VF t = (m - 1.0f) / (m + 1.0f), t2 = t * t;                                                 \
+		const VF series = t * (2.88539008f + t2 * (0.961796693f + t2 * (0.577078016f + t2 * 0.412198583f))); \
+		*out = __builtin_convertvector(e, VF) + series;                                                   \
+	}                                                                                                     \
+	ATTR __attribute__((always_inline)) static inline void NAME##_exp2(const VF *in, VF *out)              \
+	{                                                                                                     \
+		const VF x0 = *in, lo = (VF){0} - 126.0f, hi = (VF){0} + 127.0f;                                    \
+		const VI low = x0 < -126.0f, high = x0 > 127.0f;                                                  \
+		const VF x = (VF)(((VI)lo & low) | ((VI)hi & high) | ((VI)x0 & ~(low | high)));                   \
+		const VF r = (x + 12582912.0f) - 12582912.0f;                                                     \
+		const VF f = (x - r) * 0.693147181f;                                                              \
+		const VF p = 1.0f + f * (1.0f + f * (0.5f + f * (0.166666667f + f * (0.0416666667f +               \
+		             f * (0.00833333333f + f * 0.00138888889f)))));                                       \
+		const VI scale = (__builtin_convertvector(r, VI) + 127) << 23;                                     \
+		*out = p * (VF)scale;                                                                             \
+	}
+
+FASTMATH_LANES(lanes_v8, lanes_m8, fastmath_v8, )
 
 #endif

@@ -126,7 +126,7 @@ struct strip_scratch {
 	float *post[LAYOUT_MAX_CHANNELS]; /* a strip's channels after its gain: scratch blocks 1 ... */
 	float *dyn_scratch;
 	float *lane_buf;              /* FILTER_LANES blocks: strips whose filters run side by side */
-	float *lane_dyn;              /* 3 blocks per lane: their dynamics' wants and attenuations */
+	float *lane_dyn;              /* 2 blocks per lane: their dynamics' detectors and gains */
 };
 
 /* The strips first .. end - 1 and the bus blocks they add into: graph.blk
@@ -595,7 +595,7 @@ static int build_chunks(struct graph *g)
 			sc->post[c] = sc->scratch + (c + 1) * GRAPH_BLOCK_FRAMES;
 		sc->dyn_scratch = xcalloc((size_t)(2 * LAYOUT_MAX_CHANNELS + 2) * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 		sc->lane_buf = xcalloc((size_t)FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
-		sc->lane_dyn = xcalloc((size_t)3 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
+		sc->lane_dyn = xcalloc((size_t)2 * FILTER_LANES * GRAPH_BLOCK_FRAMES, sizeof(float), &failed);
 	}
 	return failed ? -1 : 0;
 }
@@ -1515,8 +1515,8 @@ RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 	/* Compressors and gates at rest: their envelopes, the serial part, in
 	 * one vector too (a lane per strip: a strip's channels share one). */
 	struct dynamics *dyn[FILTER_LANES];
-	const float *comp_want[FILTER_LANES], *gate_want[FILTER_LANES];
-	float *att[FILTER_LANES];
+	const float *det[FILTER_LANES];
+	float *gain[FILTER_LANES];
 	bool in_lanes[FILTER_LANES];
 	int n_dyn = 0;
 	for (int l = 0; l < grp->n; l++) {
@@ -1526,23 +1526,21 @@ RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 		in_lanes[l] = dynamics_block_ready(d);
 		if (!in_lanes[l])
 			continue;
-		float *w = p->sc->lane_dyn + (size_t)3 * n_dyn * GRAPH_BLOCK_FRAMES;
-		dynamics_wants_rt(d, &g->dyn_channels[s->meter_first], &ln.x[first[l]], s->n_in, n, w,
-		                  w + GRAPH_BLOCK_FRAMES, p->sc->dyn_scratch);
+		float *w = p->sc->lane_dyn + (size_t)2 * n_dyn * GRAPH_BLOCK_FRAMES;
+		det[n_dyn] = dynamics_detector_rt(d, &g->dyn_channels[s->meter_first], &ln.x[first[l]], s->n_in, n, w,
+		                                  p->sc->dyn_scratch);
 		dyn[n_dyn] = d;
-		comp_want[n_dyn] = w;
-		gate_want[n_dyn] = w + GRAPH_BLOCK_FRAMES;
-		att[n_dyn++] = w + 2 * GRAPH_BLOCK_FRAMES;
+		gain[n_dyn++] = w + GRAPH_BLOCK_FRAMES;
 	}
 	if (n_dyn > 0) /* a group's strips are at most DYNAMICS_LANES (the assertion above) */
-		dynamics_follow_lanes_rt(dyn, comp_want, gate_want, att, n_dyn, n);
+		dynamics_gains_lanes_rt(dyn, det, gain, n_dyn, n);
 	for (int l = 0, lane = 0; l < grp->n; l++) {
 		struct graph_strip *s = &g->strips[grp->strip[l]];
 		struct dynamics *d = &g->dsp[grp->strip[l]].dyn;
 		struct dynamics_channel *dch = &g->dyn_channels[s->meter_first];
 		float *const *sx = &ln.x[first[l]];
 		if (in_lanes[l])
-			dynamics_finish_rt(d, dch, sx, s->n_in, n, att[lane++], p->sc->dyn_scratch);
+			dynamics_finish_rt(d, dch, sx, s->n_in, n, gain[lane++], p->sc->dyn_scratch);
 		else if (dynamics_active(d)) /* a de-esser alone, or parameters gliding */
 			dynamics_process_rt(d, dch, sx, s->n_in, n, p->sc->dyn_scratch);
 		finish_strip(p, s, sx);

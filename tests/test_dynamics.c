@@ -285,6 +285,33 @@ START_TEST(fast_log_and_exp)
 }
 END_TEST
 
+/* The eight-lane forms give the scalar ones' bits, lane by lane: log2 over
+ * 1e-30 ... 1e6 (both mantissa halves, every exponent), exp2 over -200 ...
+ * 200 (both clamps). */
+START_TEST(fast_log_and_exp_in_lanes_equal_the_scalar)
+{
+	int differ = 0, tried = 0;
+	for (double x = 1e-30; x < 1e6; x *= 1.0001379) {
+		lanes_v8 in, out;
+		for (int l = 0; l < LANES_WIDTH; l++)
+			in[l] = (float)(x * (1.0 + 0.013 * l));
+		fastmath_v8_log2(&in, &out);
+		for (int l = 0; l < LANES_WIDTH; l++, tried++)
+			differ += out[l] != fastmath_log2(in[l]);
+	}
+	for (double x = -200.0; x < 200.0; x += 0.000731) {
+		lanes_v8 in, out;
+		for (int l = 0; l < LANES_WIDTH; l++)
+			in[l] = (float)(x + 0.0001 * l);
+		fastmath_v8_exp2(&in, &out);
+		for (int l = 0; l < LANES_WIDTH; l++, tried++)
+			differ += out[l] != fastmath_exp2(in[l]);
+	}
+	ck_assert_int_gt(tried, 4000000);
+	ck_assert_msg(differ == 0, "%d of %d differ", differ, tried);
+}
+END_TEST
+
 /* The block path (parameters at rest: the gain computer over the block)
  * equals the per-sample reference bit for bit: peak and RMS detection,
  * side-chain filter on and off, a gate with hold, stereo linked, on 20 s
@@ -340,15 +367,16 @@ START_TEST(block_path_equals_the_reference)
 }
 END_TEST
 
-/* Strips side by side: wants per strip, the envelopes of 1 to 8 strips in
- * one vector, the gains and de-esser per strip, give bit for bit what each
- * strip's dynamics_process_rt gives; every strip has its own thresholds,
- * ratios, times, hold, RMS or peak, side-chain filter and de-esser. */
+/* Strips side by side: the detector per strip, the gain computer,
+ * envelopes and gains of 1 to 16 strips in lanes, the gains applied and
+ * the de-esser per strip, give bit for bit what the per-sample reference
+ * gives each strip; every strip has its own thresholds, ratios, knee,
+ * times, hold, makeup, RMS or peak, side-chain filter and de-esser. */
 START_TEST(lanes_equal_strips_alone)
 {
 	enum { N = 48000 * 4, L = DYNAMICS_LANES };
 	static float a[L][N], b[L][N];
-	static float cw[L][BLOCK], gw[L][BLOCK], at[L][BLOCK];
+	static float det[L][BLOCK], gain[L][BLOCK];
 	srand(21);
 	for (int lanes = 1; lanes <= L; lanes++) {
 		struct dynamics da[L], db[L];
@@ -377,21 +405,23 @@ START_TEST(lanes_equal_strips_alone)
 				a[l][i] = b[l][i] = (float)(level * ((double)rand() / RAND_MAX * 2 - 1));
 			}
 		}
-		for (int off = 0; off < N; off += BLOCK) {
+		for (int off = 0, len; off < N; off += len) {
+			len = 1 + rand() % BLOCK; /* blocks of any length: the frames past the last eight too */
+			len = off + len <= N ? len : N - off;
 			struct dynamics *dl[L];
-			const float *cwp[L], *gwp[L];
-			float *atp[L];
+			const float *detp[L];
+			float *gainp[L];
 			for (int l = 0; l < lanes; l++) {
 				float *xa = a[l] + off, *xb = b[l] + off;
-				dynamics_process_rt(&da[l], &ca[l], &xa, 1, BLOCK, scratch);
+				dynamics_process_reference_rt(&da[l], &ca[l], &xa, 1, (uint32_t)len, scratch);
 				ck_assert(dynamics_block_ready(&db[l]));
-				dynamics_wants_rt(&db[l], &cb[l], &xb, 1, BLOCK, cw[l], gw[l], scratch);
-				dl[l] = &db[l], cwp[l] = cw[l], gwp[l] = gw[l], atp[l] = at[l];
+				detp[l] = dynamics_detector_rt(&db[l], &cb[l], &xb, 1, (uint32_t)len, det[l], scratch);
+				dl[l] = &db[l], gainp[l] = gain[l];
 			}
-			dynamics_follow_lanes_rt(dl, cwp, gwp, atp, lanes, BLOCK);
+			dynamics_gains_lanes_rt(dl, detp, gainp, lanes, (uint32_t)len);
 			for (int l = 0; l < lanes; l++) {
 				float *xb = b[l] + off;
-				dynamics_finish_rt(&db[l], &cb[l], &xb, 1, BLOCK, at[l], scratch);
+				dynamics_finish_rt(&db[l], &cb[l], &xb, 1, (uint32_t)len, gain[l], scratch);
 			}
 		}
 		for (int l = 0; l < lanes; l++) {
@@ -402,6 +432,7 @@ START_TEST(lanes_equal_strips_alone)
 			ck_assert_float_eq(da[l].comp_gr_max, db[l].comp_gr_max);
 			ck_assert_float_eq(da[l].gate_gr_max, db[l].gate_gr_max);
 			ck_assert_uint_eq(da[l].hold_left, db[l].hold_left);
+			ck_assert_float_eq(da[l].mean_square, db[l].mean_square);
 		}
 	}
 }
@@ -448,6 +479,7 @@ static Suite *dynamics_suite(void)
 	tcase_add_test(t, detection_is_linked);
 	tcase_add_test(t, parameter_jumps_do_not_click);
 	tcase_add_test(t, fast_log_and_exp);
+	tcase_add_test(t, fast_log_and_exp_in_lanes_equal_the_scalar);
 	tcase_add_test(t, block_path_equals_the_reference);
 	tcase_add_test(t, lanes_equal_strips_alone);
 	tcase_add_test(t, rms_switched_on_starts_from_silence);
