@@ -175,13 +175,16 @@ struct envelopes {
 
 RT static inline float follow(const struct dynamics *d, struct envelopes *e, float comp_want, float gate_want)
 {
+	/* a e + (1 - a) w as w + a (e - w): the same envelope, and on the
+	 * chain from one sample to the next a multiply and an add, not a
+	 * subtract before them too (the lane kernels are bound by this chain) */
 	const float ca = comp_want > e->comp ? d->comp_attack : d->comp_release;
-	e->comp = ca * e->comp + (1.0f - ca) * comp_want;
+	e->comp = comp_want + ca * (e->comp - comp_want);
 	const bool closing = gate_want > e->gate;
 	const bool held = closing && e->hold > 0;
 	e->hold = closing ? (e->hold > 0 ? e->hold - 1 : 0) : d->hold_frames;
-	const float ga = held ? 1.0f : (closing ? d->gate_release : d->gate_attack);
-	e->gate = ga * e->gate + (1.0f - ga) * gate_want;
+	const float ga = closing ? d->gate_release : d->gate_attack;
+	e->gate = held ? e->gate : gate_want + ga * (e->gate - gate_want);
 	e->comp_peak = e->comp > e->comp_peak ? e->comp : e->comp_peak;
 	e->gate_peak = e->gate > e->gate_peak ? e->gate : e->gate_peak;
 	return e->comp + e->gate;
@@ -259,7 +262,7 @@ _Static_assert(DYNAMICS_LANES == 2 * LANES_WIDTH, "the lanes are one AVX-512 vec
 
 /* The envelopes of the lanes' strips (follow(), lane by lane). */
 struct lane_envelopes {
-	lanes_f comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel, one;
+	lanes_f comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel;
 	lanes_i hold, hold_frames;
 };
 
@@ -350,7 +353,6 @@ RT static void envelopes_load(struct dynamics *const *d, int lanes, struct lane_
 		e->c_att[l] = dl ? dl->comp_attack : 0.0f, e->c_rel[l] = dl ? dl->comp_release : 0.0f;
 		e->g_att[l] = dl ? dl->gate_attack : 0.0f, e->g_rel[l] = dl ? dl->gate_release : 0.0f;
 		e->hold[l] = dl ? (int32_t)dl->hold_left : 0, e->hold_frames[l] = dl ? (int32_t)dl->hold_frames : 0;
-		e->one[l] = 1.0f;
 	}
 }
 
@@ -369,12 +371,12 @@ __attribute__((always_inline)) RT static inline void follow_frame(struct lane_en
 {
 	const lanes_f cw = *cwp, gw = *gwp;
 	const lanes_f ca = PICK(cw > e->comp, e->c_att, e->c_rel);
-	e->comp = ca * e->comp + (e->one - ca) * cw;
+	e->comp = cw + ca * (e->comp - cw);
 	const lanes_i closing = gw > e->gate;
 	const lanes_i held = closing & (e->hold > 0);
 	e->hold = (closing & (e->hold + (e->hold > 0))) | (~closing & e->hold_frames); /* hold > 0 is -1: minus one */
-	const lanes_f ga = PICK(held, e->one, PICK(closing, e->g_rel, e->g_att));
-	e->gate = ga * e->gate + (e->one - ga) * gw;
+	const lanes_f ga = PICK(closing, e->g_rel, e->g_att);
+	e->gate = PICK(held, e->gate, gw + ga * (e->gate - gw));
 	e->comp_peak = PICK(e->comp > e->comp_peak, e->comp, e->comp_peak);
 	e->gate_peak = PICK(e->gate > e->gate_peak, e->gate, e->gate_peak);
 	*att = e->comp + e->gate;
@@ -452,7 +454,7 @@ typedef int32_t lanes_m16 __attribute__((vector_size(16 * sizeof(int32_t))));
 DYNAMICS_COMPUTER(lanes_v16, lanes_m16, 16, VECTOR_V4)
 
 struct lane_envelopes16 {
-	__m512 comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel, one;
+	__m512 comp, gate, comp_peak, gate_peak, c_att, c_rel, g_att, g_rel;
 	__m512i hold, hold_frames;
 };
 
@@ -460,14 +462,14 @@ __attribute__((always_inline)) VECTOR_V4 RT static inline __m512 follow_frame16(
                                                                                 __m512 gw)
 {
 	const __m512 ca = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(cw, e->comp, _CMP_GT_OQ), e->c_rel, e->c_att);
-	e->comp = _mm512_add_ps(_mm512_mul_ps(ca, e->comp), _mm512_mul_ps(_mm512_sub_ps(e->one, ca), cw));
+	e->comp = _mm512_add_ps(cw, _mm512_mul_ps(ca, _mm512_sub_ps(e->comp, cw)));
 	const __mmask16 closing = _mm512_cmp_ps_mask(gw, e->gate, _CMP_GT_OQ);
 	const __mmask16 counting = _mm512_cmpgt_epi32_mask(e->hold, _mm512_setzero_si512());
 	const __mmask16 held = closing & counting;
 	const __m512i counted = _mm512_mask_sub_epi32(e->hold, counting, e->hold, _mm512_set1_epi32(1));
 	e->hold = _mm512_mask_blend_epi32(closing, e->hold_frames, counted);
-	const __m512 ga = _mm512_mask_blend_ps(held, _mm512_mask_blend_ps(closing, e->g_att, e->g_rel), e->one);
-	e->gate = _mm512_add_ps(_mm512_mul_ps(ga, e->gate), _mm512_mul_ps(_mm512_sub_ps(e->one, ga), gw));
+	const __m512 ga = _mm512_mask_blend_ps(closing, e->g_att, e->g_rel);
+	e->gate = _mm512_mask_blend_ps(held, _mm512_add_ps(gw, _mm512_mul_ps(ga, _mm512_sub_ps(e->gate, gw))), e->gate);
 	e->comp_peak = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e->comp, e->comp_peak, _CMP_GT_OQ), e->comp_peak, e->comp);
 	e->gate_peak = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e->gate, e->gate_peak, _CMP_GT_OQ), e->gate_peak, e->gate);
 	return _mm512_add_ps(e->comp, e->gate);
@@ -546,7 +548,6 @@ VECTOR_V4 RT static void gains16(struct dynamics *const *d, const float *const *
 		join16(&h[0].comp_peak, &h[1].comp_peak), join16(&h[0].gate_peak, &h[1].gate_peak),
 		join16(&h[0].c_att, &h[1].c_att), join16(&h[0].c_rel, &h[1].c_rel),
 		join16(&h[0].g_att, &h[1].g_att), join16(&h[0].g_rel, &h[1].g_rel),
-		_mm512_set1_ps(1.0f),
 		(__m512i)join16(&hold[0], &hold[1]), (__m512i)join16(&hold_frames[0], &hold_frames[1])};
 	if (rms)
 		run16(&k, &e, true, det, gain, lanes, n);

@@ -239,6 +239,46 @@ typedef float filter_lanes16 __attribute__((vector_size(16 * sizeof(float))));
  * two vectors of eight. The section loop is throughput-bound, not
  * latency-bound: a frame's recursions (about 12 cycles) wait less than its
  * 17 vector operations per section take to issue. */
+/* frames[0 .. len) through sections 0 .. k - 1, pipelined across the
+ * sections: step t runs section j on frame t - j, so that a step's sections
+ * are independent of one another (each takes what the one before it gave
+ * at the step before, carry[j - 1]) and only each section's own recursion
+ * chains a step to the next. Every section still sees its frames in order:
+ * the same bits as frame after frame through every section. The first and
+ * last k - 1 steps run only the sections that have a frame. Inlined with k
+ * a constant, the states and carries stay in registers. */
+__attribute__((always_inline)) VECTOR_V4 RT static inline void pipeline16(
+	const int k, const filter_lanes16 *a1, const filter_lanes16 *a2, const filter_lanes16 *a3,
+	const filter_lanes16 *m0, const filter_lanes16 *m1, const filter_lanes16 *m2, filter_lanes16 *ic1,
+	filter_lanes16 *ic2, filter_lanes16 *frames, uint32_t len)
+{
+	filter_lanes16 s1[FILTER_CASCADE_MAX], s2[FILTER_CASCADE_MAX], carry[FILTER_CASCADE_MAX] = {{0}};
+#pragma GCC unroll 16
+	for (int j = 0; j < k; j++)
+		s1[j] = ic1[j], s2[j] = ic2[j];
+	const uint32_t steps = len + (uint32_t)k - 1, fill = (uint32_t)k - 1;
+	for (uint32_t t = 0; t < steps; t++) {
+		const bool edge = t < fill || t >= len;
+#pragma GCC unroll 16
+		for (int j = k - 1; j >= 0; j--) {
+			if (edge && (t < (uint32_t)j || t - (uint32_t)j >= len))
+				continue;
+			const filter_lanes16 v0 = j == 0 ? frames[t] : carry[j - 1];
+			const filter_lanes16 v3 = v0 - s2[j];
+			const filter_lanes16 v1 = a1[j] * s1[j] + a2[j] * v3;
+			const filter_lanes16 v2 = s2[j] + a2[j] * s1[j] + a3[j] * v3;
+			s1[j] = 2.0f * v1 - s1[j];
+			s2[j] = 2.0f * v2 - s2[j];
+			carry[j] = m0[j] * v0 + m1[j] * v1 + m2[j] * v2;
+		}
+		if (t >= fill)
+			frames[t - fill] = carry[k - 1];
+	}
+#pragma GCC unroll 16
+	for (int j = 0; j < k; j++)
+		ic1[j] = s1[j], ic2[j] = s2[j];
+}
+
 VECTOR_V4 RT static void cascade16(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
                                    int lanes, float *const *x, uint32_t n)
 {
@@ -267,18 +307,16 @@ VECTOR_V4 RT static void cascade16(const struct filter_coefs *const *c, struct f
 		for (uint32_t i = whole; i < len; i++)
 			for (int l = 0; l < FILTER_LANES; l++)
 				frames[i][l] = l < lanes ? x[l][off + i] : 0.0f;
-		for (uint32_t i = 0; i < len; i++) {
-			filter_lanes16 v = frames[i];
-			for (int j = 0; j < k; j++) {
-				const filter_lanes16 v0 = v;
-				const filter_lanes16 v3 = v0 - ic2[j];
-				const filter_lanes16 v1 = a1[j] * ic1[j] + a2[j] * v3;
-				const filter_lanes16 v2 = ic2[j] + a2[j] * ic1[j] + a3[j] * v3;
-				ic1[j] = 2.0f * v1 - ic1[j];
-				ic2[j] = 2.0f * v2 - ic2[j];
-				v = m0[j] * v0 + m1[j] * v1 + m2[j] * v2;
-			}
-			frames[i] = v;
+		switch (k) { /* the common cascades with their state in registers */
+		case 1: pipeline16(1, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 2: pipeline16(2, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 3: pipeline16(3, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 4: pipeline16(4, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 5: pipeline16(5, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 6: pipeline16(6, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 7: pipeline16(7, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		case 8: pipeline16(8, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+		default: pipeline16(k, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
 		}
 		for (uint32_t i = 0; i < whole; i += LANES_WIDTH)
 			for (int h = 0; h < 2; h++) {
