@@ -1568,10 +1568,22 @@ START_TEST(render_equals_what_jack_plays)
 	p->take_only = true;
 	p->amp[0] = 0.9f; /* loud: the compressor and the master's limiter work */
 	p->amp[1] = p->amp[2] = 0.5f;
-	jack_latency_range_t dx_lat, bus_lat[N_OUT];
-	jack_port_get_latency_range(jack_port_by_name(p->client, from[0]), JackCaptureLatency, &dx_lat);
-	for (int j = 0; j < N_OUT; j++)
-		jack_port_get_latency_range(jack_port_by_name(p->client, from[j]), JackCaptureLatency, &bus_lat[j]);
+	/* The latencies as JACK settles them after the probe's connections (it
+	 * works them out again in the clients' own threads a moment later: read
+	 * at once, under load, DX_L's was once 0 and a moment later 335): read
+	 * until two readings 50 ms apart agree. */
+	jack_latency_range_t bus_lat[N_OUT], again[N_OUT];
+	memset(again, 0xff, sizeof again);
+	for (int tries = 0; tries < 60; tries++) {
+		for (int j = 0; j < N_OUT; j++)
+			jack_port_get_latency_range(jack_port_by_name(p->client, from[j]), JackCaptureLatency, &bus_lat[j]);
+		if (memcmp(bus_lat, again, sizeof bus_lat) == 0)
+			break;
+		memcpy(again, bus_lat, sizeof again);
+		usleep(50000);
+	}
+	ck_assert_msg(memcmp(bus_lat, again, sizeof bus_lat) == 0, "the ports' latencies never settled");
+	const jack_latency_range_t dx_lat = bus_lat[0];
 	ck_assert_int_eq(jack_set_freewheel(p->client, 1), 0);
 	probe_record(p);
 	jack_set_freewheel(p->client, 0);
