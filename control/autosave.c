@@ -1,5 +1,7 @@
 #include "control/autosave.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,16 +12,63 @@
 #include "control/folder.h"
 #include "control/snapshot.h"
 
+/* The control thread builds the text (it alone reads the console) and hands
+ * it to the writer thread, which does the slow part: the temporary file,
+ * its fsync, the rename and the folder's fsync (5-16 ms on these disks,
+ * 30-190 ms under load, during which the control thread took no OSC). */
 struct autosave {
 	char dir[4096];
 	char name[SNAPSHOT_NAME_MAX - 16]; /* the config file's name without .json: "<name>.live.json" */
 	char path[4300];
-	char *saved;       /* the text last written (or restored), NULL before */
+	char *saved;       /* the text last handed to the writer (or restored), NULL before */
 	uint64_t saved_edits; /* the console's edits when `saved` was found to match it */
 	bool saved_current;   /* saved_edits is known: until the console's edits move, nothing is built */
 	double next_check;
-	bool failing;
+	bool failing;         /* a failure was reported and no save has succeeded since */
+
+	/* shared with the writer, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t work, idle;
+	char *pending;        /* the newest text to write (an older one not yet begun is dropped), or NULL */
+	bool writing, stop;
+	bool written_ok;      /* the last write's outcome, and its error */
+	char write_err[1024];
+	uint64_t writes;      /* writes finished */
+	uint64_t writes_seen; /* by the control thread */
+	pthread_t writer;
+	bool writer_running;
 };
+
+static void *writer_main(void *arg)
+{
+	struct autosave *a = arg;
+	char file[SNAPSHOT_NAME_MAX + 16], previous[SNAPSHOT_NAME_MAX + 16];
+	snprintf(file, sizeof file, "%s.live.json", a->name);
+	snprintf(previous, sizeof previous, "%s.live.prev.json", a->name);
+	pthread_mutex_lock(&a->lock);
+	for (;;) {
+		while (!a->pending && !a->stop)
+			pthread_cond_wait(&a->work, &a->lock);
+		if (!a->pending)
+			break; /* stopping, and everything handed over is written */
+		char *text = a->pending;
+		a->pending = NULL;
+		a->writing = true;
+		pthread_mutex_unlock(&a->lock);
+		char err[1024] = "";
+		const bool ok = folder_make(a->dir, err, sizeof err) == 0 &&
+		                folder_write_file(a->dir, file, text, strlen(text), previous, err, sizeof err) == 0;
+		free(text);
+		pthread_mutex_lock(&a->lock);
+		a->writing = false;
+		a->written_ok = ok;
+		snprintf(a->write_err, sizeof a->write_err, "%s", ok ? "" : err);
+		a->writes++;
+		pthread_cond_broadcast(&a->idle);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
 
 struct autosave *autosave_create(const char *dir, const char *config_path)
 {
@@ -43,13 +92,43 @@ struct autosave *autosave_create(const char *dir, const char *config_path)
 	if (n == 0)
 		snprintf(a->name, sizeof a->name, "console");
 	snprintf(a->path, sizeof a->path, "%s/%s.live.json", a->dir, a->name);
+	a->written_ok = true;
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->work, NULL);
+	pthread_cond_init(&a->idle, NULL);
+	/* with every signal blocked, as it inherits them: the control thread
+	 * takes the signals from a signalfd, and a stop meant for it must not
+	 * land here */
+	sigset_t all, was;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &was);
+	const int rc = pthread_create(&a->writer, NULL, writer_main, a);
+	pthread_sigmask(SIG_SETMASK, &was, NULL);
+	if (rc != 0) {
+		autosave_destroy(a);
+		return NULL;
+	}
+	pthread_setname_np(a->writer, "dubstage-save");
+	a->writer_running = true;
 	return a;
 }
 
 void autosave_destroy(struct autosave *a)
 {
-	if (a)
-		free(a->saved);
+	if (!a)
+		return;
+	if (a->writer_running) { /* what was handed over is written first */
+		pthread_mutex_lock(&a->lock);
+		a->stop = true;
+		pthread_cond_signal(&a->work);
+		pthread_mutex_unlock(&a->lock);
+		pthread_join(a->writer, NULL);
+	}
+	pthread_cond_destroy(&a->idle);
+	pthread_cond_destroy(&a->work);
+	pthread_mutex_destroy(&a->lock);
+	free(a->pending);
+	free(a->saved);
 	free(a);
 }
 
@@ -92,7 +171,9 @@ int autosave_restore(struct autosave *a, struct console *c, char *what, size_t l
 	return -1;
 }
 
-static int save(struct autosave *a, struct console *c, char *err, size_t errlen)
+/* Builds c's text and hands it to the writer when it differs from the last
+ * one handed over. 0, or -1 (err) when out of memory. */
+static int hand_over(struct autosave *a, struct console *c, char *err, size_t errlen)
 {
 	char *text = snapshot_text(c, true);
 	if (!text)
@@ -103,18 +184,38 @@ static int save(struct autosave *a, struct console *c, char *err, size_t errlen)
 		a->saved_edits = edits, a->saved_current = true;
 		return 0;
 	}
-	char file[SNAPSHOT_NAME_MAX + 16], previous[SNAPSHOT_NAME_MAX + 16];
-	snprintf(file, sizeof file, "%s.live.json", a->name);
-	snprintf(previous, sizeof previous, "%s.live.prev.json", a->name);
-	if (folder_make(a->dir, err, errlen) < 0 ||
-	    folder_write_file(a->dir, file, text, strlen(text), previous, err, errlen) < 0) {
+	char *copy = strdup(text);
+	if (!copy) {
 		free(text);
-		return -1;
+		return error_text(err, errlen, "out of memory");
 	}
+	pthread_mutex_lock(&a->lock);
+	free(a->pending); /* not begun: the newer state replaces it */
+	a->pending = copy;
+	pthread_cond_signal(&a->work);
+	pthread_mutex_unlock(&a->lock);
 	free(a->saved);
 	a->saved = text;
 	a->saved_edits = edits, a->saved_current = true;
 	return 0;
+}
+
+/* What the writer finished since the last look: 0 nothing, 1 it wrote and
+ * the latest write succeeded, -1 the latest failed (its error in err); a
+ * failed write makes the next check hand the state over again. Caller
+ * holds a->lock. */
+static int writes_since(struct autosave *a, char *err, size_t errlen)
+{
+	if (a->writes == a->writes_seen)
+		return 0;
+	a->writes_seen = a->writes;
+	if (a->written_ok)
+		return 1;
+	snprintf(err, errlen, "%s", a->write_err);
+	free(a->saved);
+	a->saved = NULL;
+	a->saved_current = false;
+	return -1;
 }
 
 int autosave_tick(struct autosave *a, struct console *c, double now, char *err, size_t errlen)
@@ -122,12 +223,50 @@ int autosave_tick(struct autosave *a, struct console *c, double now, char *err, 
 	if (now < a->next_check)
 		return 0;
 	a->next_check = now + AUTOSAVE_CHECK_S;
-	if (a->saved_current && c->edits == a->saved_edits)
-		return 0; /* building a 1,024-strip console's text 4 times a second took 26 % of a core */
-	const bool ok = save(a, c, err, errlen) == 0;
-	const bool newly_failing = !ok && !a->failing;
-	a->failing = !ok;
+	pthread_mutex_lock(&a->lock);
+	const int written = writes_since(a, err, errlen);
+	pthread_mutex_unlock(&a->lock);
+	bool failed = written < 0;
+	if (written > 0)
+		a->failing = false;
+	/* building a 1,024-strip console's text 4 times a second took 26 % of a core */
+	if (!(a->saved_current && c->edits == a->saved_edits) && hand_over(a, c, err, errlen) < 0)
+		failed = true;
+	const bool newly_failing = failed && !a->failing;
+	a->failing = a->failing || failed;
 	return newly_failing ? -1 : 0;
 }
 
-int autosave_now(struct autosave *a, struct console *c, char *err, size_t errlen) { return save(a, c, err, errlen); }
+/* Caller holds a->lock. */
+static void wait_idle(struct autosave *a)
+{
+	while (a->pending || a->writing)
+		pthread_cond_wait(&a->idle, &a->lock);
+}
+
+void autosave_wait(struct autosave *a)
+{
+	pthread_mutex_lock(&a->lock);
+	wait_idle(a);
+	pthread_mutex_unlock(&a->lock);
+}
+
+int autosave_now(struct autosave *a, struct console *c, char *err, size_t errlen)
+{
+	if (hand_over(a, c, err, errlen) < 0)
+		return -1;
+	pthread_mutex_lock(&a->lock);
+	wait_idle(a);
+	const bool ok = a->written_ok;
+	if (!ok)
+		snprintf(err, errlen, "%s", a->write_err);
+	a->writes_seen = a->writes;
+	pthread_mutex_unlock(&a->lock);
+	if (!ok) {
+		free(a->saved);
+		a->saved = NULL;
+		a->saved_current = false;
+	}
+	a->failing = !ok;
+	return ok ? 0 : -1;
+}

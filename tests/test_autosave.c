@@ -64,6 +64,15 @@ static char *read_all(const char *path)
 	return strdup(buf);
 }
 
+/* A check, then the writer's work waited for: the files as the check left
+ * them. */
+static int tick_written(struct autosave *a, struct console *c, double now, char *err, size_t errlen)
+{
+	const int rc = autosave_tick(a, c, now, err, errlen);
+	autosave_wait(a);
+	return rc;
+}
+
 /* A change the way the control thread makes one (OSC, a recall): through
  * the parameter table, which counts it in the console's edits. */
 static void store(struct console *c, const char *kind, const char *name, uint32_t target, float v)
@@ -79,12 +88,12 @@ START_TEST(saves_changes_only_and_keeps_the_previous)
 	open_fixture(&f);
 	char err[512], what[1024];
 	ck_assert_int_eq(autosave_restore(f.a, f.c, what, sizeof what), 0); /* nothing yet */
-	ck_assert_int_eq(autosave_tick(f.a, f.c, 100.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, f.c, 100.0, err, sizeof err), 0);
 	ck_assert_int_eq(access(f.live, F_OK), 0);
 	struct stat st0;
 	ck_assert_int_eq(stat(f.live, &st0), 0);
 	/* unchanged: no write, whatever the time */
-	ck_assert_int_eq(autosave_tick(f.a, f.c, 101.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, f.c, 101.0, err, sizeof err), 0);
 	struct stat st1;
 	ck_assert_int_eq(stat(f.live, &st1), 0);
 	ck_assert_uint_eq(st0.st_ino, st1.st_ino);
@@ -92,11 +101,11 @@ START_TEST(saves_changes_only_and_keeps_the_previous)
 	/* a change within the check interval waits; after it, it is saved */
 	store(f.c, "strip", "fader", 0, -6.0f);
 	store(f.c, "strip", "solo", 3, 1.0f);
-	ck_assert_int_eq(autosave_tick(f.a, f.c, 101.0 + AUTOSAVE_CHECK_S / 2, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, f.c, 101.0 + AUTOSAVE_CHECK_S / 2, err, sizeof err), 0);
 	char *now = read_all(f.live);
 	ck_assert(strstr(now, "\"fader\": -6.0") == NULL);
 	free(now);
-	ck_assert_int_eq(autosave_tick(f.a, f.c, 101.0 + AUTOSAVE_CHECK_S, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, f.c, 101.0 + AUTOSAVE_CHECK_S, err, sizeof err), 0);
 	now = read_all(f.live);
 	ck_assert_msg(strstr(now, "\"fader\": -6.0") != NULL, "%s", now);
 	free(now);
@@ -163,17 +172,23 @@ START_TEST(a_full_disk_keeps_the_old_file)
 	struct rlimit small = {4096, was.rlim_max};
 	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
 	store(f.c, "strip", "fader", 0, -20.0f);
-	const int first = autosave_tick(f.a, f.c, 10.0, err, sizeof err);
-	const int second = autosave_tick(f.a, f.c, 11.0, err, sizeof err);
+	/* the check hands the state over; the writer's failure is reported by
+	 * the check after it, and only once; each check tries again */
+	const int first = tick_written(f.a, f.c, 10.0, err, sizeof err);
+	const int second = tick_written(f.a, f.c, 11.0, err, sizeof err);
+	char reported[512];
+	snprintf(reported, sizeof reported, "%s", err);
+	const int third = tick_written(f.a, f.c, 12.0, err, sizeof err);
 	setrlimit(RLIMIT_FSIZE, &was);
 	signal(SIGXFSZ, old);
-	ck_assert_int_eq(first, -1);
-	ck_assert_int_eq(second, 0); /* still failing: reported once */
-	ck_assert_msg(strstr(err, "cannot write") && strstr(err, "File too large"), "%s", err);
+	ck_assert_int_eq(first, 0);
+	ck_assert_int_eq(second, -1);
+	ck_assert_int_eq(third, 0); /* still failing: reported once */
+	ck_assert_msg(strstr(reported, "cannot write") && strstr(reported, "File too large"), "%s", reported);
 	char *after = read_all(f.live);
 	ck_assert_str_eq(after, before);
 	free(after);
-	ck_assert_int_eq(autosave_tick(f.a, f.c, 12.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, f.c, 13.0, err, sizeof err), 0);
 	after = read_all(f.live);
 	ck_assert(strstr(after, "\"fader\": -20.0") != NULL);
 	free(after);
@@ -200,7 +215,7 @@ START_TEST(only_counted_edits_are_looked_for)
 	struct fixture f;
 	open_fixture(&f);
 	char err[512];
-	ck_assert_int_eq(autosave_tick(f.a, f.c, 1.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, f.c, 1.0, err, sizeof err), 0);
 
 	/* a reload: the new console carries the old one's mix; a strip of the new
 	 * config is saved with no edit after it (both consoles unedited) */
@@ -210,22 +225,44 @@ START_TEST(only_counted_edits_are_looked_for)
 		" {\"name\": \"New\", \"bus\": \"DX\", \"fader\": -4.5}]}", "t", err, sizeof err);
 	ck_assert_msg(c2 != NULL, "%s", err);
 	console_carry_params(c2, f.c);
-	ck_assert_int_eq(autosave_tick(f.a, c2, 2.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, c2, 2.0, err, sizeof err), 0);
 	char *now = read_all(f.live);
 	ck_assert_msg(strstr(now, "\"New\"") != NULL && strstr(now, "\"fader\": -4.5") != NULL, "%s", now);
 	free(now);
 
 	c2->strips[2].params.fader_db = -11.0f; /* not through the table: not counted */
-	ck_assert_int_eq(autosave_tick(f.a, c2, 3.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, c2, 3.0, err, sizeof err), 0);
 	now = read_all(f.live);
 	ck_assert_msg(strstr(now, "\"fader\": -11.0") == NULL, "%s", now);
 	free(now);
 	store(c2, "strip", "mute", 0, 1.0f); /* counted: the whole mix is saved, the uncounted fader too */
-	ck_assert_int_eq(autosave_tick(f.a, c2, 4.0, err, sizeof err), 0);
+	ck_assert_int_eq(tick_written(f.a, c2, 4.0, err, sizeof err), 0);
 	now = read_all(f.live);
 	ck_assert_msg(strstr(now, "\"fader\": -11.0") != NULL && strstr(now, "\"mute\": true") != NULL, "%s", now);
 	free(now);
 	console_free(c2);
+	close_fixture(&f);
+}
+END_TEST
+
+/* A check only hands the state to the writer thread; stopping writes what
+ * was handed over before the thread ends, so a clean stop right after a
+ * change still finds it on disk. */
+START_TEST(what_was_handed_over_is_written_before_the_stop)
+{
+	struct fixture f;
+	open_fixture(&f);
+	char err[512];
+	ck_assert_int_eq(tick_written(f.a, f.c, 1.0, err, sizeof err), 0);
+	for (int i = 0; i < 20; i++) { /* a fader moving: each check hands a newer state over */
+		store(f.c, "strip", "fader", 0, -1.0f - (float)i);
+		ck_assert_int_eq(autosave_tick(f.a, f.c, 2.0 + i * AUTOSAVE_CHECK_S, err, sizeof err), 0);
+	}
+	autosave_destroy(f.a);
+	f.a = autosave_create(f.dir, "/some/where/reel 3.json");
+	char *now = read_all(f.live);
+	ck_assert_msg(now && strstr(now, "\"fader\": -20.0") != NULL, "%s", now ? now : "(no file)");
+	free(now);
 	close_fixture(&f);
 }
 END_TEST
@@ -235,7 +272,8 @@ START_TEST(an_unwritable_folder_is_reported)
 	char err[512] = "";
 	struct console *c = config_load_text(text, "t", err, sizeof err);
 	struct autosave *a = autosave_create("/proc/dubstage-state", "c.json");
-	ck_assert_int_eq(autosave_tick(a, c, 1.0, err, sizeof err), -1);
+	ck_assert_int_eq(tick_written(a, c, 1.0, err, sizeof err), 0); /* handed over */
+	ck_assert_int_eq(tick_written(a, c, 2.0, err, sizeof err), -1);
 	ck_assert_msg(strstr(err, "cannot create /proc/dubstage-state"), "%s", err);
 	ck_assert_int_eq(autosave_now(a, c, err, sizeof err), -1);
 	autosave_destroy(a);
@@ -327,6 +365,7 @@ int main(void)
 	tcase_add_test(t, saves_changes_only_and_keeps_the_previous);
 	tcase_add_test(t, a_broken_live_file_falls_back_to_the_previous);
 	tcase_add_test(t, a_full_disk_keeps_the_old_file);
+	tcase_add_test(t, what_was_handed_over_is_written_before_the_stop);
 	tcase_add_test(t, an_unwritable_folder_is_reported);
 	tcase_add_test(t, only_counted_edits_are_looked_for);
 	tcase_add_test(t, monitor_and_safes_are_kept);
