@@ -7,7 +7,8 @@
 # from the start), the server's xruns by cause, and each of dubstage's
 # threads' CPU over those SECONDS (/proc/PID/task: dubstage is the control
 # thread and, with the client's name, JACK's; dubstage-loud the loudness
-# meter, dubstage-worker the second RT thread).
+# meter, dubstage-worker the second RT thread, dubstage-save the live
+# state's writer).
 #   scripts/jack_bench.sh [CONFIG (configs/bench-1024-full.json)] [PERIOD (64)] [SECONDS (30)] [THREADS (2)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
