@@ -255,10 +255,12 @@ typedef lanes_v8 lanes_f;
 typedef lanes_m8 lanes_i;
 _Static_assert(DYNAMICS_LANES == 2 * LANES_WIDTH, "the lanes are one AVX-512 vector or two lanes_v8");
 
-/* m ? a : b lane by lane (m: all ones or all zeros per lane, as vector
- * comparisons give; vector casts reinterpret the bits): the same value the
- * scalar ternary picks. A macro: a function would pass vectors by value. */
-#define PICK(m, a, b) ((lanes_f)(((lanes_i)(a) & (m)) | ((lanes_i)(b) & ~(m))))
+/* m ? a : b lane by lane, in vectors VF of floats with masks VI (m: all
+ * ones or all zeros per lane, as vector comparisons give; vector casts
+ * reinterpret the bits): the same value the scalar ternary picks. A macro:
+ * a function would pass vectors by value. PICK: in lanes_v8. */
+#define PICK_IN(VI, VF, m, a, b) ((VF)(((VI)(a) & (m)) | ((VI)(b) & ~(m))))
+#define PICK(m, a, b) PICK_IN(lanes_i, lanes_f, m, a, b)
 
 /* The envelopes of the lanes' strips (follow(), lane by lane). */
 struct lane_envelopes {
@@ -281,7 +283,6 @@ struct lane_envelopes {
  *   constant where this is inlined: one loop with the mean square, one
  *   without);
  * - gain_frame: the attenuation att (dB) to the gain, makeup included. */
-#define PICK_IN(VI, VF, m, a, b) ((VF)(((VI)(a) & (m)) | ((VI)(b) & ~(m))))
 #define DYNAMICS_COMPUTER(VF, VI, W, ATTR)                                                                        \
 	FASTMATH_LANES(VF, VI, fastmath_lanes##W, ATTR)                                                              \
 	struct lane_computer##W {                                                                                 \
