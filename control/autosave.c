@@ -212,7 +212,7 @@ static int writes_since(struct autosave *a, char *err, size_t errlen)
 	if (a->written_ok)
 		return 1;
 	snprintf(err, errlen, "%s", a->write_err);
-	free(a->saved);
+	free(a->saved); /* not on disk: the next check builds and hands it over again */
 	a->saved = NULL;
 	a->saved_current = false;
 	return -1;
@@ -257,16 +257,10 @@ int autosave_now(struct autosave *a, struct console *c, char *err, size_t errlen
 		return -1;
 	pthread_mutex_lock(&a->lock);
 	wait_idle(a);
-	const bool ok = a->written_ok;
-	if (!ok)
-		snprintf(err, errlen, "%s", a->write_err);
-	a->writes_seen = a->writes;
+	/* nothing written: what was handed over last is on disk (a failed write
+	 * forgets it, and hand_over has just handed it over again) */
+	const int written = writes_since(a, err, errlen);
 	pthread_mutex_unlock(&a->lock);
-	if (!ok) {
-		free(a->saved);
-		a->saved = NULL;
-		a->saved_current = false;
-	}
-	a->failing = !ok;
-	return ok ? 0 : -1;
+	a->failing = written < 0;
+	return written < 0 ? -1 : 0;
 }

@@ -383,21 +383,6 @@ __attribute__((always_inline)) RT static inline void follow_frame(struct lane_en
 	*att = e->comp + e->gate;
 }
 
-/* Frame i of rows x[0 .. lanes) as one vector (the rest silence). */
-__attribute__((always_inline)) RT static inline void lanes_frame(const float *const *x, int lanes, uint32_t i,
-                                                                 lanes_f *v)
-{
-	*v = (lanes_f){0};
-	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
-		(*v)[l] = x[l][i];
-}
-
-__attribute__((always_inline)) RT static inline void lanes_unframe(float *const *x, int lanes, uint32_t i, const lanes_f *v)
-{
-	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
-		x[l][i] = (*v)[l];
-}
-
 /* Up to eight strips in one lanes_v8: eight frames at a time transposed
  * in (dsp/lanes.h), the gain computer, envelopes and gains frame by frame,
  * the gains transposed back; the rest frame by frame. */
@@ -419,11 +404,11 @@ __attribute__((always_inline)) RT static inline void run8(struct lane_computer8 
 	}
 	for (; i < n; i++) {
 		lanes_f v, cw, gw, att;
-		lanes_frame(det, lanes, i, &v);
+		lanes_gather1(det, lanes, i, &v);
 		wants_frame8(k, &v, rms, &cw, &gw);
 		follow_frame(e, &cw, &gw, &att);
 		gain_frame8(k, &att, &v);
-		lanes_unframe(gain, lanes, i, &v);
+		lanes_scatter1(gain, lanes, i, &v);
 	}
 }
 
@@ -523,13 +508,13 @@ __attribute__((always_inline)) VECTOR_V4 RT static inline void run16(struct lane
 	}
 	for (; i < n; i++) {
 		lanes_f v[2];
-		lanes_frame(det, lanes, i, &v[0]);
-		lanes_frame(det + LANES_WIDTH, lanes - LANES_WIDTH, i, &v[1]);
+		lanes_gather1(det, lanes, i, &v[0]);
+		lanes_gather1(det + LANES_WIDTH, lanes - LANES_WIDTH, i, &v[1]);
 		lanes_v16 frame = (lanes_v16)join16(&v[0], &v[1]);
 		frames16(k, e, rms, &frame, 1);
 		split16((__m512)frame, &v[0], &v[1]);
-		lanes_unframe(gain, lanes, i, &v[0]);
-		lanes_unframe(gain + LANES_WIDTH, lanes - LANES_WIDTH, i, &v[1]);
+		lanes_scatter1(gain, lanes, i, &v[0]);
+		lanes_scatter1(gain + LANES_WIDTH, lanes - LANES_WIDTH, i, &v[1]);
 	}
 }
 
@@ -587,12 +572,11 @@ RT static void apply_gain(float *const *x, uint32_t n_ch, uint32_t n, const floa
 }
 
 RT void dynamics_finish_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x, uint32_t n_ch, uint32_t n,
-                           const float *gains, float *scratch)
+                           const float *gain, float *scratch)
 {
-	float *det = scratch, *gain = scratch + n, *band = scratch + 2 * n;
-	apply_gain(x, n_ch, n, gains);
+	apply_gain(x, n_ch, n, gain);
 	if (deess_active(d))
-		deess(d, ch, x, n_ch, n, det, gain, band);
+		deess(d, ch, x, n_ch, n, scratch, scratch + n, scratch + 2 * n);
 }
 
 RT void dynamics_process_reference_rt(struct dynamics *d, struct dynamics_channel *ch, float *const *x,

@@ -234,11 +234,6 @@ __attribute__((always_inline)) RT static inline void cascade_halves(
 #if VECTOR_HAS_V4
 typedef float filter_lanes16 __attribute__((vector_size(16 * sizeof(float))));
 
-/* filter_cascade_lanes_rt with its sixteen lanes in one AVX-512 vector: the
- * same operations lane by lane (so the same bits), half the instructions of
- * two vectors of eight. The section loop is throughput-bound, not
- * latency-bound: a frame's recursions (about 12 cycles) wait less than its
- * 17 vector operations per section take to issue. */
 /* frames[0 .. len) through sections 0 .. k - 1, pipelined across the
  * sections: step t runs section j on frame t - j, so that a step's sections
  * are independent of one another (each takes what the one before it gave
@@ -279,6 +274,11 @@ __attribute__((always_inline)) VECTOR_V4 RT static inline void pipeline16(
 		ic1[j] = s1[j], ic2[j] = s2[j];
 }
 
+/* filter_cascade_lanes_rt with its sixteen lanes in one AVX-512 vector: the
+ * same operations lane by lane (so the same bits), half the instructions of
+ * two vectors of eight, the sections pipelined (pipeline16). */
+#define PIPELINE16_CASE(K) \
+	case K: pipeline16(K, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break
 VECTOR_V4 RT static void cascade16(const struct filter_coefs *const *c, struct filter_state *const *st, int k,
                                    int lanes, float *const *x, uint32_t n)
 {
@@ -308,14 +308,8 @@ VECTOR_V4 RT static void cascade16(const struct filter_coefs *const *c, struct f
 			for (int l = 0; l < FILTER_LANES; l++)
 				frames[i][l] = l < lanes ? x[l][off + i] : 0.0f;
 		switch (k) { /* the common cascades with their state in registers */
-		case 1: pipeline16(1, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 2: pipeline16(2, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 3: pipeline16(3, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 4: pipeline16(4, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 5: pipeline16(5, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 6: pipeline16(6, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 7: pipeline16(7, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
-		case 8: pipeline16(8, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
+			PIPELINE16_CASE(1); PIPELINE16_CASE(2); PIPELINE16_CASE(3); PIPELINE16_CASE(4);
+			PIPELINE16_CASE(5); PIPELINE16_CASE(6); PIPELINE16_CASE(7); PIPELINE16_CASE(8);
 		default: pipeline16(k, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len); break;
 		}
 		for (uint32_t i = 0; i < whole; i += LANES_WIDTH)
@@ -376,8 +370,9 @@ RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filt
 					frames[whole + (uint32_t)f][h] = v[f];
 			}
 		for (uint32_t i = whole; i < len; i++)
-			for (int l = 0; l < halves * LANES_WIDTH; l++)
-				frames[i][l / LANES_WIDTH][l % LANES_WIDTH] = l < lanes ? x[l][off + i] : 0.0f;
+			for (int h = 0; h < halves; h++)
+				lanes_gather1((const float *const *)x + h * LANES_WIDTH, lanes - h * LANES_WIDTH, off + i,
+				              &frames[i][h]);
 		if (halves == 1)
 			cascade_halves(1, k, a1, a2, a3, m0, m1, m2, ic1, ic2, frames, len);
 		else
@@ -389,9 +384,9 @@ RT void filter_cascade_lanes_rt(const struct filter_coefs *const *c, struct filt
 					v[f] = frames[i + (uint32_t)f][h];
 				lanes_scatter8(x + h * LANES_WIDTH, lanes - h * LANES_WIDTH, off + i, v);
 			}
-		for (int l = 0; l < lanes; l++)
-			for (uint32_t i = whole; i < len; i++)
-				x[l][off + i] = frames[i][l / LANES_WIDTH][l % LANES_WIDTH];
+		for (uint32_t i = whole; i < len; i++)
+			for (int h = 0; h < halves; h++)
+				lanes_scatter1(x + h * LANES_WIDTH, lanes - h * LANES_WIDTH, off + i, &frames[i][h]);
 	}
 	for (int j = 0; j < k; j++)
 		for (int l = 0; l < lanes; l++) {

@@ -23,6 +23,24 @@ typedef int32_t lanes_m8 __attribute__((vector_size(LANES_WIDTH * sizeof(int32_t
 #else
 #define LANES_SHUFFLE(a, b, i0, i1, i2, i3, i4, i5, i6, i7) \
 	__builtin_shuffle((a), (b), (lanes_m8){i0, i1, i2, i3, i4, i5, i6, i7})
+/* Frame i of channels x[0 .. lanes) as one frame vector (the lanes past
+ * `lanes` silence; of more than 8 channels, the first 8), and back: the
+ * frames past a block's last whole eight. */
+__attribute__((always_inline)) RT static inline void lanes_gather1(const float *const *x, int lanes, uint32_t i,
+                                                                   lanes_v8 *v)
+{
+	*v = (lanes_v8){0};
+	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
+		(*v)[l] = x[l][i];
+}
+
+__attribute__((always_inline)) RT static inline void lanes_scatter1(float *const *x, int lanes, uint32_t i,
+                                                                    const lanes_v8 *v)
+{
+	for (int l = 0; l < lanes && l < LANES_WIDTH; l++)
+		x[l][i] = (*v)[l];
+}
+
 #endif
 
 /* r[0..8) in, r[k][j] -> r[j][k] out. The rounds are the AVX unpack,

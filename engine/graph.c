@@ -1512,8 +1512,9 @@ RT static void finish_group(const struct strip_pass *p, struct lane_group *grp)
 		add_lanes(g, &ln, grp->strip[l], s->meter_first, s->n_in, grp->active[l], grp->k, x, 0, s->n_in);
 	}
 	filter_cascade_lanes_rt(ln.co, ln.st, grp->k, ln.n, ln.x, n);
-	/* Compressors and gates at rest: their envelopes, the serial part, in
-	 * one vector too (a lane per strip: a strip's channels share one). */
+	/* Compressors and gates at rest: each strip's detector, then the gain
+	 * computers, envelopes and gains of all of them in vectors (a lane per
+	 * strip: a strip's channels share one). */
 	struct dynamics *dyn[FILTER_LANES];
 	const float *det[FILTER_LANES];
 	float *gain[FILTER_LANES];

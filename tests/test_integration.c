@@ -1569,9 +1569,10 @@ START_TEST(render_equals_what_jack_plays)
 	p->amp[0] = 0.9f; /* loud: the compressor and the master's limiter work */
 	p->amp[1] = p->amp[2] = 0.5f;
 	/* The latencies as JACK settles them after the probe's connections (it
-	 * works them out again in the clients' own threads a moment later: read
-	 * at once, under load, DX_L's was once 0 and a moment later 335): read
-	 * until two readings 50 ms apart agree. */
+	 * works them out again in the clients' own threads a moment later): read
+	 * until two readings 50 ms apart agree. Read at once, a take under a
+	 * parallel test run once compared 335 frames off on DX_L, most likely a
+	 * latency read before JACK had recomputed it. */
 	jack_latency_range_t bus_lat[N_OUT], again[N_OUT];
 	memset(again, 0xff, sizeof again);
 	for (int tries = 0; tries < 60; tries++) {
