@@ -68,8 +68,9 @@ void bs1770_free(struct bs1770 *m)
 {
 	free(m->blocks);
 	free(m->short_terms);
-	m->blocks = m->short_terms = NULL;
-	m->n_blocks = m->cap_blocks = m->n_short_terms = m->cap_short_terms = 0;
+	free(m->short_terms_sorted);
+	m->blocks = m->short_terms = m->short_terms_sorted = NULL;
+	m->n_blocks = m->cap_blocks = m->n_short_terms = m->cap_short_terms = m->cap_short_terms_sorted = 0;
 }
 
 void bs1770_reset(struct bs1770 *m)
@@ -81,22 +82,66 @@ void bs1770_reset(struct bs1770 *m)
 	m->frames_in_step = 0;
 	m->steps = 0;
 	m->n_blocks = m->n_short_terms = 0;
+	m->blocks_audible_sum = m->short_terms_audible_sum = 0.0;
+	m->n_blocks_audible = m->n_short_terms_audible = 0;
 	m->out_of_memory = false;
 }
 
-static void append(struct bs1770 *m, double **list, size_t *n, size_t *cap, double v)
+/* Room in *list for n + 1 values; false (and m marked) when there is none. */
+static bool room_for_one_more(struct bs1770 *m, double **list, size_t n, size_t *cap)
 {
-	if (*n == *cap) {
-		const size_t grown = *cap ? 2 * *cap : 1024;
-		double *more = realloc(*list, grown * sizeof *more);
-		if (!more) {
-			m->out_of_memory = true;
-			return;
-		}
-		*list = more;
-		*cap = grown;
+	if (n < *cap)
+		return true;
+	const size_t grown = *cap ? 2 * *cap : 1024;
+	double *more = realloc(*list, grown * sizeof *more);
+	if (!more) {
+		m->out_of_memory = true;
+		return false;
 	}
-	(*list)[(*n)++] = v;
+	*list = more;
+	*cap = grown;
+	return true;
+}
+
+/* How many of the ascending e[0..n) are <= v: the index of the first above. */
+static size_t count_not_above(const double *e, size_t n, double v)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+		if (e[mid] <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void append_block(struct bs1770 *m, double e)
+{
+	if (!room_for_one_more(m, &m->blocks, m->n_blocks, &m->cap_blocks))
+		return;
+	m->blocks[m->n_blocks++] = e;
+	if (e > energy_of_lufs(ABSOLUTE_GATE_LUFS)) {
+		m->blocks_audible_sum += e;
+		m->n_blocks_audible++;
+	}
+}
+
+static void append_short_term(struct bs1770 *m, double e)
+{
+	if (!room_for_one_more(m, &m->short_terms, m->n_short_terms, &m->cap_short_terms) ||
+	    !room_for_one_more(m, &m->short_terms_sorted, m->n_short_terms, &m->cap_short_terms_sorted))
+		return;
+	double *sorted = m->short_terms_sorted;
+	const size_t at = count_not_above(sorted, m->n_short_terms, e);
+	memmove(&sorted[at + 1], &sorted[at], (m->n_short_terms - at) * sizeof *sorted);
+	sorted[at] = e;
+	m->short_terms[m->n_short_terms++] = e;
+	if (e > energy_of_lufs(ABSOLUTE_GATE_LUFS)) {
+		m->short_terms_audible_sum += e;
+		m->n_short_terms_audible++;
+	}
 }
 
 /* The mean of the last `steps` step energies (missing ones: silence). */
@@ -119,10 +164,9 @@ static void end_step(struct bs1770 *m)
 	m->steps++;
 	m->frames_in_step = 0;
 	if (m->steps >= STEPS_BLOCK)
-		append(m, &m->blocks, &m->n_blocks, &m->cap_blocks, recent_energy(m, STEPS_BLOCK));
+		append_block(m, recent_energy(m, STEPS_BLOCK));
 	if (m->steps >= BS1770_STEPS_SHORT)
-		append(m, &m->short_terms, &m->n_short_terms, &m->cap_short_terms,
-		       recent_energy(m, BS1770_STEPS_SHORT));
+		append_short_term(m, recent_energy(m, BS1770_STEPS_SHORT));
 }
 
 /* Four channels side by side: GCC's vector extension, so that the
@@ -242,16 +286,17 @@ void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t f
 double bs1770_momentary(const struct bs1770 *m) { return lufs_of_energy(recent_energy(m, STEPS_BLOCK)); }
 double bs1770_short_term(const struct bs1770 *m) { return lufs_of_energy(recent_energy(m, BS1770_STEPS_SHORT)); }
 
-/* The mean energy of the values above `floor`, and how many there are. */
+/* The mean energy of the values above `floor`, and how many there are
+ * (without a branch per value: one pass over hours of blocks per readout). */
 static double mean_above(const double *e, size_t n, double floor, size_t *count)
 {
 	double sum = 0.0;
 	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (e[i] > floor) {
-			sum += e[i];
-			k++;
-		}
+	for (size_t i = 0; i < n; i++) {
+		const bool above = e[i] > floor;
+		sum += above ? e[i] : 0.0;
+		k += above;
+	}
 	*count = k;
 	return k ? sum / (double)k : 0.0;
 }
@@ -273,10 +318,9 @@ double bs1770_integrated(const struct bs1770 *m)
 static double gate_of(const struct bs1770 *m)
 {
 	const double absolute = energy_of_lufs(ABSOLUTE_GATE_LUFS);
-	size_t k;
-	const double ungated = mean_above(m->blocks, m->n_blocks, absolute, &k);
-	if (k == 0)
+	if (m->n_blocks_audible == 0)
 		return -1.0;
+	const double ungated = m->blocks_audible_sum / (double)m->n_blocks_audible;
 	const double relative = ungated * pow(10.0, RELATIVE_GATE_LU / 10.0);
 	return relative > absolute ? relative : absolute;
 }
@@ -298,36 +342,21 @@ double bs1770_integrated_during(const struct bs1770 *m, const struct bs1770 *dia
 	return k ? lufs_of_energy(sum / (double)k) : -INFINITY;
 }
 
-static int by_value(const void *a, const void *b)
-{
-	const double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 double bs1770_range(const struct bs1770 *m)
 {
 	const double absolute = energy_of_lufs(ABSOLUTE_GATE_LUFS);
-	size_t k;
-	const double ungated = mean_above(m->short_terms, m->n_short_terms, absolute, &k);
-	if (k == 0)
+	if (m->n_short_terms_audible == 0)
 		return 0.0;
+	const double ungated = m->short_terms_audible_sum / (double)m->n_short_terms_audible;
 	const double relative = ungated * pow(10.0, RANGE_RELATIVE_GATE_LU / 10.0);
 	const double floor = relative > absolute ? relative : absolute;
-	double *kept = malloc((k ? k : 1) * sizeof *kept);
-	if (!kept)
+	/* the values above the floor are the sorted list's tail */
+	const double *sorted = m->short_terms_sorted;
+	const size_t first = count_not_above(sorted, m->n_short_terms, floor), n = m->n_short_terms - first;
+	if (n == 0)
 		return 0.0;
-	size_t n = 0;
-	for (size_t i = 0; i < m->n_short_terms; i++)
-		if (m->short_terms[i] > floor)
-			kept[n++] = m->short_terms[i];
-	double range = 0.0;
-	if (n > 0) {
-		qsort(kept, n, sizeof *kept, by_value);
-		/* Tech 3342: the 10th and 95th percentiles, nearest rank */
-		const double low = kept[(size_t)((double)(n - 1) * 0.10 + 0.5)];
-		const double high = kept[(size_t)((double)(n - 1) * 0.95 + 0.5)];
-		range = 10.0 * log10(high / low);
-	}
-	free(kept);
-	return range;
+	/* Tech 3342: the 10th and 95th percentiles, nearest rank */
+	const double low = sorted[first + (size_t)((double)(n - 1) * 0.10 + 0.5)];
+	const double high = sorted[first + (size_t)((double)(n - 1) * 0.95 + 0.5)];
+	return 10.0 * log10(high / low);
 }

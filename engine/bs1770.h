@@ -14,8 +14,10 @@
  * Blocks: the signal is cut into 100 ms steps; a momentary value, a 400 ms
  * gating block and (from 3 s on) a short-term value for the loudness range
  * end at each step. Not for the RT thread, and not in dsp/ (whose kernels
- * allocate nothing): the block lists grow, 10 entries a second (80 bytes),
- * for as long as the measurement runs. */
+ * allocate nothing): the block lists grow, 10 entries a second (80 bytes,
+ * 88 with the sorted short-term values), for as long as the measurement
+ * runs. A readout costs one pass over the blocks (the integrated figure's
+ * relative gate) and a binary search (the range): at 2 hours, 0.1 ms. */
 #ifndef DUBSTAGE_ENGINE_BS1770_H
 #define DUBSTAGE_ENGINE_BS1770_H
 
@@ -48,6 +50,14 @@ struct bs1770 {
 	size_t n_blocks, cap_blocks;
 	double *short_terms;                   /* every short-term value's energy (3 s windows) */
 	size_t n_short_terms, cap_short_terms;
+	double *short_terms_sorted;            /* the same, ascending: the range's percentiles */
+	size_t cap_short_terms_sorted;
+	/* Sums and counts of the values above the absolute gate, added as they
+	 * come (the order a batch sum would take): a readout stays O(log n)
+	 * for the range and one pass for the integrated figure, not a sort of
+	 * hours of values ten times a second. */
+	double blocks_audible_sum, short_terms_audible_sum;
+	size_t n_blocks_audible, n_short_terms_audible;
 	bool out_of_memory;                    /* a list could not grow: the figures miss blocks */
 };
 
