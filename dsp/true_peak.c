@@ -50,28 +50,50 @@ typedef lanes_m8 tp_bits;
 		} \
 	}
 
+/* Phases 3 and 2 are phases 0 and 1 reversed: y3(n) = sum h0[k] x[n - 11 + k].
+ * So with a_k = x[n - k] + x[n - 11 + k] and b_k = x[n - k] - x[n - 11 + k]
+ * (k < 6), y0 + y3 = sum (h0[k] + h0[11 - k]) a_k and y0 - y3 = sum (h0[k] -
+ * h0[11 - k]) b_k over six taps, and the larger magnitude of the two phases
+ * is (|y0 + y3| + |y0 - y3|) / 2: the pair in 12 multiply-adds, not 24,
+ * and the a_k, b_k serve both pairs. The halves are in the folded taps
+ * (halving and adding the Annex's taps, multiples of 2^-13, is exact). */
+#define TP_FOLD_SUM(p, k) (0.5f * (true_peak_annex2[p][k] + true_peak_annex2[p][TRUE_PEAK_TAPS - 1 - (k)]))
+#define TP_FOLD_DIFF(p, k) (0.5f * (true_peak_annex2[p][k] - true_peak_annex2[p][TRUE_PEAK_TAPS - 1 - (k)]))
+
 /* Frames [i, n) of a span LANES at a time (vector type T, its bits B, MAX
- * their lane maximum) into top, the most so far as IEEE bits; i ends at the
- * first frame left. |x| as bits: for finite non-negative floats they order
- * like the values, and an integer max needs no -ffast-math. A running
- * maximum per phase and one of the samples: five short chains of compares,
- * not one five times as long (which the loop waited on). */
+ * their lane maximum), the phases folded in pairs, into top, the most so
+ * far as IEEE bits; i ends at the first frame left. |x| as bits: for finite
+ * non-negative floats they order like the values, and an integer max needs
+ * no -ffast-math. A running maximum per phase pair and one of the samples:
+ * three short chains of compares, not one three times as long. */
 #define TP_SPAN(T, B, MAX, LANES, w, n, i, top) \
 	do { \
-		B most_[1 + TRUE_PEAK_PHASES] = {{0}}; \
+		enum { HALF_ = TRUE_PEAK_TAPS / 2 }; \
+		B most_[3] = {{0}}; \
 		const B magnitude_ = most_[0] + 0x7fffffff; \
 		for (; (i) + (LANES) <= (n); (i) += (LANES)) { \
 			const float *x_ = &(w)[TRUE_PEAK_HISTORY + (i)]; \
-			T v_; \
-			memcpy(&v_, x_, sizeof v_); \
-			most_[0] = MAX(most_[0], (B)v_ & magnitude_); \
-			T acc_[TRUE_PEAK_PHASES]; \
-			TP_INTERPOLATE(T, x_, v_, acc_); \
-			for (int p_ = 0; p_ < TRUE_PEAK_PHASES; p_++) \
-				most_[1 + p_] = MAX(most_[1 + p_], (B)acc_[p_] & magnitude_); \
+			T a_[HALF_], b_[HALF_]; \
+			for (int k_ = 0; k_ < HALF_; k_++) { \
+				T newer_, older_; \
+				memcpy(&newer_, x_ - k_, sizeof newer_); \
+				memcpy(&older_, x_ - (TRUE_PEAK_TAPS - 1 - k_), sizeof older_); \
+				a_[k_] = newer_ + older_; \
+				b_[k_] = newer_ - older_; \
+				if (k_ == 0) \
+					most_[0] = MAX(most_[0], (B)newer_ & magnitude_); \
+			} \
+			for (int p_ = 0; p_ < 2; p_++) { \
+				T sum_ = TP_FOLD_SUM(p_, 0) * a_[0], diff_ = TP_FOLD_DIFF(p_, 0) * b_[0]; \
+				for (int k_ = 1; k_ < HALF_; k_++) { \
+					sum_ += TP_FOLD_SUM(p_, k_) * a_[k_]; \
+					diff_ += TP_FOLD_DIFF(p_, k_) * b_[k_]; \
+				} \
+				const T larger_ = (T)((B)sum_ & magnitude_) + (T)((B)diff_ & magnitude_); \
+				most_[1 + p_] = MAX(most_[1 + p_], (B)larger_); \
+			} \
 		} \
-		for (int p_ = 1; p_ <= TRUE_PEAK_PHASES; p_++) \
-			most_[0] = MAX(most_[0], most_[p_]); \
+		most_[0] = MAX(most_[0], MAX(most_[1], most_[2])); \
 		for (int l_ = 0; l_ < (LANES); l_++) \
 			(top) = most_[0][l_] > (top) ? most_[0][l_] : (top); \
 	} while (0)
@@ -122,11 +144,10 @@ RT float true_peak_span_rt(const float *w, uint32_t n)
 VECTOR_CLONES_FMA
 RT static float span8(const float *w, uint32_t n, uint32_t i, int32_t top)
 {
-	/* Eight frames per vector, each phase's 12 taps summed in a register
-	 * in the order true_peak_window sums them: the baseline clone gives
-	 * the same bits; the FMA clone rounds once per tap instead of twice,
-	 * within 2e-6 of it for samples in [-1, 1] (12 roundings of sums below
-	 * TRUE_PEAK_BOUND). */
+	/* Eight frames per vector, the phases folded in pairs: within 2e-6 of
+	 * true_peak_window for samples in [-1, 1] (an addition per folded tap
+	 * and six roundings per pair's sums, each below TRUE_PEAK_BOUND; fused
+	 * multiply-adds in the FMA clone round less). */
 	TP_SPAN(tp_lanes, tp_bits, TP_MAX, LANES_WIDTH, w, n, i, top);
 	float peak;
 	memcpy(&peak, &top, sizeof peak);

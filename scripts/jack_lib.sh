@@ -49,7 +49,7 @@ fed_console() {
   export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
   private_console "$2" "$work/console.json"
   port=$((20000 + RANDOM % 20000))
-  build/dubstage run "$work/console.json" --server "$server" --osc-port "$port" --fresh --threads "$4" \
+  "${DUBSTAGE:-build/dubstage}" run "$work/console.json" --server "$server" --osc-port "$port" --fresh --threads "$4" \
     >"$work/dubstage.log" 2>&1 &
   engine_pid=$!
   jack_simple_client >/dev/null 2>&1 &
