@@ -48,7 +48,7 @@ RT static float peak_and_energy(const float *x, uint32_t n, float *sum_squares)
 }
 
 /* True peak of x[0..n) (n <= CHUNK) after m's history; the history moves on. */
-enum { CHUNK = 64 };
+enum { CHUNK = METER_CHUNK_FRAMES };
 RT static void true_peak_chunk(struct meter *m, const float *x, uint32_t n, float sample_peak)
 {
 	float loud = sample_peak;
@@ -75,17 +75,21 @@ RT static void true_peak_chunk(struct meter *m, const float *x, uint32_t n, floa
 
 RT void meter_process_rt(struct meter *m, const float *x, uint32_t n, float k)
 {
-	float sum = 0.0f;
-	const float peak = peak_and_energy(x, n, &sum);
+	/* one pass: each chunk's peak serves its true peak's bound and the
+	 * block's peak; the energies add up chunk by chunk */
+	float sum = 0.0f, peak = 0.0f;
+	for (uint32_t off = 0; off < n; off += CHUNK) {
+		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
+		float chunk_sum;
+		const float chunk_peak = peak_and_energy(x + off, len, &chunk_sum);
+		sum += chunk_sum;
+		peak = chunk_peak > peak ? chunk_peak : peak;
+		true_peak_chunk(m, x + off, len, chunk_peak);
+	}
 	if (peak > m->peak)
 		m->peak = peak;
 	if (n > 0)
 		m->mean_square += k * (sum / (float)n - m->mean_square);
-	for (uint32_t off = 0; off < n; off += CHUNK) {
-		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
-		float unused;
-		true_peak_chunk(m, x + off, len, n <= CHUNK ? peak : peak_and_energy(x + off, len, &unused));
-	}
 }
 
 RT void meter_silence_rt(struct meter *m, float k)

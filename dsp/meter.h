@@ -14,6 +14,11 @@
 #include "dsp/rt.h"
 #include "dsp/true_peak.h"
 
+/* A block is metered in chunks of this many frames: the true peak's window
+ * copy is bounded, and the block's energy is the chunks' energies added in
+ * order (each chunk's: eight partial sums added pairwise). */
+#define METER_CHUNK_FRAMES 64
+
 struct meter {
 	float peak;          /* sample peak, max |x| since the caller last reset it */
 	float true_peak;     /* since the caller last reset it (with peak) */
