@@ -80,9 +80,18 @@ jack_simple_client >/dev/null 2>&1 &
 sine_pid=$!
 
 # every input fed, once the ports exist
+# (up to 60 s: ecasound makes its 512 ports one by one, and once in a run
+# beside the others 20 s were not enough)
 wait_ports() { # pattern count
-  for _ in $(seq 200); do [ "$(jack_lsp | grep -c "$1")" -ge "$2" ] && return 0; sleep 0.1; done
-  echo "peers: $2 ports matching $1 never appeared" >&2; jack_lsp >&2; exit 1
+  local have=0
+  for _ in $(seq 600); do
+    have=$(jack_lsp | grep -c "$1" || true)
+    [ "$have" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "peers: only $have of $2 ports matching $1 appeared in 60 s; the logs:" >&2
+  tail -n 5 "$work"/*.log >&2
+  exit 1
 }
 wait_ports '^dubstage:in_' "$channels"
 wait_ports '^jack_mixer:in' "$channels"
