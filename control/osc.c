@@ -606,6 +606,7 @@ static lo_message status_message(struct osc_server *s)
 	lo_message_add_int64(m, (int64_t)s->bad_packets);
 	lo_message_add_int64(m, (int64_t)s->limited_packets);
 	lo_message_add_int64(m, (int64_t)s->fanout_refused);
+	lo_message_add_int64(m, (int64_t)s->errors_withheld);
 	return m;
 }
 

@@ -222,7 +222,8 @@ static const struct param base_params[] = {
 	{NULL, "status", ACT_STATUS, RULE_NONE, 0, 0, 0, 0, {"/status", "", "", "",
 	 "Replies /status s \"audio online\" or \"audio offline\", s why (empty when online), h datagrams "
 	 "refused (from addresses osc_allow does not name), h malformed datagrams, h datagrams over their "
-	 "sender's osc_rate, h pattern messages refused whole for going over their sender's osc_fanout. "
+	 "sender's osc_rate, h pattern messages refused whole for going over their sender's osc_fanout, "
+	 "h /error replies withheld (over a hundred a second to one sender). "
 	 "Subscribers get "
 	 "it too whenever it changes: the JACK server went away, or came back and the console is on it "
 	 "again."}, NULL, false},

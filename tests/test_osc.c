@@ -823,7 +823,7 @@ START_TEST(allowlist_and_subscriber_limit)
 	struct reply r = {0};
 	send_query("/status");
 	ck_assert(recv_reply(&r));
-	ck_assert_str_eq(r.types, "sshhhh");
+	ck_assert_str_eq(r.types, "sshhhhh");
 	ck_assert_str_eq(&r.argv[0]->s, "audio online");
 	ck_assert_int_eq(r.argv[2]->h, 3);
 	lo_message_free(r.msg);
@@ -915,6 +915,15 @@ START_TEST(error_replies_are_held_to_a_hundred_a_second)
 	        (unsigned long long)osc_server_errors_withheld(srv));
 	ck_assert_uint_eq(osc_server_bad_packets(srv) - bad0, 250);
 	expect_a_seconds_worth(errors, osc_server_errors_withheld(srv), "/strip/999/fader", "/error");
+	/* an operator sees how many went unanswered */
+	const uint64_t withheld = osc_server_errors_withheld(srv);
+	ck_assert_uint_gt(withheld, 0);
+	struct reply r = {0};
+	send_query("/status");
+	ck_assert(recv_reply(&r));
+	ck_assert_str_eq(r.types, "sshhhhh");
+	ck_assert_int_eq(r.argv[6]->h, (int64_t)withheld);
+	lo_message_free(r.msg);
 }
 END_TEST
 
@@ -948,7 +957,7 @@ START_TEST(wildcard_fan_out_is_capped)
 	struct reply r = {0};
 	send_query("/status");
 	ck_assert(recv_reply(&r));
-	ck_assert_str_eq(r.types, "sshhhh");
+	ck_assert_str_eq(r.types, "sshhhhh");
 	ck_assert_int_eq(r.argv[5]->h, 2);
 	lo_message_free(r.msg);
 	/* another sender has its own budget */
