@@ -106,9 +106,10 @@ static void *disk_thread(void *arg)
 	struct print_recorder *p = arg;
 	for (;;) {
 		struct bus_tap_header h;
-		if (bus_tap_read(&p->tap, &h)) {
+		const float *data;
+		if (bus_tap_read(&p->tap, &h, &data)) {
 			if (h.frames)
-				write_record(p, &h, p->tap.record);
+				write_record(p, &h, data);
 			bus_tap_done(&p->tap);
 			continue;
 		}

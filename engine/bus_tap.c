@@ -38,30 +38,43 @@ RT bool bus_tap_feed_rt(struct bus_tap *t, struct graph *g, uint32_t n, uint64_t
 	return true;
 }
 
-bool bus_tap_read(struct bus_tap *t, struct bus_tap_header *h)
+bool bus_tap_read(struct bus_tap *t, struct bus_tap_header *h, const float **data)
 {
 	if (jack_ringbuffer_read_space(t->ring) < sizeof *h)
 		return false;
 	jack_ringbuffer_peek(t->ring, (char *)h, sizeof *h);
-	const size_t floats = (size_t)h->channels * h->frames;
-	if (jack_ringbuffer_read_space(t->ring) < sizeof *h + floats * sizeof(float))
+	const size_t floats = (size_t)h->channels * h->frames, bytes = floats * sizeof(float);
+	if (jack_ringbuffer_read_space(t->ring) < sizeof *h + bytes)
 		return false; /* the writer is mid-record */
 	jack_ringbuffer_read_advance(t->ring, sizeof *h);
-	if (floats > t->record_cap) {
+	t->pending = bytes; /* the writer may reuse it after bus_tap_done */
+	jack_ringbuffer_data_t v[2];
+	jack_ringbuffer_get_read_vector(t->ring, v);
+	if (v[0].len >= bytes) { /* in one piece: read in place, no copy */
+		*data = (const float *)(const void *)v[0].buf;
+		return true;
+	}
+	if (floats > t->record_cap) { /* round the ring's end: a copy */
 		float *grown = realloc(t->record, floats * sizeof(float));
 		if (!grown) { /* out of memory: the record is skipped */
-			jack_ringbuffer_read_advance(t->ring, floats * sizeof(float));
 			h->frames = h->channels = 0;
+			*data = NULL;
 			return true;
 		}
 		t->record = grown;
 		t->record_cap = floats;
 	}
-	jack_ringbuffer_read(t->ring, (char *)t->record, floats * sizeof(float));
+	jack_ringbuffer_peek(t->ring, (char *)t->record, bytes);
+	*data = t->record;
 	return true;
 }
 
-void bus_tap_done(struct bus_tap *t) { atomic_fetch_add_explicit(&t->done, 1, memory_order_release); }
+void bus_tap_done(struct bus_tap *t)
+{
+	jack_ringbuffer_read_advance(t->ring, t->pending);
+	t->pending = 0;
+	atomic_fetch_add_explicit(&t->done, 1, memory_order_release);
+}
 
 bool bus_tap_idle(struct bus_tap *t)
 {

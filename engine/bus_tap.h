@@ -27,8 +27,9 @@ struct bus_tap_header {
 struct bus_tap {
 	jack_ringbuffer_t *ring;
 	atomic_uint_fast64_t lost_frames, fed, done;
-	float *record;         /* the consumer's copy of the last record */
+	float *record;         /* the consumer's copy of a record that runs round the ring's end */
 	size_t record_cap;     /* floats */
+	size_t pending;        /* bytes of the record being read, freed by bus_tap_done */
 };
 
 /* A ring of `bytes`, its pages touched now. 0, or -1 when out of memory. */
@@ -37,9 +38,12 @@ void bus_tap_free(struct bus_tap *t);
 
 RT bool bus_tap_feed_rt(struct bus_tap *t, struct graph *g, uint32_t n, uint64_t frame_time);
 
-/* Consumer: the next whole record into *h and t->record (channel-major);
- * false when none is there yet. Call bus_tap_done after using it. */
-bool bus_tap_read(struct bus_tap *t, struct bus_tap_header *h);
+/* Consumer: the next whole record's header into *h and its channels
+ * (channel-major) at *data: in place in the ring, or a copy when it runs
+ * round the ring's end. False when none is there yet. The data stay valid,
+ * and the writer keeps off them, until bus_tap_done. */
+bool bus_tap_read(struct bus_tap *t, struct bus_tap_header *h, const float **data);
+/* The record read last is used: its room goes back to the writer. */
 void bus_tap_done(struct bus_tap *t);
 /* Whether the consumer has used every record fed so far. */
 bool bus_tap_idle(struct bus_tap *t);

@@ -165,7 +165,8 @@ static void *meter_thread(void *arg)
 	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 	while (!atomic_load(&l->stop)) {
 		struct bus_tap_header h;
-		if (!bus_tap_read(&l->tap, &h)) {
+		const float *data;
+		if (!bus_tap_read(&l->tap, &h, &data)) {
 			if (atomic_load(&l->stale) && wall_s() - l->last_readout >= READOUT_EVERY_S) {
 				pthread_mutex_lock(&l->lock); /* idle: the readouts include the last record */
 				l->last_readout = wall_s();
@@ -177,7 +178,7 @@ static void *meter_thread(void *arg)
 			continue;
 		}
 		if (h.frames) /* a record is channel-major: a block of h.frames per channel */
-			measure(l, &h, l->tap.record, h.frames);
+			measure(l, &h, data, h.frames);
 		bus_tap_done(&l->tap);
 	}
 	return NULL;
