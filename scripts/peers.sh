@@ -17,7 +17,10 @@
 # dubstage runs with --threads THREADS (default 1: the CPU time of one
 # thread doing all the work; with 2 the worker's share is counted too, and
 # the process thread's wait for it).
-#   scripts/peers.sh [PERIOD (256)] [SECONDS (30)] [THREADS (1)]
+# With WINDOWS > 1 the same programs are measured over that many windows of
+# SECONDS one after another, each window's ratio printed, then their median
+# (jack_mixer's own figure moves by a third between runs on this VM).
+#   scripts/peers.sh [PERIOD (256)] [SECONDS (30)] [THREADS (1)] [WINDOWS (1)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh jack-mixer ecasound
@@ -25,6 +28,7 @@ scripts/build.sh >/dev/null
 period="${1:-256}"
 seconds="${2:-30}"
 threads="${3:-1}"
+windows="${4:-1}"
 channels=256
 work=$(mktemp -d)
 . scripts/jack_lib.sh
@@ -103,18 +107,22 @@ done
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 sleep 5
-t0=$(date +%s.%N)
-declare -A c0
-for n in engine mixer eca; do pid_var="${n}_pid"; c0[$n]=$(cpu_ticks "${!pid_var}"); done
-sleep "$seconds"
-t1=$(date +%s.%N)
-declare -A c1
-for n in engine mixer eca; do pid_var="${n}_pid"; c1[$n]=$(cpu_ticks "${!pid_var}"); done
-read -r over w50 w99 wmax late < <(timing "$port")
-read -r p50 p99 mx xr strips < <(info "$port")
 hz=$(getconf CLK_TCK)
-python3 - "$t0" "$t1" "$hz" "$channels" "$period" \
-  "${c0[engine]}" "${c1[engine]}" "${c0[mixer]}" "${c1[mixer]}" "${c0[eca]}" "${c1[eca]}" "$p50" "$p99" <<'PY'
+: >"$work/ratios"
+for w in $(seq "$windows"); do
+  [ "$windows" -gt 1 ] && echo "window $w of $windows:"
+  t0=$(date +%s.%N)
+  declare -A c0
+  for n in engine mixer eca; do pid_var="${n}_pid"; c0[$n]=$(cpu_ticks "${!pid_var}"); done
+  sleep "$seconds"
+  t1=$(date +%s.%N)
+  declare -A c1
+  for n in engine mixer eca; do pid_var="${n}_pid"; c1[$n]=$(cpu_ticks "${!pid_var}"); done
+  read -r over w50 w99 wmax late < <(timing "$port")
+  read -r p50 p99 mx xr strips < <(info "$port")
+  python3 - "$t0" "$t1" "$hz" "$channels" "$period" \
+    "${c0[engine]}" "${c1[engine]}" "${c0[mixer]}" "${c1[mixer]}" "${c0[eca]}" "${c1[eca]}" "$p50" "$p99" \
+    "$work/ratios" <<'PY'
 import sys
 t0, t1, hz, n, period = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
 ticks = [int(x) for x in sys.argv[6:12]]
@@ -130,7 +138,12 @@ for k, name in enumerate(["dubstage (full strip)", "jack_mixer (volume, balance,
 d, j, e = res.values()
 print(f"period {period}: dubstage per strip / jack_mixer per channel = {d / j:.2f}; / ecasound per chain = {d / e:.2f}")
 own = p50 / 100 * period / 48000 * 1e9 / (n * period)
-print(f"dubstage's own callback: p50 {p50:.1f} %, p99 {p99:.1f} % of the period; at p50 {own:.1f} ns per strip-sample "
-      f"(the rest of its CPU: JACK's port handling, the loudness and meter threads, OSC)")
+print(f"dubstage's own callback: p50 {p50:.1f} %, p99 {p99:.1f} % of the period (since it started); at p50 {own:.1f} ns "
+      f"per strip-sample (the rest of its CPU: JACK's port handling, the loudness and meter threads, OSC)")
+open(sys.argv[14], "a").write(f"{d / j:.4f}\n")
 PY
+done
+if [ "$windows" -gt 1 ]; then
+  sort -n "$work/ratios" | awk '{v[NR] = $1} END {printf "median over %d windows: dubstage per strip / jack_mixer per channel = %.2f (from %.2f to %.2f)\n", NR, v[int((NR + 1) / 2)], v[1], v[NR]}'
+fi
 stop_peers
