@@ -88,12 +88,12 @@ void bs1770_reset(struct bs1770 *m)
 }
 
 /* Room in *list for n + 1 values; false (and m marked) when there is none. */
-static bool room_for_one_more(struct bs1770 *m, double **list, size_t n, size_t *cap)
+static bool room_for_one_more(struct bs1770 *m, float **list, size_t n, size_t *cap)
 {
 	if (n < *cap)
 		return true;
 	const size_t grown = *cap ? 2 * *cap : 1024;
-	double *more = realloc(*list, grown * sizeof *more);
+	float *more = realloc(*list, grown * sizeof *more);
 	if (!more) {
 		m->out_of_memory = true;
 		return false;
@@ -104,7 +104,7 @@ static bool room_for_one_more(struct bs1770 *m, double **list, size_t n, size_t 
 }
 
 /* How many of the ascending e[0..n) are <= v: the index of the first above. */
-static size_t count_not_above(const double *e, size_t n, double v)
+static size_t count_not_above(const float *e, size_t n, double v)
 {
 	size_t lo = 0, hi = n;
 	while (lo < hi) {
@@ -117,10 +117,11 @@ static size_t count_not_above(const double *e, size_t n, double v)
 	return lo;
 }
 
-static void append_block(struct bs1770 *m, double e)
+static void append_block(struct bs1770 *m, double energy)
 {
 	if (!room_for_one_more(m, &m->blocks, m->n_blocks, &m->cap_blocks))
 		return;
+	const float e = (float)energy; /* the sums and gates see what the list keeps */
 	m->blocks[m->n_blocks++] = e;
 	if (e > energy_of_lufs(ABSOLUTE_GATE_LUFS)) {
 		m->blocks_audible_sum += e;
@@ -128,12 +129,13 @@ static void append_block(struct bs1770 *m, double e)
 	}
 }
 
-static void append_short_term(struct bs1770 *m, double e)
+static void append_short_term(struct bs1770 *m, double energy)
 {
+	const float e = (float)energy;
 	if (!room_for_one_more(m, &m->short_terms, m->n_short_terms, &m->cap_short_terms) ||
 	    !room_for_one_more(m, &m->short_terms_sorted, m->n_short_terms, &m->cap_short_terms_sorted))
 		return;
-	double *sorted = m->short_terms_sorted;
+	float *sorted = m->short_terms_sorted;
 	const size_t at = count_not_above(sorted, m->n_short_terms, e);
 	memmove(&sorted[at + 1], &sorted[at], (m->n_short_terms - at) * sizeof *sorted);
 	sorted[at] = e;
@@ -288,7 +290,7 @@ double bs1770_short_term(const struct bs1770 *m) { return lufs_of_energy(recent_
 
 /* The mean energy of the values above `floor`, and how many there are
  * (without a branch per value: one pass over hours of blocks per readout). */
-static double mean_above(const double *e, size_t n, double floor, size_t *count)
+static double mean_above(const float *e, size_t n, double floor, size_t *count)
 {
 	double sum = 0.0;
 	size_t k = 0;
@@ -331,7 +333,7 @@ double bs1770_integrated_during(const struct bs1770 *m, const struct bs1770 *dia
 	if (speaking < 0.0)
 		return -INFINITY;
 	const size_t both = m->n_blocks < dialogue->n_blocks ? m->n_blocks : dialogue->n_blocks;
-	const double *mine = m->blocks + (m->n_blocks - both), *theirs = dialogue->blocks + (dialogue->n_blocks - both);
+	const float *mine = m->blocks + (m->n_blocks - both), *theirs = dialogue->blocks + (dialogue->n_blocks - both);
 	double sum = 0.0;
 	size_t k = 0;
 	for (size_t j = 0; j < both; j++)
@@ -351,7 +353,7 @@ double bs1770_range(const struct bs1770 *m)
 	const double relative = ungated * pow(10.0, RANGE_RELATIVE_GATE_LU / 10.0);
 	const double floor = relative > absolute ? relative : absolute;
 	/* the values above the floor are the sorted list's tail */
-	const double *sorted = m->short_terms_sorted;
+	const float *sorted = m->short_terms_sorted;
 	const size_t first = count_not_above(sorted, m->n_short_terms, floor), n = m->n_short_terms - first;
 	if (n == 0)
 		return 0.0;

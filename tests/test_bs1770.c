@@ -298,7 +298,7 @@ END_TEST
  * EBU Tech 3341 and 3342 state them: every block above the absolute gate,
  * then those above the relative gate; every short-term value above the
  * floor, sorted, the 10th and 95th percentiles by nearest rank. */
-static double batch_mean_above(const double *e, size_t n, double floor, size_t *k)
+static double batch_mean_above(const float *e, size_t n, double floor, size_t *k)
 {
 	double sum = 0.0;
 	*k = 0;
@@ -332,7 +332,7 @@ static void batch_figures(const struct bs1770 *m, double *integrated, double *ra
 	if (!k)
 		return;
 	const double floor = fmax(st * pow(10.0, -2.0), absolute);
-	double *kept = malloc(m->n_short_terms * sizeof *kept);
+	double *kept = malloc((m->n_short_terms ? m->n_short_terms : 1) * sizeof *kept);
 	ck_assert_ptr_nonnull(kept);
 	size_t n = 0;
 	for (size_t i = 0; i < m->n_short_terms; i++)
