@@ -38,8 +38,8 @@ typedef lanes_m8 tp_bits;
 #define TP_MAX(a, b) (((a) & ((a) > (b))) | ((b) & ~((a) > (b))))
 /* The four interpolated values at the frames whose newest samples are the
  * vector v (type T) loaded from x: acc[p] for phase p, its 12 taps summed
- * in the order true_peak_window sums them. A macro: the kernels below use
- * it with vectors of 8 and of 16. */
+ * in the order true_peak_window sums them (the limiter's per-frame
+ * detector, which must give its bits; the spans fold the phases instead). */
 #define TP_INTERPOLATE(T, x, v, acc) \
 	for (int p = 0; p < TRUE_PEAK_PHASES; p++) { \
 		(acc)[p] = true_peak_annex2[p][0] * (v); \

@@ -68,9 +68,8 @@ void bs1770_free(struct bs1770 *m)
 {
 	free(m->blocks);
 	free(m->short_terms);
-	free(m->short_terms_sorted);
-	m->blocks = m->short_terms = m->short_terms_sorted = NULL;
-	m->n_blocks = m->cap_blocks = m->n_short_terms = m->cap_short_terms = m->cap_short_terms_sorted = 0;
+	m->blocks = m->short_terms = NULL;
+	m->n_blocks = m->cap_blocks = m->n_short_terms = m->cap_short_terms = 0;
 }
 
 void bs1770_reset(struct bs1770 *m)
@@ -117,33 +116,36 @@ static size_t count_not_above(const float *e, size_t n, double v)
 	return lo;
 }
 
+/* Adds e to the sum and count of the values above the absolute gate. */
+static void count_if_audible(double *sum, size_t *count, float e)
+{
+	if (e > energy_of_lufs(ABSOLUTE_GATE_LUFS)) {
+		*sum += e;
+		++*count;
+	}
+}
+
 static void append_block(struct bs1770 *m, double energy)
 {
 	if (!room_for_one_more(m, &m->blocks, m->n_blocks, &m->cap_blocks))
 		return;
 	const float e = (float)energy; /* the sums and gates see what the list keeps */
 	m->blocks[m->n_blocks++] = e;
-	if (e > energy_of_lufs(ABSOLUTE_GATE_LUFS)) {
-		m->blocks_audible_sum += e;
-		m->n_blocks_audible++;
-	}
+	count_if_audible(&m->blocks_audible_sum, &m->n_blocks_audible, e);
 }
 
+/* Into its place in the ascending list (a memmove of what is above it). */
 static void append_short_term(struct bs1770 *m, double energy)
 {
-	const float e = (float)energy;
-	if (!room_for_one_more(m, &m->short_terms, m->n_short_terms, &m->cap_short_terms) ||
-	    !room_for_one_more(m, &m->short_terms_sorted, m->n_short_terms, &m->cap_short_terms_sorted))
+	if (!room_for_one_more(m, &m->short_terms, m->n_short_terms, &m->cap_short_terms))
 		return;
-	float *sorted = m->short_terms_sorted;
+	const float e = (float)energy;
+	float *sorted = m->short_terms;
 	const size_t at = count_not_above(sorted, m->n_short_terms, e);
 	memmove(&sorted[at + 1], &sorted[at], (m->n_short_terms - at) * sizeof *sorted);
 	sorted[at] = e;
-	m->short_terms[m->n_short_terms++] = e;
-	if (e > energy_of_lufs(ABSOLUTE_GATE_LUFS)) {
-		m->short_terms_audible_sum += e;
-		m->n_short_terms_audible++;
-	}
+	m->n_short_terms++;
+	count_if_audible(&m->short_terms_audible_sum, &m->n_short_terms_audible, e);
 }
 
 /* The mean of the last `steps` step energies (missing ones: silence). */
@@ -353,7 +355,7 @@ double bs1770_range(const struct bs1770 *m)
 	const double relative = ungated * pow(10.0, RANGE_RELATIVE_GATE_LU / 10.0);
 	const double floor = relative > absolute ? relative : absolute;
 	/* the values above the floor are the sorted list's tail */
-	const float *sorted = m->short_terms_sorted;
+	const float *sorted = m->short_terms;
 	const size_t first = count_not_above(sorted, m->n_short_terms, floor), n = m->n_short_terms - first;
 	if (n == 0)
 		return 0.0;

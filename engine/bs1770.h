@@ -14,9 +14,9 @@
  * Blocks: the signal is cut into 100 ms steps; a momentary value, a 400 ms
  * gating block and (from 3 s on) a short-term value for the loudness range
  * end at each step. Not for the RT thread, and not in dsp/ (whose kernels
- * allocate nothing): the lists grow, 10 entries a second each (the blocks,
- * the short-term values and those sorted: 120 bytes a second), for as long
- * as the measurement runs. A readout costs one pass over the blocks (the integrated figure's
+ * allocate nothing): the lists grow, 10 entries a second each (the blocks
+ * and the short-term values: 80 bytes a second), for as long as the
+ * measurement runs. A readout costs one pass over the blocks (the integrated figure's
  * relative gate) and a binary search (the range): at 2 hours, 0.1 ms. */
 #ifndef DUBSTAGE_ENGINE_BS1770_H
 #define DUBSTAGE_ENGINE_BS1770_H
@@ -48,12 +48,10 @@ struct bs1770 {
 	uint64_t steps;                        /* completed steps */
 	/* The lists keep single precision (2.6e-7 LU; the sums over them are
 	 * double): 40 bytes a second each, for as long as the measurement runs. */
-	float *blocks;                         /* every 400 ms block's weighted energy */
+	float *blocks;                         /* every 400 ms block's weighted energy, in time order */
 	size_t n_blocks, cap_blocks;
-	float *short_terms;                    /* every short-term value's energy (3 s windows) */
+	float *short_terms;                    /* every short-term value's energy (3 s windows), ascending */
 	size_t n_short_terms, cap_short_terms;
-	float *short_terms_sorted;             /* the same, ascending: the range's percentiles */
-	size_t cap_short_terms_sorted;
 	/* Sums and counts of the values above the absolute gate, added as they
 	 * come (the order a batch sum would take): a readout stays O(log n)
 	 * for the range and one pass for the integrated figure, not a sort of

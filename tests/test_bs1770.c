@@ -297,7 +297,11 @@ END_TEST
 /* The gated figures as a batch over the measurement's lists, the way
  * EBU Tech 3341 and 3342 state them: every block above the absolute gate,
  * then those above the relative gate; every short-term value above the
- * floor, sorted, the 10th and 95th percentiles by nearest rank. */
+ * floor, sorted, the 10th and 95th percentiles by nearest rank. (The
+ * measurement keeps its short-term values sorted, and added their sum as
+ * they came; the batch adds them in sorted order: the floor could differ in
+ * its last bit, which moves the range only if a value lies within that bit
+ * of it.) */
 static double batch_mean_above(const float *e, size_t n, double floor, size_t *k)
 {
 	double sum = 0.0;
