@@ -545,8 +545,10 @@ static void reply_loudness(struct osc_server *s, const char *path, const char *o
 		                                  : "an aux bus is not measured (its outputs are sends)");
 		return;
 	}
-	if (reset) {
-		loudness_reset(l, b);
+	if (reset) { /* in the audio stream: the RT thread starts the bus's measurement again */
+		struct graph_cmd cmd = {.op = GRAPH_OP_BUS_LOUDNESS_RESET, .index = b};
+		if (engine_send(engine_of(s), &cmd) < 0)
+			reply_error(s, "%s: the engine's command queue stayed full; the measurement was not reset", path);
 		return;
 	}
 	lo_message m = lo_message_new();

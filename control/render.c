@@ -283,8 +283,7 @@ int render_run(struct console *c, const struct render_options *o, struct render_
 		for (uint32_t i = 0; i < cp->n_out; i++)
 			cp->out[i] = bufs + (size_t)(1 + i) * BLOCK;
 		engine_end_rt(e, cur, n);
-		/* the bus outputs are the first ports: one array, BLOCK floats a channel */
-		loudness_measure(meter, graph_generation(cur), bufs + BLOCK, graph_bus_channels(cur), n, BLOCK);
+		loudness_measure(meter, cur, n);
 		for (uint32_t k = 0; k < n_outs; k++) {
 			struct out_file *of = &outs[k];
 			const uint32_t drop = of->skip < n ? of->skip : n;

@@ -62,10 +62,13 @@ RT static void true_peak_chunk(struct meter *m, const float *x, uint32_t n, floa
 	float w[TRUE_PEAK_HISTORY + CHUNK];
 	memcpy(w, m->hist, sizeof m->hist);
 	memcpy(w + TRUE_PEAK_HISTORY, x, n * sizeof *x);
-	if (bound > m->true_peak || bound > 1.0f) {
+	float lowest = m->true_peak < m->true_peak_max ? m->true_peak : m->true_peak_max;
+	lowest = m->true_peak_run < lowest ? m->true_peak_run : lowest;
+	if (bound > lowest || bound > 1.0f) {
 		const float tp = true_peak_span_rt(w, n);
 		m->true_peak = tp > m->true_peak ? tp : m->true_peak;
 		m->true_peak_max = tp > m->true_peak_max ? tp : m->true_peak_max;
+		m->true_peak_run = tp > m->true_peak_run ? tp : m->true_peak_run;
 		over = tp > 1.0f;
 	}
 	m->overs += over && !m->in_over;

@@ -4,7 +4,8 @@
  * is reported as plain RMS dBFS: a full-scale sine reads -3.01 dBFS.
  * True peak is ITU-R BS.1770-4 Annex 2 (dsp/true_peak), worked out only for
  * blocks that could raise a maximum or be an over: a loud block costs the
- * interpolation, a block 6.1 dB under the frame's maximum does not. */
+ * interpolation, a block 6.1 dB under the lowest of the three maxima does
+ * not. Each maximum is exact whenever its caller resets it. */
 #ifndef DUBSTAGE_DSP_METER_H
 #define DUBSTAGE_DSP_METER_H
 
@@ -23,6 +24,7 @@ struct meter {
 	float peak;          /* sample peak, max |x| since the caller last reset it */
 	float true_peak;     /* since the caller last reset it (with peak) */
 	float true_peak_max; /* since the caller last reset it (with overs) */
+	float true_peak_run; /* since the caller last reset it alone (a loudness measurement's) */
 	uint32_t overs;      /* excursions above 0 dBTP: a run of over blocks is one */
 	bool in_over;        /* the last block was over */
 	float mean_square;   /* exponentially averaged */

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsp/peak.h"
 
 #define ABSOLUTE_GATE_LUFS -70.0
 #define RELATIVE_GATE_LU -10.0
@@ -14,54 +13,14 @@
 static double energy_of_lufs(double lufs) { return pow(10.0, (lufs + 0.691) / 10.0); }
 static double lufs_of_energy(double e) { return e > 0.0 ? -0.691 + 10.0 * log10(e) : -INFINITY; }
 
-void bs1770_filters(double rate, struct bs1770_biquad *shelf, struct bs1770_biquad *highpass)
-{
-	/* The analogue prototype of the Recommendation's 48 kHz filters: a
-	 * high shelf of +4 dB around 1.7 kHz (the head's acoustic effect) and
-	 * a second-order high-pass at 38 Hz (the RLB curve), bilinear
-	 * transformed with the prototypes' own frequencies. */
-	const double f0 = 1681.974450955533, gain_db = 3.999843853973347, q = 0.7071752369554196;
-	const double k = tan(M_PI * f0 / rate);
-	const double vh = pow(10.0, gain_db / 20.0), vb = pow(vh, 0.4996667741545416);
-	const double a0 = 1.0 + k / q + k * k;
-	*shelf = (struct bs1770_biquad){
-		.b0 = (vh + vb * k / q + k * k) / a0,
-		.b1 = 2.0 * (k * k - vh) / a0,
-		.b2 = (vh - vb * k / q + k * k) / a0,
-		.a1 = 2.0 * (k * k - 1.0) / a0,
-		.a2 = (1.0 - k / q + k * k) / a0,
-	};
-	const double hf0 = 38.13547087602444, hq = 0.5003270373238773;
-	const double hk = tan(M_PI * hf0 / rate);
-	const double h0 = 1.0 + hk / hq + hk * hk;
-	*highpass = (struct bs1770_biquad){
-		.b0 = 1.0, .b1 = -2.0, .b2 = 1.0,
-		.a1 = 2.0 * (hk * hk - 1.0) / h0,
-		.a2 = (1.0 - hk / hq + hk * hk) / h0,
-	};
-}
-
-double bs1770_weight(const struct speaker *sp)
-{
-	if (sp->is_lfe)
-		return 0.0;
-	const double off_centre = fabs((double)sp->azimuth_deg);
-	const bool ear_layer = sp->elevation_deg < 20.0f && sp->elevation_deg > -20.0f;
-	return ear_layer && off_centre >= 60.0 && off_centre <= 120.0 ? 1.41 : 1.0;
-}
-
 bool bs1770_init(struct bs1770 *m, uint32_t rate, uint32_t n_ch, const double *weights)
 {
 	memset(m, 0, sizeof *m);
 	if (n_ch == 0 || n_ch > LAYOUT_MAX_CHANNELS || rate < 10)
 		return false;
 	m->n_ch = n_ch;
-	m->n_lanes = (n_ch + BS1770_LANES - 1) / BS1770_LANES * BS1770_LANES;
 	m->step_frames = (uint32_t)lrint(rate / 10.0);
-	bs1770_filters(rate, &m->shelf, &m->highpass);
-	for (uint32_t c = 0; c < n_ch; c++)
-		m->weight[c] = weights[c];
-	return true;
+	return k_weighting_init(&m->kw, rate, n_ch, weights);
 }
 
 void bs1770_free(struct bs1770 *m)
@@ -74,9 +33,7 @@ void bs1770_free(struct bs1770 *m)
 
 void bs1770_reset(struct bs1770 *m)
 {
-	memset(m->z1, 0, sizeof m->z1);
-	memset(m->z2, 0, sizeof m->z2);
-	memset(m->sum, 0, sizeof m->sum);
+	k_weighting_clear_rt(&m->kw);
 	memset(m->step_energy, 0, sizeof m->step_energy);
 	m->frames_in_step = 0;
 	m->steps = 0;
@@ -157,120 +114,32 @@ static double recent_energy(const struct bs1770 *m, uint32_t steps)
 	return e / steps;
 }
 
-static void end_step(struct bs1770 *m)
+void bs1770_add_step(struct bs1770 *m, double energy)
 {
-	double e = 0.0;
-	for (uint32_t c = 0; c < m->n_lanes; c++) {
-		e += m->weight[c] * m->sum[c];
-		m->sum[c] = 0.0;
-	}
-	m->step_energy[m->steps % BS1770_STEPS_SHORT] = e / m->step_frames;
+	m->step_energy[m->steps % BS1770_STEPS_SHORT] = energy;
 	m->steps++;
-	m->frames_in_step = 0;
 	if (m->steps >= STEPS_BLOCK)
 		append_block(m, recent_energy(m, STEPS_BLOCK));
 	if (m->steps >= BS1770_STEPS_SHORT)
 		append_short_term(m, recent_energy(m, BS1770_STEPS_SHORT));
 }
 
-/* Four channels side by side: GCC's vector extension, so that the
- * recursions of a frame's channels run in one vector whatever the
- * vectoriser decides (SSE2: two halves; AVX2 clone: one register). */
-typedef double lanes __attribute__((vector_size(BS1770_LANES * sizeof(double))));
-
-/* K-weights lane groups group[0 .. G) (BS1770_LANES channels each)
- * through n frames into the step's sums; lane c reads ch[c][0 .. n). The
- * groups' filters run side by side in one frame loop: a group alone waits on
- * its own chain of dependent multiply-adds every frame, and side by side
- * they overlap (as do the loads that gather a frame's lanes). Inlined with G
- * constant, so the group loops unroll into registers. */
-static inline __attribute__((always_inline)) void filter_groups(struct bs1770 *m, const float *const *ch,
-                                                                uint32_t n, const uint32_t *group, uint32_t G)
-{
-	const struct bs1770_biquad s = m->shelf, h = m->highpass;
-	lanes z1a[G], z2a[G], z1b[G], z2b[G], sum[G];
-	for (uint32_t k = 0; k < G; k++) { /* memcpy: unaligned loads and stores, no vector passed by value */
-		const uint32_t g = group[k] * BS1770_LANES;
-		memcpy(&z1a[k], &m->z1[0][g], sizeof z1a[k]);
-		memcpy(&z2a[k], &m->z2[0][g], sizeof z2a[k]);
-		memcpy(&z1b[k], &m->z1[1][g], sizeof z1b[k]);
-		memcpy(&z2b[k], &m->z2[1][g], sizeof z2b[k]);
-		memcpy(&sum[k], &m->sum[g], sizeof sum[k]);
-	}
-	for (uint32_t f = 0; f < n; f++) {
-		for (uint32_t k = 0; k < G; k++) {
-			const float *const *p = ch + group[k] * BS1770_LANES;
-			_Static_assert(BS1770_LANES == 4, "a lane vector is gathered from four channels");
-			const lanes in = {p[0][f], p[1][f], p[2][f], p[3][f]};
-			const lanes y = s.b0 * in + z1a[k];
-			z1a[k] = s.b1 * in - s.a1 * y + z2a[k];
-			z2a[k] = s.b2 * in - s.a2 * y;
-			const lanes v = h.b0 * y + z1b[k];
-			z1b[k] = h.b1 * y - h.a1 * v + z2b[k];
-			z2b[k] = h.b2 * y - h.a2 * v;
-			sum[k] += v * v;
-		}
-	}
-	for (uint32_t k = 0; k < G; k++) {
-		const uint32_t g = group[k] * BS1770_LANES;
-		memcpy(&m->z1[0][g], &z1a[k], sizeof z1a[k]);
-		memcpy(&m->z2[0][g], &z2a[k], sizeof z2a[k]);
-		memcpy(&m->z1[1][g], &z1b[k], sizeof z1b[k]);
-		memcpy(&m->z2[1][g], &z2b[k], sizeof z2b[k]);
-		memcpy(&m->sum[g], &sum[k], sizeof sum[k]);
-	}
-}
-
-/* Whether lane group g hears silence into filters at rest: then its
- * output, and what it adds to the sums, is exactly zero (a stem's height
- * channels, most of the time). */
-static bool group_at_rest(const struct bs1770 *m, const float *const *ch, uint32_t n, uint32_t g)
-{
-	float most = 0.0f;
-	for (uint32_t c = g * BS1770_LANES; c < (g + 1) * BS1770_LANES; c++)
-		most = peak_of_rt(ch[c], n, most);
-	bool rest = most == 0.0f;
-	for (uint32_t c = g * BS1770_LANES; rest && c < (g + 1) * BS1770_LANES; c++)
-		rest = m->z1[0][c] == 0.0 && m->z2[0][c] == 0.0 && m->z1[1][c] == 0.0 && m->z2[1][c] == 0.0;
-	return rest;
-}
-
-/* K-weights n frames of the lanes' channels ch[0 .. n_lanes) into the
- * step's sums, FILTER_GROUPS lane groups at a time; groups at rest skip. */
-#define FILTER_GROUPS 2
-VECTOR_CLONES
-static void filter_frames(struct bs1770 *m, const float *const *ch, uint32_t n)
-{
-	uint32_t busy[BS1770_MAX_CHANNELS / BS1770_LANES], n_busy = 0;
-	for (uint32_t g = 0; g < m->n_lanes / BS1770_LANES; g++)
-		if (!group_at_rest(m, ch, n, g))
-			busy[n_busy++] = g;
-	uint32_t k = 0;
-	for (; n_busy - k >= FILTER_GROUPS; k += FILTER_GROUPS)
-		filter_groups(m, ch, n, &busy[k], FILTER_GROUPS);
-	for (; k < n_busy; k++)
-		filter_groups(m, ch, n, &busy[k], 1);
-}
-
 void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->n_ch, 1); }
 
 void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t frame_stride, size_t channel_stride)
 {
-	enum { CHUNK = 256 };
-	static const float silence[CHUNK]; /* the padding lanes */
-	float planar[frame_stride == 1 ? 1 : CHUNK * BS1770_MAX_CHANNELS]; /* interleaved input, a channel at a time */
-	const float *ch[BS1770_MAX_CHANNELS];
+	enum { CHUNK = K_WEIGHTING_MAX_FRAMES };
+	float planar[frame_stride == 1 ? 1 : CHUNK * K_WEIGHTING_MAX_CHANNELS]; /* interleaved input, a channel at a time */
+	const float *ch[K_WEIGHTING_MAX_CHANNELS];
 	uint32_t done = 0;
 	while (done < n) {
 		uint32_t len = n - done;
 		len = len < CHUNK ? len : CHUNK;
 		const uint32_t to_step = m->step_frames - m->frames_in_step;
 		len = len < to_step ? len : to_step;
-		for (uint32_t c = 0; c < m->n_lanes; c++) {
+		for (uint32_t c = 0; c < m->n_ch; c++) {
 			const float *in = src + (size_t)c * channel_stride + (size_t)done * frame_stride;
-			if (c >= m->n_ch) {
-				ch[c] = silence;
-			} else if (frame_stride == 1) {
+			if (frame_stride == 1) {
 				ch[c] = in;
 			} else {
 				float *dst = planar + (size_t)c * CHUNK;
@@ -279,11 +148,13 @@ void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t f
 				ch[c] = dst;
 			}
 		}
-		filter_frames(m, ch, len);
+		k_weighting_process_rt(&m->kw, ch, len);
 		m->frames_in_step += len;
 		done += len;
-		if (m->frames_in_step == m->step_frames)
-			end_step(m);
+		if (m->frames_in_step == m->step_frames) {
+			m->frames_in_step = 0;
+			bs1770_add_step(m, k_weighting_take_rt(&m->kw) / m->step_frames);
+		}
 	}
 }
 

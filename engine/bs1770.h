@@ -5,8 +5,9 @@
  * Ours rather than libebur128's: libebur128 filters one channel at a time in
  * double precision, 6 ns per channel-sample on this VM, and took half the
  * CPU of an offline render (docs/performance.md). This filters a frame's
- * channels side by side (independent recursions the compiler vectorises,
- * 4 channels per vector) and keeps every 400 ms block and every short-term
+ * channels side by side (dsp/k_weighting; the console runs that part on the
+ * RT thread, on the bus outputs, and hands this module 100 ms energies:
+ * bs1770_add_step) and keeps every 400 ms block and every short-term
  * value, so the gated figures are exact, not histogram approximations.
  * tests/test_bs1770.c holds it to libebur128 on the same signals, and to the
  * EBU Tech 3341 and 3342 cases (tests/test_loudness.c).
@@ -25,24 +26,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dsp/k_weighting.h"
 #include "dsp/layout.h"
 
-#define BS1770_LANES 4 /* channels filtered side by side */
-#define BS1770_MAX_CHANNELS (((LAYOUT_MAX_CHANNELS) + BS1770_LANES - 1) / BS1770_LANES * BS1770_LANES)
 #define BS1770_STEPS_SHORT 30 /* 100 ms steps in the short-term window */
-
-struct bs1770_biquad {
-	double b0, b1, b2, a1, a2;
-};
 
 struct bs1770 {
 	uint32_t n_ch;           /* channels in a frame given to bs1770_add */
-	uint32_t n_lanes;        /* n_ch rounded up to BS1770_LANES */
 	uint32_t step_frames;    /* frames in 100 ms */
-	struct bs1770_biquad shelf, highpass;
-	double weight[BS1770_MAX_CHANNELS];    /* G_i; 0 for LFE and padding */
-	double z1[2][BS1770_MAX_CHANNELS], z2[2][BS1770_MAX_CHANNELS]; /* transposed direct form II */
-	double sum[BS1770_MAX_CHANNELS];       /* squares in the current step */
+	struct k_weighting kw;   /* bs1770_add's filters and sums */
 	uint32_t frames_in_step;
 	double step_energy[BS1770_STEPS_SHORT]; /* weighted mean squares of the last steps, a ring */
 	uint64_t steps;                        /* completed steps */
@@ -61,18 +53,8 @@ struct bs1770 {
 	bool out_of_memory;                    /* a list could not grow: the figures miss blocks */
 };
 
-/* The K-weighting of BS.1770-4 at `rate`, from its analogue prototype (at
- * 48 kHz it gives the coefficients the Recommendation lists). */
-void bs1770_filters(double rate, struct bs1770_biquad *shelf, struct bs1770_biquad *highpass);
-
-/* The channel weight G of a loudspeaker: 0 for LFE, 1.41 on the ear layer
- * between 60 and 120 degrees off centre (Ls, Rs of 5.1; the sides of 7.1),
- * 1.0 for every other (the top layer too: BS.1770-4 weighs only those it
- * names). */
-double bs1770_weight(const struct speaker *sp);
-
-/* Measures n_ch channels with weights[] at `rate`. Returns false when
- * n_ch is 0 or too many. */
+/* Measures n_ch channels with weights[] (k_weighting_channel_weight) at
+ * `rate`. Returns false when n_ch is 0 or too many. */
 bool bs1770_init(struct bs1770 *m, uint32_t rate, uint32_t n_ch, const double *weights);
 void bs1770_free(struct bs1770 *m);
 /* Starts again from silence (the weights stay). */
@@ -83,6 +65,10 @@ void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n);
 /* n frames of n_ch channels laid out as x[f * frame_stride + c * channel_stride]
  * (interleaved: n_ch, 1; one block per channel: 1, n). */
 void bs1770_add_strided(struct bs1770 *m, const float *x, uint32_t n, size_t frame_stride, size_t channel_stride);
+/* One 100 ms step K-weighted elsewhere (the RT thread's k_weighting on a bus):
+ * its channel-weighted mean square, k_weighting_take_rt / the step's frames.
+ * The same figures as bs1770_add of the step's frames, bit for bit. */
+void bs1770_add_step(struct bs1770 *m, double energy);
 
 /* LUFS, -inf when silent (or before the first block for integrated). */
 double bs1770_momentary(const struct bs1770 *m);

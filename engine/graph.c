@@ -8,6 +8,7 @@
 #include "dsp/delay.h"
 #include "dsp/dynamics.h"
 #include "dsp/filter.h"
+#include "dsp/k_weighting.h"
 #include "dsp/gain.h"
 #include "dsp/meter.h"
 #include "dsp/panner.h"
@@ -96,6 +97,9 @@ struct graph_bus {
 	bool mute;
 	struct limiter *limiter; /* a master's true-peak limiter on its outputs, or NULL */
 	struct limiter_params limiter_params;
+	bool measured;         /* loudness: every bus but an aux (whose outputs are sends) */
+	bool step_partial;     /* the loudness step under way began before a reset: left out */
+	uint32_t loudness_resets;
 };
 
 struct graph_monitor_source { /* a bus the monitor can play */
@@ -184,7 +188,12 @@ struct graph {
 	uint32_t n_meters;
 	uint32_t solo_count;
 	uint32_t peak_epoch_seen, hold_epoch_seen;
-	bool unmetered;               /* an offline render: nobody reads the meters */
+	bool unmetered;               /* an offline render: nobody reads the strips' meters */
+	struct k_weighting *loudness; /* per bus (graph_bus.measured) */
+	uint32_t step_frames;         /* a loudness step: 100 ms */
+	uint32_t frames_in_step;      /* of the step under way, the same for every bus */
+	struct graph_loudness_step *steps; /* those ended in this period */
+	uint32_t n_steps, cap_steps;
 	uint32_t meter_k_frames;
 	float meter_k;
 	struct graph_ports ports;
@@ -676,6 +685,10 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->pan = xcalloc(n_pan, sizeof *g->pan, &failed);
 	g->n_pan = n_pan;
 	g->meters = xcalloc(g->n_meters, sizeof *g->meters, &failed);
+	g->loudness = xcalloc(c->n_buses, sizeof *g->loudness, &failed);
+	g->cap_steps = c->n_buses * GRAPH_LOUDNESS_STEPS_PER_BUS;
+	g->steps = xcalloc(g->cap_steps, sizeof *g->steps, &failed);
+	g->step_frames = (uint32_t)lrintf(sample_rate / 10.0f);
 	g->readouts = xcalloc(g->n_meters, sizeof *g->readouts, &failed);
 	g->ports.n_in = n_in;
 	g->ports.n_out = n_out;
@@ -725,6 +738,13 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 			graph_free(g);
 			snprintf(err, errlen, "out of memory building the graph");
 			return NULL;
+		}
+		if (cb->role != BUS_ROLE_AUX) {
+			const struct layout *l = layout_get(cb->format);
+			double weights[LAYOUT_MAX_CHANNELS];
+			for (uint32_t ch = 0; ch < gb->n_ch; ch++)
+				weights[ch] = k_weighting_channel_weight(&l->speakers[ch]);
+			gb->measured = k_weighting_init(&g->loudness[b], sample_rate, gb->n_ch, weights);
 		}
 		g->bus_order[b] = c->bus_order[b];
 		out_port += gb->n_ch;
@@ -887,6 +907,8 @@ void graph_free(struct graph *g)
 	free(g->feeds);
 	free(g->pan);
 	free(g->meters);
+	free(g->loudness);
+	free(g->steps);
 	free(g->readouts);
 	free(g->ports.in);
 	free(g->ports.out);
@@ -1069,6 +1091,29 @@ RT static void adopt_processing_rt(struct graph *g, uint32_t i, struct graph *ol
 	}
 }
 
+/* A bus of the same name and format carries its loudness measurement on
+ * (filters, the step under way, the reset count); any other starts at the
+ * next step, its true peak from nothing. The steps stay in phase. */
+RT static void adopt_loudness_rt(struct graph *g, const struct graph *old)
+{
+	g->frames_in_step = old->step_frames == g->step_frames ? old->frames_in_step : 0;
+	for (uint32_t b = 0; b < g->n_buses; b++) {
+		struct graph_bus *gb = &g->buses[b];
+		const struct graph_bus *o = gb->prev_index >= 0 ? &old->buses[gb->prev_index] : NULL;
+		if (!gb->measured)
+			continue;
+		if (o && o->measured && o->format == gb->format && g->frames_in_step == old->frames_in_step) {
+			g->loudness[b] = old->loudness[gb->prev_index];
+			gb->step_partial = o->step_partial;
+			gb->loudness_resets = o->loudness_resets;
+			continue;
+		}
+		gb->step_partial = g->frames_in_step != 0;
+		for (uint32_t c = 0; c < gb->n_ch; c++)
+			g->meters[gb->meter_first + c].true_peak_run = 0.0f;
+	}
+}
+
 RT void graph_adopt_rt(struct graph *g, struct graph *old)
 {
 	if (!old || g->prev_generation != old->generation)
@@ -1122,6 +1167,7 @@ RT void graph_adopt_rt(struct graph *g, struct graph *old)
 		for (uint32_t c = 0; c < gb->n_ch && c < o->n_ch; c++)
 			g->meters[gb->meter_first + c] = old->meters[o->meter_first + c];
 	}
+	adopt_loudness_rt(g, old);
 	g->peak_epoch_seen = old->peak_epoch_seen;
 	g->hold_epoch_seen = old->hold_epoch_seen;
 	adopt_monitor_rt(g, old);
@@ -1214,6 +1260,13 @@ RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd)
 			memcpy(&b->limiter_params, cmd->value, sizeof b->limiter_params);
 			if (b->limiter)
 				limiter_set_rt(b->limiter, &b->limiter_params);
+			return;
+		}
+		if (cmd->op == GRAPH_OP_BUS_LOUDNESS_RESET) {
+			b->loudness_resets++;
+			b->step_partial = g->frames_in_step != 0;
+			for (uint32_t c = 0; c < b->n_ch; c++)
+				g->meters[b->meter_first + c].true_peak_run = 0.0f;
 			return;
 		}
 		if (cmd->op == GRAPH_OP_BUS_FILTER || cmd->op == GRAPH_OP_BUS_DYNAMICS) {
@@ -1641,6 +1694,48 @@ RT static void take_chunks_rt(void *arg)
 	}
 }
 
+/* Bus bi's outputs x[0 .. n_ch)[0 .. n) into its K-weighting, ending the
+ * steps that end in them. */
+RT static void measure_loudness_rt(struct graph *g, uint32_t bi, const float *const *x, uint32_t n)
+{
+	struct graph_bus *b = &g->buses[bi];
+	struct k_weighting *kw = &g->loudness[bi];
+	uint32_t in_step = g->frames_in_step;
+	for (uint32_t done = 0; done < n;) {
+		const uint32_t to_step = g->step_frames - in_step, len = n - done < to_step ? n - done : to_step;
+		const float *ch[LAYOUT_MAX_CHANNELS];
+		for (uint32_t c = 0; c < b->n_ch; c++)
+			ch[c] = x[c] + done;
+		k_weighting_process_rt(kw, ch, len);
+		done += len;
+		in_step += len;
+		if (in_step < g->step_frames)
+			continue;
+		in_step = 0;
+		const double energy = k_weighting_take_rt(kw) / g->step_frames;
+		if (!b->step_partial && g->n_steps < g->cap_steps)
+			g->steps[g->n_steps++] = (struct graph_loudness_step){bi, (float)energy};
+		b->step_partial = false;
+	}
+}
+
+RT const struct graph_loudness_step *graph_loudness_steps(const struct graph *g, uint32_t *n)
+{
+	*n = g->n_steps;
+	return g->steps;
+}
+
+RT bool graph_bus_loudness(const struct graph *g, uint32_t b, uint32_t *resets, float *true_peak)
+{
+	const struct graph_bus *gb = &g->buses[b];
+	float most = 0.0f;
+	for (uint32_t c = 0; c < gb->n_ch; c++)
+		most = g->meters[gb->meter_first + c].true_peak_run > most ? g->meters[gb->meter_first + c].true_peak_run : most;
+	*resets = gb->loudness_resets;
+	*true_peak = most;
+	return gb->measured;
+}
+
 RT static void process_block(struct graph *g, uint32_t off, uint32_t n, struct worker *w)
 {
 	const float k = g->meter_k;
@@ -1691,15 +1786,19 @@ RT static void process_block(struct graph *g, uint32_t off, uint32_t n, struct w
 		 * meters read what leaves. */
 		if (b->limiter)
 			limiter_process_rt(b->limiter, x, n);
-		for (uint32_t c = 0; c < b->n_ch && !g->unmetered; c++)
+		for (uint32_t c = 0; c < b->n_ch; c++)
 			meter_process_rt(&g->meters[b->meter_first + c], x[c], n, k);
+		if (b->measured)
+			measure_loudness_rt(g, bi, (const float *const *)x, n);
 	}
+	g->frames_in_step = (g->frames_in_step + n) % g->step_frames;
 	if (g->monitor)
 		process_monitor(g, n);
 }
 
 RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint32_t hold_epoch, struct worker *w)
 {
+	g->n_steps = 0;
 	if (peak_epoch != g->peak_epoch_seen) {
 		g->peak_epoch_seen = peak_epoch;
 		for (uint32_t i = 0; i < g->n_meters; i++)

@@ -36,6 +36,7 @@ enum graph_op {
 	GRAPH_OP_BUS_FILTER,      /* like the strip's, on the bus's channels before its fader */
 	GRAPH_OP_BUS_DYNAMICS,
 	GRAPH_OP_BUS_LIMITER,     /* value: a struct limiter_params */
+	GRAPH_OP_BUS_LOUDNESS_RESET, /* the bus's loudness measurement starts again */
 	GRAPH_OP_MONITOR_ROW,     /* index: source (bus, or n_buses: the solo bus); channel:
 	                           * room loudspeaker; value[]: gain per source channel */
 	GRAPH_OP_MONITOR_GAINS,   /* value[]: gain per room loudspeaker */
@@ -103,9 +104,9 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
  * offline render starts at the mix, as its files start at their first
  * frame, where a live console's first graph fades in. */
 void graph_settle(struct graph *g);
-/* Leaves out the level, true-peak and RMS meters of strips and buses (the
- * readouts stay at silence): for an offline render, which measures its
- * files itself. The audio is the same. */
+/* Leaves out the level, true-peak and RMS meters of strips (their readouts
+ * stay at silence): for an offline render. The buses' stay: their true peak
+ * is the loudness measurement's. The audio is the same. */
 void graph_unmeter(struct graph *g);
 void graph_free(struct graph *g);
 
@@ -119,6 +120,24 @@ uint32_t graph_bus_count(const struct graph *g);
 uint32_t graph_bus_channels(const struct graph *g);
 /* Frames bus b's outputs lag its sum: a master limiter's look-ahead, or 0. */
 uint32_t graph_bus_latency(const struct graph *g, uint32_t b);
+
+/* Loudness (ITU-R BS.1770-4): the RT thread K-weights every bus but the
+ * auxes (dsp/k_weighting, on the outputs the meters read) and ends a 100 ms
+ * step at the same frame for all of them; engine/loudness builds the gated
+ * figures from the steps. A step is the bus's channel-weighted mean
+ * square over it. A bus's first step after a reset, or after it first
+ * appears mid-step, is left out: its measurement starts at the next step. */
+struct graph_loudness_step {
+	uint32_t bus;
+	float energy;
+};
+#define GRAPH_LOUDNESS_STEPS_PER_BUS 16 /* a period of up to 16 steps (1.6 s) */
+/* RT: the steps that ended in the last graph_process_rt, in time order. */
+RT const struct graph_loudness_step *graph_loudness_steps(const struct graph *g, uint32_t *n);
+/* RT: whether bus b is measured; its reset count (a GRAPH_OP_BUS_LOUDNESS_RESET
+ * adds one; carried over a rebuild with the bus's name and format) and
+ * the most true peak (linear) of its channels since that reset. */
+RT bool graph_bus_loudness(const struct graph *g, uint32_t b, uint32_t *resets, float *true_peak);
 
 /* Meter slots of strip s (one per input channel) and bus b (one per channel). */
 const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n);

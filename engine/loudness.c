@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <pmmintrin.h>
-#include <xmmintrin.h>
+
+#include <jack/ringbuffer.h>
 
 #include "engine/bs1770.h"
-#include "dsp/true_peak.h"
-#include "engine/bus_tap.h"
 
 #define MAX_BUSES CONSOLE_MAX_BUSES
+#define RING_BYTES_PER_FRAME 8 /* a second of records at 64-frame periods holds 512 bytes a period:
+                                * 62 buses, or about three seconds of bench-1024-full's 18 */
 #define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (wall time): the
                              * integrated value and the range look at every block so far */
 #define IDLE_SLEEP_NS 40000000L /* an empty ring waits this long (1 ms while loudness_drain waits): the
@@ -28,9 +28,32 @@ struct meter_state {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id format;
 	bool in_use;          /* false: a free slot */
+	bool resets_known;    /* the bus's reset count (graph_bus_loudness) has been seen */
+	uint32_t resets;
 	struct bs1770 loud;
-	struct true_peak_meter tp;
+	float true_peak;      /* linear, since the last reset */
 };
+
+/* A period's record, from the RT thread: what graph_loudness_steps and
+ * graph_bus_loudness say after it, n_buses bus entries then n_steps steps. */
+struct record_header {
+	uint32_t generation;
+	uint32_t frames;
+	uint32_t n_buses;
+	uint32_t n_steps;
+};
+struct record_bus {
+	uint32_t resets;
+	float true_peak;
+};
+struct record_step {
+	uint32_t bus;
+	uint32_t pad;
+	double energy;        /* double: the steps add up exactly as bs1770_add would */
+};
+#define RECORD_MAX_BYTES \
+	(sizeof(struct record_header) + MAX_BUSES * (sizeof(struct record_bus) + \
+	                                             GRAPH_LOUDNESS_STEPS_PER_BUS * sizeof(struct record_step)))
 
 /* Where each bus's channels are in a record of one graph generation. */
 struct bus_slot {
@@ -50,12 +73,13 @@ struct layout_map {
 struct readout {
 	_Atomic float momentary, short_term, integrated, range, true_peak, dialogue;
 	atomic_bool measured;
-	atomic_bool reset;    /* asked for by the control thread */
 };
 
 struct loudness {
 	uint32_t rate;
-	struct bus_tap tap;
+	jack_ringbuffer_t *ring;         /* records, RT thread to meter thread */
+	atomic_uint_fast64_t lost_frames, fed, done;
+	void *rt_record, *record;        /* RECORD_MAX_BYTES each: the RT thread's, the reader's */
 	pthread_t thread;
 	bool thread_running;
 	atomic_bool stop;
@@ -74,10 +98,11 @@ static bool start_state(struct meter_state *m, uint32_t rate, const char *name, 
 	const struct layout *l = layout_get(format);
 	double weights[LAYOUT_MAX_CHANNELS];
 	for (unsigned c = 0; c < l->channels; c++)
-		weights[c] = bs1770_weight(&l->speakers[c]);
+		weights[c] = k_weighting_channel_weight(&l->speakers[c]);
 	if (!bs1770_init(&m->loud, rate, l->channels, weights))
 		return false;
-	true_peak_meter_init(&m->tp, l->channels);
+	m->true_peak = 0.0f;
+	m->resets_known = false;
 	m->format = format;
 	snprintf(m->name, sizeof m->name, "%s", name);
 	m->in_use = true;
@@ -117,33 +142,59 @@ static void publish_readouts(struct loudness *l)
 		const int d = l->cur.bus[b].dialogue;
 		const double dg = d >= 0 ? bs1770_integrated_during(st, &l->states[d].loud) : -INFINITY;
 		atomic_store_explicit(&o->dialogue, db_or_inf(dg), memory_order_relaxed);
-		const float tp = l->states[k].tp.max;
+		const float tp = l->states[k].true_peak;
 		atomic_store_explicit(&o->true_peak, tp > 0 ? 20.0f * log10f(tp) : -INFINITY, memory_order_relaxed);
 	}
 }
 
-/* Meter thread (or an offline caller): one record through the states it
- * belongs to; channel c's frames start at data + c * channel_stride. */
-static void measure(struct loudness *l, const struct bus_tap_header *h, const float *data, size_t channel_stride)
+/* RT (or an offline caller): g's record of the period of n frames just
+ * processed into rec; its size in bytes. */
+RT static size_t record_of(struct graph *g, uint32_t n, void *rec)
 {
+	uint32_t n_steps;
+	const struct graph_loudness_step *steps = graph_loudness_steps(g, &n_steps);
+	const uint32_t n_buses = graph_bus_count(g);
+	struct record_header *h = rec;
+	*h = (struct record_header){graph_generation(g), n, n_buses, n_steps};
+	struct record_bus *bus = (struct record_bus *)(h + 1);
+	for (uint32_t b = 0; b < n_buses; b++)
+		graph_bus_loudness(g, b, &bus[b].resets, &bus[b].true_peak);
+	struct record_step *step = (struct record_step *)(bus + n_buses);
+	for (uint32_t k = 0; k < n_steps; k++)
+		step[k] = (struct record_step){steps[k].bus, 0, steps[k].energy};
+	return (size_t)((char *)(step + n_steps) - (char *)rec);
+}
+
+/* Meter thread (or an offline caller): one record into the measurements of
+ * the buses it names. A bus whose reset count moved starts again first: the
+ * RT thread applied the reset before the period, and left out the step it
+ * cut. */
+static void measure(struct loudness *l, const void *rec)
+{
+	const struct record_header *h = rec;
+	const struct record_bus *bus = (const struct record_bus *)(h + 1);
+	const struct record_step *step = (const struct record_step *)(bus + h->n_buses);
 	pthread_mutex_lock(&l->lock);
-	for (uint32_t b = 0; b < l->cur.n_buses; b++) /* resets asked for since the last record */
-		if (atomic_exchange(&l->out[b].reset, false) && l->cur.bus[b].state >= 0) {
-			struct meter_state *m = &l->states[l->cur.bus[b].state];
-			bs1770_reset(&m->loud);
-			true_peak_meter_init(&m->tp, layout_get(m->format)->channels);
-		}
 	const struct layout_map *map = l->cur.valid && h->generation >= l->cur.generation ? &l->cur
 	                             : l->prev.valid && h->generation >= l->prev.generation ? &l->prev : NULL;
-	if (map && map->n_channels == h->channels) {
+	if (map && map->n_buses == h->n_buses) {
 		for (uint32_t b = 0; b < map->n_buses; b++) {
-			const struct bus_slot *s = &map->bus[b];
-			if (s->state < 0 || !l->states[s->state].in_use)
+			const int k = map->bus[b].state;
+			if (k < 0 || !l->states[k].in_use)
 				continue;
-			const float *x = data + (size_t)s->first * channel_stride;
-			struct meter_state *m = &l->states[s->state];
-			bs1770_add_strided(&m->loud, x, h->frames, 1, channel_stride);
-			true_peak_meter_add_strided(&m->tp, x, h->frames, 1, channel_stride);
+			struct meter_state *m = &l->states[k];
+			if (m->resets_known && m->resets != bus[b].resets) {
+				bs1770_reset(&m->loud);
+				m->true_peak = 0.0f;
+			}
+			m->resets_known = true;
+			m->resets = bus[b].resets;
+			m->true_peak = bus[b].true_peak > m->true_peak ? bus[b].true_peak : m->true_peak;
+		}
+		for (uint32_t j = 0; j < h->n_steps; j++) {
+			const int k = step[j].bus < map->n_buses ? map->bus[step[j].bus].state : -1;
+			if (k >= 0 && l->states[k].in_use)
+				bs1770_add_step(&l->states[k].loud, step[j].energy);
 		}
 		atomic_store(&l->stale, true);
 		const double t = wall_s();
@@ -156,17 +207,25 @@ static void measure(struct loudness *l, const struct bus_tap_header *h, const fl
 	pthread_mutex_unlock(&l->lock);
 }
 
+/* Meter thread: the next whole record into l->record; false when none is there yet. */
+static bool read_record(struct loudness *l)
+{
+	struct record_header h;
+	if (jack_ringbuffer_read_space(l->ring) < sizeof h)
+		return false;
+	jack_ringbuffer_peek(l->ring, (char *)&h, sizeof h);
+	const size_t bytes = sizeof h + h.n_buses * sizeof(struct record_bus) + h.n_steps * sizeof(struct record_step);
+	if (jack_ringbuffer_read_space(l->ring) < bytes)
+		return false; /* the writer is mid-record */
+	jack_ringbuffer_read(l->ring, l->record, bytes);
+	return true;
+}
+
 static void *meter_thread(void *arg)
 {
 	struct loudness *l = arg;
-	/* silent channels leave the K-weighting filters decaying into denormals
-	 * (double precision: DAZ/FTZ of the SSE unit cover it) */
-	_MM_SET_FLUSH_ZERO_MODE(_MM_FLUSH_ZERO_ON);
-	_MM_SET_DENORMALS_ZERO_MODE(_MM_DENORMALS_ZERO_ON);
 	while (!atomic_load(&l->stop)) {
-		struct bus_tap_header h;
-		const float *data;
-		if (!bus_tap_read(&l->tap, &h, &data)) {
+		if (!read_record(l)) {
 			if (atomic_load(&l->stale) && wall_s() - l->last_readout >= READOUT_EVERY_S) {
 				pthread_mutex_lock(&l->lock); /* idle: the readouts include the last record */
 				l->last_readout = wall_s();
@@ -177,9 +236,8 @@ static void *meter_thread(void *arg)
 			nanosleep(&(struct timespec){0, atomic_load(&l->draining) ? 1000000L : IDLE_SLEEP_NS}, NULL);
 			continue;
 		}
-		if (h.frames) /* a record is channel-major: a block of h.frames per channel */
-			measure(l, &h, data, h.frames);
-		bus_tap_done(&l->tap);
+		measure(l, l->record);
+		atomic_fetch_add_explicit(&l->done, 1, memory_order_release);
 	}
 	return NULL;
 }
@@ -193,14 +251,20 @@ struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char 
 	}
 	l->rate = sample_rate;
 	pthread_mutex_init(&l->lock, NULL);
-	if (ring_seconds <= 0.0f) /* offline: loudness_measure on the caller's thread */
+	l->record = malloc(RECORD_MAX_BYTES);
+	if (l->record && ring_seconds <= 0.0f) /* offline: loudness_measure on the caller's thread */
 		return l;
-	/* 128 bus channels (bench-256 has 108): 24.6 MB a second at 48 kHz */
-	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * 128 * sizeof(float);
-	const bool ring = bus_tap_init(&l->tap, bytes) == 0;
-	if (!ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
+	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * RING_BYTES_PER_FRAME;
+	l->rt_record = calloc(1, RECORD_MAX_BYTES); /* zeroed: its pages are in before the RT thread writes */
+	l->ring = l->record && l->rt_record ? jack_ringbuffer_create(bytes) : NULL;
+	if (l->ring)
+		memset(l->ring->buf, 0, l->ring->size);
+	if (!l->ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
 		snprintf(err, errlen, "cannot start the loudness meter (ring of %zu bytes)", bytes);
-		bus_tap_free(&l->tap);
+		if (l->ring)
+			jack_ringbuffer_free(l->ring);
+		free(l->rt_record);
+		free(l->record);
 		pthread_mutex_destroy(&l->lock);
 		free(l);
 		return NULL;
@@ -220,7 +284,10 @@ void loudness_destroy(struct loudness *l)
 	for (size_t k = 0; k < sizeof l->states / sizeof l->states[0]; k++)
 		if (l->states[k].in_use)
 			stop_state(&l->states[k]);
-	bus_tap_free(&l->tap);
+	if (l->ring)
+		jack_ringbuffer_free(l->ring);
+	free(l->rt_record);
+	free(l->record);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
 }
@@ -281,32 +348,33 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 
 RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n)
 {
-	return bus_tap_feed_rt(&l->tap, g, n, 0);
+	const size_t bytes = record_of(g, n, l->rt_record);
+	if (jack_ringbuffer_write_space(l->ring) < bytes) {
+		atomic_fetch_add_explicit(&l->lost_frames, n, memory_order_relaxed);
+		return false;
+	}
+	jack_ringbuffer_write(l->ring, l->rt_record, bytes);
+	atomic_fetch_add_explicit(&l->fed, 1, memory_order_release);
+	return true;
 }
 
-void loudness_measure(struct loudness *l, uint32_t generation, const float *outputs, uint32_t channels,
-                      uint32_t frames, size_t channel_stride)
+void loudness_measure(struct loudness *l, struct graph *g, uint32_t n)
 {
-	const struct bus_tap_header h = {generation, frames, channels, 0, 0};
-	measure(l, &h, outputs, channel_stride);
+	record_of(g, n, l->record);
+	measure(l, l->record);
 }
 
 void loudness_drain(struct loudness *l)
 {
 	atomic_fetch_add(&l->draining, 1);
-	while (l->thread_running && !bus_tap_idle(&l->tap))
+	while (l->thread_running &&
+	       atomic_load_explicit(&l->done, memory_order_acquire) != atomic_load_explicit(&l->fed, memory_order_acquire))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	atomic_fetch_sub(&l->draining, 1);
 	pthread_mutex_lock(&l->lock);
 	atomic_store(&l->stale, false);
 	publish_readouts(l);
 	pthread_mutex_unlock(&l->lock);
-}
-
-void loudness_reset(struct loudness *l, uint32_t b)
-{
-	if (b < MAX_BUSES)
-		atomic_store(&l->out[b].reset, true);
 }
 
 void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
@@ -325,5 +393,5 @@ void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
 
 uint64_t loudness_lost_frames(const struct loudness *l)
 {
-	return atomic_load(&((struct loudness *)l)->tap.lost_frames);
+	return atomic_load(&((struct loudness *)l)->lost_frames);
 }

@@ -1,17 +1,22 @@
 /* Loudness metering of the stems and masters (ITU-R BS.1770-4, EBU R128,
- * EBU Tech 3342 loudness range), by engine/bs1770, off the RT thread.
+ * EBU Tech 3342 loudness range), with engine/bs1770 off the RT thread.
  *
- * The process callback hands every period's bus outputs to a lock-free ring
- * (loudness_feed_rt: one copy, no waiting; a full ring loses that period and
- * counts it). A thread of its own reads the ring and feeds one bs1770
- * measurement per stem and master; the control thread reads the results through
- * atomics. Channel weights follow BS.1770-4 by position: ear-layer
- * loudspeakers between 60 and 120 degrees off centre (Ls, Rs in 5.1; Lss,
- * Rss in 7.1) weigh 1.41 (+1.5 dB), every other one 1.0, the top layer too;
- * LFE is left out. True peak is BS.1770-4 Annex 2 (dsp/true_peak), on every
- * channel, LFE included. A bus with a "dialogue" stem also reads its
- * dialogue-gated integrated loudness: its blocks while that stem speaks.
- * Measurements carry over a reload by bus name and format.
+ * The RT thread does the part that reads the audio, on the bus outputs
+ * (engine/graph, dsp/k_weighting): the K-weighting, each bus's
+ * channel-weighted energy over 100 ms steps, and the true peak (BS.1770-4
+ * Annex 2, the bus meters', on every channel, LFE included). Every period
+ * loudness_feed_rt hands the steps that ended, and each bus's true peak and
+ * reset count, to a lock-free ring (a few hundred bytes, no waiting; a full
+ * ring loses that period and counts its frames). A thread of its own reads
+ * the ring and feeds one bs1770 measurement per stem and master, which keeps
+ * the blocks and short-term values the gated figures need; the control
+ * thread reads the results through atomics. Channel weights follow
+ * BS.1770-4 by position (k_weighting_channel_weight). A bus with a
+ * "dialogue" stem also reads its dialogue-gated integrated loudness: its
+ * blocks while that stem speaks. Measurements carry over a reload by bus
+ * name and format. A reset is a graph command (GRAPH_OP_BUS_LOUDNESS_RESET):
+ * it takes effect in the audio stream, and the measurement starts at the
+ * next 100 ms step.
  *
  * Threads: loudness_feed_rt on the RT thread; the rest on the control thread. */
 #ifndef DUBSTAGE_ENGINE_LOUDNESS_H
@@ -37,7 +42,8 @@ struct loudness_readout {
 	bool measured;     /* the bus is measured (stems and masters) */
 };
 
-/* ring_seconds: how much audio the ring holds while the meter thread is busy;
+/* ring_seconds: how long the ring holds records while the meter thread is
+ * busy (at 64-frame periods, with records of up to 512 bytes: 62 buses);
  * 0: offline, no ring and no thread: the caller measures with
  * loudness_measure. */
 struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char *err, size_t errlen);
@@ -47,23 +53,16 @@ void loudness_destroy(struct loudness *l);
  * before engine_publish: engine_next_generation). */
 int loudness_set_buses(struct loudness *l, uint32_t generation, const struct console *c, char *err, size_t errlen);
 
-/* RT: the bus outputs of the period just processed by g. Returns false (and
- * counts the frames as lost) when the ring is full. */
+/* RT: the loudness record of the period of n frames just processed by g.
+ * Returns false (and counts the frames as lost) when the ring is full. */
 RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n);
 
-/* Offline (a render, made with ring_seconds 0): one period of the bus
- * outputs of the graph of `generation` (graph_generation), measured on the
- * caller's thread. Bus channel c's frames start at outputs + c *
- * channel_stride; channels is graph_bus_channels. No copy, no ring: on one
- * core the meter thread's copies and wake-ups cost a render more than they
- * overlap. */
-void loudness_measure(struct loudness *l, uint32_t generation, const float *outputs, uint32_t channels,
-                      uint32_t frames, size_t channel_stride);
+/* Offline (a render, made with ring_seconds 0): the same, measured on the
+ * caller's thread, no ring. */
+void loudness_measure(struct loudness *l, struct graph *g, uint32_t n);
 
 /* Waits until the meter thread has measured everything fed so far. */
 void loudness_drain(struct loudness *l);
-/* Starts bus b's measurement again (the integrated value, range, true peak). */
-void loudness_reset(struct loudness *l, uint32_t b);
 void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out);
 uint64_t loudness_lost_frames(const struct loudness *l);
 

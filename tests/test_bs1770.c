@@ -14,8 +14,8 @@
  * 48 kHz K-weighting. */
 START_TEST(coefficients_at_48k_are_the_recommendations)
 {
-	struct bs1770_biquad s, h;
-	bs1770_filters(48000, &s, &h);
+	struct k_weighting_biquad s, h;
+	k_weighting_filters(48000, &s, &h);
 	const double tol = 1e-9;
 	ck_assert_double_eq_tol(s.b0, 1.53512485958697, tol);
 	ck_assert_double_eq_tol(s.b1, -2.69169618940638, tol);
@@ -71,7 +71,7 @@ START_TEST(channel_weights)
 	const struct layout *l = layout_get(LAYOUT_5_1);
 	double w[6];
 	for (int c = 0; c < 6; c++)
-		w[c] = bs1770_weight(&l->speakers[c]);
+		w[c] = k_weighting_channel_weight(&l->speakers[c]);
 	ck_assert_double_eq(w[0], 1.0);  /* L */
 	ck_assert_double_eq(w[2], 1.0);  /* C */
 	ck_assert_double_eq(w[3], 0.0);  /* LFE */
@@ -79,7 +79,7 @@ START_TEST(channel_weights)
 	const struct layout *atmos = layout_get(LAYOUT_7_1_4);
 	for (unsigned c = 0; c < atmos->channels; c++)
 		if (atmos->speakers[c].elevation_deg > 20)
-			ck_assert_double_eq(bs1770_weight(&atmos->speakers[c]), 1.0);
+			ck_assert_double_eq(k_weighting_channel_weight(&atmos->speakers[c]), 1.0);
 	double loud[2];
 	for (int k = 0; k < 2; k++) {
 		double amp[6] = {0};
@@ -110,7 +110,7 @@ START_TEST(agrees_with_libebur128)
 	const struct layout *l = layout_get(LAYOUT_5_1);
 	double w[CH];
 	for (int c = 0; c < CH; c++)
-		w[c] = bs1770_weight(&l->speakers[c]);
+		w[c] = k_weighting_channel_weight(&l->speakers[c]);
 	struct bs1770 m;
 	ck_assert(bs1770_init(&m, RATE, CH, w));
 	ebur128_state *ref = ebur128_init(CH, RATE, EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I | EBUR128_MODE_LRA);
@@ -160,7 +160,7 @@ START_TEST(silent_lane_groups_agree_with_libebur128)
 	struct bs1770 m;
 	ebur128_state *ref = ebur128_init(CH, RATE, EBUR128_MODE_M | EBUR128_MODE_S | EBUR128_MODE_I);
 	for (int c = 0; c < CH; c++) {
-		w[c] = bs1770_weight(&l->speakers[c]);
+		w[c] = k_weighting_channel_weight(&l->speakers[c]);
 		ebur128_set_channel(ref, (unsigned)c, w[c] == 0.0 ? EBUR128_UNUSED
 		                                      : w[c] > 1.2 ? EBUR128_LEFT_SURROUND : EBUR128_LEFT);
 	}

@@ -1,7 +1,8 @@
 /* Loudness metering against EBU Tech 3341 (loudness, true peak) and Tech
  * 3342 (loudness range), with the test signals generated here: 1 kHz sines
- * at the stated levels through a console's stems, measured by the engine's
- * meter thread exactly as in the running console. */
+ * at the stated levels through a console's stems, K-weighted on the graph's
+ * bus outputs and measured by the engine's meter thread exactly as in the
+ * running console. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "control/config.h"
+#include "engine/bs1770.h"
 #include "engine/loudness.h"
 #include "tests/check_main.h"
 
@@ -194,8 +196,17 @@ START_TEST(true_peak_and_reset)
 	fprintf(stderr, "loudness: fs/4 sine at 45 degrees, true peak 0.5: %.2f dBTP\n", m.true_peak);
 	ck_assert_float_ge(m.true_peak, -6.02f - 0.4f);
 	ck_assert_float_le(m.true_peak, -6.02f + 0.2f);
-	/* reset: the integrated value starts again from the next audio */
-	loudness_reset(r.l, BUS_ST);
+	/* reset (the OSC handler's command): the integrated value and the true
+	 * peak start again from the next audio, the integrated value at the
+	 * next 100 ms step. The true-peak interpolator keeps its history, as a
+	 * hardware meter's does when its hold is reset: what it reads between
+	 * the first samples after a reset reaches 12 samples back. A period of
+	 * silence ends the loud sine here. */
+	memset(r.in, 0, sizeof r.in);
+	graph_process_rt(r.g, PERIOD, 0, 0, NULL);
+	while (!loudness_feed_rt(r.l, r.g, PERIOD))
+		usleep(200);
+	graph_apply_rt(r.g, &(struct graph_cmd){.generation = 1, .op = GRAPH_OP_BUS_LOUDNESS_RESET, .index = BUS_ST});
 	play(&r, 10.0, -33.0, STEREO, NULL);
 	m = measured(&r, BUS_ST);
 	ck_assert_float_eq_tol(m.integrated, -33.0f, 0.1f);
@@ -230,13 +241,14 @@ START_TEST(a_full_ring_loses_frames_and_says_so)
 }
 END_TEST
 
-/* The meter thread reads a record in place in the ring, or copied when it
- * runs round the ring's end: either way the very frames fed. A ring of
- * 64 KB (a record here is 3.6 KB, so about one in eighteen runs round the
- * end) measures 20 s of noise bursts exactly as the same outputs measured
- * on this thread with no ring (loudness_measure): the same readouts, bit
- * for bit. */
-START_TEST(records_read_in_place_or_round_the_end_are_the_frames_fed)
+/* The records cross a ring of 768 bytes (about sixteen of them here, so it
+ * runs round its end all the time): the meter thread measures 20 s of noise
+ * bursts exactly as the same records measured on this thread with no ring
+ * (loudness_measure), bit for bit. And the RT thread's K-weighting of the
+ * bus outputs, in 64-frame periods, gives what bs1770 gives measuring the
+ * same outputs itself (bs1770_add_strided), bit for bit: the steps carry
+ * double-precision energies. */
+START_TEST(records_through_the_ring_are_the_bus_outputs_measured)
 {
 	char err[256];
 	struct meter_rig r;
@@ -247,8 +259,21 @@ START_TEST(records_read_in_place_or_round_the_end_are_the_frames_fed)
 	ck_assert_ptr_nonnull(direct);
 	ck_assert_int_eq(loudness_set_buses(small, 1, r.c, err, sizeof err), 0);
 	ck_assert_int_eq(loudness_set_buses(direct, 1, r.c, err, sizeof err), 0);
-	const uint32_t channels = graph_bus_channels(r.g);
-	ck_assert_uint_le(channels, 8 + 6);
+	/* bs1770 on the bus outputs, from the graph's first frame (rig_open's
+	 * 20 silent periods) */
+	struct bs1770 ref[2];
+	const uint32_t first[2] = {0, 2}, n_ch[2] = {2, 6};
+	const enum layout_id format[2] = {LAYOUT_2_0, LAYOUT_5_1};
+	static const float silence[20 * PERIOD * 6];
+	for (int b = 0; b < 2; b++) {
+		const struct layout *l = layout_get(format[b]);
+		double w[LAYOUT_MAX_CHANNELS];
+		for (uint32_t c = 0; c < n_ch[b]; c++)
+			w[c] = k_weighting_channel_weight(&l->speakers[c]);
+		ck_assert(bs1770_init(&ref[b], SR, n_ch[b], w));
+		bs1770_add_strided(&ref[b], silence, 20 * PERIOD, 1, 20 * PERIOD);
+	}
+	ck_assert_uint_eq(graph_bus_channels(r.g), 8);
 	unsigned seed = 5;
 	for (int k = 0; k < 20 * SR / PERIOD; k++) {
 		const float level = (k / 3000) % 2 == 0 ? 0.02f : 0.3f; /* 4 s quiet, 4 s loud */
@@ -258,7 +283,9 @@ START_TEST(records_read_in_place_or_round_the_end_are_the_frames_fed)
 		graph_process_rt(r.g, PERIOD, 0, 0, NULL);
 		while (!loudness_feed_rt(small, r.g, PERIOD)) /* full: a refusal counts as lost, then it is fed */
 			loudness_drain(small);
-		loudness_measure(direct, graph_generation(r.g), &r.out[0][0], channels, PERIOD, PERIOD);
+		loudness_measure(direct, r.g, PERIOD);
+		for (int b = 0; b < 2; b++)
+			bs1770_add_strided(&ref[b], &r.out[first[b]][0], PERIOD, 1, PERIOD);
 	}
 	loudness_drain(small);
 	loudness_drain(direct);
@@ -266,14 +293,19 @@ START_TEST(records_read_in_place_or_round_the_end_are_the_frames_fed)
 		struct loudness_readout a, want;
 		loudness_read(small, b, &a);
 		loudness_read(direct, b, &want);
-		fprintf(stderr, "loudness: through a 64 KB ring, bus %u: I %.4f LUFS, LRA %.4f LU, %.4f dBTP (direct: %.4f, %.4f, %.4f)\n",
+		fprintf(stderr, "loudness: through a 768-byte ring, bus %u: I %.4f LUFS, LRA %.4f LU, %.4f dBTP (direct: %.4f, %.4f, %.4f)\n",
 		        b, a.integrated, a.range, a.true_peak, want.integrated, want.range, want.true_peak);
-		ck_assert(isfinite(want.integrated) && want.range > 1.0f);
+		ck_assert(isfinite(want.integrated) && want.range > 1.0f && want.true_peak > -20.0f);
 		ck_assert_float_eq(a.momentary, want.momentary);
 		ck_assert_float_eq(a.short_term, want.short_term);
 		ck_assert_float_eq(a.integrated, want.integrated);
 		ck_assert_float_eq(a.range, want.range);
 		ck_assert_float_eq(a.true_peak, want.true_peak);
+		ck_assert_float_eq(want.momentary, (float)bs1770_momentary(&ref[b]));
+		ck_assert_float_eq(want.short_term, (float)bs1770_short_term(&ref[b]));
+		ck_assert_float_eq(want.integrated, (float)bs1770_integrated(&ref[b]));
+		ck_assert_float_eq(want.range, (float)bs1770_range(&ref[b]));
+		bs1770_free(&ref[b]);
 	}
 	loudness_destroy(small);
 	loudness_destroy(direct);
@@ -292,7 +324,7 @@ int main(void)
 	tcase_add_test(t, tech3342_loudness_range);
 	tcase_add_test(t, true_peak_and_reset);
 	tcase_add_test(t, a_full_ring_loses_frames_and_says_so);
-	tcase_add_test(t, records_read_in_place_or_round_the_end_are_the_frames_fed);
+	tcase_add_test(t, records_through_the_ring_are_the_bus_outputs_measured);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

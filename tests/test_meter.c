@@ -89,6 +89,35 @@ START_TEST(true_peak_between_samples)
 }
 END_TEST
 
+/* Each of the three maxima, reset alone by its caller (the hold, the
+ * loudness measurement's run), reads the quiet blocks after its reset: a
+ * block is skipped only when it cannot raise the lowest of them. */
+START_TEST(each_maximum_reset_alone_reads_what_follows)
+{
+	enum { BLOCK = 64 };
+	float x[BLOCK];
+	for (int which = 0; which < 2; which++) {
+		struct meter m = {0};
+		for (int b = 0; b < 25; b++) {
+			const double a = b < 20 ? 0.5 : 0.05; /* -6.02 dBTP, then -26.02 */
+			if (b == 21 && which == 0)
+				m.true_peak_max = 0.0f;
+			if (b == 21 && which == 1)
+				m.true_peak_run = 0.0f;
+			for (int i = 0; i < BLOCK; i++)
+				x[i] = (float)(a * sin(M_PI / 2 * (b * BLOCK + i) + M_PI / 4));
+			meter_process_rt(&m, x, BLOCK, 0.1f);
+		}
+		const float reset = which == 0 ? m.true_peak_max : m.true_peak_run;
+		const float kept = which == 0 ? m.true_peak_run : m.true_peak_max;
+		ck_assert_double_ge(20 * log10(reset), -26.02 - 0.4);
+		ck_assert_double_le(20 * log10(reset), -26.02 + 0.2);
+		ck_assert_double_ge(20 * log10(kept), -6.02 - 0.4);
+		ck_assert_double_ge(20 * log10(m.true_peak), -6.02 - 0.4);
+	}
+}
+END_TEST
+
 /* An over is a run of blocks whose true peak exceeds 0 dBTP: samples of
  * 0.8 that interpolate above 1.0 (an fs/4 sine of amplitude 1.13 sampled
  * 45 degrees off its peaks) count as an over though no sample clips; a run
@@ -208,6 +237,7 @@ int main(void)
 	tcase_add_test(t, time_constant);
 	tcase_add_test(t, peak_counts_negative_samples_and_odd_lengths);
 	tcase_add_test(t, true_peak_between_samples);
+	tcase_add_test(t, each_maximum_reset_alone_reads_what_follows);
 	tcase_add_test(t, overs_are_counted_by_true_peak_runs);
 	tcase_add_test(t, a_step_reads_its_overshoot);
 	tcase_add_test(t, vector_loops_equal_the_scalar_reference);

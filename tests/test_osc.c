@@ -1619,6 +1619,19 @@ START_TEST(loudness_is_queryable)
 	ck_assert_float_eq_tol(r.argv[4]->f, -20.0f, 0.3f);
 	send_query("/bus/DX/loudness/reset");
 	expect_silence();
+	/* the reset is a command to the RT thread: after the next periods (of
+	 * silence, under a 100 ms step) the measurement has nothing yet */
+	for (int k = 0; k < 10; k++) {
+		g = engine_begin_rt(eng);
+		for (uint32_t i = 0; i < ports->n_in; i++)
+			ports->in[i] = zero;
+		engine_end_rt(eng, g, 64);
+	}
+	loudness_drain(loud);
+	send_query("/bus/DX/loudness");
+	ck_assert(recv_reply(&r));
+	ck_assert(isinf(r.argv[0]->f) && r.argv[0]->f < 0.0f);
+	ck_assert(isinf(r.argv[2]->f) && r.argv[2]->f < 0.0f);
 	send_query("/bus/REV/loudness");
 	expect_error("aux bus is not measured");
 	send_f("/bus/DX/loudness", 1.0f);
