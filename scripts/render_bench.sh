@@ -7,7 +7,8 @@
 # two (default): BOOM gets 60 s of mono and SCORE 60 s of stereo, the other
 #   38 strips are silent; all: every strip gets the mono file. With another
 #   CONFIG (e.g. configs/session-64.json, issue 8's 64-strip 7.1.4 session)
-#   every strip of it gets the mono file.
+#   every strip of it gets the mono file. DUBSTAGE=binary renders with
+#   another build (A/B runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -57,7 +58,7 @@ elif [ "$feed" = all ]; then
 fi
 for _ in $(seq "$runs"); do
   start=$(date +%s%N)
-  line=$(taskset -c 1 build/dubstage render "$config" "${inputs[@]}" --out "$out" 2>&1 | tail -1)
+  line=$(taskset -c 1 "${DUBSTAGE:-build/dubstage}" render "$config" "${inputs[@]}" --out "$out" 2>&1 | tail -1)
   end=$(date +%s%N)
   echo "$line" | sed -E 's/.* in ([0-9.]+) s .*/\1/' >>"$work/render"
   echo $(( (end - start) / 1000000 )) >>"$work/wall"

@@ -1634,6 +1634,8 @@ START_TEST(loudness_is_queryable)
 	ck_assert(isinf(r.argv[2]->f) && r.argv[2]->f < 0.0f);
 	send_query("/bus/REV/loudness");
 	expect_error("aux bus is not measured");
+	send_query("/bus/REV/loudness/reset");
+	expect_error("aux bus is not measured");
 	send_f("/bus/DX/loudness", 1.0f);
 	expect_error("query-only");
 	lo_message_free(r.msg);
