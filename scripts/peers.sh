@@ -20,6 +20,7 @@
 # With WINDOWS > 1 the same programs are measured over that many windows of
 # SECONDS one after another, each window's ratio printed, then their median
 # (jack_mixer's own figure moves by a third between runs on this VM).
+# DUBSTAGE=binary runs another build of dubstage (A/B runs).
 #   scripts/peers.sh [PERIOD (256)] [SECONDS (30)] [THREADS (1)] [WINDOWS (1)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,7 +50,7 @@ export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
 config="$work/console.json"
 private_console configs/bench-256-full.json "$config"
 port=$((20000 + RANDOM % 20000))
-build/dubstage run "$config" --server "$server" --osc-port "$port" --fresh --threads "$threads" \
+"${DUBSTAGE:-build/dubstage}" run "$config" --server "$server" --osc-port "$port" --fresh --threads "$threads" \
   >"$work/dubstage.log" 2>&1 &
 engine_pid=$!
 
@@ -72,14 +73,6 @@ while True:
 PY
 mixer_pid=$!
 
-# ecasound: a chain per channel, its ports not connected by ecasound
-eca_args=(-q -G:jack,ecasound,notransport -f:f32_le,1,48000 -z:mixmode,sum)
-for k in $(seq "$channels"); do
-  eca_args+=(-a:"$k" -i:jack,,in"$k" -o:jack,,out"$k" -efh:80 -efb:1000,500 -ea:80)
-done
-ecasound "${eca_args[@]}" >"$work/ecasound.log" 2>&1 &
-eca_pid=$!
-
 jack_simple_client >/dev/null 2>&1 &
 sine_pid=$!
 
@@ -99,6 +92,18 @@ wait_ports() { # pattern count
 }
 wait_ports '^dubstage:in_' "$channels"
 wait_ports '^jack_mixer:in' "$channels"
+
+# ecasound once the others are up: started beside jack_mixer, its 512 port
+# registrations (and its chains' load) kept jack_mixer's client from
+# opening within 60 s in about one run in three
+# ecasound: a chain per channel, its ports not connected by ecasound
+eca_args=(-q -G:jack,ecasound,notransport -f:f32_le,1,48000 -z:mixmode,sum)
+for k in $(seq "$channels"); do
+  eca_args+=(-a:"$k" -i:jack,,in"$k" -o:jack,,out"$k" -efh:80 -efb:1000,500 -ea:80)
+done
+ecasound "${eca_args[@]}" >"$work/ecasound.log" 2>&1 &
+eca_pid=$!
+
 wait_ports '^ecasound:in' "$channels"
 wait_ports '^jack_simple_client:output1' 1
 for p in $(jack_lsp | grep -E '^(dubstage:in_|jack_mixer:in[0-9]|ecasound:in[0-9])'); do
