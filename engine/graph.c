@@ -1714,7 +1714,7 @@ RT static void measure_loudness_rt(struct graph *g, uint32_t bi, const float *co
 		in_step = 0;
 		const double energy = k_weighting_take_rt(kw) / g->step_frames;
 		if (!b->step_partial && g->n_steps < g->cap_steps)
-			g->steps[g->n_steps++] = (struct graph_loudness_step){bi, (float)energy};
+			g->steps[g->n_steps++] = (struct graph_loudness_step){bi, energy};
 		b->step_partial = false;
 	}
 }

@@ -129,7 +129,7 @@ uint32_t graph_bus_latency(const struct graph *g, uint32_t b);
  * appears mid-step, is left out: its measurement starts at the next step. */
 struct graph_loudness_step {
 	uint32_t bus;
-	float energy;
+	double energy;        /* double: the steps add up exactly as bs1770_add would */
 };
 #define GRAPH_LOUDNESS_STEPS_PER_BUS 16 /* a period of up to 16 steps (1.6 s) */
 /* RT: the steps that ended in the last graph_process_rt, in time order. */

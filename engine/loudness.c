@@ -49,7 +49,7 @@ struct record_bus {
 struct record_step {
 	uint32_t bus;
 	uint32_t pad;
-	double energy;        /* double: the steps add up exactly as bs1770_add would */
+	double energy;        /* graph_loudness_step's */
 };
 #define RECORD_MAX_BYTES \
 	(sizeof(struct record_header) + MAX_BUSES * (sizeof(struct record_bus) + \

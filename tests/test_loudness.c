@@ -246,8 +246,8 @@ END_TEST
  * bursts exactly as the same records measured on this thread with no ring
  * (loudness_measure), bit for bit. And the RT thread's K-weighting of the
  * bus outputs, in 64-frame periods, gives what bs1770 gives measuring the
- * same outputs itself (bs1770_add_strided), bit for bit: the steps carry
- * double-precision energies. */
+ * same outputs itself (bs1770_add_strided), bit for bit: each step's
+ * energy (double: in float this fails), and the readouts. */
 START_TEST(records_through_the_ring_are_the_bus_outputs_measured)
 {
 	char err[256];
@@ -275,6 +275,7 @@ START_TEST(records_through_the_ring_are_the_bus_outputs_measured)
 	}
 	ck_assert_uint_eq(graph_bus_channels(r.g), 8);
 	unsigned seed = 5;
+	int steps_seen = 0;
 	for (int k = 0; k < 20 * SR / PERIOD; k++) {
 		const float level = (k / 3000) % 2 == 0 ? 0.02f : 0.3f; /* 4 s quiet, 4 s loud */
 		for (int i = 0; i < N_IN; i++)
@@ -286,7 +287,18 @@ START_TEST(records_through_the_ring_are_the_bus_outputs_measured)
 		loudness_measure(direct, r.g, PERIOD);
 		for (int b = 0; b < 2; b++)
 			bs1770_add_strided(&ref[b], &r.out[first[b]][0], PERIOD, 1, PERIOD);
+		/* each step the RT thread ended is the one bs1770 has just ended */
+		uint32_t n_steps;
+		const struct graph_loudness_step *step = graph_loudness_steps(r.g, &n_steps);
+		for (uint32_t j = 0; j < n_steps; j++) {
+			const struct bs1770 *m = &ref[step[j].bus];
+			ck_assert_uint_le(step[j].bus, 1);
+			ck_assert_uint_eq(ref[0].frames_in_step, 0);
+			ck_assert(step[j].energy == m->step_energy[(m->steps - 1) % BS1770_STEPS_SHORT]);
+			steps_seen++;
+		}
 	}
+	ck_assert_int_eq(steps_seen, 2 * (20 * SR + 20 * PERIOD) / (SR / 10));
 	loudness_drain(small);
 	loudness_drain(direct);
 	for (uint32_t b = BUS_ST; b <= BUS_FIVE; b++) {
