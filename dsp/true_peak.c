@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "dsp/lanes.h"
-#include "dsp/peak.h"
 
 /* ITU-R BS.1770-4 Annex 2, phase p, tap k multiplies the input k frames ago.
  * Phases 2 and 3 are phases 1 and 0 reversed. */
@@ -21,12 +20,6 @@ const float true_peak_annex2[TRUE_PEAK_PHASES][TRUE_PEAK_TAPS] = {
 	 0.9721679687500f, 0.1373291015625f, -0.0594482421875f, 0.0332031250000f, -0.0196533203125f,
 	 0.0109863281250f, 0.0017089843750f},
 };
-
-void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch)
-{
-	memset(m, 0, sizeof *m);
-	m->n_ch = n_ch < LAYOUT_MAX_CHANNELS ? n_ch : LAYOUT_MAX_CHANNELS;
-}
 
 typedef lanes_v8 tp_lanes;
 /* Magnitudes as IEEE bits in signed lanes: with the sign bit clear they
@@ -180,36 +173,6 @@ RT void true_peak_frames_rt(const float *w, uint32_t n, float *most)
 	for (; i < n; i++) {
 		const float v = true_peak_window(&w[H + i]);
 		most[i] = v > most[i] ? v : most[i];
-	}
-}
-
-void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n)
-{
-	true_peak_meter_add_strided(m, frames, n, m->n_ch, 1);
-}
-
-void true_peak_meter_add_strided(struct true_peak_meter *m, const float *frames, uint32_t n, size_t frame_stride,
-                                 size_t channel_stride)
-{
-	enum { H = TRUE_PEAK_HISTORY, CHUNK = 256 };
-	float w[H + CHUNK];
-	for (uint32_t off = 0; off < n; off += CHUNK) {
-		const uint32_t len = n - off < CHUNK ? n - off : CHUNK;
-		for (unsigned c = 0; c < m->n_ch; c++) {
-			memcpy(w, m->hist[c], sizeof m->hist[c]);
-			const float *src = frames + (size_t)off * frame_stride + c * channel_stride;
-			if (frame_stride == 1)
-				memcpy(w + H, src, len * sizeof *src);
-			else
-				for (uint32_t i = 0; i < len; i++)
-					w[H + i] = src[(size_t)i * frame_stride];
-			const float loud = peak_of_rt(w, H + len, 0.0f);
-			if (loud * TRUE_PEAK_BOUND > m->max) { /* else nothing here can be a new maximum */
-				const float v = true_peak_span_rt(w, len);
-				m->max = v > m->max ? v : m->max;
-			}
-			memcpy(m->hist[c], &w[len], sizeof m->hist[c]);
-		}
 	}
 }
 

@@ -1,8 +1,9 @@
 /* True peak per ITU-R BS.1770-4 Annex 2: the signal interpolated 4x by the
  * Annex's 48-tap filter (4 phases of 12), the largest magnitude of the
  * interpolated values and the samples. Used by the master limiter's detector
- * (per frame, on the RT thread) and by the loudness meter (per block, on its
- * own thread). */
+ * (per frame) and by the strip and bus meters (per span: dsp/meter, whose
+ * bus maxima are also the loudness meter's), both on the RT thread; and
+ * offline by true_peak_of. */
 #ifndef DUBSTAGE_DSP_TRUE_PEAK_H
 #define DUBSTAGE_DSP_TRUE_PEAK_H
 
@@ -57,22 +58,6 @@ RT float true_peak_span_rt(const float *w, uint32_t n);
  * after the TRUE_PEAK_HISTORY in w[0 ..]: most[i] becomes the larger of
  * itself and frame i's (most[] >= 0). */
 RT void true_peak_frames_rt(const float *w, uint32_t n, float *most);
-
-/* The running maximum of a multichannel stream. */
-struct true_peak_meter {
-	unsigned n_ch;
-	float max;          /* linear, the most so far */
-	float hist[LAYOUT_MAX_CHANNELS][TRUE_PEAK_TAPS - 1]; /* each channel's last frames, oldest first */
-};
-
-void true_peak_meter_init(struct true_peak_meter *m, unsigned n_ch);
-/* Interleaved frames. A block whose samples (with the history) are too
- * quiet to raise the maximum, whatever lies between them, is not
- * interpolated: the Annex filter's gain is bounded. */
-void true_peak_meter_add(struct true_peak_meter *m, const float *frames, uint32_t n);
-/* The same for x[f * frame_stride + c * channel_stride]. */
-void true_peak_meter_add_strided(struct true_peak_meter *m, const float *x, uint32_t n, size_t frame_stride,
-                                 size_t channel_stride);
 
 /* The true peak of x[0 .. n), starting and ending in silence. */
 float true_peak_of(const float *x, uint32_t n);
