@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dsp/layout.h"
 #include "dsp/rt.h"
 
 #define TRUE_PEAK_TAPS 12
