@@ -689,6 +689,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 	g->cap_steps = c->n_buses * GRAPH_LOUDNESS_STEPS_PER_BUS;
 	g->steps = xcalloc(g->cap_steps, sizeof *g->steps, &failed);
 	g->step_frames = (uint32_t)lrintf(sample_rate / 10.0f);
+	g->step_frames += g->step_frames == 0; /* a rate under 5 Hz is nobody's, but never a division by zero */
 	g->readouts = xcalloc(g->n_meters, sizeof *g->readouts, &failed);
 	g->ports.n_in = n_in;
 	g->ports.n_out = n_out;
