@@ -99,6 +99,7 @@ struct graph_bus {
 	struct limiter_params limiter_params;
 	bool measured;         /* loudness: every bus but an aux (whose outputs are sends) */
 	bool step_partial;     /* the loudness step under way began before a reset: left out */
+	uint32_t lineage;      /* graph_bus_loudness */
 	uint32_t loudness_resets;
 };
 
@@ -630,6 +631,10 @@ static int build_delay_lines(struct graph *g, const struct console *c, const str
 	return failed ? -1 : 0;
 }
 
+/* Loudness lineages: graphs are built on the control thread, and the tests
+ * build some side by side. */
+static atomic_uint next_lineage = 1;
+
 struct graph *graph_build(const struct console *c, const struct graph *previous,
                           float sample_rate, char *err, size_t errlen)
 {
@@ -746,6 +751,7 @@ struct graph *graph_build(const struct console *c, const struct graph *previous,
 			for (uint32_t ch = 0; ch < gb->n_ch; ch++)
 				weights[ch] = k_weighting_channel_weight(&l->speakers[ch]);
 			gb->measured = k_weighting_init(&g->loudness[b], sample_rate, gb->n_ch, weights);
+			gb->lineage = atomic_fetch_add_explicit(&next_lineage, 1, memory_order_relaxed);
 		}
 		g->bus_order[b] = c->bus_order[b];
 		out_port += gb->n_ch;
@@ -1106,6 +1112,7 @@ RT static void adopt_loudness_rt(struct graph *g, const struct graph *old)
 		if (o && o->measured && o->format == gb->format && g->frames_in_step == old->frames_in_step) {
 			g->loudness[b] = old->loudness[gb->prev_index];
 			gb->step_partial = o->step_partial;
+			gb->lineage = o->lineage;
 			gb->loudness_resets = o->loudness_resets;
 			continue;
 		}
@@ -1726,12 +1733,13 @@ RT const struct graph_loudness_step *graph_loudness_steps(const struct graph *g,
 	return g->steps;
 }
 
-RT bool graph_bus_loudness(const struct graph *g, uint32_t b, uint32_t *resets, float *true_peak)
+RT bool graph_bus_loudness(const struct graph *g, uint32_t b, uint32_t *lineage, uint32_t *resets, float *true_peak)
 {
 	const struct graph_bus *gb = &g->buses[b];
 	float most = 0.0f;
 	for (uint32_t c = 0; c < gb->n_ch; c++)
 		most = g->meters[gb->meter_first + c].true_peak_run > most ? g->meters[gb->meter_first + c].true_peak_run : most;
+	*lineage = gb->lineage;
 	*resets = gb->loudness_resets;
 	*true_peak = most;
 	return gb->measured;

@@ -134,10 +134,12 @@ struct graph_loudness_step {
 #define GRAPH_LOUDNESS_STEPS_PER_BUS 16 /* a period of up to 16 steps (1.6 s) */
 /* RT: the steps that ended in the last graph_process_rt, in time order. */
 RT const struct graph_loudness_step *graph_loudness_steps(const struct graph *g, uint32_t *n);
-/* RT: whether bus b is measured; its reset count (a GRAPH_OP_BUS_LOUDNESS_RESET
- * adds one; carried over a rebuild with the bus's name and format) and
- * the most true peak (linear) of its channels since that reset. */
-RT bool graph_bus_loudness(const struct graph *g, uint32_t b, uint32_t *resets, float *true_peak);
+/* RT: whether bus b is measured; its lineage (a number no other graph bus
+ * got at its build, carried over a rebuild, with the measurement, by a bus of
+ * the same name and format), its reset count in that lineage (a
+ * GRAPH_OP_BUS_LOUDNESS_RESET adds one) and the most true peak (linear) of
+ * its channels since that reset. */
+RT bool graph_bus_loudness(const struct graph *g, uint32_t b, uint32_t *lineage, uint32_t *resets, float *true_peak);
 
 /* Meter slots of strip s (one per input channel) and bus b (one per channel). */
 const struct graph_meter_readout *graph_strip_meters(const struct graph *g, uint32_t s, uint32_t *n);

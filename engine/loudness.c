@@ -28,8 +28,8 @@ struct meter_state {
 	char name[CONSOLE_NAME_MAX];
 	enum layout_id format;
 	bool in_use;          /* false: a free slot */
-	bool resets_known;    /* the bus's reset count (graph_bus_loudness) has been seen */
-	uint32_t resets;
+	bool resets_known;    /* the bus's lineage and reset count (graph_bus_loudness) have been seen */
+	uint32_t lineage, resets;
 	struct bs1770 loud;
 	float true_peak;      /* linear, since the last reset */
 };
@@ -43,6 +43,7 @@ struct record_header {
 	uint32_t n_steps;
 };
 struct record_bus {
+	uint32_t lineage;
 	uint32_t resets;
 	float true_peak;
 };
@@ -55,9 +56,8 @@ struct record_step {
 	(sizeof(struct record_header) + MAX_BUSES * (sizeof(struct record_bus) + \
 	                                             GRAPH_LOUDNESS_STEPS_PER_BUS * sizeof(struct record_step)))
 
-/* Where each bus's channels are in a record of one graph generation. */
+/* A bus of one graph generation: its measurement. */
 struct bus_slot {
-	uint32_t first, n_ch;
 	int state;            /* index into states, or -1: not measured (an aux) */
 	int dialogue;         /* the state of the bus's dialogue stem, or -1 */
 };
@@ -65,7 +65,6 @@ struct bus_slot {
 struct layout_map {
 	bool valid;
 	uint32_t generation;
-	uint32_t n_channels;
 	uint32_t n_buses;
 	struct bus_slot bus[MAX_BUSES];
 };
@@ -158,7 +157,7 @@ RT static size_t record_of(struct graph *g, uint32_t n, void *rec)
 	*h = (struct record_header){graph_generation(g), n, n_buses, n_steps};
 	struct record_bus *bus = (struct record_bus *)(h + 1);
 	for (uint32_t b = 0; b < n_buses; b++)
-		graph_bus_loudness(g, b, &bus[b].resets, &bus[b].true_peak);
+		graph_bus_loudness(g, b, &bus[b].lineage, &bus[b].resets, &bus[b].true_peak);
 	struct record_step *step = (struct record_step *)(bus + n_buses);
 	for (uint32_t k = 0; k < n_steps; k++)
 		step[k] = (struct record_step){steps[k].bus, 0, steps[k].energy};
@@ -183,11 +182,15 @@ static void measure(struct loudness *l, const void *rec)
 			if (k < 0 || !l->states[k].in_use)
 				continue;
 			struct meter_state *m = &l->states[k];
-			if (m->resets_known && m->resets != bus[b].resets) {
+			/* a graph bus that did not take over its predecessor's
+			 * measurement (a new lineage) counts its resets from 0: the
+			 * measurement here goes on */
+			if (m->resets_known && m->lineage == bus[b].lineage && m->resets != bus[b].resets) {
 				bs1770_reset(&m->loud);
 				m->true_peak = 0.0f;
 			}
 			m->resets_known = true;
+			m->lineage = bus[b].lineage;
 			m->resets = bus[b].resets;
 			m->true_peak = bus[b].true_peak > m->true_peak ? bus[b].true_peak : m->true_peak;
 		}
@@ -296,13 +299,9 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 {
 	struct layout_map next = {.valid = true, .generation = generation, .n_buses = c->n_buses};
 	pthread_mutex_lock(&l->lock);
-	uint32_t first = 0;
 	for (uint32_t b = 0; b < c->n_buses && b < MAX_BUSES; b++) {
 		const struct console_bus *cb = &c->buses[b];
 		struct bus_slot *s = &next.bus[b];
-		s->first = first;
-		s->n_ch = layout_get(cb->format)->channels;
-		first += s->n_ch;
 		s->state = -1;
 		if (cb->role == BUS_ROLE_AUX) /* its outputs are sends, not a deliverable */
 			continue;
@@ -322,7 +321,6 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 		}
 		s->state = free_slot;
 	}
-	next.n_channels = first;
 	for (uint32_t b = 0; b < c->n_buses && b < MAX_BUSES; b++) {
 		const bool gated = c->buses[b].has_dialogue && next.bus[b].state >= 0;
 		next.bus[b].dialogue = gated ? next.bus[c->buses[b].dialogue].state : -1;

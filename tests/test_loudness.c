@@ -217,6 +217,27 @@ START_TEST(true_peak_and_reset)
 	graph_set_generation(r.g, 2);
 	play(&r, 10.0, -33.0, STEREO, NULL);
 	ck_assert_float_eq_tol(measured(&r, BUS_ST).integrated, -33.0f, 0.1f);
+	/* so does a graph that could not take over the running one (the RT
+	 * thread went past its generation): its buses count resets from 0 in a
+	 * lineage of their own, which is no reset. 10 s at -23 after 20 s at
+	 * -33: -33 + 10 log10((2 + 10) / 3) = -26.98 LUFS integrated (-23.0
+	 * had it started again) */
+	struct graph *fresh = graph_build(r.c, r.g, SR, err, sizeof err);
+	ck_assert_ptr_nonnull(fresh);
+	graph_set_generation(fresh, 3);
+	graph_settle(fresh);
+	struct graph_ports *p = graph_ports(fresh);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		p->in[i] = r.in[i];
+	for (uint32_t o = 0; o < p->n_out; o++)
+		p->out[o] = r.out[o];
+	ck_assert_int_eq(loudness_set_buses(r.l, 3, r.c, err, sizeof err), 0);
+	graph_free(r.g);
+	r.g = fresh;
+	play(&r, 10.0, -23.0, STEREO, NULL);
+	const float both = measured(&r, BUS_ST).integrated;
+	fprintf(stderr, "loudness: 20 s at -33 then, through a graph of its own lineage, 10 s at -23: I %.2f LUFS\n", both);
+	ck_assert_float_eq_tol(both, -26.98f, 0.2f);
 	ck_assert_uint_eq(loudness_lost_frames(r.l), 0);
 	rig_close(&r);
 }
