@@ -545,9 +545,8 @@ static void reply_loudness(struct osc_server *s, const char *path, const char *o
 		                                  : "an aux bus is not measured (its outputs are sends)");
 		return;
 	}
-	if (reset) { /* in the audio stream: the RT thread starts the bus's measurement again */
-		struct graph_cmd cmd = {.op = GRAPH_OP_BUS_LOUDNESS_RESET, .index = b};
-		if (engine_send(engine_of(s), &cmd) < 0)
+	if (reset) {
+		if (engine_reset_loudness(engine_of(s), b) < 0)
 			reply_error(s, "%s: the engine's command queue stayed full; the measurement was not reset", path);
 		return;
 	}

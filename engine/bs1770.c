@@ -16,9 +16,8 @@ static double lufs_of_energy(double e) { return e > 0.0 ? -0.691 + 10.0 * log10(
 bool bs1770_init(struct bs1770 *m, uint32_t rate, uint32_t n_ch, const double *weights)
 {
 	memset(m, 0, sizeof *m);
-	if (n_ch == 0 || n_ch > LAYOUT_MAX_CHANNELS || rate < 10)
+	if (rate < 10) /* the channel count k_weighting_init checks */
 		return false;
-	m->n_ch = n_ch;
 	m->step_frames = (uint32_t)lrint(rate / 10.0);
 	return k_weighting_init(&m->kw, rate, n_ch, weights);
 }
@@ -124,7 +123,7 @@ void bs1770_add_step(struct bs1770 *m, double energy)
 		append_short_term(m, recent_energy(m, BS1770_STEPS_SHORT));
 }
 
-void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->n_ch, 1); }
+void bs1770_add(struct bs1770 *m, const float *frames, uint32_t n) { bs1770_add_strided(m, frames, n, m->kw.n_ch, 1); }
 
 void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t frame_stride, size_t channel_stride)
 {
@@ -137,7 +136,7 @@ void bs1770_add_strided(struct bs1770 *m, const float *src, uint32_t n, size_t f
 		len = len < CHUNK ? len : CHUNK;
 		const uint32_t to_step = m->step_frames - m->frames_in_step;
 		len = len < to_step ? len : to_step;
-		for (uint32_t c = 0; c < m->n_ch; c++) {
+		for (uint32_t c = 0; c < m->kw.n_ch; c++) {
 			const float *in = src + (size_t)c * channel_stride + (size_t)done * frame_stride;
 			if (frame_stride == 1) {
 				ch[c] = in;

@@ -32,9 +32,8 @@
 #define BS1770_STEPS_SHORT 30 /* 100 ms steps in the short-term window */
 
 struct bs1770 {
-	uint32_t n_ch;           /* channels in a frame given to bs1770_add */
 	uint32_t step_frames;    /* frames in 100 ms */
-	struct k_weighting kw;   /* bs1770_add's filters and sums */
+	struct k_weighting kw;   /* bs1770_add's filters and sums; kw.n_ch channels a frame */
 	uint32_t frames_in_step;
 	double step_energy[BS1770_STEPS_SHORT]; /* weighted mean squares of the last steps, a ring */
 	uint64_t steps;                        /* completed steps */

@@ -1,8 +1,9 @@
 /* A tap on the bus outputs: the process callback copies every period's bus
  * output channels (channel-major, with the graph generation and the JACK
  * frame time of the period's first frame) into a lock-free single-producer
- * single-consumer ring, for a consumer thread off the RT path (the loudness
- * meter, the print recorder). A full ring loses that period and counts it:
+ * single-consumer ring, for a consumer thread off the RT path (the print
+ * recorder's disk thread; the loudness meter takes 100 ms energies, not
+ * audio: engine/loudness). A full ring loses that period and counts it:
  * the RT thread never waits. */
 #ifndef DUBSTAGE_ENGINE_BUS_TAP_H
 #define DUBSTAGE_ENGINE_BUS_TAP_H

@@ -380,6 +380,12 @@ void engine_reset_holds(struct engine *e)
 	atomic_fetch_add_explicit(&e->hold_epoch, 1, memory_order_relaxed);
 }
 
+int engine_reset_loudness(struct engine *e, uint32_t b)
+{
+	struct graph_cmd cmd = {.op = GRAPH_OP_BUS_LOUDNESS_RESET, .index = b};
+	return engine_send(e, &cmd);
+}
+
 /* The 50th and 99th percentiles of a histogram of 0.1 % bins, as shares. */
 static uint64_t percentiles(const atomic_uint *hist, float *p50, float *p99)
 {

@@ -115,6 +115,10 @@ int engine_sync_monitor(struct engine *e, struct console *c);
 void engine_reset_peaks(struct engine *e);
 /* Starts every meter's max true peak and over count again (next period). */
 void engine_reset_holds(struct engine *e);
+/* Starts bus b's loudness measurement again (integrated, range, max true
+ * peak) at the next period, in the audio stream (GRAPH_OP_BUS_LOUDNESS_RESET).
+ * -1 when the command queue stays full. */
+int engine_reset_loudness(struct engine *e, uint32_t b);
 
 struct engine_load engine_load(const struct engine *e);
 uint32_t engine_xruns(const struct engine *e);
