@@ -76,7 +76,7 @@ static void stamp(struct print_recorder *p, uint64_t frame_time)
 static void write_record(struct print_recorder *p, const struct bus_tap_header *h, const float *data)
 {
 	if (h->channels != p->channels || p->disk_failed) { /* a reload changed the buses, or the disk failed */
-		atomic_fetch_add(&p->tap.lost_frames, h->frames);
+		record_ring_count_lost(&p->tap.ring, h->frames);
 		return;
 	}
 	if (!p->stamped)
@@ -88,7 +88,7 @@ static void write_record(struct print_recorder *p, const struct bus_tap_header *
 			channel[c] = data + (size_t)(f->first + f->order[c]) * h->frames;
 		if (wavfile_write(f->wav, channel, h->frames, NULL, p->disk_error, sizeof p->disk_error) < 0) {
 			p->disk_failed = true; /* print_stop reports it; the files keep what they hold */
-			atomic_fetch_add(&p->tap.lost_frames, h->frames);
+			record_ring_count_lost(&p->tap.ring, h->frames);
 			return;
 		}
 	}
@@ -108,8 +108,7 @@ static void *disk_thread(void *arg)
 		struct bus_tap_header h;
 		const float *data;
 		if (bus_tap_read(&p->tap, &h, &data)) {
-			if (h.frames)
-				write_record(p, &h, data);
+			write_record(p, &h, data);
 			bus_tap_done(&p->tap);
 			continue;
 		}
@@ -237,7 +236,7 @@ int print_start(struct print_recorder *p, const struct console *c, const char *d
 
 void print_drain(struct print_recorder *p)
 {
-	while (p->running && !bus_tap_idle(&p->tap))
+	while (p->running && !record_ring_idle(&p->tap.ring))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 }
 
@@ -245,7 +244,7 @@ void print_status(struct print_recorder *p, struct print_summary *out)
 {
 	*out = p->summary;
 	out->frames = atomic_load(&p->frames);
-	out->lost_frames = p->running ? atomic_load(&p->tap.lost_frames) : p->summary.lost_frames;
+	out->lost_frames = p->running ? record_ring_lost_frames(&p->tap.ring) : p->summary.lost_frames;
 }
 
 int print_stop(struct print_recorder *p, struct print_summary *out, char *err, size_t errlen)
@@ -260,7 +259,7 @@ int print_stop(struct print_recorder *p, struct print_summary *out, char *err, s
 	const uint64_t fed = atomic_load(&p->frames);
 	const uint64_t held = close_files(p);
 	p->summary.frames = held < fed ? held : fed;
-	p->summary.lost_frames = atomic_load(&p->tap.lost_frames) + (fed - p->summary.frames);
+	p->summary.lost_frames = record_ring_lost_frames(&p->tap.ring) + (fed - p->summary.frames);
 	bus_tap_free(&p->tap);
 	p->running = false;
 	if (out)

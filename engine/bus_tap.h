@@ -1,21 +1,21 @@
-/* A tap on the bus outputs: the process callback copies every period's bus
- * output channels (channel-major, with the graph generation and the JACK
- * frame time of the period's first frame) into a lock-free single-producer
- * single-consumer ring, for a consumer thread off the RT path (the print
- * recorder's disk thread; the loudness meter takes 100 ms energies, not
- * audio: engine/loudness). A full ring loses that period and counts it:
- * the RT thread never waits. */
+/* A tap on the bus outputs for the print recorder: the process callback
+ * copies every period's bus output channels (channel-major, after a header
+ * with the graph generation and the JACK frame time of the period's first
+ * frame) as one record into an engine/record_ring, for the disk thread. A
+ * full ring loses that period and counts it: the RT thread never waits.
+ *
+ * Threads: bus_tap_feed_rt on the RT thread; read and done on the disk
+ * thread; the ring's idle and lost frames from any thread. */
 #ifndef DUBSTAGE_ENGINE_BUS_TAP_H
 #define DUBSTAGE_ENGINE_BUS_TAP_H
 
-#include <jack/ringbuffer.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "dsp/rt.h"
 #include "engine/graph.h"
+#include "engine/record_ring.h"
 
 struct bus_tap_header {
 	uint32_t generation;
@@ -26,27 +26,20 @@ struct bus_tap_header {
 };
 
 struct bus_tap {
-	jack_ringbuffer_t *ring;
-	atomic_uint_fast64_t lost_frames, fed, done;
-	float *record;         /* the consumer's copy of a record that runs round the ring's end */
-	size_t record_cap;     /* floats */
-	size_t pending;        /* bytes of the record being read, freed by bus_tap_done */
+	struct record_ring ring;
 };
 
-/* A ring of `bytes`, its pages touched now. 0, or -1 when out of memory. */
+/* A ring of `bytes`. 0, or -1 when out of memory. */
 int bus_tap_init(struct bus_tap *t, size_t bytes);
 void bus_tap_free(struct bus_tap *t);
 
 RT bool bus_tap_feed_rt(struct bus_tap *t, struct graph *g, uint32_t n, uint64_t frame_time);
 
 /* Consumer: the next whole record's header into *h and its channels
- * (channel-major) at *data: in place in the ring, or a copy when it runs
- * round the ring's end. False when none is there yet. The data stay valid,
- * and the writer keeps off them, until bus_tap_done. */
+ * (channel-major) at *data. False when none is there yet. The data stay
+ * valid until bus_tap_done. */
 bool bus_tap_read(struct bus_tap *t, struct bus_tap_header *h, const float **data);
 /* The record read last is used: its room goes back to the writer. */
 void bus_tap_done(struct bus_tap *t);
-/* Whether the consumer has used every record fed so far. */
-bool bus_tap_idle(struct bus_tap *t);
 
 #endif

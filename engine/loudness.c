@@ -8,13 +8,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <jack/ringbuffer.h>
-
 #include "engine/bs1770.h"
+#include "engine/record_ring.h"
 
 #define MAX_BUSES CONSOLE_MAX_BUSES
-#define RING_BYTES_PER_FRAME 8 /* a second of records at 64-frame periods holds 512 bytes a period:
-                                * 62 buses, or about three seconds of bench-1024-full's 18 */
+#define RING_BYTES_PER_FRAME 8 /* a second of records at 64-frame periods holds 512 bytes a period
+                                * (engine/record_ring's 8-byte prefix, the 16-byte header, 12 bytes
+                                * a bus, 16 a step): 40 buses, or about two seconds of
+                                * bench-1024-full's 18 */
 #define READOUT_EVERY_S 0.1 /* the readouts are brought up to date this often (wall time): the
                              * integrated value and the range look at every block so far */
 #define IDLE_SLEEP_NS 40000000L /* an empty ring waits this long (1 ms while loudness_drain waits): the
@@ -35,7 +36,9 @@ struct meter_state {
 };
 
 /* A period's record, from the RT thread: what graph_loudness_steps and
- * graph_bus_loudness say after it, n_buses bus entries then n_steps steps. */
+ * graph_bus_loudness say after it, n_steps steps then n_buses bus entries
+ * (the steps' doubles first: the record starts aligned, and the 12-byte bus
+ * entries after them need no padding). */
 struct record_header {
 	uint32_t generation;
 	uint32_t frames;
@@ -76,9 +79,10 @@ struct readout {
 
 struct loudness {
 	uint32_t rate;
-	jack_ringbuffer_t *ring;         /* records, RT thread to meter thread */
-	atomic_uint_fast64_t lost_frames, fed, done;
-	void *rt_record, *record;        /* RECORD_MAX_BYTES each: the RT thread's, the reader's */
+	struct record_ring ring;         /* records, RT thread to meter thread */
+	bool has_ring;
+	void *record;                    /* RECORD_MAX_BYTES: where a record is made (the RT thread's,
+	                                  * or the offline caller's) */
 	pthread_t thread;
 	bool thread_running;
 	atomic_bool stop;
@@ -155,13 +159,13 @@ RT static size_t record_of(struct graph *g, uint32_t n, void *rec)
 	const uint32_t n_buses = graph_bus_count(g);
 	struct record_header *h = rec;
 	*h = (struct record_header){graph_generation(g), n, n_buses, n_steps};
-	struct record_bus *bus = (struct record_bus *)(h + 1);
-	for (uint32_t b = 0; b < n_buses; b++)
-		graph_bus_loudness(g, b, &bus[b].lineage, &bus[b].resets, &bus[b].true_peak);
-	struct record_step *step = (struct record_step *)(bus + n_buses);
+	struct record_step *step = (struct record_step *)(h + 1);
 	for (uint32_t k = 0; k < n_steps; k++)
 		step[k] = (struct record_step){steps[k].bus, 0, steps[k].energy};
-	return (size_t)((char *)(step + n_steps) - (char *)rec);
+	struct record_bus *bus = (struct record_bus *)(step + n_steps);
+	for (uint32_t b = 0; b < n_buses; b++)
+		graph_bus_loudness(g, b, &bus[b].lineage, &bus[b].resets, &bus[b].true_peak);
+	return (size_t)((char *)(bus + n_buses) - (char *)rec);
 }
 
 /* Meter thread (or an offline caller): one record into the measurements of
@@ -171,8 +175,8 @@ RT static size_t record_of(struct graph *g, uint32_t n, void *rec)
 static void measure(struct loudness *l, const void *rec)
 {
 	const struct record_header *h = rec;
-	const struct record_bus *bus = (const struct record_bus *)(h + 1);
-	const struct record_step *step = (const struct record_step *)(bus + h->n_buses);
+	const struct record_step *step = (const struct record_step *)(h + 1);
+	const struct record_bus *bus = (const struct record_bus *)(step + h->n_steps);
 	pthread_mutex_lock(&l->lock);
 	const struct layout_map *map = l->cur.valid && h->generation >= l->cur.generation ? &l->cur
 	                             : l->prev.valid && h->generation >= l->prev.generation ? &l->prev : NULL;
@@ -210,25 +214,13 @@ static void measure(struct loudness *l, const void *rec)
 	pthread_mutex_unlock(&l->lock);
 }
 
-/* Meter thread: the next whole record into l->record; false when none is there yet. */
-static bool read_record(struct loudness *l)
-{
-	struct record_header h;
-	if (jack_ringbuffer_read_space(l->ring) < sizeof h)
-		return false;
-	jack_ringbuffer_peek(l->ring, (char *)&h, sizeof h);
-	const size_t bytes = sizeof h + h.n_buses * sizeof(struct record_bus) + h.n_steps * sizeof(struct record_step);
-	if (jack_ringbuffer_read_space(l->ring) < bytes)
-		return false; /* the writer is mid-record */
-	jack_ringbuffer_read(l->ring, l->record, bytes);
-	return true;
-}
-
 static void *meter_thread(void *arg)
 {
 	struct loudness *l = arg;
 	while (!atomic_load(&l->stop)) {
-		if (!read_record(l)) {
+		size_t bytes;
+		const void *rec = record_ring_read(&l->ring, &bytes, NULL);
+		if (!rec) {
 			if (atomic_load(&l->stale) && wall_s() - l->last_readout >= READOUT_EVERY_S) {
 				pthread_mutex_lock(&l->lock); /* idle: the readouts include the last record */
 				l->last_readout = wall_s();
@@ -239,8 +231,8 @@ static void *meter_thread(void *arg)
 			nanosleep(&(struct timespec){0, atomic_load(&l->draining) ? 1000000L : IDLE_SLEEP_NS}, NULL);
 			continue;
 		}
-		measure(l, l->record);
-		atomic_fetch_add_explicit(&l->done, 1, memory_order_release);
+		measure(l, rec);
+		record_ring_done(&l->ring);
 	}
 	return NULL;
 }
@@ -254,19 +246,15 @@ struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char 
 	}
 	l->rate = sample_rate;
 	pthread_mutex_init(&l->lock, NULL);
-	l->record = malloc(RECORD_MAX_BYTES);
+	l->record = calloc(1, RECORD_MAX_BYTES); /* zeroed: its pages are in before the RT thread writes */
 	if (l->record && ring_seconds <= 0.0f) /* offline: loudness_measure on the caller's thread */
 		return l;
 	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * RING_BYTES_PER_FRAME;
-	l->rt_record = calloc(1, RECORD_MAX_BYTES); /* zeroed: its pages are in before the RT thread writes */
-	l->ring = l->record && l->rt_record ? jack_ringbuffer_create(bytes) : NULL;
-	if (l->ring)
-		memset(l->ring->buf, 0, l->ring->size);
-	if (!l->ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
+	l->has_ring = l->record && record_ring_init(&l->ring, bytes, RECORD_MAX_BYTES) == 0;
+	if (!l->has_ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
 		snprintf(err, errlen, "cannot start the loudness meter (ring of %zu bytes)", bytes);
-		if (l->ring)
-			jack_ringbuffer_free(l->ring);
-		free(l->rt_record);
+		if (l->has_ring)
+			record_ring_free(&l->ring);
 		free(l->record);
 		pthread_mutex_destroy(&l->lock);
 		free(l);
@@ -287,9 +275,8 @@ void loudness_destroy(struct loudness *l)
 	for (size_t k = 0; k < sizeof l->states / sizeof l->states[0]; k++)
 		if (l->states[k].in_use)
 			stop_state(&l->states[k]);
-	if (l->ring)
-		jack_ringbuffer_free(l->ring);
-	free(l->rt_record);
+	if (l->has_ring)
+		record_ring_free(&l->ring);
 	free(l->record);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
@@ -346,14 +333,7 @@ int loudness_set_buses(struct loudness *l, uint32_t generation, const struct con
 
 RT bool loudness_feed_rt(struct loudness *l, struct graph *g, uint32_t n)
 {
-	const size_t bytes = record_of(g, n, l->rt_record);
-	if (jack_ringbuffer_write_space(l->ring) < bytes) {
-		atomic_fetch_add_explicit(&l->lost_frames, n, memory_order_relaxed);
-		return false;
-	}
-	jack_ringbuffer_write(l->ring, l->rt_record, bytes);
-	atomic_fetch_add_explicit(&l->fed, 1, memory_order_release);
-	return true;
+	return record_ring_write_rt(&l->ring, l->record, record_of(g, n, l->record), n);
 }
 
 void loudness_measure(struct loudness *l, struct graph *g, uint32_t n)
@@ -365,8 +345,7 @@ void loudness_measure(struct loudness *l, struct graph *g, uint32_t n)
 void loudness_drain(struct loudness *l)
 {
 	atomic_fetch_add(&l->draining, 1);
-	while (l->thread_running &&
-	       atomic_load_explicit(&l->done, memory_order_acquire) != atomic_load_explicit(&l->fed, memory_order_acquire))
+	while (l->thread_running && !record_ring_idle(&l->ring))
 		nanosleep(&(struct timespec){0, 1000000}, NULL);
 	atomic_fetch_sub(&l->draining, 1);
 	pthread_mutex_lock(&l->lock);
@@ -391,5 +370,5 @@ void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
 
 uint64_t loudness_lost_frames(const struct loudness *l)
 {
-	return atomic_load(&((struct loudness *)l)->lost_frames);
+	return l->has_ring ? record_ring_lost_frames(&((struct loudness *)l)->ring) : 0;
 }

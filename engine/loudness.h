@@ -6,8 +6,8 @@
  * channel-weighted energy over 100 ms steps, and the true peak (BS.1770-4
  * Annex 2, the bus meters', on every channel, LFE included). Every period
  * loudness_feed_rt hands the steps that ended, and each bus's true peak and
- * reset count, to a lock-free ring (a few hundred bytes, no waiting; a full
- * ring loses that period and counts its frames). A thread of its own reads
+ * reset count, to an engine/record_ring (a few hundred bytes, no waiting;
+ * a full ring loses that period and counts its frames). A thread of its own reads
  * the ring and feeds one bs1770 measurement per stem and master, which keeps
  * the blocks and short-term values the gated figures need; the control
  * thread reads the results through atomics. Channel weights follow
@@ -43,7 +43,7 @@ struct loudness_readout {
 };
 
 /* ring_seconds: how long the ring holds records while the meter thread is
- * busy (at 64-frame periods, with records of up to 512 bytes: 62 buses);
+ * busy (at 64-frame periods, with records of up to 512 bytes: 40 buses);
  * 0: offline, no ring and no thread: the caller measures with
  * loudness_measure. */
 struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char *err, size_t errlen);
