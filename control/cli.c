@@ -29,7 +29,7 @@ static const char usage[] =
 	"usage: dubstage run CONFIG [--name NAME] [--server NAME] [--osc-port PORT] [--osc-bind ADDR] [--fresh]\n"
 	"                    [--threads 1|2]\n"
 	"       dubstage check CONFIG\n"
-	"       dubstage bench CONFIG [--period FRAMES] [--rate HZ] [--seconds S] [--threads 1|2]\n"
+	"       dubstage bench CONFIG [--period FRAMES] [--rate HZ] [--seconds S] [--threads 1|2] [--rebuild N]\n"
 	"       dubstage render CONFIG --input STRIP=FILE ... --out DIR [--snapshot NAME] [--split] [--float]\n"
 	"       dubstage --help | --version\n"
 	"\n"
@@ -42,7 +42,8 @@ static const char usage[] =
 	"        more with a second RT thread; the output is the same either way.\n"
 	"check   validate CONFIG and print what it describes\n"
 	"bench   run the real process function offline on generated input and print\n"
-	"        the time per period (defaults: 64 frames, 48000 Hz, 10 s, 1 thread)\n"
+	"        the time per period (defaults: 64 frames, 48000 Hz, 10 s, 1 thread);\n"
+	"        --rebuild N: every Nth period takes over a graph rebuilt from CONFIG\n"
 	"render  run the console offline over sound files and write every stem and\n"
 	"        master as WAV (24-bit, or --float; --split: one mono file per channel\n"
 	"        of buses wider than 8) and report.json with their loudness\n";
@@ -109,7 +110,7 @@ static unsigned default_threads(void)
 
 static int cmd_bench(int argc, char **argv)
 {
-	struct bench_options o = {64, 48000, 10.0, 1};
+	struct bench_options o = {64, 48000, 10.0, 1, 0};
 	const char *config = NULL;
 	for (int i = 0; i < argc; i++) {
 		unsigned long v;
@@ -126,6 +127,9 @@ static int cmd_bench(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc && parse_uint(argv[i + 1], 1, 2, &v)) {
 			o.threads = (unsigned)v;
+			i++;
+		} else if (strcmp(argv[i], "--rebuild") == 0 && i + 1 < argc && parse_uint(argv[i + 1], 1, 1000000, &v)) {
+			o.rebuild_every = (uint32_t)v;
 			i++;
 		} else if (!config && argv[i][0] != '-') {
 			config = argv[i];

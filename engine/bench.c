@@ -39,8 +39,9 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	float *out = aligned_alloc(64, sizeof(float) * o->period * (p->n_out ? p->n_out : 1));
 	const uint64_t periods = (uint64_t)(o->seconds * o->rate / o->period) + 1;
 	double *ns = malloc(sizeof(double) * periods);
-	if (!in || !out || !ns) {
-		free(in), free(out), free(ns);
+	double *rebuild_ns = malloc(sizeof(double) * periods);
+	if (!in || !out || !ns || !rebuild_ns) {
+		free(in), free(out), free(ns), free(rebuild_ns);
 		engine_destroy(e);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -53,7 +54,18 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	}
 	memset(out, 0, sizeof(float) * o->period * p->n_out);
 
+	uint64_t rebuilds = 0;
 	for (uint64_t k = 0; k < periods; k++) {
+		const bool rebuild = o->rebuild_every && k % o->rebuild_every == o->rebuild_every - 1;
+		if (rebuild) {
+			struct graph *next = graph_build(c, engine_graph(e), (float)o->rate, err, errlen);
+			if (!next) {
+				free(in), free(out), free(ns), free(rebuild_ns);
+				engine_destroy(e);
+				return -1;
+			}
+			engine_publish(e, next);
+		}
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rt_guard_enter();
@@ -67,7 +79,16 @@ int bench_run(const struct console *c, const struct bench_options *o,
 		rt_guard_leave();
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ns[k] = (double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec);
+		if (rebuild) {
+			rebuild_ns[rebuilds++] = ns[k];
+			engine_collect(e, false); /* the RT side has let the old graph go */
+		}
 	}
+	qsort(rebuild_ns, rebuilds, sizeof *rebuild_ns, cmp_double);
+	r->rebuilds = rebuilds;
+	r->rebuild_median_ns = rebuilds ? rebuild_ns[rebuilds / 2] : 0.0;
+	r->rebuild_worst_ns = rebuilds ? rebuild_ns[rebuilds - 1] : 0.0;
+	free(rebuild_ns);
 	qsort(ns, periods, sizeof *ns, cmp_double);
 	r->periods = periods;
 	r->median_ns = ns[periods / 2];
@@ -100,6 +121,10 @@ void bench_print(const struct bench_result *r, const struct bench_options *o, FI
 	fprintf(out, "  share of the period: median %.1f %%, p99 %.1f %%, worst %.1f %%\n",
 	        100.0 * r->median_ns / r->period_ns, 100.0 * r->p99_ns / r->period_ns,
 	        100.0 * r->worst_ns / r->period_ns);
+	if (r->rebuilds)
+		fprintf(out, "  periods taking a rebuilt graph over (%llu, every %u): median %.1f %%, worst %.1f %%\n",
+		        (unsigned long long)r->rebuilds, o->rebuild_every, 100.0 * r->rebuild_median_ns / r->period_ns,
+		        100.0 * r->rebuild_worst_ns / r->period_ns);
 	if (r->strips)
 		fprintf(out, "  per strip-sample: %.2f ns (median)\n", r->median_ns / samples);
 	fprintf(out, "  strips %s sustain%s: %.0f at the median, %.0f at p99 (100 %% of the period)\n",

@@ -14,6 +14,10 @@ struct bench_options {
 	uint32_t rate;        /* Hz */
 	double seconds;       /* of audio */
 	unsigned threads;     /* 1, or 2: with the engine's worker thread */
+	uint32_t rebuild_every; /* periods; 0: never. Else a graph of the same console, built
+	                         * against the running one (untimed, as the control thread
+	                         * does), is published before every such period: a reload's
+	                         * or a recall's worst case, the takeover (graph_adopt_rt) */
 };
 
 struct bench_result {
@@ -22,6 +26,8 @@ struct bench_result {
 	uint32_t strips;
 	uint32_t chunks;                    /* the strips' chunks (graph_chunk_count) */
 	uint64_t worker_tasks, taken_back;  /* with a worker: worker_tasks_run, _taken_back */
+	uint64_t rebuilds;                  /* periods that took a new graph over */
+	double rebuild_median_ns, rebuild_worst_ns;
 };
 
 /* Returns 0, or -1 with a message in err. */

@@ -452,8 +452,8 @@ RT struct graph *engine_begin_rt(struct engine *e)
 		if (g)
 			graph_adopt_rt(g, e->rt_graph);
 		e->rt_graph = g;
-		if (g)
-			atomic_store_explicit(&e->rt_generation, graph_generation(g), memory_order_release);
+		/* acknowledged in engine_end_rt: the strips take over the old
+		 * graph's state while this period's graph_process_rt reaches them */
 	}
 	return g;
 }
@@ -501,6 +501,9 @@ RT void engine_end_rt(struct engine *e, struct graph *g, uint32_t n)
 	}
 	graph_process_rt(g, n, atomic_load_explicit(&e->peak_epoch, memory_order_relaxed),
 	                 atomic_load_explicit(&e->hold_epoch, memory_order_relaxed), e->worker);
+	/* done with every older graph for good: the control thread may free them */
+	if (atomic_load_explicit(&e->rt_generation, memory_order_relaxed) != gen)
+		atomic_store_explicit(&e->rt_generation, gen, memory_order_release);
 	struct loudness *loud = atomic_load_explicit(&e->loudness, memory_order_acquire);
 	if (loud)
 		loudness_feed_rt(loud, g, n);

@@ -179,7 +179,9 @@ void graph_solo_matrix(const struct console *c, uint32_t s,
 /* Takes over running gains and meters of the strips and buses `g` shares with
  * `old` (the graph the RT thread used until now). */
 /* The two graphs swap the monitor's delay rings (so the audio in them
- * carries on without a copy); `old` is only freed afterwards. */
+ * carries on without a copy). The strips' gains, processing and pan gains
+ * are taken over strip by strip as g's next graph_process_rt reaches them:
+ * `old` must stay as it is, and not be freed, until that call returns. */
 RT void graph_adopt_rt(struct graph *g, struct graph *old);
 RT void graph_apply_rt(struct graph *g, const struct graph_cmd *cmd);
 /* Processes n frames from ports.in into ports.out. A change of peak_epoch

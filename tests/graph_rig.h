@@ -16,6 +16,7 @@ struct rig {
 	size_t frames;       /* length of every buffer */
 	float **in, **out;   /* [port][frame] */
 	size_t pos;          /* frames run so far */
+	float rate;
 };
 
 static inline void rig_open_rate(struct rig *r, const char *config_text, size_t frames, float rate)
@@ -24,6 +25,7 @@ static inline void rig_open_rate(struct rig *r, const char *config_text, size_t 
 	memset(r, 0, sizeof *r);
 	r->console = config_load_text(config_text, "rig", err, sizeof err);
 	ck_assert_msg(r->console != NULL, "%s", err);
+	r->rate = rate;
 	r->graph = graph_build(r->console, NULL, rate, err, sizeof err);
 	ck_assert_msg(r->graph != NULL, "%s", err);
 	struct graph_ports *p = graph_ports(r->graph);
@@ -65,6 +67,23 @@ static inline void rig_cmd(struct rig *r, enum graph_op op, uint32_t index, floa
 	struct graph_cmd c = {.op = (uint16_t)op, .index = index};
 	c.value[0] = value;
 	graph_apply_rt(r->graph, &c);
+}
+
+/* A new graph of the same console, built against the running one and
+ * taking it over as the RT thread does (engine_begin_rt). Returns the old
+ * graph: free it after the next run (the new one takes its strips over
+ * while it processes). */
+static inline struct graph *rig_rebuild(struct rig *r)
+{
+	char err[1024];
+	struct graph *old = r->graph;
+	graph_set_generation(old, graph_generation(old) + 1);
+	struct graph *g = graph_build(r->console, old, r->rate, err, sizeof err);
+	ck_assert_msg(g != NULL, "%s", err);
+	graph_set_generation(g, graph_generation(old) + 1);
+	graph_adopt_rt(g, old);
+	r->graph = g;
+	return old;
 }
 
 static inline void rig_close(struct rig *r)

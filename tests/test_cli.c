@@ -43,6 +43,9 @@ START_TEST(help_version_and_usage_errors)
 	ck_assert_int_eq(RUN("run", SOURCE_ROOT "/configs/default.json", "--osc-port", "99999"), 2);
 	ck_assert(strstr(OUT, "not a port number") != NULL);
 	ck_assert_int_eq(RUN("bench", SOURCE_ROOT "/configs/default.json", "--period", "3"), 2);
+	ck_assert_int_eq(RUN("bench", SOURCE_ROOT "/configs/default.json", "--rebuild", "0"), 2);
+	ck_assert_int_eq(RUN("bench", SOURCE_ROOT "/configs/default.json", "--rebuild", "x"), 2);
+	ck_assert(strstr(OUT, "bad argument \"--rebuild\"") != NULL);
 	ck_assert_int_eq(RUN("check"), 2);
 }
 END_TEST

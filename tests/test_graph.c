@@ -974,6 +974,107 @@ START_TEST(the_worker_changes_no_sample)
 }
 END_TEST
 
+/* Strip s's pan rows as the console now has them (as engine_sync_strip
+ * sends them for a pan move): into its buses, the solo bus, every send. */
+static void pan_rows(struct rig *r, uint32_t s)
+{
+	const struct console *c = r->console;
+	const struct console_strip *cs = &c->strips[s];
+	const uint32_t n_ch = layout_get(cs->input)->channels, sends = cs->n_bus + (c->monitor ? 1 : 0);
+	for (uint32_t f = 0; f < sends + 2 * c->n_aux; f++) {
+		float m[LAYOUT_MAX_CHANNELS][LAYOUT_MAX_CHANNELS];
+		if (f < cs->n_bus)
+			graph_pan_matrix(layout_get(cs->input), layout_get(c->buses[cs->bus[f]].format), &cs->params, m);
+		else if (f < sends)
+			graph_solo_matrix(c, s, m);
+		else
+			graph_send_matrix(c, s, (f - sends) / 2, (f - sends) % 2, m);
+		for (uint32_t row = 0; row < n_ch; row++) {
+			struct graph_cmd cmd = {.op = GRAPH_OP_STRIP_PAN_ROW, .index = s, .feed = f, .channel = (uint16_t)row};
+			memcpy(cmd.value, m[row], sizeof cmd.value);
+			graph_apply_rt(r->graph, &cmd);
+		}
+	}
+}
+
+/* A graph rebuilt from the same console takes over the running one's state
+ * (gains, filters, dynamics, meters, pan gains, the limiter, the delays):
+ * nothing in the outputs or meters shows it, to the bit. Rebuilt every 10
+ * periods, with the worker taking strips over on its thread too, against
+ * the same console run in one graph, with the same moves. */
+START_TEST(taking_over_a_graph_changes_no_sample)
+{
+	enum { FRAMES = 48000, PERIOD = 64 };
+	struct rig x, y;
+	rig_open(&x, split_console(), FRAMES);
+	rig_open(&y, split_console(), FRAMES);
+	const struct graph_ports *p = graph_ports(x.graph);
+	unsigned seed = 9;
+	for (uint32_t i = 0; i < p->n_in; i++)
+		for (int f = 0; f < FRAMES; f++)
+			x.in[i][f] = y.in[i][f] = 0.5f * ((float)rand_r(&seed) / (float)RAND_MAX - 0.5f);
+	char err[256];
+	struct worker *w = worker_start(0, err, sizeof err);
+	ck_assert_msg(w != NULL, "%s", err);
+	int rebuilds = 0;
+	for (int step = 0; step < FRAMES / (10 * PERIOD); step++) {
+		/* a move: into the console model (what a rebuild reads) and, as
+		 * engine_sync_strip sends it, to the graph running; in y, in the
+		 * period of a takeover two steps in three */
+		const uint32_t s = (uint32_t)rand_r(&seed) % 48;
+		const float r = (float)rand_r(&seed) / (float)RAND_MAX, db = -30.0f + 36.0f * r;
+		const int move = step % 3; /* a trim, a fader, a pan */
+		for (struct console *c = x.console; c; c = c == x.console ? y.console : NULL) {
+			struct strip_params *sp = &c->strips[s].params;
+			*(move == 0 ? &sp->trim_db : move == 1 ? &sp->fader_db : &sp->pan_azimuth_deg) =
+				move == 2 ? -180.0f + 359.0f * r : db;
+		}
+		/* odd steps: a rebuild with the move, in the period of the takeover;
+		 * even steps: halfway through the move's 10 ms ramps */
+		struct graph *old = step % 2 ? rig_rebuild(&y) : NULL;
+		if (move < 2) {
+			const float v = gain_from_db(move ? console_strip_fader_db(x.console, s) : db);
+			rig_cmd(&x, move ? GRAPH_OP_STRIP_FADER : GRAPH_OP_STRIP_TRIM, s, v);
+			rig_cmd(&y, move ? GRAPH_OP_STRIP_FADER : GRAPH_OP_STRIP_TRIM, s, v);
+		} else {
+			pan_rows(&x, s);
+			pan_rows(&y, s);
+		}
+		rig_run(&x, 10 * PERIOD, PERIOD);
+		rig_run_on(&y, 5 * PERIOD, PERIOD, w);
+		graph_free(old);
+		old = step % 2 ? NULL : rig_rebuild(&y);
+		rig_run_on(&y, 5 * PERIOD, PERIOD, w);
+		graph_free(old);
+		rebuilds++;
+	}
+	worker_stop(w);
+	ck_assert_int_eq(rebuilds, FRAMES / (10 * PERIOD));
+	double loudest = 0;
+	for (uint32_t o = 0; o < p->n_out; o++) {
+		for (int f = 0; f < FRAMES; f++)
+			ck_assert_msg(x.out[o][f] == y.out[o][f], "output %u differs at frame %d: %.9g, %.9g", o, f,
+			              (double)x.out[o][f], (double)y.out[o][f]);
+		for (int f = 0; f < FRAMES; f++)
+			loudest = fmax(loudest, fabs(x.out[o][f]));
+	}
+	ck_assert_double_gt(loudest, 0.05);
+	for (uint32_t s = 0; s < 48; s++) {
+		uint32_t n;
+		const struct graph_meter_readout *mx = graph_strip_meters(x.graph, s, &n);
+		const struct graph_meter_readout *my = graph_strip_meters(y.graph, s, &n);
+		for (uint32_t c = 0; c < n; c++)
+			ck_assert(atomic_load(&mx[c].mean_square) == atomic_load(&my[c].mean_square) &&
+			          atomic_load(&mx[c].true_peak_max) == atomic_load(&my[c].true_peak_max));
+		const struct graph_gr_readout *gx = graph_strip_gain_reduction(x.graph, s),
+		                              *gy = graph_strip_gain_reduction(y.graph, s);
+		ck_assert(atomic_load(&gx->comp) == atomic_load(&gy->comp) && atomic_load(&gx->gate) == atomic_load(&gy->gate));
+	}
+	rig_close(&x);
+	rig_close(&y);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("graph");
@@ -1010,6 +1111,7 @@ int main(void)
 	tcase_add_test(t, lane_groups_do_not_change_the_mix);
 	tcase_add_test(t, stereo_strip_channels_filter_apart);
 	tcase_add_test(t, the_worker_changes_no_sample);
+	tcase_add_test(t, taking_over_a_graph_changes_no_sample);
 	suite_add_tcase(s, t);
 	return run_suite(s);
 }

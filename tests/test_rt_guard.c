@@ -45,12 +45,13 @@ END_TEST
 /* The real process path (the bench drives engine_begin_rt/engine_end_rt on
  * a 256-strip console) makes no forbidden call: on the process thread alone,
  * and with the worker taking chunks of the strips (each of its tasks is a
- * guarded region of its own). */
+ * guarded region of its own); every 50th period takes over a rebuilt graph
+ * (graph_adopt_rt, and the strips taken over where they are processed). */
 START_TEST(engine_process_path_is_clean)
 {
 	for (int threads = 1; threads <= 2; threads++) {
 		char *argv[] = {DUBSTAGE, "bench", SOURCE_ROOT "/configs/bench-256.json", "--seconds", "1",
-		                "--threads", threads == 1 ? "1" : "2", NULL};
+		                "--threads", threads == 1 ? "1" : "2", "--rebuild", "50", NULL};
 		const char *log = "/tmp/dubstage-rtguard-bench.log";
 		unlink(log);
 		pid_t pid = spawn_logged(argv, log, with_guard);
@@ -71,6 +72,10 @@ START_TEST(engine_process_path_is_clean)
 			ck_assert_uint_gt(tasks, 0);
 		}
 		ck_assert_uint_ge(periods, 750); /* 1 s at 64 frames */
+		unsigned long long rebuilds = 0;
+		const char *rb = strstr(out, "periods taking a rebuilt graph over (");
+		ck_assert_msg(rb && sscanf(rb, "periods taking a rebuilt graph over (%llu", &rebuilds) == 1, "%s", out);
+		ck_assert_uint_eq(rebuilds, periods / 50);
 		ck_assert_uint_eq(regions, periods + tasks); /* one per period, one per task the worker ran */
 	}
 }
