@@ -915,12 +915,55 @@ static char *split_console(void)
 	return text;
 }
 
+/* Two rigs of split_console playing the same noise on every input. */
+static void open_split_pair(struct rig *x, struct rig *y, size_t frames, unsigned seed)
+{
+	rig_open(x, split_console(), frames);
+	rig_open(y, split_console(), frames);
+	const struct graph_ports *p = graph_ports(x->graph);
+	for (uint32_t i = 0; i < p->n_in; i++)
+		for (size_t f = 0; f < frames; f++)
+			x->in[i][f] = y->in[i][f] = 0.5f * ((float)rand_r(&seed) / (float)RAND_MAX - 0.5f);
+}
+
+/* Two rigs of one console made the same mix: every output sample for
+ * sample (and loud enough that this means something), every strip's meters
+ * and gain reductions. */
+static void assert_same_mix(const struct rig *x, const struct rig *y)
+{
+	const struct graph_ports *p = graph_ports(x->graph);
+	double loudest = 0;
+	for (uint32_t o = 0; o < p->n_out; o++)
+		for (size_t f = 0; f < x->frames; f++) {
+			ck_assert_msg(x->out[o][f] == y->out[o][f], "output %u differs at frame %zu: %.9g, %.9g", o, f,
+			              (double)x->out[o][f], (double)y->out[o][f]);
+			loudest = fmax(loudest, fabs(x->out[o][f]));
+		}
+	ck_assert_double_gt(loudest, 0.05);
+	for (uint32_t s = 0; s < x->console->n_strips; s++) {
+		uint32_t n;
+		const struct graph_meter_readout *mx = graph_strip_meters(x->graph, s, &n);
+		const struct graph_meter_readout *my = graph_strip_meters(y->graph, s, &n);
+		for (uint32_t c = 0; c < n; c++)
+			ck_assert(atomic_load(&mx[c].mean_square) == atomic_load(&my[c].mean_square) &&
+			          atomic_load(&mx[c].true_peak) == atomic_load(&my[c].true_peak) &&
+			          atomic_load(&mx[c].true_peak_max) == atomic_load(&my[c].true_peak_max));
+		const struct graph_gr_readout *gx = graph_strip_gain_reduction(x->graph, s),
+		                              *gy = graph_strip_gain_reduction(y->graph, s);
+		ck_assert_msg(atomic_load(&gx->comp) == atomic_load(&gy->comp) && atomic_load(&gx->gate) == atomic_load(&gy->gate),
+		              "strip %u's gain reduction: compressor %.9g, %.9g dB, gate %.9g, %.9g dB", s,
+		              (double)atomic_load(&gx->comp), (double)atomic_load(&gy->comp), (double)atomic_load(&gx->gate),
+		              (double)atomic_load(&gy->gate));
+	}
+}
+
 START_TEST(the_worker_changes_no_sample)
 {
 	enum { FRAMES = 48000, PERIOD = 64 };
+	rt_flush_denormals(); /* as the engine's process thread (and the worker's tasks) run: gate
+	                       * releases end in denormals otherwise, which only the worker would flush */
 	struct rig x, y;
-	rig_open(&x, split_console(), FRAMES);
-	rig_open(&y, split_console(), FRAMES);
+	open_split_pair(&x, &y, FRAMES, 5);
 	const uint32_t chunks = graph_chunk_count(x.graph);
 	ck_assert_uint_ge(chunks, 2);
 	uint32_t first, end, next = 0;
@@ -929,11 +972,7 @@ START_TEST(the_worker_changes_no_sample)
 		ck_assert(first == next && end > first);
 	}
 	ck_assert_uint_eq(end, 48);
-	const struct graph_ports *p = graph_ports(x.graph);
 	unsigned seed = 5;
-	for (uint32_t i = 0; i < p->n_in; i++)
-		for (int f = 0; f < FRAMES; f++)
-			x.in[i][f] = y.in[i][f] = 0.5f * ((float)rand_r(&seed) / (float)RAND_MAX - 0.5f);
 	char err[256];
 	struct worker *w = worker_start(0, err, sizeof err);
 	ck_assert_msg(w != NULL, "%s", err);
@@ -954,21 +993,7 @@ START_TEST(the_worker_changes_no_sample)
 	worker_stop(w);
 	ck_assert_uint_eq(ran + taken, FRAMES / PERIOD);
 	ck_assert_uint_gt(ran, 0); /* the worker did take chunks: two paths were compared */
-	double loudest = 0;
-	for (uint32_t o = 0; o < p->n_out; o++) {
-		ck_assert_msg(memcmp(x.out[o], y.out[o], FRAMES * sizeof(float)) == 0, "output %u differs", o);
-		for (int f = 0; f < FRAMES; f++)
-			loudest = fmax(loudest, fabs(x.out[o][f]));
-	}
-	ck_assert_double_gt(loudest, 0.05);
-	for (uint32_t s = 0; s < 48; s++) {
-		uint32_t n;
-		const struct graph_meter_readout *mx = graph_strip_meters(x.graph, s, &n);
-		const struct graph_meter_readout *my = graph_strip_meters(y.graph, s, &n);
-		for (uint32_t c = 0; c < n; c++)
-			ck_assert(atomic_load(&mx[c].mean_square) == atomic_load(&my[c].mean_square) &&
-			          atomic_load(&mx[c].true_peak) == atomic_load(&my[c].true_peak));
-	}
+	assert_same_mix(&x, &y);
 	rig_close(&x);
 	rig_close(&y);
 }
@@ -999,20 +1024,18 @@ static void pan_rows(struct rig *r, uint32_t s)
 
 /* A graph rebuilt from the same console takes over the running one's state
  * (gains, filters, dynamics, meters, pan gains, the limiter, the delays):
- * nothing in the outputs or meters shows it, to the bit. Rebuilt every 10
- * periods, with the worker taking strips over on its thread too, against
- * the same console run in one graph, with the same moves. */
+ * nothing in the outputs or meters shows it, to the bit. Rebuilt once in
+ * every step of 10 periods (at the step's start, with its move, or halfway
+ * through the move's ramps), with the worker taking strips over on its
+ * thread too, against the same console run in one graph, with the same
+ * moves. */
 START_TEST(taking_over_a_graph_changes_no_sample)
 {
 	enum { FRAMES = 48000, PERIOD = 64 };
+	rt_flush_denormals(); /* as in the_worker_changes_no_sample */
 	struct rig x, y;
-	rig_open(&x, split_console(), FRAMES);
-	rig_open(&y, split_console(), FRAMES);
-	const struct graph_ports *p = graph_ports(x.graph);
+	open_split_pair(&x, &y, FRAMES, 9);
 	unsigned seed = 9;
-	for (uint32_t i = 0; i < p->n_in; i++)
-		for (int f = 0; f < FRAMES; f++)
-			x.in[i][f] = y.in[i][f] = 0.5f * ((float)rand_r(&seed) / (float)RAND_MAX - 0.5f);
 	char err[256];
 	struct worker *w = worker_start(0, err, sizeof err);
 	ck_assert_msg(w != NULL, "%s", err);
@@ -1050,26 +1073,7 @@ START_TEST(taking_over_a_graph_changes_no_sample)
 	}
 	worker_stop(w);
 	ck_assert_int_eq(rebuilds, FRAMES / (10 * PERIOD));
-	double loudest = 0;
-	for (uint32_t o = 0; o < p->n_out; o++) {
-		for (int f = 0; f < FRAMES; f++)
-			ck_assert_msg(x.out[o][f] == y.out[o][f], "output %u differs at frame %d: %.9g, %.9g", o, f,
-			              (double)x.out[o][f], (double)y.out[o][f]);
-		for (int f = 0; f < FRAMES; f++)
-			loudest = fmax(loudest, fabs(x.out[o][f]));
-	}
-	ck_assert_double_gt(loudest, 0.05);
-	for (uint32_t s = 0; s < 48; s++) {
-		uint32_t n;
-		const struct graph_meter_readout *mx = graph_strip_meters(x.graph, s, &n);
-		const struct graph_meter_readout *my = graph_strip_meters(y.graph, s, &n);
-		for (uint32_t c = 0; c < n; c++)
-			ck_assert(atomic_load(&mx[c].mean_square) == atomic_load(&my[c].mean_square) &&
-			          atomic_load(&mx[c].true_peak_max) == atomic_load(&my[c].true_peak_max));
-		const struct graph_gr_readout *gx = graph_strip_gain_reduction(x.graph, s),
-		                              *gy = graph_strip_gain_reduction(y.graph, s);
-		ck_assert(atomic_load(&gx->comp) == atomic_load(&gy->comp) && atomic_load(&gx->gate) == atomic_load(&gy->gate));
-	}
+	assert_same_mix(&x, &y);
 	rig_close(&x);
 	rig_close(&y);
 }
