@@ -56,9 +56,9 @@ RT void dynamics_set_rt(struct dynamics *d, const struct dynamics_params *p)
 {
 	/* The same parameters again (a graph taking over its predecessor's
 	 * strips, most of them unchanged): all that follows from them is
-	 * already there, and working it out again (two filter designs, seven
-	 * exponentials) for a thousand strips cost the RT thread a fifth of a
-	 * 64-frame period. */
+	 * already there. Working it out again (two filter designs, seven
+	 * exponentials a strip) was a sixth of a thousand-strip takeover's
+	 * work on the RT thread. */
 	if (memcmp(p, &d->p, sizeof *p) != 0)
 		configure(d, p);
 }

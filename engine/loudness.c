@@ -370,5 +370,5 @@ void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
 
 uint64_t loudness_lost_frames(const struct loudness *l)
 {
-	return l->has_ring ? record_ring_lost_frames(&((struct loudness *)l)->ring) : 0;
+	return l->has_ring ? record_ring_lost_frames(&l->ring) : 0;
 }

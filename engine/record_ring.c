@@ -113,12 +113,12 @@ void record_ring_done(struct record_ring *r)
 	atomic_fetch_add_explicit(&r->done, 1, memory_order_release);
 }
 
-bool record_ring_idle(struct record_ring *r)
+bool record_ring_idle(const struct record_ring *r)
 {
 	return atomic_load_explicit(&r->done, memory_order_acquire) == atomic_load_explicit(&r->fed, memory_order_acquire);
 }
 
-uint64_t record_ring_lost_frames(struct record_ring *r)
+uint64_t record_ring_lost_frames(const struct record_ring *r)
 {
 	return atomic_load_explicit(&r->lost_frames, memory_order_relaxed);
 }

@@ -59,9 +59,9 @@ const void *record_ring_read(struct record_ring *r, size_t *bytes, uint32_t *fra
 /* Consumer: the record read last is used; its room goes back to the producer. */
 void record_ring_done(struct record_ring *r);
 /* Whether the consumer has used every record written so far. */
-bool record_ring_idle(struct record_ring *r);
+bool record_ring_idle(const struct record_ring *r);
 /* Frames of the records lost so far, and more to count (a consumer that could not use a record). */
-uint64_t record_ring_lost_frames(struct record_ring *r);
+uint64_t record_ring_lost_frames(const struct record_ring *r);
 void record_ring_count_lost(struct record_ring *r, uint64_t frames);
 
 #endif
