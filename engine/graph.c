@@ -1011,29 +1011,30 @@ const struct graph_meter_readout *graph_bus_meters(const struct graph *g, uint32
  * the same target, old carries on as it was, to the frame (most ramps of a
  * rebuilt console, at rest or not, a thousand strips' worth of them in a
  * period: a copy, not gain_ramp_set's division); else r ramps from where
- * old is to its own target. Whether it moves. */
+ * old is to its own target. Whether it ramps anew (as a move would). */
 RT static inline bool take_over_ramp(struct gain_ramp *r, const struct gain_ramp *old, uint32_t frames)
 {
 	if (old->target == r->target) {
 		*r = *old;
-		return r->remaining != 0;
+		return false;
 	}
 	r->current = old->current;
 	gain_ramp_set(r, r->target, frames);
 	return true;
 }
 
-/* Ramps restarted from the old matrix's running gains; the matrix may sound
- * until they reach their targets (all of them at rest: only its live
- * columns, as built). */
+/* The old matrix's ramps and fade go on (old_a's: how long its ramps set
+ * last may still move); a ramp heading somewhere new starts a fade, as a
+ * move does (activity_set_row). a may already fade (a move sent to the new
+ * graph before the takeover). */
 RT static void adopt_ramp_matrix(struct gain_ramp *ramps, struct row_activity *a, const struct gain_ramp *old,
-                                 uint32_t n, uint32_t ramp_frames)
+                                 const struct row_activity *old_a, uint32_t n, uint32_t ramp_frames)
 {
-	bool moving = false;
+	bool anew = false;
 	for (uint32_t k = 0; k < n; k++)
-		moving |= take_over_ramp(&ramps[k], &old[k], ramp_frames);
-	if (moving)
-		a->fading = ramp_frames;
+		anew |= take_over_ramp(&ramps[k], &old[k], ramp_frames);
+	uint32_t fading = old_a->fading > a->fading ? old_a->fading : a->fading;
+	a->fading = anew && ramp_frames > fading ? ramp_frames : fading;
 }
 
 /* The monitor carries over when the room is the same: loudspeaker gains,
@@ -1066,7 +1067,8 @@ RT static void adopt_monitor_rt(struct graph *g, struct graph *old)
 		if (ok < 0 || om->sources[ok].n_ch != m->sources[k].n_ch)
 			continue;
 		adopt_ramp_matrix(&m->mat[m->sources[k].mat_first], &m->sources[k].activity,
-		                  &om->mat[om->sources[ok].mat_first], m->n_room * m->sources[k].n_ch, g->ramp_frames);
+		                  &om->mat[om->sources[ok].mat_first], &om->sources[ok].activity,
+		                  m->n_room * m->sources[k].n_ch, g->ramp_frames);
 	}
 }
 
@@ -1179,8 +1181,10 @@ RT static void adopt_strip_rt(struct graph *g, uint32_t i, struct graph *old)
 	for (uint32_t f = 0; f < s->n_feeds; f++) {
 		struct graph_feed *gf = &g->feeds[s->feed_first + f];
 		const struct graph_feed *ofd = feed_taken_over(g, gf, old, o, f);
-		if (ofd)
-			adopt_ramp_matrix(&g->pan[gf->pan_first], &gf->activity, &old->pan[ofd->pan_first],
+		/* silent on both sides, at rest (the solo feed of a strip not
+		 * soloed, a send turned off): every ramp stands at 0 already */
+		if (ofd && !(gf->activity.live_rows == 0 && ofd->activity.live_rows == 0 && ofd->activity.fading == 0))
+			adopt_ramp_matrix(&g->pan[gf->pan_first], &gf->activity, &old->pan[ofd->pan_first], &ofd->activity,
 			                  s->n_in * gf->n_out, g->ramp_frames);
 	}
 }

@@ -1042,26 +1042,42 @@ START_TEST(taking_over_a_graph_changes_no_sample)
 	int rebuilds = 0;
 	for (int step = 0; step < FRAMES / (10 * PERIOD); step++) {
 		/* a move: into the console model (what a rebuild reads) and, as
-		 * engine_sync_strip sends it, to the graph running; in y, in the
-		 * period of a takeover two steps in three */
-		const uint32_t s = (uint32_t)rand_r(&seed) % 48;
+		 * engine_sync_strip sends it, to the graph running */
+		const int move = step % 5; /* a trim, a fader, a pan, a mute, a solo (on or off) */
+		/* mutes on strips with a pre-fader send (split_console: every
+		 * fourth), whose rows into it fade out and back; the solo on and off
+		 * on one strip, whose rows into the solo bus fade in and out */
+		const uint32_t s = move == 4 ? 8 : move == 3 ? 4 * ((uint32_t)rand_r(&seed) % 12) : (uint32_t)rand_r(&seed) % 48;
 		const float r = (float)rand_r(&seed) / (float)RAND_MAX, db = -30.0f + 36.0f * r;
-		const int move = step % 3; /* a trim, a fader, a pan */
 		for (struct console *c = x.console; c; c = c == x.console ? y.console : NULL) {
 			struct strip_params *sp = &c->strips[s].params;
-			*(move == 0 ? &sp->trim_db : move == 1 ? &sp->fader_db : &sp->pan_azimuth_deg) =
-				move == 2 ? -180.0f + 359.0f * r : db;
+			if (move == 0)
+				sp->trim_db = db;
+			else if (move == 1)
+				sp->fader_db = db;
+			else if (move == 2)
+				sp->pan_azimuth_deg = -180.0f + 359.0f * r;
+			else if (move == 3)
+				sp->mute = !sp->mute;
+			else
+				sp->solo = !sp->solo;
 		}
-		/* odd steps: a rebuild with the move, in the period of the takeover;
-		 * even steps: halfway through the move's 10 ms ramps */
+		/* odd steps: a rebuild with the move, in the period of the takeover
+		 * (the move is sent to the new graph before it takes over);
+		 * even steps: halfway through the move's 10 ms ramps and fades */
 		struct graph *old = step % 2 ? rig_rebuild(&y) : NULL;
-		if (move < 2) {
-			const float v = gain_from_db(move ? console_strip_fader_db(x.console, s) : db);
-			rig_cmd(&x, move ? GRAPH_OP_STRIP_FADER : GRAPH_OP_STRIP_TRIM, s, v);
-			rig_cmd(&y, move ? GRAPH_OP_STRIP_FADER : GRAPH_OP_STRIP_TRIM, s, v);
-		} else {
-			pan_rows(&x, s);
-			pan_rows(&y, s);
+		const struct strip_params *sp = &x.console->strips[s].params;
+		const enum graph_op ops[] = {GRAPH_OP_STRIP_TRIM, GRAPH_OP_STRIP_FADER, 0, GRAPH_OP_STRIP_MUTE,
+		                             GRAPH_OP_STRIP_SOLO};
+		const float v[] = {gain_from_db(db), gain_from_db(console_strip_fader_db(x.console, s)), 0.0f,
+		                   (float)console_strip_muted(x.console, s), (float)sp->solo};
+		/* one step in four, the rebuild alone carries the move to y (a
+		 * reload): its ramps restart towards the new values on their own */
+		for (struct rig *t = &x; t; t = t == &x && step % 4 != 3 ? &y : NULL) {
+			if (move != 2)
+				rig_cmd(t, ops[move], s, v[move]);
+			if (move >= 2) /* the rows a pan, a mute (its pre-fader sends) or a solo (its solo feed) change */
+				pan_rows(t, s);
 		}
 		rig_run(&x, 10 * PERIOD, PERIOD);
 		rig_run_on(&y, 5 * PERIOD, PERIOD, w);
