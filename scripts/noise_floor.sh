@@ -6,6 +6,7 @@
 # the machine itself adds: read `dubstage bench`'s worst period against it.
 #   scripts/noise_floor.sh [PERIODS (3751: 5 s of 64-frame periods)] [CPU (1)]
 set -euo pipefail
+cd "$(dirname "$0")/.."
 periods="${1:-3751}"
 cpu="${2:-1}"
 command -v cc >/dev/null || scripts/deps.sh
