@@ -79,8 +79,7 @@ struct readout {
 
 struct loudness {
 	uint32_t rate;
-	struct record_ring ring;         /* records, RT thread to meter thread */
-	bool has_ring;
+	struct record_ring ring;         /* records, RT thread to meter thread; zeroed offline */
 	void *record;                    /* RECORD_MAX_BYTES: where a record is made (the RT thread's,
 	                                  * or the offline caller's) */
 	pthread_t thread;
@@ -250,11 +249,10 @@ struct loudness *loudness_create(uint32_t sample_rate, float ring_seconds, char 
 	if (l->record && ring_seconds <= 0.0f) /* offline: loudness_measure on the caller's thread */
 		return l;
 	const size_t bytes = (size_t)(ring_seconds * (float)sample_rate) * RING_BYTES_PER_FRAME;
-	l->has_ring = l->record && record_ring_init(&l->ring, bytes, RECORD_MAX_BYTES) == 0;
-	if (!l->has_ring || pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
+	if (!l->record || record_ring_init(&l->ring, bytes, RECORD_MAX_BYTES) < 0 ||
+	    pthread_create(&l->thread, NULL, meter_thread, l) != 0) {
 		snprintf(err, errlen, "cannot start the loudness meter (ring of %zu bytes)", bytes);
-		if (l->has_ring)
-			record_ring_free(&l->ring);
+		record_ring_free(&l->ring);
 		free(l->record);
 		pthread_mutex_destroy(&l->lock);
 		free(l);
@@ -275,8 +273,7 @@ void loudness_destroy(struct loudness *l)
 	for (size_t k = 0; k < sizeof l->states / sizeof l->states[0]; k++)
 		if (l->states[k].in_use)
 			stop_state(&l->states[k]);
-	if (l->has_ring)
-		record_ring_free(&l->ring);
+	record_ring_free(&l->ring);
 	free(l->record);
 	pthread_mutex_destroy(&l->lock);
 	free(l);
@@ -370,5 +367,5 @@ void loudness_read(struct loudness *l, uint32_t b, struct loudness_readout *out)
 
 uint64_t loudness_lost_frames(const struct loudness *l)
 {
-	return l->has_ring ? record_ring_lost_frames(&l->ring) : 0;
+	return record_ring_lost_frames(&l->ring);
 }

@@ -38,6 +38,8 @@ struct record_ring {
  * the RT thread when a longer record runs round the end). 0, or -1 when out
  * of memory. */
 int record_ring_init(struct record_ring *r, size_t bytes, size_t copy_bytes);
+/* Also on a ring that init failed for, or a zeroed struct record_ring (no
+ * ring: it reads as idle, with nothing lost). */
 void record_ring_free(struct record_ring *r);
 
 /* Producer: starts a record of `bytes`, for `frames` of audio. False, and
