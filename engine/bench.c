@@ -55,14 +55,14 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	memset(out, 0, sizeof(float) * o->period * p->n_out);
 
 	uint64_t rebuilds = 0;
-	for (uint64_t k = 0; k < periods; k++) {
+	int rc = 0;
+	for (uint64_t k = 0; k < periods && rc == 0; k++) {
 		const bool rebuild = o->rebuild_every && k % o->rebuild_every == o->rebuild_every - 1;
 		if (rebuild) {
 			struct graph *next = graph_build(c, engine_graph(e), (float)o->rate, err, errlen);
 			if (!next) {
-				free(in), free(out), free(ns), free(rebuild_ns);
-				engine_destroy(e);
-				return -1;
+				rc = -1;
+				break;
 			}
 			engine_publish(e, next);
 		}
@@ -84,11 +84,12 @@ int bench_run(const struct console *c, const struct bench_options *o,
 			engine_collect(e, false); /* the RT side has let the old graph go */
 		}
 	}
+	if (rc < 0)
+		goto done;
 	qsort(rebuild_ns, rebuilds, sizeof *rebuild_ns, cmp_double);
 	r->rebuilds = rebuilds;
 	r->rebuild_median_ns = rebuilds ? rebuild_ns[rebuilds / 2] : 0.0;
 	r->rebuild_worst_ns = rebuilds ? rebuild_ns[rebuilds - 1] : 0.0;
-	free(rebuild_ns);
 	qsort(ns, periods, sizeof *ns, cmp_double);
 	r->periods = periods;
 	r->median_ns = ns[periods / 2];
@@ -96,15 +97,17 @@ int bench_run(const struct console *c, const struct bench_options *o,
 	r->worst_ns = ns[periods - 1];
 	r->period_ns = 1e9 * o->period / o->rate;
 	r->strips = c->n_strips;
-	r->chunks = graph_chunk_count(g);
+	r->chunks = graph_chunk_count(engine_graph(e)); /* g itself may be freed: --rebuild */
 	const struct worker *w = engine_worker(e);
 	r->worker_tasks = w ? worker_tasks_run(w) : 0;
 	r->taken_back = w ? worker_tasks_taken_back(w) : 0;
+done:
+	free(rebuild_ns);
 	free(ns);
 	free(in);
 	free(out);
 	engine_destroy(e);
-	return 0;
+	return rc;
 }
 
 void bench_print(const struct bench_result *r, const struct bench_options *o, FILE *out)

@@ -1880,9 +1880,11 @@ RT void graph_process_rt(struct graph *g, uint32_t n, uint32_t peak_epoch, uint3
 		process_block(g, off, len, w);
 		g->adopting = NULL; /* the first block's chunks took every strip over */
 	}
-	for (uint32_t i = 0; g->adopting && i < g->n_strips; i++) /* no block (n = 0) */
-		adopt_strip_rt(g, i, g->adopting);
-	g->adopting = NULL;
+	if (g->adopting) { /* no block (n = 0): the strips are taken over all the same */
+		for (uint32_t i = 0; i < g->n_strips; i++)
+			adopt_strip_rt(g, i, g->adopting);
+		g->adopting = NULL;
+	}
 	for (uint32_t i = 0; i < g->n_strips + g->n_buses; i++) {
 		struct dynamics *d = &g->dsp[i].dyn;
 		atomic_store_explicit(&g->gr[i].gate, d->gate_gr_max, memory_order_relaxed);

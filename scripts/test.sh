@@ -37,7 +37,7 @@ BUILD_DIR=build-tsan \
   MESON_ARGS="-Dbuildtype=debugoptimized -Db_sanitize=thread -Dintegration=false" scripts/build.sh
 CK_TIMEOUT_MULTIPLIER=4 TSAN_OPTIONS="halt_on_error=1 suppressions=$PWD/tests/tsan.supp" \
   meson test -C build-tsan --print-errorlogs --num-processes 2 --timeout-multiplier 3 \
-  loudness print engine osc snapshot autosave worker graph gain meter filter dynamics true_peak k_weighting record_ring lanes || status=$?
+  loudness print engine osc snapshot autosave worker graph gain meter filter dynamics true_peak k_weighting record_ring bench lanes || status=$?
 
 # One closing line over every Check test case of every suite and build.
 for log in build-test/meson-logs/testlog.json build-sanitize/meson-logs/testlog.json build-tsan/meson-logs/testlog.json; do
